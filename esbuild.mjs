@@ -1,0 +1,88 @@
+// Builds the three bundles Belay ships, into dist/:
+//   extension.js  the VS Code extension (CommonJS, `vscode` external)
+//   belay.js      the `belay` CLI and hook command (CommonJS, one file)
+//   webview/      the Timeline webview (browser ESM) and its CSS
+// and copies the runtime assets the bundles load from disk: the tree-sitter
+// WASM files and better-sqlite3's N-API binaries (one per platform, loaded
+// through `nativeBinding`). Type-checking is separate: `npm run typecheck`.
+import * as esbuild from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const root = path.dirname(new URL(import.meta.url).pathname);
+const dist = path.join(root, 'dist');
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+const nodeCommon = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: {
+    __BELAY_BUNDLED__: 'true',
+    'process.env.BELAY_VERSION': JSON.stringify(pkg.version),
+  },
+  // import.meta.url is only read when running from sources.
+  logOverride: { 'empty-import-meta': 'silent' },
+  // better-sqlite3 loads its binary from the path we pass (nativeBinding).
+  external: ['vscode'],
+};
+
+function copyAssets() {
+  fs.mkdirSync(path.join(dist, 'native'), { recursive: true });
+  for (const spec of ['web-tree-sitter/tree-sitter.wasm', 'tree-sitter-bash/tree-sitter-bash.wasm']) {
+    fs.copyFileSync(require.resolve(spec), path.join(dist, path.basename(spec)));
+  }
+  const prebuilds = path.join(path.dirname(require.resolve('better-sqlite3/package.json')), 'prebuilds');
+  for (const file of fs.readdirSync(prebuilds)) {
+    if (file.endsWith('.node')) fs.copyFileSync(path.join(prebuilds, file), path.join(dist, 'native', `better-sqlite3-${file}`));
+  }
+  const codicons = path.dirname(require.resolve('@vscode/codicons/package.json'));
+  fs.mkdirSync(path.join(dist, 'webview'), { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) {
+    fs.copyFileSync(path.join(codicons, 'dist', file), path.join(dist, 'webview', file));
+  }
+}
+
+const builds = [
+  { ...nodeCommon, entryPoints: { extension: 'src/extension.ts' }, outdir: dist },
+  {
+    ...nodeCommon,
+    entryPoints: { belay: 'src/runtime/main.ts' },
+    outdir: dist,
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'esm',
+    sourcemap: production ? false : 'linked',
+    minify: production,
+    legalComments: 'none',
+    logLevel: 'warning',
+    entryPoints: { main: 'webview/main.ts', timeline: 'webview/timeline.css' },
+    outdir: path.join(dist, 'webview'),
+  },
+];
+
+fs.rmSync(dist, { recursive: true, force: true });
+copyAssets();
+if (watch) {
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('[belay] watching for changes');
+} else {
+  const started = Date.now();
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  fs.chmodSync(path.join(dist, 'belay.js'), 0o755);
+  console.log(`[belay] built dist/ in ${Date.now() - started} ms`);
+}
