@@ -1,0 +1,362 @@
+import os from 'node:os';
+import path from 'node:path';
+import { loadWorkspaceSettings } from '../config/workspaceSettings.ts';
+import { belayHome, ensureWorkspaceState, workspaceState, type WorkspaceState } from '../config/paths.ts';
+import type { HookEnvelope } from '../policy/adapters.ts';
+import type { NormalizedAction } from '../policy/action.ts';
+import {
+  decide,
+  emptyMemory,
+  initPolicyEngine,
+  loadPolicy,
+  remember,
+  type Decision,
+  type LoadedPolicy,
+  type PolicyMemory,
+} from '../policy/engine.ts';
+import { CheckpointStore, type ChangedPath } from '../checkpoints/store.ts';
+import { ReceiptStore, type Receipt } from '../receipts/store.ts';
+import { readCurrentBranch } from '../config/git.ts';
+
+export interface GuardOptions {
+  workspace: string;
+  env?: NodeJS.ProcessEnv;
+  /** home directory used for `~` in policies (default: the user's) */
+  home?: string;
+  /** clock for time rules and receipts */
+  now?: () => Date;
+  /** who acts when a person uses Belay itself (rollback, restore) */
+  actor?: string;
+}
+
+/** The result of PreToolUse: what to answer the agent, and what was recorded. */
+export interface PreResult {
+  decision: Decision;
+  receipt: Receipt;
+}
+
+export type UndoOutcome =
+  | { ok: true; message: string; receipt: Receipt; changed: ChangedPath[] }
+  | { ok: false; code: string; message: string; receipt?: Receipt; conflicts?: Array<{ path: string; hunks: string }> };
+
+/** Paths an action will change, relative to the workspace when inside it. */
+function touchedPaths(action: NormalizedAction): string[] {
+  return [...new Set([...action.writes, ...action.deletes])];
+}
+
+function relativeInside(workspace: string, p: string): string | undefined {
+  const rel = path.relative(workspace, p);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  return rel.split(path.sep).join('/');
+}
+
+/**
+ * One workspace's guard: decides with the policy engine, checkpoints with the
+ * shadow store and records receipts. The hook CLI, `belay rollback` and the
+ * extension all go through this one class, so they behave the same.
+ */
+export class Guard {
+  readonly state: WorkspaceState;
+  readonly receipts: ReceiptStore;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly home: string;
+  private readonly now: () => Date;
+  private readonly actor: string;
+  private checkpointStore: Promise<CheckpointStore> | undefined;
+
+  private constructor(state: WorkspaceState, receipts: ReceiptStore, opts: GuardOptions) {
+    this.state = state;
+    this.receipts = receipts;
+    this.env = opts.env ?? process.env;
+    this.home = opts.home ?? this.env.HOME ?? os.homedir();
+    this.now = opts.now ?? (() => new Date());
+    this.actor = opts.actor ?? 'user';
+  }
+
+  static async open(opts: GuardOptions): Promise<Guard> {
+    const env = opts.env ?? process.env;
+    const state = workspaceState(opts.workspace, env);
+    ensureWorkspaceState(state);
+    await initPolicyEngine();
+    const receipts = ReceiptStore.open({ file: state.receiptsFile, workspace: state.workspace, env });
+    return new Guard(state, receipts, opts);
+  }
+
+  get workspace(): string {
+    return this.state.workspace;
+  }
+
+  /** The policy as the workspace settings define it now (fails closed when invalid). */
+  policy(): LoadedPolicy {
+    const load = loadWorkspaceSettings(this.workspace);
+    return loadPolicy(load.settings, load.error);
+  }
+
+  checkpoints(): Promise<CheckpointStore> {
+    const store = this.checkpointStore ?? CheckpointStore.open({ workspace: this.workspace, storeDir: this.state.checkpointsDir });
+    this.checkpointStore = store;
+    return store;
+  }
+
+  private memoryKey(action: NormalizedAction): string {
+    return `policy-memory:${action.sessionId ?? 'default'}`;
+  }
+
+  private loadMemory(action: NormalizedAction): PolicyMemory {
+    const raw = this.receipts.getState(this.memoryKey(action));
+    if (!raw) return emptyMemory();
+    try {
+      return JSON.parse(raw) as PolicyMemory;
+    } catch {
+      return emptyMemory();
+    }
+  }
+
+  /** Decides one action without recording anything (dry run / explain). */
+  evaluate(action: NormalizedAction, memory: PolicyMemory = this.loadMemory(action)): Decision {
+    return decide(action, this.policy(), {
+      workspaceRoots: [this.workspace],
+      home: this.home,
+      now: this.now(),
+      branch: readCurrentBranch(this.workspace),
+      stateDir: belayHome(this.env),
+      memory,
+    });
+  }
+
+  /**
+   * PreToolUse: decide; for an allowed (or asked) mutating action take the
+   * "before" checkpoint of what it will touch and write a pending receipt; a
+   * denied action gets its final, blocked receipt at once.
+   */
+  async pre(envelope: HookEnvelope, meta: { agent: string; harness?: string }): Promise<PreResult> {
+    const action = envelope.action;
+    if (!action) throw new Error(`${envelope.event} carries no tool call`);
+    const started = Date.now();
+    const memory = this.loadMemory(action);
+    let decision = this.evaluate(action, memory);
+    this.receipts.setState(this.memoryKey(action), JSON.stringify(remember(memory, action, decision, this.now())));
+    if (envelope.sessionId) this.receipts.openSession({ id: envelope.sessionId, agent: meta.agent, harness: meta.harness });
+
+    let checkpointBefore: string | undefined;
+    if (decision.decision !== 'deny' && action.mutating) {
+      try {
+        const store = await this.checkpoints();
+        const paths = touchedPaths(action);
+        const cp = action.pathsKnown
+          ? await store.create({ scope: 'paths', paths, kind: 'pre' })
+          : await store.create({ scope: 'full', paths, kind: 'pre' });
+        checkpointBefore = cp.id;
+      } catch (err) {
+        // Without a checkpoint the action could not be undone: refuse it.
+        decision = {
+          ...decision,
+          decision: decision.mode === 'enforce' ? 'deny' : decision.decision,
+          evaluated: 'deny',
+          rule: 'checkpoint.failed',
+          reason: `Belay could not checkpoint before this action, so it could not be undone: ${(err as Error).message}`,
+          matches: [...decision.matches, { rule: 'checkpoint.failed', effect: 'deny', reason: (err as Error).message }],
+        };
+      }
+    }
+    const blocked = decision.decision === 'deny';
+    const receipt = this.receipts.append({
+      kind: 'action',
+      sessionId: envelope.sessionId,
+      agent: meta.agent,
+      harness: meta.harness,
+      tool: action.tool,
+      toolUseId: envelope.toolUseId,
+      action,
+      input: action.input,
+      decision: decision.decision,
+      evaluated: decision.evaluated,
+      rule: decision.rule,
+      reason: decision.reason,
+      matches: decision.matches,
+      policyHash: decision.policyHash,
+      checkpointBefore,
+      outcome: blocked ? 'blocked' : action.mutating ? 'pending' : 'done',
+      durationMs: blocked || !action.mutating ? Date.now() - started : undefined,
+    });
+    return { decision, receipt };
+  }
+
+  /**
+   * PostToolUse: take the "after" checkpoint of the same scope and complete
+   * the pending receipt with the files the tool really changed.
+   */
+  async post(envelope: HookEnvelope, meta: { agent: string; harness?: string }): Promise<Receipt | undefined> {
+    const action = envelope.action;
+    if (!action) return undefined;
+    const pending = envelope.toolUseId
+      ? this.receipts.findPending({ sessionId: envelope.sessionId, toolUseId: envelope.toolUseId })
+      : undefined;
+    if (!pending) {
+      if (!action.mutating) return undefined;
+      // A tool ran without its PreToolUse reaching Belay: record what we can.
+      const decision = this.evaluate(action);
+      return this.receipts.append({
+        kind: 'unguarded',
+        sessionId: envelope.sessionId,
+        agent: meta.agent,
+        harness: meta.harness,
+        tool: action.tool,
+        toolUseId: envelope.toolUseId,
+        action,
+        input: action.input,
+        decision: decision.decision,
+        evaluated: decision.evaluated,
+        rule: decision.rule,
+        reason: `ran without a PreToolUse check: ${decision.reason}`,
+        matches: decision.matches,
+        policyHash: decision.policyHash,
+        outcome: 'done',
+      });
+    }
+    let checkpointAfter: string | undefined;
+    let changedPaths: ChangedPath[] | undefined;
+    if (pending.checkpointBefore) {
+      const store = await this.checkpoints();
+      const before = await store.get(pending.checkpointBefore);
+      const cp =
+        before?.scope === 'full'
+          ? await store.create({ scope: 'full', paths: touchedPaths(action), kind: 'post', receiptId: pending.id })
+          : await store.create({ scope: 'paths', paths: touchedPaths(action), kind: 'post', receiptId: pending.id });
+      checkpointAfter = cp.id;
+      changedPaths = await store.changes(pending.checkpointBefore, cp.id);
+    }
+    const startedAt = Date.parse(pending.time);
+    return this.receipts.complete(pending.id, {
+      outcome: 'done',
+      checkpointAfter,
+      changedPaths,
+      durationMs: Number.isFinite(startedAt) ? Math.max(0, this.now().getTime() - startedAt) : undefined,
+      response: envelope.toolResponse,
+    });
+  }
+
+  /** Whether a receipt's own change can be undone on its own. */
+  static canRollback(r: Receipt): boolean {
+    return (
+      r.checkpointBefore !== undefined &&
+      r.checkpointAfter !== undefined &&
+      r.outcome === 'done' &&
+      r.rolledBackBy === undefined &&
+      (r.changedPaths?.length ?? 0) > 0
+    );
+  }
+
+  /**
+   * Undoes one receipt's change with a three-way merge, keeping later edits;
+   * works the same for agent actions and for Belay's own rollbacks/restores
+   * (undoing those is "undo restore"). Records a receipt of the rollback.
+   */
+  async rollback(receiptId: string, opts: { resolve?: 'keep-current' | 'take-before'; sessionId?: string } = {}): Promise<UndoOutcome> {
+    const target = this.receipts.get(receiptId);
+    if (!target) return { ok: false, code: 'target_missing', message: `no receipt ${receiptId}` };
+    const check = this.receipts.verifyReceipt(target.id);
+    if (!check.ok) {
+      return { ok: false, code: 'tampered', message: `receipt ${target.id} fails verification (${check.problem ?? 'unknown'}); refusing to roll back` };
+    }
+    if (target.rolledBackBy) return { ok: false, code: 'already_rolled_back', message: `receipt ${target.id} was already rolled back by ${target.rolledBackBy}` };
+    if (!target.checkpointBefore || !target.checkpointAfter || target.outcome !== 'done') {
+      return { ok: false, code: 'not_undoable', message: `receipt ${target.id} (${target.tool}, ${target.outcome}) changed nothing Belay can undo` };
+    }
+    const store = await this.checkpoints();
+    const paths = (target.changedPaths ?? []).map((c) => c.path);
+    const result = await store.rollback({ before: target.checkpointBefore, after: target.checkpointAfter, paths, resolve: opts.resolve });
+    const base = {
+      kind: 'rollback',
+      sessionId: opts.sessionId,
+      agent: this.actor,
+      tool: 'belay.rollback',
+      action: { kind: 'rollback', receipt: target.id },
+      rollbackOf: target.id,
+    } as const;
+    if (!result.ok) {
+      const receipt = this.receipts.append({
+        ...base,
+        decision: 'deny',
+        rule: `rollback.${result.code}`,
+        reason: result.message,
+        outcome: 'failed',
+        rollbackData: { conflicts: result.conflicts },
+      });
+      return { ok: false, code: result.code, message: result.message, receipt, conflicts: result.conflicts };
+    }
+    const after = await store.create({ scope: 'paths', paths: result.changed.map((c) => c.path), kind: 'post' });
+    const receipt = this.receipts.append({
+      ...base,
+      decision: 'allow',
+      rule: 'user.rollback',
+      reason: `rolled back ${target.id} (${target.tool})`,
+      checkpointBefore: result.safetyCheckpoint,
+      checkpointAfter: after.id,
+      changedPaths: result.changed,
+      outcome: 'done',
+      durationMs: result.tookMs,
+    });
+    this.receipts.complete(target.id, { outcome: 'rolled_back', rolledBackBy: receipt.id });
+    const files = result.changed.map((c) => c.path).join(', ') || 'no files';
+    return { ok: true, message: `Rolled back ${target.tool} (${target.id}): ${files}`, receipt, changed: result.changed };
+  }
+
+  /** Undoes the last N undoable actions of a session, newest first. */
+  async rollbackLast(n: number, sessionId?: string): Promise<UndoOutcome[]> {
+    const results: UndoOutcome[] = [];
+    let cursor: string | undefined;
+    while (results.length < n) {
+      const page = this.receipts.list({ cursor, limit: 100, order: 'newest', kind: 'action', sessionId });
+      for (const r of page.items) {
+        if (results.length >= n) break;
+        if (!Guard.canRollback(r)) continue;
+        const outcome = await this.rollback(r.id, { sessionId });
+        results.push(outcome);
+        if (!outcome.ok) return results;
+      }
+      if (!page.hasMore || !page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    return results;
+  }
+
+  /** Restores a whole checkpoint (or some of its files); the restore is itself undoable. */
+  async restore(checkpointId: string, opts: { paths?: string[] } = {}): Promise<UndoOutcome> {
+    const store = await this.checkpoints();
+    const base = { kind: 'restore', agent: this.actor, tool: 'belay.restore', action: { kind: 'restore', checkpoint: checkpointId, paths: opts.paths } } as const;
+    let result;
+    try {
+      result = await store.restore(checkpointId, opts);
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'failed';
+      const message = (err as Error).message;
+      const receipt = this.receipts.append({ ...base, decision: 'deny', rule: `restore.${code}`, reason: message, outcome: 'failed' });
+      return { ok: false, code, message, receipt };
+    }
+    const after = await store.create({ scope: 'paths', paths: result.restored.map((c) => c.path), kind: 'post' });
+    const receipt = this.receipts.append({
+      ...base,
+      decision: 'allow',
+      rule: 'user.restore',
+      reason: `restored checkpoint ${checkpointId}`,
+      checkpointBefore: result.safetyCheckpoint,
+      checkpointAfter: after.id,
+      changedPaths: result.restored,
+      outcome: 'done',
+      durationMs: result.tookMs,
+      rollbackData: { restoreId: result.restoreId },
+    });
+    return { ok: true, message: `Restored checkpoint ${checkpointId}: ${result.restored.length} file(s)`, receipt, changed: result.restored };
+  }
+
+  /** Path of a changed file inside the workspace, for diffs. */
+  relative(p: string): string | undefined {
+    return relativeInside(this.workspace, p);
+  }
+
+  async close(): Promise<void> {
+    if (this.checkpointStore) await (await this.checkpointStore).close();
+    this.receipts.close();
+  }
+}

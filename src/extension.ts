@@ -1,0 +1,65 @@
+import * as vscode from 'vscode';
+import { BelayCommands } from './vscode/commands.ts';
+import { ActionsTree } from './vscode/views/actionsTree.ts';
+import { TimelineView } from './vscode/views/timelineView.ts';
+import { WorkspaceSession } from './vscode/workspaceSession.ts';
+
+/** What other extensions and the integration tests may use. */
+export interface BelayApi {
+  workspaceSession(): WorkspaceSession | undefined;
+}
+
+/**
+ * Composition root: builds the services and wires the views and commands.
+ * Nothing heavy happens here; the stores open on first use.
+ */
+export function activate(context: vscode.ExtensionContext): BelayApi {
+  const log = vscode.window.createOutputChannel('Belay', { log: true });
+  context.subscriptions.push(log);
+
+  let session: WorkspaceSession | undefined;
+  const current = (): WorkspaceSession | undefined => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder) return undefined;
+    if (!session || session.folder.uri.toString() !== folder.uri.toString()) {
+      session?.dispose();
+      session = new WorkspaceSession(folder, log);
+      session.onDidChange((reason) => {
+        tree.refresh();
+        timeline.changed(reason);
+      });
+    }
+    return session;
+  };
+
+  const tree = new ActionsTree(current, log);
+  const timeline = new TimelineView(context.extensionUri, current, log);
+  const refresh = (): void => {
+    tree.refresh();
+    timeline.changed('refresh');
+  };
+  const commands = new BelayCommands({ session: current, log, refresh });
+  context.subscriptions.push(tree, timeline, commands, { dispose: () => session?.dispose() });
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeWorkspaceFolders(() => refresh()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('belay')) refresh();
+    }),
+  );
+  // Open the stores early in the background so the views fill at once and a
+  // missing native binary is reported now, not at the first rollback.
+  void current()
+    ?.guard()
+    .catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      void vscode.window.showErrorMessage(`Belay cannot guard this workspace: ${message}`, 'Show Log').then((pick) => {
+        if (pick) log.show();
+      });
+    });
+  log.info(`Belay ${String(context.extension.packageJSON.version)} active (${process.version}, VS Code ${vscode.version})`);
+  return { workspaceSession: current };
+}
+
+export function deactivate(): void {
+  // Disposables registered on the context are released by VS Code.
+}

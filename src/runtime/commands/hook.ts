@@ -1,0 +1,140 @@
+import { parseArgs } from 'node:util';
+import type { Dialect } from '../../core/policy/action.ts';
+import type { HookEnvelope } from '../../core/policy/adapters.ts';
+import { CliError, readAll, type CliIO } from '../cliTypes.ts';
+import { failClosedAnswer, noDecision, preToolUseAnswer, type HookAnswer } from '../hooks/answers.ts';
+
+const dialects: Record<string, { dialect: Dialect; agent: string }> = {
+  claude: { dialect: 'claude', agent: 'claude-code' },
+  vscode: { dialect: 'vscode', agent: 'copilot-agent' },
+  cursor: { dialect: 'cursor', agent: 'cursor' },
+  codex: { dialect: 'codex', agent: 'codex' },
+  'copilot-cli': { dialect: 'copilot-cli', agent: 'copilot-cli' },
+};
+
+/** Time Belay allows itself before it answers deny on its own (far under the agents' hook timeouts). */
+export function hookBudgetMs(env: NodeJS.ProcessEnv): number {
+  const v = Number(env.BELAY_HOOK_BUDGET_MS);
+  return Number.isFinite(v) && v > 0 ? v : 8000;
+}
+
+function emit(io: CliIO, answer: HookAnswer): number {
+  if (answer.stdout) io.stdout.write(answer.stdout);
+  if (answer.stderr) io.stderr.write(answer.stderr);
+  return answer.exitCode;
+}
+
+function pickWorkspace(flag: string | undefined, doc: unknown, io: CliIO): string {
+  if (flag) return flag;
+  if (io.env.BELAY_WORKSPACE) return io.env.BELAY_WORKSPACE;
+  if (io.env.CLAUDE_PROJECT_DIR) return io.env.CLAUDE_PROJECT_DIR;
+  if (doc && typeof doc === 'object') {
+    const d = doc as Record<string, unknown>;
+    const roots = d.workspace_roots;
+    if (Array.isArray(roots) && typeof roots[0] === 'string') return roots[0];
+    if (typeof d.cwd === 'string' && d.cwd !== '') return d.cwd;
+  }
+  return io.cwd;
+}
+
+async function answer(dialect: Dialect, agent: string, doc: unknown, workspaceFlag: string | undefined, io: CliIO): Promise<HookAnswer> {
+  const { resolveWorkspace } = await import('../cliTypes.ts');
+  const workspace = resolveWorkspace(pickWorkspace(workspaceFlag, doc, io), io);
+  const { parseHookInput } = await import('../../core/policy/adapters.ts');
+  const { Guard } = await import('../../core/actions/guard.ts');
+  const guard = await Guard.open({ workspace, env: io.env });
+  try {
+    const envelope: HookEnvelope = parseHookInput(dialect, doc, {
+      workspaceRoots: [guard.workspace],
+      home: io.env.HOME ?? '',
+      cwd: typeof (doc as { cwd?: unknown }).cwd === 'string' ? (doc as { cwd: string }).cwd : guard.workspace,
+      agent,
+    });
+    switch (envelope.event) {
+      case 'PreToolUse': {
+        if (!envelope.action) return noDecision();
+        const { decision } = await guard.pre(envelope, { agent, harness: dialect });
+        return preToolUseAnswer(dialect, decision);
+      }
+      case 'PostToolUse':
+        await guard.post(envelope, { agent, harness: dialect });
+        return noDecision();
+      case 'SessionStart':
+        if (envelope.sessionId) guard.receipts.openSession({ id: envelope.sessionId, agent, harness: dialect });
+        return noDecision();
+      case 'Stop':
+      case 'SessionEnd':
+        if (envelope.sessionId) guard.receipts.endSession(envelope.sessionId);
+        return noDecision();
+      case 'UserPromptSubmit':
+        if (envelope.sessionId) guard.receipts.openSession({ id: envelope.sessionId, agent, harness: dialect });
+        guard.receipts.append({
+          kind: 'prompt',
+          sessionId: envelope.sessionId,
+          agent,
+          harness: dialect,
+          tool: 'prompt',
+          input: { prompt: envelope.prompt ?? '' },
+          decision: 'allow',
+          rule: 'prompt',
+          reason: 'user prompt recorded',
+          outcome: 'done',
+        });
+        return noDecision();
+      default:
+        return noDecision();
+    }
+  } finally {
+    await guard.close();
+  }
+}
+
+/**
+ * `belay hook <dialect>`: reads one hook document on stdin and answers in the
+ * agent's format. Fails closed: malformed input, an internal error or running
+ * out of time answers `deny` (exit 2) for tool calls.
+ */
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { workspace: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const name = positionals[0];
+  const known = name !== undefined ? dialects[name] : undefined;
+  if (!known) {
+    throw new CliError(`unknown hook dialect '${name ?? ''}' (expected one of: ${Object.keys(dialects).join(', ')})`, 2);
+  }
+  const { dialect, agent } = known;
+  const budget = hookBudgetMs(io.env);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<HookAnswer>((resolve) => {
+    timer = setTimeout(
+      () => resolve(failClosedAnswer(dialect, 'belay.timeout', `Belay could not decide within ${budget} ms; denied to stay safe`)),
+      budget,
+    );
+  });
+  const work = (async (): Promise<HookAnswer> => {
+    const text = await readAll(io.stdin);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      io.stderr.write('belay: hook input is not valid JSON\n');
+      return failClosedAnswer(dialect, 'belay.bad-input', 'the hook input was not valid JSON; denied to stay safe');
+    }
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
+      return failClosedAnswer(dialect, 'belay.bad-input', 'the hook input was not a JSON object; denied to stay safe');
+    }
+    return answer(dialect, agent, doc, values.workspace, io);
+  })().catch((err: unknown) => {
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'internal error';
+    return failClosedAnswer(dialect, 'belay.error', `Belay failed to decide (${message}); denied to stay safe`);
+  });
+  try {
+    return emit(io, await Promise.race([work, timeout]));
+  } finally {
+    clearTimeout(timer);
+  }
+}

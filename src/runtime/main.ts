@@ -1,0 +1,26 @@
+import module from 'node:module';
+import { main } from './cli.ts';
+
+// Entry of the `belay` binary (dist/belay.js). The compile cache makes every
+// later start of this one-file bundle cheaper (hooks start a process per call).
+module.enableCompileCache?.();
+
+main(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+}).then(
+  (code) => exit(code),
+  (err: unknown) => {
+    process.stderr.write(`belay: ${err instanceof Error ? err.message : String(err)}\n`);
+    exit(1);
+  },
+);
+
+/** Exits once stdout is flushed: a hook answer is final even if work is still running. */
+function exit(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.exit(code));
+}

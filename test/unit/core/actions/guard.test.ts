@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Guard } from '../../../../src/core/actions/guard.ts';
+import { parseHookInput } from '../../../../src/core/policy/adapters.ts';
+import { gitFingerprint, isolatedEnv, userRepo, writeSettings } from '../../../support/fixtures.ts';
+import { claudePost, claudePre } from '../../../support/hookDocs.ts';
+
+const pemRule = { rules: [{ id: 'no-pem', effect: 'deny', kinds: ['write', 'edit'], paths: ['**/*.pem'], reason: 'certificates are managed by ops' }] };
+
+async function setup(settings: Record<string, unknown> = { 'belay.policy': pemRule }) {
+  const ws = userRepo();
+  writeSettings(ws, settings);
+  const env = isolatedEnv();
+  const guard = await Guard.open({ workspace: ws, env });
+  const envelope = (doc: Record<string, unknown>) => parseHookInput('claude', doc, { workspaceRoots: [ws], home: env.HOME!, cwd: ws, agent: 'claude-code' });
+  return { ws, env, guard, envelope };
+}
+
+test('allowed edit: pending receipt with a before checkpoint, completed after, rolled back from its checkpoint', async () => {
+  const { ws, guard, envelope } = await setup();
+  const file = path.join(ws, 'src', 'app.ts');
+  const fingerprint = gitFingerprint(ws);
+  const input = { file_path: file, old_string: '42', new_string: '43' };
+  const pre = await guard.pre(envelope(claudePre({ cwd: ws, id: 't1', tool: 'Edit', input })), { agent: 'claude-code' });
+  assert.equal(pre.decision.decision, 'allow');
+  assert.equal(pre.receipt.outcome, 'pending');
+  assert.ok(pre.receipt.checkpointBefore, 'a checkpoint is taken before the edit');
+
+  fs.writeFileSync(file, 'export const answer = 43;\n'); // the agent's tool runs
+  const done = await guard.post(envelope(claudePost({ cwd: ws, id: 't1', tool: 'Edit', input })), { agent: 'claude-code' });
+  assert.ok(done);
+  assert.equal(done.id, pre.receipt.id);
+  assert.equal(done.outcome, 'done');
+  assert.deepEqual(done.changedPaths?.map((c) => c.path), ['src/app.ts']);
+
+  const undo = await guard.rollback(done.id);
+  assert.equal(undo.ok, true, undo.ok ? '' : undo.message);
+  assert.equal(fs.readFileSync(file, 'utf8'), 'export const answer = 42;\n');
+  assert.ok(undo.ok && undo.receipt.kind === 'rollback' && undo.receipt.rollbackOf === done.id);
+  assert.equal(guard.receipts.get(done.id)?.outcome, 'rolled_back');
+  assert.equal(guard.receipts.get(done.id)?.rolledBackBy, undo.ok ? undo.receipt.id : undefined);
+
+  // the rollback is itself undoable
+  const redo = await guard.rollback(undo.ok ? undo.receipt.id : '');
+  assert.equal(redo.ok, true, redo.ok ? '' : redo.message);
+  assert.equal(fs.readFileSync(file, 'utf8'), 'export const answer = 43;\n');
+
+  assert.equal(gitFingerprint(ws), fingerprint, "the user's .git is byte-identical");
+  assert.equal(guard.receipts.verify().ok, true);
+  await guard.close();
+});
+
+test('denied write: blocked receipt at once, no checkpoint, rule and reason recorded', async () => {
+  const { ws, guard, envelope } = await setup();
+  const pre = await guard.pre(
+    envelope(claudePre({ cwd: ws, id: 't2', tool: 'Write', input: { file_path: path.join(ws, 'certs', 'server.pem'), content: 'x' } })),
+    { agent: 'claude-code' },
+  );
+  assert.equal(pre.decision.decision, 'deny');
+  assert.equal(pre.decision.rule, 'no-pem');
+  assert.equal(pre.receipt.outcome, 'blocked');
+  assert.equal(pre.receipt.rule, 'no-pem');
+  assert.equal(pre.receipt.checkpointBefore, undefined);
+  await guard.close();
+});
+
+test('an invalid policy fails closed for writes and names the bad setting', async () => {
+  const { ws, guard, envelope } = await setup({ 'belay.policy': { rules: [{ id: 'x', effect: 'maybe' }] } });
+  const pre = await guard.pre(
+    envelope(claudePre({ cwd: ws, id: 't3', tool: 'Write', input: { file_path: path.join(ws, 'a.txt'), content: 'x' } })),
+    { agent: 'claude-code' },
+  );
+  assert.equal(pre.decision.decision, 'deny');
+  assert.equal(pre.decision.rule, 'policy.invalid');
+  assert.match(pre.decision.reason, /belay\.policy/);
+  await guard.close();
+});
+
+test('a rollback keeps a later edit by the user elsewhere in the same file', async () => {
+  const { ws, guard, envelope } = await setup();
+  const file = path.join(ws, 'notes.txt');
+  fs.writeFileSync(file, 'one\ntwo\nthree\nfour\nfive\nsix\nseven\n');
+  const input = { file_path: file, old_string: 'two', new_string: 'TWO' };
+  const pre = await guard.pre(envelope(claudePre({ cwd: ws, id: 't4', tool: 'Edit', input })), { agent: 'claude-code' });
+  fs.writeFileSync(file, 'one\nTWO\nthree\nfour\nfive\nsix\nseven\n');
+  await guard.post(envelope(claudePost({ cwd: ws, id: 't4', tool: 'Edit', input })), { agent: 'claude-code' });
+  fs.writeFileSync(file, 'one\nTWO\nthree\nfour\nfive\nsix\nSEVEN (user)\n'); // the user's later edit
+  const undo = await guard.rollback(pre.receipt.id);
+  assert.equal(undo.ok, true, undo.ok ? '' : undo.message);
+  assert.equal(fs.readFileSync(file, 'utf8'), 'one\ntwo\nthree\nfour\nfive\nsix\nSEVEN (user)\n');
+  await guard.close();
+});
