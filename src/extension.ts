@@ -3,6 +3,7 @@ import { BelayCommands } from './vscode/commands.ts';
 import { ActionsTree } from './vscode/views/actionsTree.ts';
 import { TimelineView } from './vscode/views/timelineView.ts';
 import { WorkspaceSession } from './vscode/workspaceSession.ts';
+import { publishHookRuntime } from './vscode/hookRuntime.ts';
 
 /** What other extensions and the integration tests may use. */
 export interface BelayApi {
@@ -16,6 +17,11 @@ export interface BelayApi {
 export function activate(context: vscode.ExtensionContext): BelayApi {
   const log = vscode.window.createOutputChannel('Belay', { log: true });
   context.subscriptions.push(log);
+  try {
+    log.info(`agent hooks run the Belay CLI with ${process.execPath} (recorded in ${publishHookRuntime()})`);
+  } catch (err) {
+    log.error(`could not record the runtime for agent hooks: ${err instanceof Error ? err.message : String(err)}`);
+  }
 
   let session: WorkspaceSession | undefined;
   const current = (): WorkspaceSession | undefined => {

@@ -34,9 +34,8 @@ test('the Belay container holds the Guarded Actions tree and the Timeline webvie
   );
 });
 
-test('activation stays narrow: no "*" and no onStartupFinished without a reason', () => {
-  const events = pkg.activationEvents as string[];
-  assert.ok(!events.includes('*'));
+test('activation stays narrow: only onStartupFinished, so agent hooks find their runtime early', () => {
+  assert.deepEqual(pkg.activationEvents, ['onStartupFinished']);
 });
 
 test('package.json contributes.configuration is generated from the zod settings schema (not stale)', () => {
@@ -48,4 +47,18 @@ test('package.json contributes.configuration is generated from the zod settings 
 test('engines.vscode is at least the version whose agent plugins Belay relies on', () => {
   assert.match(pkg.engines.vscode, /^\^1\.(139|1[4-9]\d)\./);
   assert.match(pkg.engines.node, />=\s*22/);
+});
+
+test('the agent plugin ships hooks for every event, run through ${PLUGIN_ROOT}', () => {
+  assert.deepEqual(pkg.contributes.chatPlugins, [{ path: './plugin' }]);
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'plugin', '.plugin', 'plugin.json'), 'utf8'));
+  assert.equal(manifest.name, 'belay');
+  const hooks = JSON.parse(fs.readFileSync(path.join(root, 'plugin', 'hooks', 'hooks.json'), 'utf8')).hooks;
+  assert.deepEqual(Object.keys(hooks).sort(), ['PostToolUse', 'PreToolUse', 'SessionStart', 'Stop', 'UserPromptSubmit']);
+  for (const [event, list] of Object.entries(hooks as Record<string, Array<{ command: string; windows: string; timeout: number }>>)) {
+    assert.equal(list.length, 1, event);
+    assert.match(list[0]!.command, /\$\{PLUGIN_ROOT\}\/hooks\/belay-hook\.sh/);
+    assert.match(list[0]!.windows, /\$\{PLUGIN_ROOT\}\\hooks\\belay-hook\.ps1/);
+    assert.ok(list[0]!.timeout >= 10);
+  }
 });
