@@ -4,6 +4,7 @@ import { ActionsTree } from './vscode/views/actionsTree.ts';
 import { TimelineView } from './vscode/views/timelineView.ts';
 import { WorkspaceSession } from './vscode/workspaceSession.ts';
 import { publishHookRuntime } from './vscode/hookRuntime.ts';
+import { GuardStatusBar } from './vscode/statusBar.ts';
 
 /** What other extensions and the integration tests may use. */
 export interface BelayApi {
@@ -38,24 +39,43 @@ export function activate(context: vscode.ExtensionContext): BelayApi {
     return session;
   };
 
+  const statusBar = new GuardStatusBar();
+  const checkPolicy = async (): Promise<void> => {
+    const guard = await current()?.guard();
+    if (!guard) return;
+    const policy = guard.policy();
+    const first = policy.errors[0];
+    const policyError = first ? `${first.path}: ${first.message}` : undefined;
+    statusBar.setHealth({ policyOk: policy.ok, policyError });
+    if (!policy.ok) {
+      log.error(`the Belay policy is invalid, so mutating agent actions are denied: ${policyError ?? ''}`);
+      void vscode.window.showErrorMessage(`Belay: the policy is invalid (${policyError ?? ''}); agents may not change anything until it is fixed.`, 'Open Settings').then((pick) => {
+        if (pick) void vscode.commands.executeCommand('workbench.action.openWorkspaceSettingsFile');
+      });
+    }
+  };
   const tree = new ActionsTree(current, log);
   const timeline = new TimelineView(context.extensionUri, current, log);
   const refresh = (): void => {
     tree.refresh();
     timeline.changed('refresh');
   };
-  const commands = new BelayCommands({ session: current, log, refresh });
-  context.subscriptions.push(tree, timeline, commands, { dispose: () => session?.dispose() });
+  const commands = new BelayCommands({ session: current, log, refresh, statusBar });
+  context.subscriptions.push(statusBar, tree, timeline, commands, { dispose: () => session?.dispose() });
   context.subscriptions.push(
     vscode.workspace.onDidChangeWorkspaceFolders(() => refresh()),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('belay')) refresh();
+      if (e.affectsConfiguration('belay')) {
+        refresh();
+        void checkPolicy().catch(() => undefined);
+      }
     }),
   );
   // Open the stores early in the background so the views fill at once and a
   // missing native binary is reported now, not at the first rollback.
   void current()
     ?.guard()
+    .then(() => checkPolicy())
     .catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
       void vscode.window.showErrorMessage(`Belay cannot guard this workspace: ${message}`, 'Show Log').then((pick) => {

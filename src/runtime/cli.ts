@@ -11,6 +11,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   checkpoint: { summary: 'shadow-git checkpoints: belay checkpoint create|list|diff|restore|undo-restore|gc', load: () => import('./commands/checkpoint.ts') },
   rollback: { summary: 'undo one recorded action: belay rollback <receipt-id> [--last N]', load: () => import('./commands/rollback.ts') },
   receipts: { summary: 'the record of agent actions: belay receipts list|show|verify|export|stats', load: () => import('./commands/receipts.ts') },
+  'kill-switch': { summary: 'deny every mutating agent action at once: belay kill-switch on|off|status', load: () => import('./commands/killSwitch.ts') },
   status: { summary: 'what Belay guards in this workspace: belay status', load: () => import('./commands/status.ts') },
 };
 

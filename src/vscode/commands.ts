@@ -3,11 +3,14 @@ import type { TimelineItem } from '../shared/protocol.ts';
 import { Disposable } from './disposable.ts';
 import { Commands, Views, type CommandId } from './ids.ts';
 import type { WorkspaceSession } from './workspaceSession.ts';
+import type { GuardStatusBar } from './statusBar.ts';
+import { setKillSwitch } from '../core/actions/killSwitch.ts';
 
 interface Deps {
   session: () => WorkspaceSession | undefined;
   log: vscode.LogOutputChannel;
   refresh: () => void;
+  statusBar: GuardStatusBar;
 }
 
 type ReceiptArg = string | TimelineItem | undefined;
@@ -34,6 +37,7 @@ export class BelayCommands extends Disposable {
       [Commands.verifyReceipts]: () => this.verify(),
       [Commands.showLog]: () => deps.log.show(),
       [Commands.openTimeline]: () => vscode.commands.executeCommand(`${Views.timeline}.focus`),
+      [Commands.toggleKillSwitch]: (on?: boolean) => this.toggleKillSwitch(on),
     };
     for (const [id, handler] of Object.entries(handlers)) {
       this.register(vscode.commands.registerCommand(id, (...args: never[]) => this.guarded(id, () => handler(...args))));
@@ -127,6 +131,20 @@ export class BelayCommands extends Disposable {
     const doc = await vscode.workspace.openTextDocument({ content: text, language: 'diff' });
     await vscode.window.showTextDocument(doc, { preview: true });
     return undefined;
+  }
+
+  /** Flips the switch every agent hook reads; recorded as a receipt when a folder is open. */
+  private async toggleKillSwitch(on?: boolean): Promise<unknown> {
+    const next = on ?? !this.deps.statusBar.killSwitch.on;
+    const session = this.deps.session();
+    if (session) (await session.guard()).setKillSwitch(next);
+    else setKillSwitch(next, 'user');
+    this.deps.statusBar.refreshKillSwitch();
+    this.deps.refresh();
+    void vscode.window.showInformationMessage(
+      next ? 'Belay: kill switch ON — every agent is denied changes until you turn it off.' : 'Belay: kill switch off — agents are guarded by the policy again.',
+    );
+    return next;
   }
 
   private async verify(): Promise<unknown> {

@@ -8,6 +8,7 @@ export const Commands = {
   verifyReceipts: 'belay.verifyReceipts',
   showLog: 'belay.showLog',
   openTimeline: 'belay.openTimeline',
+  toggleKillSwitch: 'belay.toggleKillSwitch',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 

@@ -17,6 +17,7 @@ import {
 import { CheckpointStore, type ChangedPath } from '../checkpoints/store.ts';
 import { ReceiptStore, type Receipt } from '../receipts/store.ts';
 import { readCurrentBranch } from '../config/git.ts';
+import { readKillSwitch, setKillSwitch, type KillSwitchState } from './killSwitch.ts';
 
 export interface GuardOptions {
   workspace: string;
@@ -135,6 +136,18 @@ export class Guard {
     const started = Date.now();
     const memory = this.loadMemory(action);
     let decision = this.evaluate(action, memory);
+    const kill = readKillSwitch(this.env);
+    if (kill.on && action.mutating) {
+      const reason = kill.reason ?? `the Belay kill switch is on${kill.by ? ` (turned on by ${kill.by}${kill.since ? ` at ${kill.since}` : ''})` : ''}: agents may not change anything until it is turned off`;
+      decision = {
+        ...decision,
+        decision: 'deny',
+        evaluated: 'deny',
+        rule: 'belay.kill-switch',
+        reason,
+        matches: [{ rule: 'belay.kill-switch', effect: 'deny', reason }, ...decision.matches],
+      };
+    }
     this.receipts.setState(this.memoryKey(action), JSON.stringify(remember(memory, action, decision, this.now())));
     if (envelope.sessionId) this.receipts.openSession({ id: envelope.sessionId, agent: meta.agent, harness: meta.harness });
 
@@ -348,6 +361,22 @@ export class Guard {
       rollbackData: { restoreId: result.restoreId },
     });
     return { ok: true, message: `Restored checkpoint ${checkpointId}: ${result.restored.length} file(s)`, receipt, changed: result.restored };
+  }
+
+  /** Turns the kill switch on or off for every agent and records who did it. */
+  setKillSwitch(on: boolean): { state: KillSwitchState; receipt: Receipt } {
+    const state = setKillSwitch(on, this.actor, this.env, this.now());
+    const receipt = this.receipts.append({
+      kind: 'kill_switch',
+      agent: this.actor,
+      tool: 'belay.kill-switch',
+      action: { kind: 'kill_switch', on },
+      decision: 'allow',
+      rule: 'user.kill-switch',
+      reason: on ? 'kill switch turned on: every agent is denied mutating actions' : 'kill switch turned off',
+      outcome: 'done',
+    });
+    return { state, receipt };
   }
 
   /** Path of a changed file inside the workspace, for diffs. */
