@@ -1,0 +1,71 @@
+/**
+ * Canonical JSON for hashing: object keys sorted by UTF-16 code units (what
+ * `Array.prototype.sort` does), no whitespace, `undefined` members dropped,
+ * numbers and strings as `JSON.stringify` writes them. For the JSON values a
+ * receipt holds this is the JSON Canonicalization Scheme (RFC 8785).
+ *
+ * The receipt chain hashes the exact stored text, so a verifier outside Belay
+ * never needs to re-canonicalise; this function only fixes how that text is
+ * produced in the first place.
+ */
+export function canonicalJson(value: unknown): string {
+  const out: string[] = [];
+  write(value, out);
+  return out.join('');
+}
+
+function write(value: unknown, out: string[]): void {
+  if (value === null) {
+    out.push('null');
+    return;
+  }
+  switch (typeof value) {
+    case 'string':
+      out.push(JSON.stringify(value));
+      return;
+    case 'number':
+      out.push(Number.isFinite(value) ? JSON.stringify(value) : 'null');
+      return;
+    case 'boolean':
+      out.push(value ? 'true' : 'false');
+      return;
+    case 'bigint':
+      out.push(JSON.stringify(value.toString()));
+      return;
+    case 'object': {
+      if (Array.isArray(value)) {
+        out.push('[');
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out.push(',');
+          const item: unknown = value[i];
+          // JSON.stringify writes null for undefined/function array members.
+          write(item === undefined || typeof item === 'function' || typeof item === 'symbol' ? null : item, out);
+        }
+        out.push(']');
+        return;
+      }
+      const withJson = value as { toJSON?: () => unknown };
+      if (typeof withJson.toJSON === 'function') {
+        write(withJson.toJSON(), out);
+        return;
+      }
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj).sort();
+      out.push('{');
+      let first = true;
+      for (const key of keys) {
+        const v = obj[key];
+        if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+        if (!first) out.push(',');
+        first = false;
+        out.push(JSON.stringify(key), ':');
+        write(v, out);
+      }
+      out.push('}');
+      return;
+    }
+    default:
+      // undefined, functions and symbols at the top level
+      out.push('null');
+  }
+}
