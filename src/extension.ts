@@ -5,6 +5,7 @@ import { TimelineView } from './vscode/views/timelineView.ts';
 import { WorkspaceSession } from './vscode/workspaceSession.ts';
 import { publishHookRuntime } from './vscode/hookRuntime.ts';
 import { GuardStatusBar } from './vscode/statusBar.ts';
+import { UnguardedWatcher } from './vscode/unguardedWatcher.ts';
 
 /** What other extensions and the integration tests may use. */
 export interface BelayApi {
@@ -24,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): BelayApi {
     log.error(`could not record the runtime for agent hooks: ${err instanceof Error ? err.message : String(err)}`);
   }
 
+  const statusBar = new GuardStatusBar();
   let session: WorkspaceSession | undefined;
   const current = (): WorkspaceSession | undefined => {
     const folder = vscode.workspace.workspaceFolders?.[0];
@@ -31,15 +33,19 @@ export function activate(context: vscode.ExtensionContext): BelayApi {
     if (!session || session.folder.uri.toString() !== folder.uri.toString()) {
       session?.dispose();
       session = new WorkspaceSession(folder, log);
-      session.onDidChange((reason) => {
-        tree.refresh();
-        timeline.changed(reason);
-      });
+      const s = session;
+      s.adopt(
+        s.onDidChange((reason) => {
+          tree.refresh();
+          timeline.changed(reason);
+        }),
+      );
+      const watcher = s.adopt(new UnguardedWatcher(s, log));
+      s.adopt(watcher.onDidRecord((n) => statusBar.setHealth({ unguarded: n })));
     }
     return session;
   };
 
-  const statusBar = new GuardStatusBar();
   const checkPolicy = async (): Promise<void> => {
     const guard = await current()?.guard();
     if (!guard) return;

@@ -8,6 +8,8 @@ export interface GuardHealth {
   /** the policy loads; when not, mutating actions are denied */
   policyOk: boolean;
   policyError?: string;
+  /** file changes during agent sessions that no hook reported */
+  unguarded?: number;
 }
 
 /**
@@ -46,8 +48,8 @@ export class GuardStatusBar extends Disposable {
     if (changed) this.onKillChange.fire(next);
   }
 
-  setHealth(health: GuardHealth): void {
-    this.health = health;
+  setHealth(health: Partial<GuardHealth>): void {
+    this.health = { ...this.health, ...health };
     this.render();
   }
 
@@ -60,6 +62,12 @@ export class GuardStatusBar extends Disposable {
     } else if (!this.health.policyOk) {
       item.text = '$(warning) Belay: policy invalid';
       item.tooltip = `Mutating agent actions are denied until the policy is fixed: ${this.health.policyError ?? ''}`;
+      item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    } else if ((this.health.unguarded ?? 0) > 0) {
+      const n = this.health.unguarded ?? 0;
+      item.text = `$(warning) Belay: ${n} unguarded change${n === 1 ? '' : 's'}`;
+      item.tooltip =
+        'An agent changed files without its hooks reporting to Belay, so the guard may be off for that agent. The changes are recorded and can be rolled back in the timeline. Click to turn the kill switch on.';
       item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     } else {
       item.text = '$(shield) Belay';

@@ -28,6 +28,11 @@ export class WorkspaceSession extends Disposable {
     this.register({ dispose: () => this.close() });
   }
 
+  /** Ties a helper's lifetime to this folder's session. */
+  adopt<T extends vscode.Disposable>(d: T): T {
+    return this.register(d);
+  }
+
   /** The guard of this folder; the first call opens the stores. */
   guard(): Promise<Guard> {
     this.guardPromise ??= Guard.open({ workspace: this.folder.uri.fsPath, actor: 'user' }).then(

@@ -363,6 +363,36 @@ export class Guard {
     return { ok: true, message: `Restored checkpoint ${checkpointId}: ${result.restored.length} file(s)`, receipt, changed: result.restored };
   }
 
+  /**
+   * Records files that changed while an agent session was open with no
+   * receipt to explain them (a hook that did not report, a tool nobody
+   * announced). The change is checkpointed so it can be rolled back: its
+   * "before" is the store's last known state of those files.
+   */
+  async recordUnguarded(relPaths: string[], session?: { id: string; agent: string }): Promise<Receipt | undefined> {
+    if (relPaths.length === 0) return undefined;
+    const store = await this.checkpoints();
+    const [latest] = await store.list({ limit: 1 });
+    const after = await store.create({ scope: 'paths', paths: relPaths, kind: 'auto' });
+    const changed = latest ? await store.changes(latest.id, after.id) : after.changed;
+    if (changed.length === 0) return undefined;
+    const reason = `changed while ${session ? `${session.agent} session ${session.id}` : 'an agent session'} was open, and no hook reported it`;
+    return this.receipts.append({
+      kind: 'unguarded',
+      sessionId: session?.id,
+      agent: session?.agent ?? 'unknown',
+      tool: 'file-change',
+      action: { kind: 'write', writes: changed.map((c) => path.join(this.workspace, c.path)), pathsKnown: true, mutating: true },
+      decision: 'allow',
+      rule: 'belay.unguarded-change',
+      reason,
+      checkpointBefore: latest?.id,
+      checkpointAfter: after.id,
+      changedPaths: changed,
+      outcome: 'done',
+    });
+  }
+
   /** Turns the kill switch on or off for every agent and records who did it. */
   setKillSwitch(on: boolean): { state: KillSwitchState; receipt: Receipt } {
     const state = setKillSwitch(on, this.actor, this.env, this.now());
