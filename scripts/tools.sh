@@ -112,3 +112,30 @@ EOF
   fi
   : >"$stamp"
 }
+
+# Belay's VSIX for the test tiers and run-belay.sh: $BELAY_VSIX when set,
+# else dist/belay.vsix, rebuilt (npm run build && npm run package) when it is
+# missing or older than a source it is built from. Exports BELAY_VSIX.
+ensure_belay_vsix() {
+  if [ -n "${BELAY_VSIX:-}" ]; then
+    [ -f "$BELAY_VSIX" ] || { belay_log "BELAY_VSIX=$BELAY_VSIX does not exist"; return 1; }
+    export BELAY_VSIX
+    return 0
+  fi
+  local vsix="$BELAY_ROOT/dist/belay.vsix" stale=""
+  if [ -f "$vsix" ]; then
+    stale="$(cd "$BELAY_ROOT" && find src webview media plugin package.json esbuild.mjs README.md CHANGELOG.md .vscodeignore \
+      -newer "$vsix" -type f -print -quit 2>/dev/null || true)"
+  else
+    stale="(none yet)"
+  fi
+  if [ -n "$stale" ]; then
+    if [ ! -d "$BELAY_ROOT/node_modules" ]; then
+      belay_log "installing npm dependencies (npm ci)"
+      (cd "$BELAY_ROOT" && npm ci --no-audit --no-fund >/dev/null)
+    fi
+    belay_log "building and packaging Belay (dist/belay.vsix)"
+    (cd "$BELAY_ROOT" && npm run --silent build && npm run --silent package >/dev/null)
+  fi
+  export BELAY_VSIX="$vsix"
+}
