@@ -124,7 +124,7 @@ ensure_belay_vsix() {
   fi
   local vsix="$BELAY_ROOT/dist/belay.vsix" stale=""
   if [ -f "$vsix" ]; then
-    stale="$(cd "$BELAY_ROOT" && find src webview media plugin package.json esbuild.mjs README.md CHANGELOG.md .vscodeignore \
+    stale="$(cd "$BELAY_ROOT" && find src webview media plugin package.json package-lock.json esbuild.mjs README.md CHANGELOG.md .vscodeignore \
       -newer "$vsix" -type f -print -quit 2>/dev/null || true)"
   else
     stale="(none yet)"

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { belayVsix, findInWebview, launchVsCode, makeWorkspace, openViewContainer, screenshot, waitForExthostLog, withFailureArtifacts } from '../support/codeServer.ts';
+import { belayVsix, findInWebview, launchVsCode, makeWorkspace, openView, screenshot, waitForExthostLog, withFailureArtifacts } from '../support/codeServer.ts';
 
 test('Belay installs from its VSIX and its view container opens in a real VS Code', { timeout: 180_000 }, async (t) => {
   const workspace = makeWorkspace({ 'README.md': '# smoke\n', 'src/app.ts': 'export const answer = 42;\n' }, { git: true });
@@ -20,14 +20,12 @@ test('Belay installs from its VSIX and its view container opens in a real VS Cod
   t.after(() => vsc.close());
 
   await withFailureArtifacts('e2e-smoke', vsc, async () => {
-    const sidebar = await openViewContainer(vsc.page, 'Belay');
-    for (const view of ['Guarded Actions', 'Timeline']) {
-      await sidebar.locator('.pane-header', { hasText: new RegExp(view, 'i') }).first().waitFor({ state: 'visible', timeout: 10_000 });
-    }
+    const tree = await openView(vsc.page, 'Belay', 'Guarded Actions');
+    await openView(vsc.page, 'Belay', 'Timeline');
     const activated = await waitForExthostLog(vsc.server, /_doActivateExtension belay-dev\.belay\b.*/, 30_000);
     assert.match(activated, /belay-dev\.belay/);
     // Activated and rendered: the tree has its provider, the webview its document.
-    await sidebar.getByText('There is no data provider registered').waitFor({ state: 'detached', timeout: 15_000 });
+    await tree.getByText('There is no data provider registered').waitFor({ state: 'detached', timeout: 15_000 });
     await findInWebview(vsc.page, 'body', { extensionId: 'belay-dev.belay' }).waitFor({ state: 'attached', timeout: 15_000 });
     const shot = await screenshot(vsc.page, 'e2e-smoke-belay-view');
     assert.ok(fs.statSync(shot).size > 10_000, 'the screenshot has content');

@@ -67,7 +67,7 @@ async function main(): Promise<number> {
   let workbench: Workbench | undefined;
   let failed = true;
   try {
-    const runner = await buildRunnerVsix();
+    const runner = await buildRunnerVsix(path.join(root, 'runner-build'));
     log('runner built');
     await installVsix({ vsix: [vsix, runner], userDataDir, extensionsDir });
     log(`installed ${vsix.startsWith(repoRoot + path.sep) ? path.relative(repoRoot, vsix) : vsix} and the runner`);

@@ -565,6 +565,22 @@ export async function openViewContainer(page: Page, title: string, timeoutMs = 1
 }
 
 /**
+ * The body of view `viewTitle` (e.g. 'Timeline') in view container
+ * `containerTitle` (e.g. 'Belay'): opens the container and expands the view
+ * when it is collapsed.
+ */
+export async function openView(page: Page, containerTitle: string, viewTitle: string, timeoutMs = 10_000): Promise<Locator> {
+  const sidebar = await openViewContainer(page, containerTitle, timeoutMs);
+  const pane = sidebar.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: new RegExp(`^\\s*${escapeRegExp(viewTitle)}`, 'i') }) }).first();
+  const header = pane.locator('.pane-header').first();
+  await header.waitFor({ state: 'visible', timeout: timeoutMs });
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  const body = pane.locator('.pane-body').first();
+  await body.waitFor({ state: 'visible', timeout: timeoutMs });
+  return body;
+}
+
+/**
  * A locator inside a webview (webviews are an outer iframe holding the
  * content iframe #active-frame). `extensionId` narrows to webviews of that
  * extension when several are open.
