@@ -121,7 +121,10 @@ export async function startApprovalServer(opts: ApprovalServerOptions): Promise<
     let size = 0;
     let gotLine = false;
     let extra = 0;
-    const handshake = setTimeout(() => refuse(sock, 'handshake-timeout', `no request within ${seconds(handshakeTimeoutMs)}`), handshakeTimeoutMs);
+    const handshake = setTimeout(() => {
+      gotLine = true;
+      refuse(sock, 'handshake-timeout', `no request within ${seconds(handshakeTimeoutMs)}`);
+    }, handshakeTimeoutMs);
 
     const onData = (chunk: Buffer): void => {
       if (gotLine) {
