@@ -6,6 +6,7 @@ import { WorkspaceSession } from './vscode/workspaceSession.ts';
 import { publishHookRuntime } from './vscode/hookRuntime.ts';
 import { GuardStatusBar } from './vscode/statusBar.ts';
 import { UnguardedWatcher } from './vscode/unguardedWatcher.ts';
+import { ApprovalPrompts } from './vscode/approvals.ts';
 
 /** What other extensions and the integration tests may use. */
 export interface BelayApi {
@@ -88,6 +89,9 @@ export function activate(context: vscode.ExtensionContext): BelayApi {
         if (pick) log.show();
       });
     });
+  const approvals = new ApprovalPrompts(log);
+  context.subscriptions.push(approvals);
+  void approvals.start().catch((err: unknown) => log.error(`approval channel not available: ${err instanceof Error ? err.message : String(err)}`));
   log.info(`Belay ${String(context.extension.packageJSON.version)} active (${process.version}, VS Code ${vscode.version})`);
   return { workspaceSession: current };
 }

@@ -17,6 +17,7 @@ import {
 import { CheckpointStore, type ChangedPath } from '../checkpoints/store.ts';
 import { ReceiptStore, type Receipt } from '../receipts/store.ts';
 import { readCurrentBranch } from '../config/git.ts';
+import { addPolicyRule, alwaysAllowRule } from '../config/policyEdit.ts';
 import { readKillSwitch, setKillSwitch, type KillSwitchState } from './killSwitch.ts';
 
 export interface GuardOptions {
@@ -30,6 +31,13 @@ export interface GuardOptions {
   actor?: string;
 }
 
+/** Asks a person about an `ask` decision (the approval channel); never throws. */
+export type Approver = (req: { tool: string; summary: string; detail?: string; rule: string; reason: string }) => Promise<{
+  answer: 'approve' | 'deny' | 'always';
+  by: string;
+  reason?: string;
+}>;
+
 /** The result of PreToolUse: what to answer the agent, and what was recorded. */
 export interface PreResult {
   decision: Decision;
@@ -39,6 +47,16 @@ export interface PreResult {
 export type UndoOutcome =
   | { ok: true; message: string; receipt: Receipt; changed: ChangedPath[] }
   | { ok: false; code: string; message: string; receipt?: Receipt; conflicts?: Array<{ path: string; hunks: string }> };
+
+/** One line saying what an action does, for a person to approve. */
+function summarize(action: NormalizedAction): string {
+  if (action.command) return action.command.replace(/\s+/g, ' ').slice(0, 300);
+  const paths = [...action.writes, ...action.deletes];
+  if (paths.length) return `${action.kind} ${paths.join(', ')}`.slice(0, 300);
+  if (action.urls.length) return `${action.kind} ${action.urls.join(' ')}`.slice(0, 300);
+  if (action.mcp) return `mcp ${action.mcp.server}/${action.mcp.tool}`;
+  return `${action.kind} ${action.tool}`;
+}
 
 /** Paths an action will change, relative to the workspace when inside it. */
 function touchedPaths(action: NormalizedAction): string[] {
@@ -130,7 +148,7 @@ export class Guard {
    * "before" checkpoint of what it will touch and write a pending receipt; a
    * denied action gets its final, blocked receipt at once.
    */
-  async pre(envelope: HookEnvelope, meta: { agent: string; harness?: string }): Promise<PreResult> {
+  async pre(envelope: HookEnvelope, meta: { agent: string; harness?: string; approver?: Approver }): Promise<PreResult> {
     const action = envelope.action;
     if (!action) throw new Error(`${envelope.event} carries no tool call`);
     const started = Date.now();
@@ -150,6 +168,43 @@ export class Guard {
     }
     this.receipts.setState(this.memoryKey(action), JSON.stringify(remember(memory, action, decision, this.now())));
     if (envelope.sessionId) this.receipts.openSession({ id: envelope.sessionId, agent: meta.agent, harness: meta.harness });
+
+    // An `ask` for an agent with no confirmation of its own goes to a person in VS Code.
+    let approval: { by: string; answer: string; reason?: string } | undefined;
+    if (decision.decision === 'ask' && meta.approver) {
+      const a = await meta.approver({
+        tool: action.tool,
+        summary: summarize(action),
+        detail: action.command ?? action.content,
+        rule: decision.rule,
+        reason: decision.reason,
+      });
+      approval = a;
+      if (a.answer === 'always') {
+        const rule = alwaysAllowRule({
+          workspace: this.workspace,
+          tool: action.tool,
+          command: action.command,
+          paths: touchedPaths(action),
+          askedBy: decision.rule,
+          by: a.by,
+          now: this.now(),
+        });
+        addPolicyRule(this.workspace, rule);
+      }
+      const approved = a.answer === 'approve' || a.answer === 'always';
+      const rule = approved ? 'approval.approved' : 'approval.denied';
+      const reason = approved
+        ? `approved by ${a.by}${a.answer === 'always' ? ' (always)' : ''} after: ${decision.reason}`
+        : `not approved${a.reason ? ` (${a.reason})` : ''}: ${decision.reason}`;
+      decision = {
+        ...decision,
+        decision: approved ? 'allow' : 'deny',
+        rule,
+        reason,
+        matches: [...decision.matches, { rule, effect: approved ? 'allow' : 'deny', reason }],
+      };
+    }
 
     let checkpointBefore: string | undefined;
     if (decision.decision !== 'deny' && action.mutating) {
@@ -188,10 +243,20 @@ export class Guard {
       reason: decision.reason,
       matches: decision.matches,
       policyHash: decision.policyHash,
+      approver: approval?.by,
       checkpointBefore,
       outcome: blocked ? 'blocked' : action.mutating ? 'pending' : 'done',
       durationMs: blocked || !action.mutating ? Date.now() - started : undefined,
     });
+    if (approval) {
+      this.receipts.recordApproval({
+        receiptId: receipt.id,
+        approver: approval.by,
+        decision: decision.decision,
+        scope: approval.answer === 'always' ? 'always' : 'once',
+        reason: approval.reason,
+      });
+    }
     return { decision, receipt };
   }
 

@@ -44,6 +44,14 @@ export const settingsSchema = {
     .min(0)
     .default(0)
     .describe('Prune receipts older than this many days, keeping the chain verifiable (0 = keep all).'),
+  'belay.approvals.timeoutSeconds': z
+    .number()
+    .min(5)
+    .max(3600)
+    .default(45)
+    .describe(
+      'How long Belay waits for a person to approve an action an agent cannot confirm on its own (Codex, Copilot CLI, Claude Code without prompts). No answer means deny. Keep it below the agent\'s hook timeout.',
+    ),
 } as const;
 
 export type SettingKey = keyof typeof settingsSchema;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Dialect } from '../../core/policy/action.ts';
 import type { HookEnvelope } from '../../core/policy/adapters.ts';
+import type { Approver } from '../../core/actions/guard.ts';
 import { CliError, readAll, type CliIO } from '../cliTypes.ts';
 import { failClosedAnswer, noDecision, preToolUseAnswer, type HookAnswer } from '../hooks/answers.ts';
 
@@ -37,7 +38,41 @@ function pickWorkspace(flag: string | undefined, doc: unknown, io: CliIO): strin
   return io.cwd;
 }
 
-async function answer(dialect: Dialect, agent: string, doc: unknown, workspaceFlag: string | undefined, io: CliIO): Promise<HookAnswer> {
+/**
+ * Whether an `ask` must be answered by a person in VS Code (the approval
+ * channel) because the agent will not ask on its own: Codex and Copilot CLI,
+ * and Claude Code when it runs without permission prompts. BELAY_APPROVALS
+ * (`editor` or `agent`) overrides.
+ */
+export function approvalsViaEditor(dialect: Dialect, doc: unknown, env: NodeJS.ProcessEnv): boolean {
+  if (env.BELAY_APPROVALS === 'editor') return true;
+  if (env.BELAY_APPROVALS === 'agent') return false;
+  if (dialect === 'codex' || dialect === 'copilot-cli') return true;
+  if (dialect === 'claude') {
+    const mode = (doc as { permission_mode?: unknown }).permission_mode;
+    return mode === 'bypassPermissions' || mode === 'dontAsk';
+  }
+  return false;
+}
+
+function approvalTimeoutMs(settings: Record<string, unknown>): number {
+  const v = settings['belay.approvals.timeoutSeconds'];
+  return (typeof v === 'number' && v > 0 ? Math.min(v, 3600) : 45) * 1000;
+}
+
+/** Lets the time budget grow while a person is being asked. */
+export interface BudgetControl {
+  extend(ms: number): void;
+}
+
+async function answer(
+  dialect: Dialect,
+  agent: string,
+  doc: unknown,
+  workspaceFlag: string | undefined,
+  io: CliIO,
+  budget: BudgetControl,
+): Promise<HookAnswer> {
   const { resolveWorkspace } = await import('../cliTypes.ts');
   const workspace = resolveWorkspace(pickWorkspace(workspaceFlag, doc, io), io);
   const { parseHookInput } = await import('../../core/policy/adapters.ts');
@@ -53,7 +88,17 @@ async function answer(dialect: Dialect, agent: string, doc: unknown, workspaceFl
     switch (envelope.event) {
       case 'PreToolUse': {
         if (!envelope.action) return noDecision();
-        const { decision } = await guard.pre(envelope, { agent, harness: dialect });
+        let approver: Approver | undefined;
+        if (approvalsViaEditor(dialect, doc, io.env)) {
+          const { loadWorkspaceSettings } = await import('../../core/config/workspaceSettings.ts');
+          const timeoutMs = approvalTimeoutMs(loadWorkspaceSettings(guard.workspace).settings);
+          approver = async (req) => {
+            budget.extend(timeoutMs + 5000);
+            const { requestApproval } = await import('../../core/approvals/client.ts');
+            return requestApproval({ ...req, workspace: guard.workspace, agent, timeoutMs }, { env: io.env });
+          };
+        }
+        const { decision } = await guard.pre(envelope, { agent, harness: dialect, approver });
         return preToolUseAnswer(dialect, decision);
       }
       case 'PostToolUse':
@@ -109,12 +154,17 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const { dialect, agent } = known;
   const budget = hookBudgetMs(io.env);
   let timer: NodeJS.Timeout | undefined;
+  let onTimeout: () => void = () => undefined;
   const timeout = new Promise<HookAnswer>((resolve) => {
-    timer = setTimeout(
-      () => resolve(failClosedAnswer(dialect, 'belay.timeout', `Belay could not decide within ${budget} ms; denied to stay safe`)),
-      budget,
-    );
+    onTimeout = () => resolve(failClosedAnswer(dialect, 'belay.timeout', `Belay could not decide within its time budget; denied to stay safe`));
+    timer = setTimeout(onTimeout, budget);
   });
+  const control: BudgetControl = {
+    extend(ms: number) {
+      clearTimeout(timer);
+      timer = setTimeout(onTimeout, ms);
+    },
+  };
   const work = (async (): Promise<HookAnswer> => {
     const text = await readAll(io.stdin);
     let doc: unknown;
@@ -127,7 +177,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
       return failClosedAnswer(dialect, 'belay.bad-input', 'the hook input was not a JSON object; denied to stay safe');
     }
-    return answer(dialect, agent, doc, values.workspace, io);
+    return answer(dialect, agent, doc, values.workspace, io, control);
   })().catch((err: unknown) => {
     const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'internal error';
     return failClosedAnswer(dialect, 'belay.error', `Belay failed to decide (${message}); denied to stay safe`);
