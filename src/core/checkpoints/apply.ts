@@ -1,0 +1,159 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { MODE_EXEC, MODE_LINK, type ObjectDb } from './objects.ts';
+import { sameEntry, type FileEntry } from './trees.ts';
+import { absPath, readWorkFile } from './workspaceFiles.ts';
+import type { OpRecord } from './catalog.ts';
+
+/**
+ * Changing workspace files, crash-safely. Before the first file changes, a
+ * journal in the store lists every planned change with the state it replaces;
+ * each file is replaced atomically (written beside it, then renamed over it).
+ * A process killed half-way leaves every file either old or new, and the next
+ * process to take the lock finishes the job from the journal (files someone
+ * else changed meanwhile are left alone) and records it, so it can be undone.
+ */
+
+export interface FileOp {
+  path: string;
+  /** the state to write (null: delete the file) */
+  to: FileEntry | null;
+  /** the state found when planning (null: absent) */
+  from: FileEntry | null;
+}
+
+export interface Journal {
+  id: string;
+  startedAt: string;
+  op: Omit<OpRecord, 'paths'>;
+  ops: FileOp[];
+}
+
+export const JOURNAL_FILE = 'belay-journal.json';
+
+function tmpName(file: string, journalId: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.belay-${journalId}`);
+}
+
+export function writeJournal(storeDir: string, journal: Journal): void {
+  const file = path.join(storeDir, JOURNAL_FILE);
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(journal));
+  const fd = fs.openSync(tmp, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+export function readJournal(storeDir: string): Journal | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(storeDir, JOURNAL_FILE), 'utf8')) as Journal;
+  } catch {
+    return undefined;
+  }
+}
+
+export function clearJournal(storeDir: string): void {
+  fs.rmSync(path.join(storeDir, JOURNAL_FILE), { force: true });
+}
+
+export function newJournalId(): string {
+  return crypto.randomBytes(6).toString('hex');
+}
+
+/** Removes directories emptied by deletions, up to (not including) the workspace. */
+function pruneEmptyDirs(workspace: string, rel: string, keep: Set<string>): void {
+  let dir = path.posix.dirname(rel);
+  while (dir !== '.' && dir !== '' && !keep.has(dir)) {
+    try {
+      fs.rmdirSync(absPath(workspace, dir));
+    } catch {
+      return;
+    }
+    dir = path.posix.dirname(dir);
+  }
+}
+
+/** Writes one file atomically from a blob. */
+async function writeOne(workspace: string, db: ObjectDb, rel: string, entry: FileEntry, journalId: string): Promise<void> {
+  const file = absPath(workspace, rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = tmpName(file, journalId);
+  fs.rmSync(tmp, { force: true });
+  const content = await db.readBlob(entry.sha);
+  if (entry.mode === MODE_LINK) {
+    fs.symlinkSync(content.toString('utf8'), tmp);
+  } else {
+    const exec = entry.mode === MODE_EXEC;
+    const existing = fs.lstatSync(file, { throwIfNoEntry: false });
+    if (existing?.isFile()) {
+      // Keep the permissions of the file being replaced (a 0600 .env stays
+      // 0600); only the executable bit follows the checkpoint.
+      fs.writeFileSync(tmp, content, { mode: 0o600 });
+      const old = existing.mode & 0o7777;
+      fs.chmodSync(tmp, exec ? old | ((old & 0o444) >> 2) : old & ~0o111);
+    } else {
+      // a new file: the usual 0644/0755 under the umask
+      fs.writeFileSync(tmp, content, { mode: exec ? 0o755 : 0o644 });
+    }
+  }
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * Applies planned file changes (deletions first, then writes). A file that
+ * cannot be changed (permissions, disk full) is reported, not fatal: the
+ * others still happen, and every file is either old or new.
+ */
+export async function applyOps(
+  workspace: string,
+  db: ObjectDb,
+  ops: FileOp[],
+  journalId: string,
+  keepDirs: Set<string>,
+): Promise<Array<{ path: string; error: string }>> {
+  const failed: Array<{ path: string; error: string }> = [];
+  for (const op of ops) {
+    if (op.to !== null) continue;
+    try {
+      fs.rmSync(absPath(workspace, op.path), { force: true });
+      pruneEmptyDirs(workspace, op.path, keepDirs);
+    } catch (err) {
+      failed.push({ path: op.path, error: (err as Error).message });
+    }
+  }
+  for (const op of ops) {
+    if (op.to === null) continue;
+    try {
+      await writeOne(workspace, db, op.path, op.to, journalId);
+    } catch (err) {
+      fs.rmSync(tmpName(absPath(workspace, op.path), journalId), { force: true });
+      failed.push({ path: op.path, error: (err as Error).message });
+    }
+  }
+  return failed;
+}
+
+/**
+ * Finishes an interrupted journal: each file still in its planned "from"
+ * state gets its "to" state; files already done, or changed by someone else
+ * since, are left as they are. Returns the ops that are now in their "to"
+ * state (done before or now).
+ */
+export async function finishJournal(workspace: string, db: ObjectDb, journal: Journal): Promise<FileOp[]> {
+  const done: FileOp[] = [];
+  const todo: FileOp[] = [];
+  for (const op of journal.ops) {
+    const file = absPath(workspace, op.path);
+    fs.rmSync(tmpName(file, journal.id), { force: true });
+    const now = (await readWorkFile(workspace, op.path))?.entry ?? null;
+    if (sameEntry(now, op.to)) done.push(op);
+    else if (sameEntry(now, op.from)) todo.push(op);
+  }
+  const failed = new Set((await applyOps(workspace, db, todo, journal.id, new Set())).map((f) => f.path));
+  return [...done, ...todo.filter((o) => !failed.has(o.path))];
+}

@@ -1,0 +1,435 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { CheckpointError } from './errors.ts';
+import { BORROW_FILE, readBorrow, runGit, splitZ, type GitContext, type WorkContext } from './git.ts';
+import { ObjectDb } from './objects.ts';
+import {
+  listRefs,
+  loadCheckpoint,
+  MAX_STORED_CHANGES,
+  toCheckpoint,
+  writeCheckpointCommit,
+  writeRef,
+  type Loaded,
+  type Meta,
+  type OpRecord,
+  type RefInfo,
+  type Skipped,
+} from './catalog.ts';
+import { applyEdits, diffTrees, listFilesUnder, lookupFile, type FileEntry, type TreeEdit } from './trees.ts';
+import { fullScan } from './scan.ts';
+import { absPath, readWorkFile, toWorkspacePath } from './workspaceFiles.ts';
+import { acquireLock, type HeldLock } from './lock.ts';
+import { clearJournal, finishJournal, readJournal } from './apply.ts';
+import { buildExcludeFile, DEFAULT_MAX_FILE_SIZE, STORE_ATTRIBUTES } from './excludes.ts';
+import { findUserRepo, seedIndex, userObjectsDir } from './seed.ts';
+import type { ChangedPath, Checkpoint, CheckpointKind, CheckpointStoreOptions } from './types.ts';
+
+/**
+ * The internals shared by the store's operations: the git context, the
+ * object db, the lock, checkpoint creation and lookup. CheckpointStore is the
+ * public face; restore, rollback, diff and gc live in their own modules and
+ * work through this class.
+ */
+
+const MARKER = 'belay.json';
+const PENDING = 'belay-pending';
+
+export interface CaptureRequest {
+  scope: 'paths' | 'full';
+  paths?: string[];
+  name?: string;
+  kind: CheckpointKind;
+  receiptId?: string;
+  op?: OpRecord;
+  /** known-path checkpoints: entries already known (written by Belay), so the files are not re-read */
+  known?: Map<string, FileEntry | null>;
+  /** full scope: files to capture beside the scan even if ignored (resolved through Node) */
+  alsoCapture?: string[];
+  /** full scope: which files the scan left out for size must be captured anyway */
+  captureIfSkipped?: (path: string) => boolean;
+}
+
+export interface Captured {
+  loaded: Loaded;
+  /** scope 'paths' (and alsoCapture): the entry each asked-for path had */
+  entries: Map<string, FileEntry | null>;
+}
+
+export class Engine {
+  readonly workspace: string;
+  readonly storeDir: string;
+  readonly ctx: WorkContext;
+  readonly db: ObjectDb;
+  readonly options: CheckpointStoreOptions;
+  readonly maxFileSize: number;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(workspace: string, storeDir: string, options: CheckpointStoreOptions) {
+    this.workspace = workspace;
+    this.storeDir = storeDir;
+    this.options = options;
+    this.maxFileSize = options.maxFileSizeBytes ?? DEFAULT_MAX_FILE_SIZE;
+    this.ctx = { gitDir: storeDir, workTree: workspace, indexFile: path.join(storeDir, 'index') };
+    this.db = new ObjectDb(storeDir);
+  }
+
+  // ---- locking ---------------------------------------------------------
+
+  /** Runs `fn` holding the store lock: one operation at a time, across processes. */
+  withLock<T>(fn: (lock: HeldLock) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const lock = await acquireLock(path.join(this.storeDir, 'belay.lock'), { timeoutMs: this.options.lockTimeoutMs ?? 15_000 });
+      try {
+        this.removeStaleGitLocks(lock.tookOverStale);
+        await this.recover(lock);
+        return await fn(lock);
+      } finally {
+        lock.release();
+      }
+    };
+    const next = this.chain.then(run, run);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Lock files a killed git process left in the store (nothing else runs git here while we hold the lock). */
+  private removeStaleGitLocks(all: boolean): void {
+    for (const f of ['index.lock', 'HEAD.lock', 'packed-refs.lock', 'config.lock', 'shallow.lock']) {
+      fs.rmSync(path.join(this.storeDir, f), { force: true });
+    }
+    if (!all) return;
+    try {
+      for (const name of fs.readdirSync(path.join(this.storeDir, 'refs', 'belay', 'cp'))) {
+        if (name.endsWith('.lock')) fs.rmSync(path.join(this.storeDir, 'refs', 'belay', 'cp', name), { force: true });
+      }
+    } catch {
+      /* none */
+    }
+  }
+
+  /** Finishes a restore or rollback a killed process left half-done (see apply.ts). */
+  private async recover(lock: HeldLock): Promise<void> {
+    const journal = readJournal(this.storeDir);
+    if (!journal) return;
+    const done = await finishJournal(this.workspace, this.db, journal);
+    const known = new Map<string, FileEntry | null>(done.map((o) => [o.path, o.to]));
+    lock.verify();
+    await this.captureLocked(lock, {
+      scope: 'paths',
+      paths: journal.ops.map((o) => o.path),
+      kind: 'auto',
+      name: `finished an interrupted ${journal.op.type}`,
+      op: { ...journal.op, type: journal.op.type === 'restore' ? 'recovered-restore' : journal.op.type, paths: done.map((o) => o.path) },
+      known,
+    });
+    clearJournal(this.storeDir);
+  }
+
+  // ---- setup -------------------------------------------------------------
+
+  /** Creates the store on first use (seeded from the user's repository), or checks it serves this workspace. */
+  async init(): Promise<void> {
+    fs.mkdirSync(this.storeDir, { recursive: true, mode: 0o700 });
+    await this.withLock(async () => {
+      const markerFile = path.join(this.storeDir, MARKER);
+      const repo = findUserRepo(this.workspace);
+      if (fs.existsSync(markerFile)) {
+        let marker: { workspace?: string };
+        try {
+          marker = JSON.parse(fs.readFileSync(markerFile, 'utf8')) as { workspace?: string };
+        } catch {
+          throw new CheckpointError('store_mismatch', `the checkpoint store ${this.storeDir} has an unreadable ${MARKER}`);
+        }
+        if (marker.workspace !== this.workspace) {
+          throw new CheckpointError(
+            'store_mismatch',
+            `the checkpoint store ${this.storeDir} belongs to ${marker.workspace ?? 'another workspace'}, not ${this.workspace}`,
+          );
+        }
+      } else {
+        await this.create(repo);
+        fs.writeFileSync(markerFile, JSON.stringify({ workspace: this.workspace, createdAt: new Date().toISOString(), format: 1 }, null, 2) + '\n');
+      }
+      this.writeInfoFiles(repo?.gitDir);
+    });
+  }
+
+  private async create(repo: ReturnType<typeof findUserRepo>): Promise<void> {
+    const gitDir = { gitDir: this.storeDir };
+    if (!fs.existsSync(path.join(this.storeDir, 'HEAD'))) await runGit(gitDir, ['init', '--bare', '--quiet']);
+    const settings: Array<[string, string]> = [
+      ['core.bare', 'false'],
+      ['core.logAllRefUpdates', 'false'],
+      ['core.untrackedCache', 'true'],
+      ['core.symlinks', 'true'],
+      ['core.ignoreCase', process.platform === 'darwin' || process.platform === 'win32' ? 'true' : 'false'],
+      // lets the untracked cache serve `status --untracked-files=all` (git >= 2.39)
+      ['status.showUntrackedFiles', 'all'],
+      // Small index writes: only entries changed since the shared index.
+      ['core.splitIndex', 'true'],
+      ['gc.auto', '0'],
+      ['user.name', 'Belay'],
+      ['user.email', 'belay@localhost'],
+    ];
+    for (const [k, v] of settings) await runGit(gitDir, ['config', k, v]);
+    if (repo) {
+      const objects = userObjectsDir(repo);
+      if (objects) {
+        const seeded = await seedIndex(repo, this.ctx.indexFile);
+        if (seeded.seeded > 0) {
+          fs.writeFileSync(path.join(this.storeDir, BORROW_FILE), objects + '\n');
+          this.db.reset();
+        }
+        fs.writeFileSync(path.join(this.storeDir, 'belay-seed.json'), JSON.stringify({ from: repo.root, ...seeded }) + '\n');
+      }
+    }
+  }
+
+  private writeInfoFiles(userGitDir: string | undefined): void {
+    const info = path.join(this.storeDir, 'info');
+    fs.mkdirSync(info, { recursive: true });
+    const exclude = buildExcludeFile({ workspace: this.workspace, storeDir: this.storeDir, extra: this.options.exclude ?? [], userGitDir });
+    writeIfChanged(path.join(info, 'exclude'), exclude);
+    writeIfChanged(path.join(info, 'attributes'), STORE_ATTRIBUTES);
+  }
+
+  // ---- lookup ------------------------------------------------------------
+
+  /** Context for commands that read objects, including those borrowed from the user's repository. */
+  readCtx(): GitContext {
+    return { gitDir: this.storeDir, borrow: readBorrow(this.storeDir) };
+  }
+
+  refs(): RefInfo[] {
+    return listRefs(this.storeDir);
+  }
+
+  head(): RefInfo | undefined {
+    const refs = this.refs();
+    return refs[refs.length - 1];
+  }
+
+  /** Finds a checkpoint by id or unique id prefix. */
+  find(id: string): RefInfo | undefined {
+    const want = id.trim().toLowerCase();
+    if (!/^[0-9a-f]{4,40}$/.test(want)) throw new CheckpointError('invalid', `not a checkpoint id: '${id}'`);
+    const matches = this.refs().filter((r) => r.id.startsWith(want));
+    if (matches.length > 1) throw new CheckpointError('invalid', `checkpoint id prefix '${id}' is ambiguous (${matches.length} checkpoints)`);
+    return matches[0];
+  }
+
+  async load(id: string): Promise<Loaded> {
+    return loadCheckpoint(this.db, id);
+  }
+
+  /** Loads a checkpoint or refuses with `target_missing`. */
+  async require(id: string): Promise<Loaded & { ref: RefInfo }> {
+    const ref = this.find(id);
+    if (!ref) throw new CheckpointError('target_missing', `no checkpoint ${id} (it may have been garbage-collected)`);
+    try {
+      return { ...(await this.load(ref.id)), ref };
+    } catch (err) {
+      throw new CheckpointError('target_missing', `checkpoint ${id} is unreadable: ${(err as Error).message}`);
+    }
+  }
+
+  /** Normalises caller paths; outside the workspace or into .git is refused. */
+  normalizeStrict(paths: string[]): string[] {
+    const out: string[] = [];
+    for (const p of paths) {
+      const r = toWorkspacePath(this.workspace, p);
+      if (r.ok) out.push(r.rel);
+      else if (r.reason === 'workspace_root') return [];
+      else throw new CheckpointError(r.reason === 'git_dir' ? 'invalid' : 'outside_workspace', `${p} is ${r.reason === 'git_dir' ? "inside a .git folder, which Belay never touches" : 'outside the workspace'}`);
+    }
+    return [...new Set(out)];
+  }
+
+  // ---- capture -----------------------------------------------------------
+
+  /** Files a known-path checkpoint should look at for `rel`: the file, or everything under a folder. */
+  private async expand(rel: string, headTree: string | undefined): Promise<string[]> {
+    const st = fs.lstatSync(absPath(this.workspace, rel), { throwIfNoEntry: false });
+    if (st?.isDirectory()) {
+      const res = await runGit(this.ctx, ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', rel], { env: { GIT_LITERAL_PATHSPECS: '1' } });
+      const files = new Set(splitZ(res.stdout));
+      for (const p of (await listFilesUnder(this.db, headTree, rel)).keys()) files.add(p);
+      return [...files];
+    }
+    if (!st) {
+      const under = await listFilesUnder(this.db, headTree, rel);
+      if (under.size > 0) return [...under.keys()];
+    }
+    return [rel];
+  }
+
+  /** Creates a checkpoint; the caller holds the lock. */
+  async captureLocked(lock: HeldLock, req: CaptureRequest): Promise<Captured> {
+    const started = performance.now();
+    const head = this.head();
+    const parent = head ? await this.load(head.id) : undefined;
+    const headTree = parent?.tree;
+    const skipped: Skipped[] = [];
+    const asked: string[] = [];
+    for (const p of req.paths ?? []) {
+      const r = toWorkspacePath(this.workspace, p);
+      if (r.ok) asked.push(r.rel);
+      else if (r.reason !== 'workspace_root') skipped.push({ path: p, reason: r.reason });
+    }
+    const entries = new Map<string, FileEntry | null>();
+    let tree: string;
+    let changes: ChangedPath[] | undefined;
+    let observed: string[] | undefined;
+    if (req.scope === 'paths') {
+      const files = new Set<string>();
+      for (const rel of asked) for (const f of await this.expand(rel, headTree)) files.add(f);
+      const edits: TreeEdit[] = [];
+      changes = [];
+      for (const rel of files) {
+        let entry: FileEntry | null;
+        let size = 0;
+        if (req.known?.has(rel)) {
+          entry = req.known.get(rel) ?? null;
+          if (entry) size = await this.db.size(entry.sha);
+        } else {
+          const wf = await readWorkFile(this.workspace, rel, this.db, (abs) => this.storeLargeFile(abs));
+          entry = wf?.entry ?? null;
+          size = wf?.size ?? 0;
+        }
+        entries.set(rel, entry);
+        const old = (await lookupFile(this.db, headTree, rel)) ?? null;
+        if (sameFile(old, entry)) continue;
+        edits.push({ path: rel, entry });
+        changes.push({ path: rel, status: !old ? 'added' : !entry ? 'deleted' : 'modified', size: entry ? size : old ? await this.db.size(old.sha) : 0 });
+      }
+      tree = edits.length > 0 || !headTree ? await applyEdits(this.db, headTree, edits) : headTree;
+      observed = [...files].sort();
+      // The next full scan brings these into the store's index (ignored files included).
+      if (files.size > 0) fs.appendFileSync(path.join(this.storeDir, PENDING), [...files].join('\0') + '\0');
+    } else {
+      const pending = this.readPending();
+      const scan = await fullScan({ ctx: this.ctx, maxFileSize: this.maxFileSize, forced: new Set(asked), pending });
+      tree = scan.tree;
+      const also = new Set(req.alsoCapture ?? []);
+      for (const sk of scan.skipped) {
+        if (sk.reason === 'too_large' && req.captureIfSkipped?.(sk.path)) also.add(sk.path);
+        else skipped.push(sk);
+      }
+      const extra: TreeEdit[] = [];
+      for (const rel of also) {
+        const wf = await readWorkFile(this.workspace, rel, this.db, (abs) => this.storeLargeFile(abs));
+        const inTree = (await lookupFile(this.db, tree, rel)) ?? null;
+        entries.set(rel, wf?.entry ?? inTree);
+        if (wf && !sameFile(inTree, wf.entry)) extra.push({ path: rel, entry: wf.entry });
+      }
+      if (extra.length > 0) {
+        tree = await applyEdits(this.db, tree, extra);
+        fs.appendFileSync(path.join(this.storeDir, PENDING), extra.map((e) => e.path).join('\0') + '\0');
+      }
+    }
+    if (!changes) changes = await this.changesBetween(headTree, tree, true);
+    const createdAt = new Date();
+    const meta: Meta = {
+      v: 1,
+      seq: (head?.seq ?? 0) + 1,
+      kind: req.kind,
+      createdAt: createdAt.toISOString(),
+      scope: req.scope,
+      tookMs: 0,
+      changed: changes.slice(0, MAX_STORED_CHANGES),
+      changedCount: changes.length,
+    };
+    if (req.name !== undefined) meta.name = req.name;
+    if (head) meta.parent = head.id;
+    if (req.receiptId !== undefined) meta.receiptId = req.receiptId;
+    if (observed) meta.paths = observed;
+    if (skipped.length > 0) meta.skipped = skipped.slice(0, MAX_STORED_CHANGES);
+    if (req.op) meta.op = req.op;
+    meta.tookMs = Math.round((performance.now() - started) * 10) / 10;
+    const id = writeCheckpointCommit(this.db, tree, meta);
+    lock.verify();
+    writeRef(this.storeDir, meta.seq, id);
+    if (req.scope === 'full') {
+      // The store's index now matches this tree: HEAD names it, so the next
+      // `git status` only compares what changed since.
+      fs.writeFileSync(path.join(this.storeDir, 'HEAD'), id + '\n');
+      fs.rmSync(path.join(this.storeDir, PENDING), { force: true });
+    }
+    const loaded: Loaded = { checkpoint: toCheckpoint(id, meta), meta, tree };
+    loaded.checkpoint.changed = changes;
+    return { loaded, entries };
+  }
+
+  /** The tree of `base` with the given workspace files (folders expanded) as they are now; writes blobs, nothing else. */
+  async snapshotPaths(paths: string[], base: string | undefined): Promise<string> {
+    const files = new Set<string>();
+    for (const rel of paths) for (const f of await this.expand(rel, base)) files.add(f);
+    const edits: TreeEdit[] = [];
+    for (const rel of files) {
+      const wf = await readWorkFile(this.workspace, rel, this.db, (abs) => this.storeLargeFile(abs));
+      edits.push({ path: rel, entry: wf?.entry ?? null });
+    }
+    return applyEdits(this.db, base, edits);
+  }
+
+  /** The tree of the whole workspace as a full checkpoint would see it, without recording a checkpoint; the caller holds the lock. */
+  async snapshotFull(): Promise<string> {
+    const scan = await fullScan({ ctx: this.ctx, maxFileSize: this.maxFileSize, forced: new Set(), pending: this.readPending() });
+    return scan.tree;
+  }
+
+  private readPending(): Set<string> {
+    try {
+      return new Set(splitZ(fs.readFileSync(path.join(this.storeDir, PENDING))));
+    } catch {
+      return new Set();
+    }
+  }
+
+  /** Stores a big file by streaming it through git (never read whole into memory). */
+  async storeLargeFile(abs: string): Promise<string> {
+    const res = await runGit({ gitDir: this.storeDir }, ['hash-object', '-w', '--no-filters', '--', abs]);
+    return res.stdout.toString('utf8').trim();
+  }
+
+  /** Changed files between two trees, with sizes. */
+  async changesBetween(a: string | undefined, b: string | undefined, sizesFromDisk = false): Promise<ChangedPath[]> {
+    const diff = await diffTrees(this.db, a, b);
+    const out: ChangedPath[] = [];
+    let i = 0;
+    for (const d of diff) {
+      const entry = d.after ?? d.before!;
+      let size = 0;
+      if (i++ < MAX_STORED_CHANGES || !sizesFromDisk) {
+        const st = sizesFromDisk && d.after ? fs.lstatSync(absPath(this.workspace, d.path), { throwIfNoEntry: false }) : undefined;
+        size = st ? st.size : await this.db.size(entry.sha).catch(() => 0);
+      }
+      out.push({ path: d.path, status: d.status, size });
+    }
+    return out;
+  }
+
+  /** The checkpoint record a caller sees. */
+  checkpointOf(l: Loaded): Checkpoint {
+    return l.checkpoint;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function sameFile(a: FileEntry | null, b: FileEntry | null): boolean {
+  if (!a || !b) return !a && !b;
+  return a.mode === b.mode && a.sha === b.sha;
+}
+
+function writeIfChanged(file: string, text: string): void {
+  try {
+    if (fs.readFileSync(file, 'utf8') === text) return;
+  } catch {
+    /* write it */
+  }
+  fs.writeFileSync(file, text);
+}

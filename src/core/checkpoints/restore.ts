@@ -1,0 +1,267 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { CheckpointError } from './errors.ts';
+import { runGit, splitZ } from './git.ts';
+import type { Engine } from './engine.ts';
+import type { Loaded } from './catalog.ts';
+import type { HeldLock } from './lock.ts';
+import { applyOps, clearJournal, newJournalId, writeJournal, type FileOp } from './apply.ts';
+import { listAllFiles, lookupFile, sameEntry, type FileEntry } from './trees.ts';
+import { absPath, readWorkFile } from './workspaceFiles.ts';
+import type { ChangedPath, RestoreResult } from './types.ts';
+
+/**
+ * Restoring a checkpoint C: undo every change Belay saw happen after C.
+ *
+ * A known-path checkpoint only looked at its own files; the rest of its tree
+ * is inherited from earlier checkpoints and may be out of date. So for each
+ * file the restore uses the first observation of it at or after C: C itself
+ * for the files C looked at, the first full scan at or after C for the others
+ * (that scan also proves which files did not exist yet), later known-path
+ * checkpoints for ignored files the scan could not see. A file never observed
+ * after C is left alone, which keeps a user's unrecorded edit from before C.
+ *
+ * A file that exists now but did not exist at its observation is deleted only
+ * if a later checkpoint recorded it being created; files Belay never saw are
+ * never deleted. Nothing runs `git clean`, `git reset` or touches a branch.
+ */
+
+interface Observed {
+  entry: FileEntry | null;
+  seq: number;
+}
+
+export interface RestorePlan {
+  ops: FileOp[];
+  skipped: Array<{ path: string; reason: string }>;
+}
+
+async function ignoredPaths(engine: Engine, paths: string[]): Promise<Set<string>> {
+  if (paths.length === 0) return new Set();
+  const res = await runGit(engine.ctx, ['check-ignore', '--no-index', '-z', '--stdin'], { input: paths.join('\0') + '\0', okCodes: [0, 1] });
+  return new Set(splitZ(res.stdout));
+}
+
+/** Checks a planned write/delete can happen without touching a folder or a file outside the plan. */
+export function structuralProblem(engine: Engine, op: FileOp, deleting: Set<string>): string | undefined {
+  const abs = absPath(engine.workspace, op.path);
+  const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+  if (st?.isDirectory()) return 'a folder is in the way';
+  if (op.to === null) return undefined;
+  const parts = op.path.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const dir = parts.slice(0, i).join('/');
+    const dst = fs.lstatSync(absPath(engine.workspace, dir), { throwIfNoEntry: false });
+    if (dst && !dst.isDirectory() && !deleting.has(dir)) return `${dir} is a file, not a folder`;
+    if (dst?.isDirectory()) {
+      const real = fs.realpathSync.native(absPath(engine.workspace, dir));
+      const rel = path.relative(engine.workspace, real);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) return `${dir} leads outside the workspace`;
+    }
+  }
+  return undefined;
+}
+
+/** Re-reads each file to change and refuses (`stale`) if any is not as planned. */
+export async function assertUnchanged(engine: Engine, ops: FileOp[]): Promise<void> {
+  const changed: string[] = [];
+  for (const op of ops) {
+    const now = (await readWorkFile(engine.workspace, op.path))?.entry ?? null;
+    if (!sameEntry(now, op.from)) changed.push(op.path);
+  }
+  if (changed.length > 0) {
+    throw new CheckpointError('stale', `files changed on disk while Belay was planning; nothing was changed: ${changed.slice(0, 10).join(', ')}${changed.length > 10 ? ', …' : ''}`, {
+      paths: changed,
+    });
+  }
+}
+
+/** Result entries for applied ops. */
+export async function describeOps(engine: Engine, ops: FileOp[]): Promise<ChangedPath[]> {
+  const out: ChangedPath[] = [];
+  for (const op of ops) {
+    const entry = op.to ?? op.from;
+    const size = entry ? await engine.db.size(entry.sha).catch(() => 0) : 0;
+    out.push({ path: op.path, status: op.from === null ? 'added' : op.to === null ? 'deleted' : 'modified', size });
+  }
+  return out;
+}
+
+/**
+ * Writes the journal, changes the files, records the result (the record's id
+ * is what undoRestore takes), clears the journal. Returns the record id and
+ * the files that could not be changed.
+ */
+export async function executeOps(
+  engine: Engine,
+  lock: HeldLock,
+  ops: FileOp[],
+  record: { type: 'restore' | 'rollback' | 'undo-restore'; safety: string; target?: string; before?: string; after?: string; name: string },
+): Promise<{ id: string; done: FileOp[]; failed: Array<{ path: string; error: string }> }> {
+  const journalId = newJournalId();
+  const { name, ...op } = record;
+  lock.verify();
+  let failed: Array<{ path: string; error: string }> = [];
+  if (ops.length > 0) {
+    writeJournal(engine.storeDir, { id: journalId, startedAt: new Date().toISOString(), op, ops });
+    failed = await applyOps(engine.workspace, engine.db, ops, journalId, new Set());
+  }
+  const failedSet = new Set(failed.map((f) => f.path));
+  const done = ops.filter((o) => !failedSet.has(o.path));
+  const post = await engine.captureLocked(lock, {
+    scope: 'paths',
+    paths: ops.map((o) => o.path),
+    kind: 'auto',
+    name,
+    op: { ...op, paths: done.map((o) => o.path) },
+    known: new Map(done.map((o) => [o.path, o.to])),
+  });
+  clearJournal(engine.storeDir);
+  return { id: post.loaded.checkpoint.id, done, failed };
+}
+
+export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, opts: { paths?: string[] }): Promise<RestoreResult & { skipped: RestorePlan['skipped'] }> {
+  const started = performance.now();
+  const target = await engine.require(id);
+  let filter = opts.paths && opts.paths.length > 0 ? engine.normalizeStrict(opts.paths) : undefined;
+  if (filter && filter.length === 0) filter = undefined; // the workspace root itself: everything
+  const match = (q: string): boolean => !filter || filter.some((f) => q === f || q.startsWith(f + '/'));
+
+  const chain = engine.refs().filter((r) => r.seq >= target.ref.seq);
+  const cache = new Map<string, Loaded>([[target.ref.id, target]]);
+  const load = async (rid: string): Promise<Loaded> => {
+    let l = cache.get(rid);
+    if (!l) {
+      l = await engine.load(rid);
+      cache.set(rid, l);
+    }
+    return l;
+  };
+
+  // 1. Observations up to the first full scan at or after the target.
+  const resolved = new Map<string, Observed>();
+  const fromKnownPaths = new Set<string>();
+  let full: { l: Loaded; seq: number; files: Map<string, FileEntry>; skipped: Set<string> } | undefined;
+  let afterFull: number = chain.length;
+  for (let i = 0; i < chain.length; i++) {
+    const r = chain[i]!;
+    const l = await load(r.id);
+    if (l.meta.scope === 'paths') {
+      for (const q of l.meta.paths ?? []) {
+        if (!match(q) || resolved.has(q)) continue;
+        resolved.set(q, { entry: (await lookupFile(engine.db, l.tree, q)) ?? null, seq: r.seq });
+        fromKnownPaths.add(q);
+      }
+      continue;
+    }
+    const skipped = new Set((l.meta.skipped ?? []).map((s) => s.path));
+    const files = await listAllFiles(engine.ctx, l.tree);
+    for (const [q, e] of files) if (match(q) && !resolved.has(q) && !skipped.has(q)) resolved.set(q, { entry: e, seq: r.seq });
+    full = { l, seq: r.seq, files, skipped };
+    afterFull = i + 1;
+    break;
+  }
+
+  // 2. Safety checkpoint of everything the restore may touch, and the current state.
+  const short = target.ref.id.slice(0, 12);
+  let current: Map<string, FileEntry>;
+  let safetyId: string;
+  if (full) {
+    const safety = await engine.captureLocked(lock, {
+      scope: 'full',
+      kind: 'safety',
+      name: `before restoring ${short}`,
+      alsoCapture: [...fromKnownPaths],
+      captureIfSkipped: (q) => resolved.has(q),
+    });
+    safetyId = safety.loaded.checkpoint.id;
+    current = await listAllFiles(engine.ctx, safety.loaded.tree);
+    for (const [q, e] of safety.entries) {
+      if (e) current.set(q, e);
+      else current.delete(q);
+    }
+    // 3. Files present now that the full scan did not have: did it see them absent?
+    const candidates = [...current.keys()].filter((q) => match(q) && !resolved.has(q) && !full!.files.has(q));
+    const ignored = await ignoredPaths(engine, candidates.filter((q) => !full!.skipped.has(q)));
+    const unresolved = new Set<string>();
+    for (const q of candidates) {
+      if (full.skipped.has(q) || ignored.has(q)) unresolved.add(q);
+      else resolved.set(q, { entry: null, seq: full.seq });
+    }
+    // 4. Ignored or skipped files: their first observation after that scan.
+    for (let i = afterFull; i < chain.length && unresolved.size > 0; i++) {
+      const r = chain[i]!;
+      const l = await load(r.id);
+      const skipped = new Set((l.meta.skipped ?? []).map((s) => s.path));
+      for (const q of [...unresolved]) {
+        if (l.meta.scope === 'paths') {
+          if (!(l.meta.paths ?? []).includes(q)) continue;
+          resolved.set(q, { entry: (await lookupFile(engine.db, l.tree, q)) ?? null, seq: r.seq });
+          unresolved.delete(q);
+        } else if (!skipped.has(q)) {
+          const e = await lookupFile(engine.db, l.tree, q);
+          if (e) {
+            resolved.set(q, { entry: e, seq: r.seq });
+            unresolved.delete(q);
+          }
+        }
+      }
+    }
+  } else {
+    const safety = await engine.captureLocked(lock, { scope: 'paths', paths: [...resolved.keys()], kind: 'safety', name: `before restoring ${short}` });
+    safetyId = safety.loaded.checkpoint.id;
+    current = new Map();
+    for (const [q, e] of safety.entries) if (e) current.set(q, e);
+  }
+
+  // 5. Plan.
+  const seenAfter = async (q: string, seq: number): Promise<boolean> => {
+    for (const r of chain) {
+      if (r.seq <= seq) continue;
+      const l = await load(r.id);
+      const listed = l.meta.changed.find((c) => c.path === q);
+      if (listed) {
+        if (listed.status !== 'deleted') return true;
+        continue;
+      }
+      if (l.meta.changedCount > l.meta.changed.length && (await lookupFile(engine.db, l.tree, q))) return true;
+    }
+    return false;
+  };
+  const ops: FileOp[] = [];
+  const skipped: RestorePlan['skipped'] = [];
+  for (const [q, obs] of [...resolved].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const cur = current.get(q) ?? null;
+    if (sameEntry(cur, obs.entry)) continue;
+    if (obs.entry === null) {
+      if (cur && (await seenAfter(q, obs.seq))) ops.push({ path: q, from: cur, to: null });
+      else if (cur) skipped.push({ path: q, reason: 'not created by anything Belay recorded after the checkpoint; left in place' });
+      continue;
+    }
+    ops.push({ path: q, from: cur, to: obs.entry });
+  }
+  const deleting = new Set(ops.filter((o) => o.to === null).map((o) => o.path));
+  const planned: FileOp[] = [];
+  for (const op of ops) {
+    const problem = structuralProblem(engine, op, deleting);
+    if (problem) skipped.push({ path: op.path, reason: problem });
+    else planned.push(op);
+  }
+  for (const op of planned) {
+    if (op.to && !(await engine.db.has(op.to.sha))) {
+      throw new CheckpointError('target_missing', `checkpoint ${short} refers to content no longer in the store (${op.path}); nothing was changed`);
+    }
+  }
+
+  // 6. Act: nothing changed on disk since the safety checkpoint, then write.
+  await assertUnchanged(engine, planned);
+  const exec = await executeOps(engine, lock, planned, { type: 'restore', safety: safetyId, target: target.ref.id, name: `restored ${short}` });
+  for (const f of exec.failed) skipped.push({ path: f.path, reason: `could not be written: ${f.error}` });
+  return {
+    restoreId: exec.id,
+    safetyCheckpoint: safetyId,
+    restored: await describeOps(engine, exec.done),
+    tookMs: Math.round(performance.now() - started),
+    skipped,
+  };
+}

@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { runGit, splitZ, type WorkContext } from './git.ts';
+import type { Skipped } from './catalog.ts';
+import { absPath, modeOf } from './workspaceFiles.ts';
+
+/**
+ * The full scan: what changed anywhere in the workspace, found by git with
+ * the store's own index as stat cache (plus the untracked cache), so an
+ * unchanged file costs one `stat`. Changed, new and deleted files are then
+ * staged into the store's index and the index is written as a tree.
+ *
+ * Nested git repositories (and submodules) are captured as plain files: git
+ * reports a nested repository as one untracked folder, so its files are
+ * listed with the nested folder as work tree and added to the store's index;
+ * from then on git walks into the folder like any other. Nothing in the
+ * nested repository is renamed or disabled.
+ */
+
+export interface ScanInput {
+  ctx: WorkContext;
+  maxFileSize: number;
+  /** paths to (re)capture whatever the ignore rules or size say */
+  forced: Set<string>;
+  /** paths changed by known-path checkpoints since the last scan, to bring into the index */
+  pending: Set<string>;
+}
+
+export interface ScanResult {
+  tree: string;
+  skipped: Skipped[];
+  /** files staged (added, updated or removed) by this scan */
+  staged: number;
+}
+
+function parseStatus(buf: Buffer): { changed: string[]; untracked: string[] } {
+  const changed: string[] = [];
+  const untracked: string[] = [];
+  for (const rec of splitZ(buf)) {
+    if (rec.startsWith('? ')) untracked.push(rec.slice(2));
+    else if (rec.startsWith('1 ')) {
+      // 1 XY sub mH mI mW hH hI path
+      let i = 0;
+      let spaces = 0;
+      while (spaces < 8 && i < rec.length) if (rec[i++] === ' ') spaces++;
+      const worktreeStatus = rec[3];
+      if (worktreeStatus !== '.') changed.push(rec.slice(i));
+    } else if (rec.startsWith('u ')) {
+      const parts = rec.split(' ');
+      changed.push(parts.slice(10).join(' '));
+    }
+  }
+  return { changed, untracked };
+}
+
+/** All non-ignored files of a nested repository, relative to the workspace. */
+async function listNested(ctx: WorkContext, dir: string, depth = 0): Promise<string[]> {
+  if (depth > 8) return [];
+  const workTree = absPath(ctx.workTree, dir.replace(/\/$/, ''));
+  const res = await runGit(
+    { gitDir: ctx.gitDir, workTree, indexFile: path.join(ctx.gitDir, 'belay-empty-index') },
+    ['ls-files', '-z', '--others', '--exclude-standard'],
+  );
+  const out: string[] = [];
+  for (const p of splitZ(res.stdout)) {
+    const rel = dir + p;
+    if (p.endsWith('/')) out.push(...(await listNested(ctx, rel, depth + 1)));
+    else out.push(rel);
+  }
+  return out;
+}
+
+export async function fullScan(input: ScanInput): Promise<ScanResult> {
+  const { ctx } = input;
+  const status = await runGit(ctx, ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=all', '--no-ahead-behind']);
+  const { changed, untracked } = parseStatus(status.stdout);
+  const candidates = new Set<string>(changed);
+  for (const u of untracked) {
+    if (u.endsWith('/')) for (const f of await listNested(ctx, u)) candidates.add(f);
+    else candidates.add(u);
+  }
+  for (const p of input.pending) candidates.add(p);
+  for (const p of input.forced) candidates.add(p);
+
+  const add: string[] = [];
+  const remove: string[] = [];
+  const skipped: Skipped[] = [];
+  for (const rel of candidates) {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(absPath(ctx.workTree, rel));
+    } catch {
+      remove.push(rel);
+      continue;
+    }
+    if (!modeOf(st)) {
+      if (st.isDirectory()) remove.push(rel);
+      continue;
+    }
+    const forced = input.forced.has(rel) || input.pending.has(rel);
+    if (st.isFile() && st.size > input.maxFileSize && !forced) {
+      skipped.push({ path: rel, reason: 'too_large', size: st.size });
+      continue;
+    }
+    add.push(rel);
+  }
+  if (remove.length > 0) await runGit(ctx, ['update-index', '-z', '--force-remove', '--stdin'], { input: remove.join('\0') + '\0' });
+  if (add.length > 0) await updateIndexAdd(ctx, add, skipped);
+  // --missing-ok: blobs seeded from the user's index live in the user's
+  // repository, which write commands must not see (see GitContext.borrow).
+  const tree = (await runGit(ctx, ['write-tree', '--missing-ok'])).stdout.toString('utf8').trim();
+  return { tree, skipped, staged: add.length + remove.length };
+}
+
+/** `update-index --add` of many paths; a path git refuses (e.g. beyond a symlink) is skipped, not fatal. */
+async function updateIndexAdd(ctx: WorkContext, paths: string[], skipped: Skipped[]): Promise<void> {
+  let list = paths;
+  for (let attempt = 0; attempt < 20 && list.length > 0; attempt++) {
+    try {
+      await runGit(ctx, ['update-index', '-z', '--add', '--remove', '--stdin'], { input: list.join('\0') + '\0' });
+      return;
+    } catch (err) {
+      const stderr = (err as { stderr?: string }).stderr ?? '';
+      const m = /Unable to process path (.*)$/m.exec(stderr) ?? /error: '?(.+?)'?: (?:is a directory|beyond a symbolic link|cannot add)/m.exec(stderr);
+      const bad = m?.[1]?.trim();
+      if (!bad || !list.includes(bad)) throw err;
+      skipped.push({ path: bad, reason: 'unreadable' });
+      list = list.filter((p) => p !== bad);
+    }
+  }
+}

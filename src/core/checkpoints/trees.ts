@@ -1,0 +1,169 @@
+import { isTreeMode, MODE_GITLINK, type ObjectDb, type TreeEntry } from './objects.ts';
+import { runGit, splitZ, type GitContext } from './git.ts';
+
+/** A file as a tree records it: mode and blob id. */
+export interface FileEntry {
+  mode: string;
+  sha: string;
+}
+
+export function sameEntry(a: FileEntry | null | undefined, b: FileEntry | null | undefined): boolean {
+  if (!a || !b) return !a && !b;
+  return a.mode === b.mode && a.sha === b.sha;
+}
+
+/** One path set (entry) or removed (null) in a tree. */
+export interface TreeEdit {
+  path: string;
+  entry: FileEntry | null;
+}
+
+/** The blob entry at `file` in `tree`, or undefined (absent, or a directory there). */
+export async function lookupFile(db: ObjectDb, tree: string | undefined, file: string): Promise<FileEntry | undefined> {
+  if (!tree) return undefined;
+  const parts = file.split('/');
+  let current = tree;
+  for (let i = 0; i < parts.length; i++) {
+    const entries = await db.readTree(current);
+    const e = entries.find((x) => x.name === parts[i]);
+    if (!e) return undefined;
+    const last = i === parts.length - 1;
+    if (last) return isTreeMode(e.mode) || e.mode === MODE_GITLINK ? undefined : { mode: e.mode, sha: e.sha };
+    if (!isTreeMode(e.mode)) return undefined;
+    current = e.sha;
+  }
+  return undefined;
+}
+
+/** The tree id at directory `dir` in `tree`, if there is one. */
+export async function lookupTree(db: ObjectDb, tree: string | undefined, dir: string): Promise<string | undefined> {
+  if (!tree) return undefined;
+  if (dir === '') return tree;
+  let current = tree;
+  for (const part of dir.split('/')) {
+    const e = (await db.readTree(current)).find((x) => x.name === part);
+    if (!e || !isTreeMode(e.mode)) return undefined;
+    current = e.sha;
+  }
+  return current;
+}
+
+/** Every file under `tree` (optionally below `prefix`), read through the object db. */
+export async function listFilesUnder(db: ObjectDb, tree: string | undefined, prefix = ''): Promise<Map<string, FileEntry>> {
+  const out = new Map<string, FileEntry>();
+  const start = await lookupTree(db, tree, prefix);
+  if (!start) return out;
+  const walk = async (sha: string, base: string): Promise<void> => {
+    for (const e of await db.readTree(sha)) {
+      const p = base === '' ? e.name : `${base}/${e.name}`;
+      if (isTreeMode(e.mode)) await walk(e.sha, p);
+      else if (e.mode !== MODE_GITLINK) out.set(p, { mode: e.mode, sha: e.sha });
+    }
+  };
+  await walk(start, prefix);
+  return out;
+}
+
+/** Every file of a whole tree, through one `git ls-tree -r` (faster than walking for big trees). */
+export async function listAllFiles(ctx: GitContext, tree: string): Promise<Map<string, FileEntry>> {
+  const out = new Map<string, FileEntry>();
+  const res = await runGit({ gitDir: ctx.gitDir }, ['ls-tree', '-r', '-z', '--full-tree', tree]);
+  for (const rec of splitZ(res.stdout)) {
+    const tab = rec.indexOf('\t');
+    const [mode, type, sha] = rec.slice(0, tab).split(' ');
+    if (type !== 'blob' || !mode || !sha) continue;
+    out.set(rec.slice(tab + 1), { mode, sha });
+  }
+  return out;
+}
+
+interface DirNode {
+  files: Map<string, FileEntry | null>;
+  dirs: Map<string, DirNode>;
+}
+
+function newNode(): DirNode {
+  return { files: new Map(), dirs: new Map() };
+}
+
+/**
+ * Applies file edits to a tree and writes the changed trees (only those on
+ * the edited paths). Setting a file where the base has a directory replaces
+ * the directory; removing a file never removes a directory of that name.
+ */
+export async function applyEdits(db: ObjectDb, base: string | undefined, edits: TreeEdit[]): Promise<string> {
+  const root = newNode();
+  for (const edit of edits) {
+    const parts = edit.path.split('/');
+    let node = root;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const part = parts[i]!;
+      let child = node.dirs.get(part);
+      if (!child) {
+        child = newNode();
+        node.dirs.set(part, child);
+      }
+      node = child;
+    }
+    node.files.set(parts[parts.length - 1]!, edit.entry);
+  }
+  const build = async (node: DirNode, baseSha: string | undefined): Promise<string | undefined> => {
+    const entries = new Map<string, TreeEntry>();
+    if (baseSha) for (const e of await db.readTree(baseSha)) entries.set(e.name, e);
+    for (const [name, entry] of node.files) {
+      const existing = entries.get(name);
+      if (entry === null) {
+        if (existing && !isTreeMode(existing.mode)) entries.delete(name);
+      } else if (!node.dirs.has(name)) {
+        entries.set(name, { name, mode: entry.mode, sha: entry.sha });
+      }
+    }
+    for (const [name, child] of node.dirs) {
+      const existing = entries.get(name);
+      const childBase = existing && isTreeMode(existing.mode) ? existing.sha : undefined;
+      const sha = await build(child, childBase);
+      if (sha === undefined) entries.delete(name);
+      else entries.set(name, { name, mode: '40000', sha });
+    }
+    if (entries.size === 0) return undefined;
+    return db.writeTree([...entries.values()]);
+  };
+  return (await build(root, base)) ?? db.writeTree([]);
+}
+
+export interface TreeChange {
+  path: string;
+  status: 'added' | 'modified' | 'deleted';
+  before?: FileEntry;
+  after?: FileEntry;
+}
+
+/** Files that differ between two trees, skipping identical subtrees (cost follows what changed). */
+export async function diffTrees(db: ObjectDb, a: string | undefined, b: string | undefined, prefix = ''): Promise<TreeChange[]> {
+  const out: TreeChange[] = [];
+  const walk = async (sa: string | undefined, sb: string | undefined, base: string): Promise<void> => {
+    if (sa === sb) return;
+    const ea = new Map((sa ? await db.readTree(sa) : []).map((e) => [e.name, e]));
+    const eb = new Map((sb ? await db.readTree(sb) : []).map((e) => [e.name, e]));
+    const names = new Set([...ea.keys(), ...eb.keys()]);
+    for (const name of [...names].sort()) {
+      const x = ea.get(name);
+      const y = eb.get(name);
+      const p = base === '' ? name : `${base}/${name}`;
+      const xTree = x && isTreeMode(x.mode) ? x.sha : undefined;
+      const yTree = y && isTreeMode(y.mode) ? y.sha : undefined;
+      const xFile = x && !isTreeMode(x.mode) && x.mode !== MODE_GITLINK ? { mode: x.mode, sha: x.sha } : undefined;
+      const yFile = y && !isTreeMode(y.mode) && y.mode !== MODE_GITLINK ? { mode: y.mode, sha: y.sha } : undefined;
+      if (xTree !== undefined || yTree !== undefined) await walk(xTree, yTree, p);
+      if (xFile && yFile) {
+        if (!sameEntry(xFile, yFile)) out.push({ path: p, status: 'modified', before: xFile, after: yFile });
+      } else if (xFile) out.push({ path: p, status: 'deleted', before: xFile });
+      else if (yFile) out.push({ path: p, status: 'added', after: yFile });
+    }
+  };
+  const ta = await lookupTree(db, a, prefix);
+  const tb = await lookupTree(db, b, prefix);
+  await walk(ta, tb, prefix);
+  out.sort((p, q) => (p.path < q.path ? -1 : p.path > q.path ? 1 : 0));
+  return out;
+}

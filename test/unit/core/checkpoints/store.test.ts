@@ -1,0 +1,205 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CheckpointError, CheckpointStore } from '../../../../src/core/checkpoints/store.ts';
+import { exists, fingerprint, fsckStore, git, lines, makePlainWorkspace, makeUserRepo, openStore, read, rm, snapshot, tmpDir, write } from './helpers.ts';
+
+test('the user repository stays byte-for-byte untouched across create, diff, restore, rollback and undo', async () => {
+  const ws = makeUserRepo();
+  const before = fingerprint(path.join(ws, '.git'));
+  const status = git(ws, 'status', '--porcelain=v1');
+  // git status above may refresh the index; take the fingerprint after it
+  const gitBefore = fingerprint(path.join(ws, '.git'));
+  const { store, storeDir } = await openStore(ws);
+  try {
+    const start = await store.create({ scope: 'full', name: 'start' });
+    const pre = await store.create({ scope: 'paths', paths: ['src/util.ts'], kind: 'pre' });
+    write(ws, 'src/util.ts', lines('util', 8).replace('util line 2', 'util line 2 agent'));
+    const post = await store.create({ scope: 'paths', paths: ['src/util.ts'], kind: 'post', receiptId: 'r1' });
+    write(ws, 'new.txt', 'new\n');
+    await store.create({ scope: 'full' });
+    await store.diff(start.id);
+    await store.diff(start.id, post.id);
+    const rb = await store.rollback({ before: pre.id, after: post.id });
+    assert.equal(rb.ok, true);
+    const restored = await store.restore(start.id);
+    await store.undoRestore(restored.restoreId);
+    await store.gc({ referenced: new Set() });
+    assert.deepEqual(fingerprint(path.join(ws, '.git')), gitBefore);
+    assert.equal(git(ws, 'status', '--porcelain=v1').replace(/\?\? new.txt\n/, ''), status);
+    assert.equal(git(ws, 'stash', 'list').trim().split('\n').length, 1);
+    assert.equal(git(ws, 'rev-parse', '--abbrev-ref', 'HEAD').trim(), 'main');
+    assert.ok(before.size > 0);
+    fsckStore(storeDir);
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});
+
+test('a store lives outside the workspace and refuses another workspace', async () => {
+  const ws = makePlainWorkspace({ 'a.txt': 'a\n' });
+  const other = makePlainWorkspace({ 'b.txt': 'b\n' });
+  const { store, storeDir } = await openStore(ws);
+  await store.close();
+  await assert.rejects(CheckpointStore.open({ workspace: other, storeDir }), (e: unknown) => e instanceof CheckpointError && e.code === 'store_mismatch');
+  await assert.rejects(CheckpointStore.open({ workspace: ws, storeDir: path.join(ws, '..') }), (e: unknown) => e instanceof CheckpointError && e.code === 'invalid');
+  rm(ws, other, path.dirname(storeDir));
+});
+
+test('checkpoints record parent, receipt, time, scope and changed paths with sizes; get accepts a prefix', async () => {
+  const ws = makePlainWorkspace({ 'a.txt': 'alpha\n', 'dir/b.txt': 'beta\n' });
+  const { store, storeDir } = await openStore(ws);
+  try {
+    const first = await store.create({ scope: 'full', name: 'first' });
+    assert.equal(first.parent, undefined);
+    assert.deepEqual(first.changed.map((c) => c.path).sort(), ['a.txt', 'dir/b.txt']);
+    write(ws, 'a.txt', 'alpha two\n');
+    const second = await store.create({ scope: 'paths', paths: [path.join(ws, 'a.txt'), 'dir/missing.txt'], kind: 'post', receiptId: 'rcpt-1' });
+    assert.equal(second.parent, first.id);
+    assert.equal(second.receiptId, 'rcpt-1');
+    assert.equal(second.scope, 'paths');
+    assert.deepEqual(second.changed, [{ path: 'a.txt', status: 'modified', size: 10 }]);
+    assert.ok(second.tookMs >= 0);
+    assert.ok(!Number.isNaN(Date.parse(second.createdAt)));
+    const got = await store.get(second.id.slice(0, 8));
+    assert.equal(got?.id, second.id);
+    assert.equal(got?.receiptId, 'rcpt-1');
+    assert.equal(await store.get('deadbeef'), undefined);
+    await assert.rejects(store.get('not-hex!'), (e: unknown) => e instanceof CheckpointError && e.code === 'invalid');
+    const list = await store.list();
+    assert.deepEqual(
+      list.map((c) => c.id),
+      [second.id, first.id],
+    );
+    assert.equal((await store.list({ limit: 1 })).length, 1);
+    assert.deepEqual(await store.changes(first.id, second.id), [{ path: 'a.txt', status: 'modified', size: 10 }]);
+    fsckStore(storeDir);
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});
+
+test('diff between checkpoints and against the working tree gives unified diffs per file', async () => {
+  const ws = makePlainWorkspace({ 'a.txt': lines('a', 5), 'bin.dat': 'x' });
+  fs.writeFileSync(path.join(ws, 'bin.dat'), Buffer.from([0, 1, 2, 3, 0, 5]));
+  const { store, storeDir } = await openStore(ws);
+  try {
+    const c1 = await store.create({ scope: 'full' });
+    write(ws, 'a.txt', lines('a', 5).replace('a line 3', 'a line three'));
+    fs.writeFileSync(path.join(ws, 'bin.dat'), Buffer.from([0, 9, 9, 9]));
+    write(ws, 'with space.txt', 'spaced\n');
+    const work = await store.diff(c1.id);
+    assert.deepEqual(
+      work.map((d) => [d.path, d.status, d.binary]),
+      [
+        ['a.txt', 'modified', false],
+        ['bin.dat', 'modified', true],
+        ['with space.txt', 'added', false],
+      ],
+    );
+    assert.match(work[0]!.patch, /^-a line 3$/m);
+    assert.match(work[0]!.patch, /^\+a line three$/m);
+    assert.match(work[2]!.patch, /^\+spaced$/m);
+    const c2 = await store.create({ scope: 'full' });
+    const between = await store.diff(c1.id, c2.id, { paths: ['a.txt'] });
+    assert.equal(between.length, 1);
+    assert.match(between[0]!.patch, /a line three/);
+    const onePath = await store.diff(c1.id, undefined, { paths: ['with space.txt'] });
+    assert.deepEqual(
+      onePath.map((d) => d.path),
+      ['with space.txt'],
+    );
+    await assert.rejects(store.diff(c1.id, undefined, { paths: ['../outside.txt'] }), (e: unknown) => e instanceof CheckpointError && e.code === 'outside_workspace');
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});
+
+test('full scans honour .gitignore and the default and configured exclusions, and leave out large files', async () => {
+  const ws = makePlainWorkspace({
+    '.gitignore': 'secret.txt\n',
+    'keep.ts': 'k\n',
+    'secret.txt': 's\n',
+    'node_modules/dep/index.js': 'dep\n',
+    'dist/out.js': 'out\n',
+    'logs/x.custom': 'c\n',
+    '.gitattributes': '*.psd filter=lfs diff=lfs merge=lfs -text\n',
+    'art.psd': 'lfs content\n',
+  });
+  fs.writeFileSync(path.join(ws, 'big.bin'), Buffer.alloc(2048, 7));
+  const { store, storeDir } = await openStore(ws, { maxFileSizeBytes: 1024, exclude: ['*.custom'] });
+  try {
+    const c = await store.create({ scope: 'full' });
+    assert.deepEqual(c.changed.map((x) => x.path).sort(), ['.gitattributes', '.gitignore', 'keep.ts']);
+    assert.deepEqual(c.skipped, [{ path: 'big.bin', reason: 'too_large', size: 2048 }]);
+    // explicitly touched: captured whatever the rules say
+    const forced = await store.create({ scope: 'full', paths: ['big.bin', 'secret.txt'] });
+    assert.deepEqual(forced.changed.map((x) => x.path).sort(), ['big.bin', 'secret.txt']);
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});
+
+test('paths outside the workspace are not captured and are reported', async () => {
+  const ws = makePlainWorkspace({ 'a.txt': 'a\n' });
+  const outside = tmpDir('outside');
+  write(outside, 'o.txt', 'o\n');
+  fs.symlinkSync(outside, path.join(ws, 'link'));
+  const { store, storeDir } = await openStore(ws);
+  try {
+    const c = await store.create({ scope: 'paths', paths: [path.join(outside, 'o.txt'), 'link/o.txt', '.git/config', 'a.txt'] });
+    assert.deepEqual(c.changed.map((x) => x.path), ['a.txt']);
+    assert.deepEqual(
+      c.skipped?.map((s) => s.reason),
+      ['outside_workspace', 'outside_workspace', 'git_dir'],
+    );
+    await assert.rejects(store.restore(c.id, { paths: ['link/o.txt'] }), (e: unknown) => e instanceof CheckpointError && e.code === 'outside_workspace');
+  } finally {
+    await store.close();
+    rm(ws, outside, path.dirname(storeDir));
+  }
+});
+
+test('symlinks and executable bits are captured and restored', async () => {
+  const ws = makePlainWorkspace({ 'run.sh': '#!/bin/sh\necho hi\n', 'target.txt': 't\n' });
+  fs.chmodSync(path.join(ws, 'run.sh'), 0o755);
+  fs.symlinkSync('target.txt', path.join(ws, 'link.txt'));
+  const { store, storeDir } = await openStore(ws);
+  try {
+    const c = await store.create({ scope: 'full' });
+    const before = snapshot(ws);
+    fs.chmodSync(path.join(ws, 'run.sh'), 0o644);
+    fs.rmSync(path.join(ws, 'link.txt'));
+    fs.symlinkSync('run.sh', path.join(ws, 'link.txt'));
+    await store.create({ scope: 'full' });
+    await store.restore(c.id);
+    assert.deepEqual(snapshot(ws), before);
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});
+
+test('a workspace in a subfolder of a repository is seeded from that repository', async () => {
+  const repo = makeUserRepo({ 'pkg/inner/a.ts': 'inner a\n', 'pkg/inner/b.ts': 'inner b\n' });
+  const ws = path.join(repo, 'pkg', 'inner');
+  const gitBefore = fingerprint(path.join(repo, '.git'));
+  const { store, storeDir } = await openStore(ws);
+  try {
+    const c = await store.create({ scope: 'full' });
+    assert.deepEqual(c.changed.map((x) => x.path).sort(), ['a.ts', 'b.ts']);
+    const seed = JSON.parse(fs.readFileSync(path.join(storeDir, 'belay-seed.json'), 'utf8')) as { seeded: number };
+    assert.equal(seed.seeded, 2);
+    assert.deepEqual(fingerprint(path.join(repo, '.git')), gitBefore);
+    assert.equal(read(ws, 'a.ts'), 'inner a\n');
+    assert.ok(exists(ws, 'b.ts'));
+  } finally {
+    await store.close();
+    rm(repo, path.dirname(storeDir));
+  }
+});
