@@ -30,6 +30,9 @@ const nodeCommon = {
     __BELAY_BUNDLED__: 'true',
     'process.env.BELAY_VERSION': JSON.stringify(pkg.version),
   },
+  // jsonc-parser's UMD "main" build requires its modules dynamically, which a
+  // bundle cannot resolve; its ESM build bundles cleanly.
+  mainFields: ['module', 'main'],
   // import.meta.url is only read when running from sources.
   logOverride: { 'empty-import-meta': 'silent' },
   // better-sqlite3 loads its binary from the path we pass (nativeBinding).

@@ -67,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): BelayApi {
     tree.refresh();
     timeline.changed('refresh');
   };
-  const commands = new BelayCommands({ session: current, log, refresh, statusBar });
+  const commands = new BelayCommands({ extensionPath: context.extensionPath, session: current, log, refresh, statusBar });
   context.subscriptions.push(statusBar, tree, timeline, commands, { dispose: () => session?.dispose() });
   context.subscriptions.push(
     vscode.workspace.onDidChangeWorkspaceFolders(() => refresh()),

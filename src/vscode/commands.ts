@@ -5,8 +5,10 @@ import { Commands, Views, type CommandId } from './ids.ts';
 import type { WorkspaceSession } from './workspaceSession.ts';
 import type { GuardStatusBar } from './statusBar.ts';
 import { setKillSwitch } from '../core/actions/killSwitch.ts';
+import { connectAgentsInteractively } from './connectAgents.ts';
 
 interface Deps {
+  extensionPath: string;
   session: () => WorkspaceSession | undefined;
   log: vscode.LogOutputChannel;
   refresh: () => void;
@@ -38,6 +40,7 @@ export class BelayCommands extends Disposable {
       [Commands.showLog]: () => deps.log.show(),
       [Commands.openTimeline]: () => vscode.commands.executeCommand(`${Views.timeline}.focus`),
       [Commands.toggleKillSwitch]: (on?: boolean) => this.toggleKillSwitch(on),
+      [Commands.connectAgents]: () => connectAgentsInteractively(this.need().folder.uri.fsPath, deps.extensionPath, deps.log),
     };
     for (const [id, handler] of Object.entries(handlers)) {
       this.register(vscode.commands.registerCommand(id, (...args: never[]) => this.guarded(id, () => handler(...args))));

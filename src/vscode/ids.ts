@@ -9,6 +9,7 @@ export const Commands = {
   showLog: 'belay.showLog',
   openTimeline: 'belay.openTimeline',
   toggleKillSwitch: 'belay.toggleKillSwitch',
+  connectAgents: 'belay.connectAgents',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 

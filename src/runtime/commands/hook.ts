@@ -87,7 +87,7 @@ async function answer(
     });
     switch (envelope.event) {
       case 'PreToolUse': {
-        if (!envelope.action) return noDecision();
+        if (!envelope.action) return noDecision(dialect);
         let approver: Approver | undefined;
         if (approvalsViaEditor(dialect, doc, io.env)) {
           const { loadWorkspaceSettings } = await import('../../core/config/workspaceSettings.ts');
@@ -103,14 +103,14 @@ async function answer(
       }
       case 'PostToolUse':
         await guard.post(envelope, { agent, harness: dialect });
-        return noDecision();
+        return noDecision(dialect);
       case 'SessionStart':
         if (envelope.sessionId) guard.receipts.openSession({ id: envelope.sessionId, agent, harness: dialect });
-        return noDecision();
+        return noDecision(dialect);
       case 'Stop':
       case 'SessionEnd':
         if (envelope.sessionId) guard.receipts.endSession(envelope.sessionId);
-        return noDecision();
+        return noDecision(dialect);
       case 'UserPromptSubmit':
         if (envelope.sessionId) guard.receipts.openSession({ id: envelope.sessionId, agent, harness: dialect });
         guard.receipts.append({
@@ -125,9 +125,9 @@ async function answer(
           reason: 'user prompt recorded',
           outcome: 'done',
         });
-        return noDecision();
+        return noDecision(dialect);
       default:
-        return noDecision();
+        return noDecision(dialect);
     }
   } finally {
     await guard.close();

@@ -4,6 +4,10 @@ import { loadWorkspaceSettings } from '../../core/config/workspaceSettings.ts';
 import { belayHome, workspaceState } from '../../core/config/paths.ts';
 import { loadPolicy } from '../../core/policy/engine.ts';
 import { resolveWorkspace, writeJson, type CliIO } from '../cliTypes.ts';
+import { readKillSwitch } from '../../core/actions/killSwitch.ts';
+import { connectionStatus } from '../../core/connectors/connect.ts';
+import os from 'node:os';
+import path from 'node:path';
 
 /** `belay status`: the policy in force, where state lives, and what was recorded. */
 export async function run(argv: string[], io: CliIO): Promise<number> {
@@ -27,8 +31,19 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       store.close();
     }
   }
+  const kill = readKillSwitch(io.env);
+  const agents = [
+    { agent: 'vscode-agent-mode', file: '(the Belay extension\'s agent plugin)', connected: true, detail: 'guarded whenever the Belay extension is installed and enabled' },
+    ...connectionStatus({
+      workspace: state.workspace,
+      home: io.env.HOME ?? os.homedir(),
+      command: { runtime: process.execPath, cli: path.resolve(process.argv[1] ?? 'belay') },
+    }),
+  ];
   const report = {
     workspace: state.workspace,
+    killSwitch: kill,
+    agents,
     stateDir: state.dir,
     belayHome: belayHome(io.env),
     policy: { ok: policy.ok, hash: policy.hash, errors: policy.errors },
@@ -43,8 +58,11 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       `state:       ${report.stateDir}`,
       `policy:      ${policy.ok ? `valid (${policy.hash.slice(0, 12)})` : 'INVALID — mutating actions are denied until fixed'}`,
       ...policy.errors.map((e) => `  ${e.path}: ${e.message}`),
+      `kill switch: ${kill.on ? `ON — every agent is denied mutating actions${kill.reason ? ` (${kill.reason})` : ''}` : 'off'}`,
       `checkpoints: ${report.checkpoints ?? 'none yet'}`,
       `receipts:    ${report.receipts.total}${Object.entries(report.receipts.byDecision).map(([k, v]) => ` ${k}=${v}`).join('')}`,
+      'agents:',
+      ...agents.map((a) => `  ${a.connected ? 'guarded    ' : 'not guarded'} ${a.agent.padEnd(18)} ${a.detail}`),
     ];
     io.stdout.write(lines.join('\n') + '\n');
   }

@@ -10,8 +10,13 @@ export interface HookAnswer {
 
 const empty: HookAnswer = { stdout: '{}\n', stderr: '', exitCode: 0 };
 
-/** The answer for events that make no decision (PostToolUse, SessionStart, …). */
-export function noDecision(): HookAnswer {
+/**
+ * The answer for events that make no decision (PostToolUse, SessionStart, …).
+ * Cursor's fail-closed hooks block on an answer without a permission, so it
+ * gets an explicit `allow` (its PostToolUse and lifecycle events gate nothing).
+ */
+export function noDecision(dialect?: Dialect): HookAnswer {
+  if (dialect === 'cursor') return { stdout: JSON.stringify({ permission: 'allow', continue: true }) + '\n', stderr: '', exitCode: 0 };
   return empty;
 }
 
@@ -33,17 +38,26 @@ export function preToolUseAnswer(dialect: Dialect, d: Pick<Decision, 'decision' 
   const explicitAllow = d.decision === 'allow' && d.matches.some((m) => m.effect === 'allow');
   switch (dialect) {
     case 'cursor': {
-      const permission = d.decision === 'allow' ? 'allow' : d.decision;
-      const body = { permission, user_message: reason, agent_message: reason, userMessage: reason, agentMessage: reason };
-      return { stdout: JSON.stringify(body) + '\n', stderr: d.decision === 'deny' ? reason + '\n' : '', exitCode: d.decision === 'deny' ? 2 : 0 };
+      // Cursor reads the JSON on exit 0 (with exit 2 it shows the raw body as the reason).
+      const body = { permission: d.decision, user_message: reason, agent_message: reason };
+      return { stdout: JSON.stringify(body) + '\n', stderr: '', exitCode: 0 };
     }
     case 'copilot-cli': {
+      // Copilot CLI decides on the stdout JSON only and treats exit 2 as a warning.
       if (d.decision === 'allow' && !explicitAllow) return empty;
       const body = { permissionDecision: d.decision, permissionDecisionReason: reason };
-      return { stdout: JSON.stringify(body) + '\n', stderr: d.decision === 'deny' ? reason + '\n' : '', exitCode: d.decision === 'deny' ? 2 : 0 };
+      return { stdout: JSON.stringify(body) + '\n', stderr: '', exitCode: 0 };
+    }
+    case 'codex': {
+      // Codex has no confirmation of its own for hooks: an ask that reaches
+      // this point (no person answered over the approval channel) is a deny.
+      const decision = d.decision === 'ask' ? 'deny' : d.decision;
+      if (decision === 'allow' && !explicitAllow) return empty;
+      const body = { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: decision, permissionDecisionReason: reason } };
+      return { stdout: JSON.stringify(body) + '\n', stderr: decision === 'deny' ? reason + '\n' : '', exitCode: decision === 'deny' ? 2 : 0 };
     }
     default: {
-      // Claude Code, VS Code agent mode and Codex share this shape.
+      // Claude Code and VS Code agent mode share this shape.
       if (d.decision === 'allow' && !explicitAllow) return empty;
       const body = {
         hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: d.decision, permissionDecisionReason: reason },
