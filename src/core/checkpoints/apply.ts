@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MODE_EXEC, MODE_LINK, type ObjectDb } from './objects.ts';
 import { sameEntry, type FileEntry } from './trees.ts';
-import { absPath, readWorkFile } from './workspaceFiles.ts';
+import { absPath, lstatMaybe, readWorkFile } from './workspaceFiles.ts';
 import type { OpRecord } from './catalog.ts';
+import { failpoint } from './failpoint.ts';
 
 /**
  * Changing workspace files, crash-safely. Before the first file changes, a
@@ -89,7 +90,7 @@ async function writeOne(workspace: string, db: ObjectDb, rel: string, entry: Fil
     fs.symlinkSync(content.toString('utf8'), tmp);
   } else {
     const exec = entry.mode === MODE_EXEC;
-    const existing = fs.lstatSync(file, { throwIfNoEntry: false });
+    const existing = lstatMaybe(file);
     if (existing?.isFile()) {
       // Keep the permissions of the file being replaced (a 0600 .env stays
       // 0600); only the executable bit follows the checkpoint.
@@ -126,8 +127,10 @@ export async function applyOps(
       failed.push({ path: op.path, error: (err as Error).message });
     }
   }
+  let written = 0;
   for (const op of ops) {
     if (op.to === null) continue;
+    if (written++ === Math.floor(ops.length / 2)) failpoint('apply:mid');
     try {
       await writeOne(workspace, db, op.path, op.to, journalId);
     } catch (err) {

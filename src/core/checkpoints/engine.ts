@@ -18,7 +18,8 @@ import {
 } from './catalog.ts';
 import { applyEdits, diffTrees, listFilesUnder, lookupFile, type FileEntry, type TreeEdit } from './trees.ts';
 import { fullScan } from './scan.ts';
-import { absPath, readWorkFile, toWorkspacePath } from './workspaceFiles.ts';
+import { failpoint } from './failpoint.ts';
+import { absPath, lstatMaybe, readWorkFile, toWorkspacePath } from './workspaceFiles.ts';
 import { acquireLock, type HeldLock } from './lock.ts';
 import { clearJournal, finishJournal, readJournal } from './apply.ts';
 import { buildExcludeFile, DEFAULT_MAX_FILE_SIZE, STORE_ATTRIBUTES } from './excludes.ts';
@@ -250,7 +251,7 @@ export class Engine {
 
   /** Files a known-path checkpoint should look at for `rel`: the file, or everything under a folder. */
   private async expand(rel: string, headTree: string | undefined): Promise<string[]> {
-    const st = fs.lstatSync(absPath(this.workspace, rel), { throwIfNoEntry: false });
+    const st = lstatMaybe(absPath(this.workspace, rel));
     if (st?.isDirectory()) {
       const res = await runGit(this.ctx, ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', rel], { env: { GIT_LITERAL_PATHSPECS: '1' } });
       const files = new Set(splitZ(res.stdout));
@@ -348,6 +349,7 @@ export class Engine {
     if (req.op) meta.op = req.op;
     meta.tookMs = Math.round((performance.now() - started) * 10) / 10;
     const id = writeCheckpointCommit(this.db, tree, meta);
+    failpoint(`capture:${req.kind}:before-ref`);
     lock.verify();
     writeRef(this.storeDir, meta.seq, id);
     if (req.scope === 'full') {
@@ -402,7 +404,7 @@ export class Engine {
       const entry = d.after ?? d.before!;
       let size = 0;
       if (i++ < MAX_STORED_CHANGES || !sizesFromDisk) {
-        const st = sizesFromDisk && d.after ? fs.lstatSync(absPath(this.workspace, d.path), { throwIfNoEntry: false }) : undefined;
+        const st = sizesFromDisk && d.after ? lstatMaybe(absPath(this.workspace, d.path)) : undefined;
         size = st ? st.size : await this.db.size(entry.sha).catch(() => 0);
       }
       out.push({ path: d.path, status: d.status, size });

@@ -7,8 +7,9 @@ import type { Loaded } from './catalog.ts';
 import type { HeldLock } from './lock.ts';
 import { applyOps, clearJournal, newJournalId, writeJournal, type FileOp } from './apply.ts';
 import { listAllFiles, lookupFile, sameEntry, type FileEntry } from './trees.ts';
-import { absPath, readWorkFile } from './workspaceFiles.ts';
+import { absPath, lstatMaybe, readWorkFile } from './workspaceFiles.ts';
 import type { ChangedPath, RestoreResult } from './types.ts';
+import { failpoint } from './failpoint.ts';
 
 /**
  * Restoring a checkpoint C: undo every change Belay saw happen after C.
@@ -42,16 +43,32 @@ async function ignoredPaths(engine: Engine, paths: string[]): Promise<Set<string
   return new Set(splitZ(res.stdout));
 }
 
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const r = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(path.join(d, e.name), r);
+      else out.push(r);
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
 /** Checks a planned write/delete can happen without touching a folder or a file outside the plan. */
 export function structuralProblem(engine: Engine, op: FileOp, deleting: Set<string>): string | undefined {
   const abs = absPath(engine.workspace, op.path);
-  const st = fs.lstatSync(abs, { throwIfNoEntry: false });
-  if (st?.isDirectory()) return 'a folder is in the way';
+  const st = lstatMaybe(abs);
+  if (st?.isDirectory()) {
+    // fine if every file in it is being deleted (the emptied folder goes too)
+    if (op.to === null || !filesUnder(abs).every((f) => deleting.has(`${op.path}/${f}`))) return 'a folder is in the way';
+  }
   if (op.to === null) return undefined;
   const parts = op.path.split('/');
   for (let i = 1; i < parts.length; i++) {
     const dir = parts.slice(0, i).join('/');
-    const dst = fs.lstatSync(absPath(engine.workspace, dir), { throwIfNoEntry: false });
+    const dst = lstatMaybe(absPath(engine.workspace, dir));
     if (dst && !dst.isDirectory() && !deleting.has(dir)) return `${dir} is a file, not a folder`;
     if (dst?.isDirectory()) {
       const real = fs.realpathSync.native(absPath(engine.workspace, dir));
@@ -104,7 +121,9 @@ export async function executeOps(
   let failed: Array<{ path: string; error: string }> = [];
   if (ops.length > 0) {
     writeJournal(engine.storeDir, { id: journalId, startedAt: new Date().toISOString(), op, ops });
+    failpoint('apply:after-journal');
     failed = await applyOps(engine.workspace, engine.db, ops, journalId, new Set());
+    failpoint('apply:before-record');
   }
   const failedSet = new Set(failed.map((f) => f.path));
   const done = ops.filter((o) => !failedSet.has(o.path));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { runGit, splitZ, type WorkContext } from './git.ts';
 import type { Skipped } from './catalog.ts';
 import { absPath, modeOf } from './workspaceFiles.ts';
+import { failpoint } from './failpoint.ts';
 
 /**
  * The full scan: what changed anywhere in the workspace, found by git with
@@ -106,6 +107,7 @@ export async function fullScan(input: ScanInput): Promise<ScanResult> {
   }
   if (remove.length > 0) await runGit(ctx, ['update-index', '-z', '--force-remove', '--stdin'], { input: remove.join('\0') + '\0' });
   if (add.length > 0) await updateIndexAdd(ctx, add, skipped);
+  failpoint('scan:after-update-index');
   // --missing-ok: blobs seeded from the user's index live in the user's
   // repository, which write commands must not see (see GitContext.borrow).
   const tree = (await runGit(ctx, ['write-tree', '--missing-ok'])).stdout.toString('utf8').trim();

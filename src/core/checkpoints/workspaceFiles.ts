@@ -43,6 +43,15 @@ export function toWorkspacePath(workspace: string, input: string): PathCheck {
   return { ok: true, rel: parts.join('/') };
 }
 
+/** lstat, or undefined when the path does not exist (also through a file where a folder was expected). */
+export function lstatMaybe(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
 export function absPath(workspace: string, rel: string): string {
   return path.join(workspace, ...rel.split('/'));
 }

@@ -128,7 +128,9 @@ export async function openStore(ws: string, extra: Partial<CheckpointStoreOption
 
 /** git fsck of the store: every checkpoint's content is present and well-formed. */
 export function fsckStore(storeDir: string): void {
-  const env = { ...GIT_ENV, GIT_DIR: storeDir };
+  const env: NodeJS.ProcessEnv = { ...GIT_ENV, GIT_DIR: storeDir };
+  const borrow = path.join(storeDir, 'belay-borrow');
+  if (fs.existsSync(borrow)) env.GIT_ALTERNATE_OBJECT_DIRECTORIES = fs.readFileSync(borrow, 'utf8').trim().split('\n').join(':');
   const r = spawnSync('git', ['fsck', '--full', '--no-dangling', '--no-progress'], { env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`store fsck failed: ${r.stdout}\n${r.stderr}`);
 }

@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CheckpointError, CheckpointStore } from '../../../../src/core/checkpoints/store.ts';
+import { acquireLock } from '../../../../src/core/checkpoints/lock.ts';
+import { fsckStore, makePlainWorkspace, rm, tmpDir } from './helpers.ts';
+
+const child = path.join(import.meta.dirname, 'fixtures', 'concurrentChild.ts');
+
+test('several processes checkpointing one store at once are serialised', async () => {
+  const ws = makePlainWorkspace({ 'base.txt': 'b\n' });
+  const storeDir = path.join(tmpDir('lock'), 'store');
+  try {
+    const procs = ['a', 'b', 'c', 'd'].map(
+      (name) =>
+        new Promise<string>((resolve) => {
+          const p = spawn(process.execPath, [child, ws, storeDir, name, '6'], { stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+          p.stderr.on('data', (b: Buffer) => (out += b.toString()));
+          p.on('close', (code) => resolve(`${code} ${out.trim()}`));
+        }),
+    );
+    const results = await Promise.all(procs);
+    for (const r of results) assert.equal(r, '0 ok');
+    const store = await CheckpointStore.open({ workspace: ws, storeDir });
+    const list = await store.list();
+    assert.equal(list.length, 4 * 6 * 2);
+    assert.deepEqual(
+      list.map((c) => c.seq).reverse(),
+      list.map((_, i) => i + 1),
+      'one unbroken sequence',
+    );
+    for (let i = 0; i < list.length - 1; i++) assert.equal(list[i]!.parent, list[i + 1]!.id);
+    await store.close();
+    fsckStore(storeDir);
+  } finally {
+    rm(ws, path.dirname(storeDir));
+  }
+});
+
+test('a caller waiting longer than the timeout gets `locked`', async () => {
+  const ws = makePlainWorkspace({ 'a.txt': 'a\n' });
+  const storeDir = path.join(tmpDir('lock'), 'store');
+  const store = await CheckpointStore.open({ workspace: ws, storeDir, lockTimeoutMs: 150 });
+  const held = await acquireLock(path.join(storeDir, 'belay.lock'), { timeoutMs: 1000 });
+  try {
+    const started = Date.now();
+    await assert.rejects(store.create({ scope: 'full' }), (e: unknown) => e instanceof CheckpointError && e.code === 'locked' && /busy/.test(e.message));
+    assert.ok(Date.now() - started < 2000);
+  } finally {
+    held.release();
+    await store.create({ scope: 'full' });
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});
+
+test('a lock left by a dead process, and the git locks it left, are recovered', async () => {
+  const ws = makePlainWorkspace({ 'a.txt': 'a\n' });
+  const storeDir = path.join(tmpDir('lock'), 'store');
+  const store = await CheckpointStore.open({ workspace: ws, storeDir, lockTimeoutMs: 2000 });
+  try {
+    await store.create({ scope: 'full' });
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const lockDir = path.join(storeDir, 'belay.lock');
+    fs.mkdirSync(lockDir);
+    fs.writeFileSync(path.join(lockDir, 'owner.json'), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), token: 'dead', since: new Date().toISOString() }));
+    fs.writeFileSync(path.join(storeDir, 'index.lock'), 'a git killed mid-write');
+    fs.writeFileSync(path.join(ws, 'a.txt'), 'changed\n');
+    const c = await store.create({ scope: 'full' });
+    assert.deepEqual(c.changed.map((x) => x.path), ['a.txt']);
+    assert.ok(!fs.existsSync(path.join(storeDir, 'index.lock')));
+    // a lock from another machine whose heartbeat stopped long ago
+    fs.mkdirSync(lockDir);
+    fs.writeFileSync(path.join(lockDir, 'owner.json'), JSON.stringify({ pid: 1, host: 'elsewhere', token: 'old', since: '2020-01-01T00:00:00Z' }));
+    const old = new Date(Date.now() - 10 * 60_000);
+    fs.utimesSync(path.join(lockDir, 'owner.json'), old, old);
+    await store.create({ scope: 'full' });
+    fsckStore(storeDir);
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});
+
+test('a live lock from another machine is respected until its heartbeat stops', async () => {
+  const dir = tmpDir('lockdir');
+  const lockDir = path.join(dir, 'belay.lock');
+  fs.mkdirSync(lockDir);
+  fs.writeFileSync(path.join(lockDir, 'owner.json'), JSON.stringify({ pid: 1, host: 'elsewhere', token: 'live', since: new Date().toISOString() }));
+  await assert.rejects(acquireLock(lockDir, { timeoutMs: 100, staleMs: 60_000 }), (e: unknown) => e instanceof CheckpointError && e.code === 'locked');
+  const held = await acquireLock(lockDir, { timeoutMs: 2000, staleMs: 1 });
+  held.verify();
+  held.release();
+  assert.ok(!fs.existsSync(lockDir));
+  rm(dir);
+});
