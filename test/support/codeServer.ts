@@ -252,6 +252,11 @@ export interface CodeServer {
   readonly logsDir: string;
   /** Text of the newest extension host log (remoteexthost.log), '' if none yet. */
   exthostLog(): string;
+  /**
+   * Text of an extension's own log in the newest extension host (its
+   * LogOutputChannel, e.g. extensionLog('belay-dev.belay')), '' if none.
+   */
+  extensionLog(extensionId: string): string;
   /** code-server's own stdout and stderr so far. */
   output(): string;
   /** Kills the whole process group (SIGTERM, then SIGKILL after 5 s). Idempotent. */
@@ -381,6 +386,10 @@ export async function startCodeServer(opts: StartCodeServerOptions): Promise<Cod
   }
 
   const logsRoot = path.join(opts.userDataDir, 'logs');
+  const newestExthostDir = (): string => {
+    const logs = newestEntry(logsRoot, /^\d{8}T\d{6}$/, (n) => n);
+    return logs ? newestEntry(logs, /^exthost\d+$/, (n) => Number(n.slice('exthost'.length))) : '';
+  };
   const server: CodeServer = {
     url,
     port,
@@ -392,11 +401,25 @@ export async function startCodeServer(opts: StartCodeServerOptions): Promise<Cod
       return newestEntry(logsRoot, /^\d{8}T\d{6}$/, (n) => n);
     },
     exthostLog() {
-      const logs = server.logsDir;
-      if (!logs) return '';
-      const host = newestEntry(logs, /^exthost\d+$/, (n) => Number(n.slice('exthost'.length)));
+      const host = newestExthostDir();
       try {
         return host ? fs.readFileSync(path.join(host, 'remoteexthost.log'), 'utf8') : '';
+      } catch {
+        return '';
+      }
+    },
+    extensionLog(extensionId) {
+      const host = newestExthostDir();
+      const dir = host && path.join(host, extensionId);
+      try {
+        return dir
+          ? fs
+              .readdirSync(dir)
+              .filter((f) => f.endsWith('.log'))
+              .sort()
+              .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+              .join('')
+          : '';
       } catch {
         return '';
       }
@@ -430,11 +453,26 @@ export async function waitForExthostLog(server: CodeServer, pattern: RegExp, tim
   }
 }
 
-/** The last `lines` lines of the extension host log, headed by its path. */
-export function collectExthostLog(server: CodeServer, lines = 80): string {
-  const text = server.exthostLog();
-  if (!text) return `(no extension host log under ${server.logsDir || path.join(server.userDataDir, 'logs')})`;
-  return `--- extension host log (last ${lines} lines) ---\n${text.trimEnd().split('\n').slice(-lines).join('\n')}`;
+function tail(text: string, lines: number): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * The last `lines` lines of the extension host log and, when it has one, of
+ * the log of `extensionId` (default Belay's), each under a heading.
+ */
+export function collectExthostLog(server: CodeServer, lines = 80, extensionId = 'belay-dev.belay'): string {
+  const host = server.exthostLog();
+  const parts = [host ? `--- extension host log (last ${lines} lines) ---\n${tail(host, lines)}` : `(no extension host log under ${path.join(server.userDataDir, 'logs')})`];
+  const own = server.extensionLog(extensionId);
+  if (own) parts.push(`--- ${extensionId} log (last ${lines} lines) ---\n${tail(own, lines)}`);
+  return parts.join('\n');
+}
+
+/** Texts of the error notifications the workbench shows (toasts and the notification center). */
+export async function errorNotifications(page: Page): Promise<string[]> {
+  const labels = await page.locator('.notification-toast .monaco-list-row[aria-label^="Error: "]').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+  return [...new Set(labels)];
 }
 
 // ---------------------------------------------------------------------------
@@ -610,6 +648,7 @@ export interface LaunchVsCodeOptions {
   workspace: string;
   /** VSIX files to install first (e.g. [belayVsix()]). */
   vsix?: readonly string[];
+  /** Environment for code-server; BELAY_HOME defaults to <root>/belay-home, never the user's ~/.belay. */
   env?: Record<string, string>;
   settings?: Record<string, unknown>;
   enableCopilotChat?: boolean;
@@ -630,8 +669,10 @@ export interface VsCode {
   readonly server: CodeServer;
   readonly workbench: Workbench;
   readonly page: Page;
-  /** Temp folder holding user-data/, extensions/ and profile/. */
+  /** Temp folder holding user-data/, extensions/, profile/ and belay-home/. */
   readonly root: string;
+  /** BELAY_HOME of this instance's extension host (Belay's state). */
+  readonly belayHome: string;
   /** How long each launch step took. */
   readonly timings: { installMs: number; startMs: number; workbenchMs: number; extensionsMs: number };
   /** Closes the browser, stops code-server, removes `root` unless `keep` (or BELAY_KEEP_TEMP=1). */
@@ -644,6 +685,8 @@ export async function launchVsCode(opts: LaunchVsCodeOptions): Promise<VsCode> {
   const userDataDir = path.join(root, 'user-data');
   const extensionsDir = path.join(root, 'extensions');
   const profileDir = path.join(root, 'profile');
+  const belayHome = opts.env?.BELAY_HOME ?? path.join(root, 'belay-home');
+  fs.mkdirSync(belayHome, { recursive: true });
   const timings = { installMs: 0, startMs: 0, workbenchMs: 0, extensionsMs: 0 };
   let mark = performance.now();
   const lap = (): number => {
@@ -659,7 +702,7 @@ export async function launchVsCode(opts: LaunchVsCodeOptions): Promise<VsCode> {
     userDataDir,
     extensionsDir,
     port: opts.port,
-    env: opts.env,
+    env: { ...opts.env, BELAY_HOME: belayHome },
     settings: opts.settings,
     enableProposedApi: opts.enableProposedApi,
     args: opts.args,
@@ -685,6 +728,7 @@ export async function launchVsCode(opts: LaunchVsCodeOptions): Promise<VsCode> {
     workbench: opened,
     page: opened.page,
     root,
+    belayHome,
     timings,
     async close(closeOpts = {}) {
       if (closed) return;
@@ -723,7 +767,12 @@ export async function withFailureArtifacts<T>(name: string, vsc: { page?: Page; 
   } catch (error) {
     const report = await captureFailure(name, vsc);
     if (error instanceof Error) {
-      error.message = `${error.message}\n${report}`;
+      // node:test prints the stack (assertion errors: message and diff), so
+      // the report goes into both.
+      const original = error.message;
+      error.message = `${original}\n${report}`;
+      if (error.stack?.includes(original)) error.stack = error.stack.replace(original, error.message);
+      else if (error.stack) error.stack = `${error.stack}\n${report}`;
       throw error;
     }
     throw new Error(`${String(error)}\n${report}`, { cause: error });
