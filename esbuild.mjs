@@ -26,15 +26,17 @@ const nodeCommon = {
   minify: production,
   legalComments: 'none',
   logLevel: 'warning',
+  // The sources are ES modules that read import.meta.url; in a CommonJS
+  // bundle it is the bundle's own file URL.
+  banner: { js: "const __belay_import_meta_url = require('url').pathToFileURL(__filename).href;" },
   define: {
+    'import.meta.url': '__belay_import_meta_url',
     __BELAY_BUNDLED__: 'true',
     'process.env.BELAY_VERSION': JSON.stringify(pkg.version),
   },
   // jsonc-parser's UMD "main" build requires its modules dynamically, which a
   // bundle cannot resolve; its ESM build bundles cleanly.
   mainFields: ['module', 'main'],
-  // import.meta.url is only read when running from sources.
-  logOverride: { 'empty-import-meta': 'silent' },
   // better-sqlite3 loads its binary from the path we pass (nativeBinding).
   external: ['vscode'],
 };
@@ -61,7 +63,7 @@ const builds = [
     ...nodeCommon,
     entryPoints: { belay: 'src/runtime/main.ts' },
     outdir: dist,
-    banner: { js: '#!/usr/bin/env node' },
+    banner: { js: "#!/usr/bin/env node\nconst __belay_import_meta_url = require('url').pathToFileURL(__filename).href;" },
   },
   {
     bundle: true,
