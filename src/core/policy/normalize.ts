@@ -1,0 +1,473 @@
+import path from 'node:path';
+import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
+import {
+  blankAction,
+  type ActionKind,
+  type Dialect,
+  type FileEdit,
+  type GitOp,
+  type GithubOp,
+  type NormalizeEnv,
+  type NormalizedAction,
+  type ShellAnalysis,
+} from './action.ts';
+import { parsePatch } from './patch.ts';
+import { PathResolver, foldPath, isInside } from './paths.ts';
+import { analyzeShell } from './shell/analyze.ts';
+import { isExecGitConfig, looksLikeUrl, parseRefspec, urlsIn } from './shell/commands.ts';
+import type { ArgWord } from './shell/expand.ts';
+import { ParserNotReadyError, shellParserReady } from './shell/parse.ts';
+
+/**
+ * Builds one NormalizedAction: resolves every path it names against the
+ * real file system, analyses shell text, and works out what edits to
+ * settings files and runnable files change. Adapters call it; the engine
+ * never touches the file system.
+ */
+export class ActionBuilder {
+  readonly action: NormalizedAction;
+  readonly resolver: PathResolver;
+  readonly env: NormalizeEnv;
+  private readonly cwdCanonical: string;
+
+  constructor(kind: ActionKind, dialect: Dialect, tool: string, input: unknown, env: NormalizeEnv, cwd?: string) {
+    this.env = env;
+    this.resolver =
+      env.resolver ??
+      new PathResolver({
+        workspaceRoots: env.workspaceRoots,
+        home: env.home,
+        ...(env.caseInsensitive !== undefined ? { caseInsensitive: env.caseInsensitive } : {}),
+        ...(env.platform !== undefined ? { platform: env.platform } : {}),
+      });
+    const roots = this.resolver.roots;
+    const base = cwd ?? env.cwd ?? roots[0] ?? env.home;
+    this.cwdCanonical = this.resolver.realDir(path.isAbsolute(base) || /^[A-Za-z]:[\\/]/.test(base) ? base : path.resolve(roots[0] ?? env.home, base));
+    this.action = blankAction(kind, dialect, tool, input, { ...env, cwd: this.cwdCanonical });
+  }
+
+  get cwd(): string {
+    return this.cwdCanonical;
+  }
+
+  /** Canonical path of `given` (relative to the action's cwd unless `cwd` is given); records its facts. */
+  path(given: string, cwd?: string, word?: ArgWord, expand = true): string {
+    let g = given;
+    if (/^file:\/\//i.test(g)) {
+      try {
+        g = decodeURIComponent(new URL(g).pathname);
+      } catch {
+        // keep as is
+      }
+    }
+    const r = this.resolver.resolve(g, cwd ?? this.cwdCanonical, expand);
+    const existing = this.action.paths[r.canonical];
+    if (!existing) {
+      const fact = { ...r.fact };
+      if (word?.dyn) fact.dynamic = true;
+      if (word?.glob) fact.glob = true;
+      this.action.paths[r.canonical] = fact;
+    } else {
+      if (word?.dyn) existing.dynamic = true;
+      if (word?.glob) existing.glob = true;
+    }
+    return r.canonical;
+  }
+
+  read(given: string): string {
+    const p = this.path(given);
+    this.action.reads.push(p);
+    return p;
+  }
+
+  write(given: string): string {
+    const p = this.path(given);
+    this.action.writes.push(p);
+    return p;
+  }
+
+  delete(given: string, recursive: boolean, via: string): string {
+    const p = this.path(given);
+    this.action.deletes.push(p);
+    this.action.deleteOps.push({ path: p, recursive, via });
+    return p;
+  }
+
+  move(from: string, to: string): void {
+    const f = this.path(from);
+    const t = this.path(to);
+    this.action.moves.push({ from: f, to: t });
+    this.action.writes.push(t);
+  }
+
+  /** A file edit: records the write, the content, and what it changes in runnable or settings files. */
+  edit(given: string, next: string, old: string | undefined, whole: boolean): void {
+    const p = this.write(given);
+    const e: FileEdit = { path: p, new: next, whole, ...(old !== undefined ? { old } : {}) };
+    this.describeEdit(e);
+    this.action.edits.push(e);
+    this.action.content = this.action.content === undefined ? next : this.action.content + '\n' + next;
+  }
+
+  shell(command: string, cwd?: string): ShellAnalysis {
+    this.action.command = this.action.command === undefined ? command : this.action.command + '\n' + command;
+    const analysis = this.analyse(command, cwd ?? this.cwdCanonical);
+    this.absorb(analysis);
+    return analysis;
+  }
+
+  private analyse(command: string, cwd: string): ShellAnalysis {
+    if (!shellParserReady()) {
+      return {
+        commands: [],
+        signals: [{ code: 'shell.parse-error', fragment: command.slice(0, 200), detail: new ParserNotReadyError().message }],
+        parseError: true,
+      };
+    }
+    const vars: Record<string, string> = { HOME: this.env.home, ...(this.env.vars ?? {}) };
+    return analyzeShell(command, {
+      cwd,
+      home: this.env.home,
+      vars,
+      resolve: (given, dir, word) => this.path(given, dir, word, false),
+      link: (link, target) => this.resolver.addLink(link, target),
+    });
+  }
+
+  /** Merges a shell analysis into the action's lists. */
+  private absorb(a: ShellAnalysis): void {
+    const act = this.action;
+    act.shell = act.shell ? { commands: [...act.shell.commands, ...a.commands], signals: [...act.shell.signals, ...a.signals], parseError: act.shell.parseError || a.parseError } : a;
+    for (const c of a.commands) {
+      act.reads.push(...c.reads);
+      act.writes.push(...c.writes);
+      for (const d of c.deletes) {
+        act.deletes.push(d.path);
+        act.deleteOps.push(d);
+      }
+      act.moves.push(...c.moves);
+      act.urls.push(...c.urls);
+      if (c.git) act.gitOps.push(c.git);
+      if (c.github) act.githubOps.push(c.github);
+      if (c.inlineCode !== undefined) act.content = act.content === undefined ? c.inlineCode : act.content + '\n' + c.inlineCode;
+    }
+    for (const w of a.contentWrites ?? []) {
+      const e: FileEdit = { path: w.path, new: w.text, whole: !w.append };
+      this.describeEdit(e);
+      act.edits.push(e);
+    }
+    act.pathsKnown = false;
+    act.mutating = a.commands.some((c) => !isReadOnly(c.name, c.args)) || a.commands.some((c) => c.writes.length > 0 || c.deletes.length > 0) || a.commands.length === 0 && a.signals.length > 0;
+  }
+
+  git(op: GitOp): void {
+    this.action.gitOps.push(op);
+  }
+
+  github(op: GithubOp): void {
+    this.action.githubOps.push(op);
+  }
+
+  urls(...urls: string[]): void {
+    this.action.urls.push(...urls);
+  }
+
+  /** Looks at what an edit puts into settings files and files that run commands. */
+  private describeEdit(e: FileEdit): void {
+    const role = fileRole(e.path, this.env.home);
+    if (role === 'settings' || role === 'package') {
+      const current = this.resolver.readSmall(e.path);
+      let after: string | undefined;
+      if (e.whole) after = e.new;
+      else if (current !== undefined && e.old !== undefined && e.old !== '' && current.includes(e.old)) after = current.replace(e.old, e.new);
+      else if (current !== undefined && e.old === undefined) after = undefined;
+      if (after !== undefined) {
+        const diff = jsonKeyChanges(current ?? '{}', after);
+        if (diff) e.keys = diff;
+        else e.keysUnknown = true;
+      } else {
+        e.keysUnknown = true;
+        e.keys = fragmentKeys(e.old ?? '', e.new);
+      }
+    }
+    const runnable = runnableCommands(e, role);
+    if (runnable.length > 0) e.commands = runnable.slice(0, 32).map((c) => this.analyse(c, path.dirname(e.path)));
+  }
+
+  finish(): NormalizedAction {
+    const a = this.action;
+    a.reads = dedupe(a.reads);
+    a.writes = dedupe(a.writes);
+    a.deletes = dedupe(a.deletes);
+    a.urls = dedupe(a.urls);
+    a.git = a.gitOps[0];
+    a.github = a.githubOps[0];
+    // gitignore status of what gets deleted or moved away
+    for (const p of [...a.deletes, ...a.moves.map((m) => m.from)]) {
+      const fact = a.paths[p];
+      if (!fact || fact.gitignored !== undefined) continue;
+      const base = p.replace(/\/\*\*(\/.*)?$/, '');
+      const baseFact = a.paths[base];
+      const ig = this.resolver.gitignored(base, (baseFact ?? fact).type === 'dir' || p !== base);
+      if (ig !== undefined) fact.gitignored = ig;
+    }
+    return a;
+  }
+
+  /** Canonical workspace containment, for adapters that need it. */
+  inWorkspace(p: string): boolean {
+    const ci = this.env.caseInsensitive;
+    return this.resolver.roots.some((r) => isInside(foldPath(p, ci), foldPath(r, ci)));
+  }
+}
+
+function dedupe(list: string[]): string[] {
+  return [...new Set(list)];
+}
+
+const READ_ONLY = new Set([
+  'cat', 'ls', 'll', 'dir', 'grep', 'egrep', 'fgrep', 'rg', 'ag', 'ack', 'head', 'tail', 'less', 'more', 'wc', 'echo', 'printf', 'pwd', 'which', 'whereis',
+  'type', 'file', 'stat', 'du', 'df', 'tree', 'find', 'sort', 'uniq', 'cut', 'tr', 'diff', 'cmp', 'jq', 'yq', 'awk', 'sed', 'date', 'whoami', 'id',
+  'uname', 'hostname', 'env', 'printenv', 'true', 'false', 'test', '[', 'basename', 'dirname', 'realpath', 'readlink', 'nl', 'od', 'xxd', 'hexdump',
+  'md5sum', 'sha256sum', 'sha1sum', 'column', 'cd', 'sleep', 'ps', 'top', 'uptime', 'free', 'lsof', 'tac', 'rev', 'seq', 'expr', 'bat', 'fd', 'man',
+  'help', 'history', 'time', 'base64', 'strings', 'look', 'comm', 'paste', 'join', 'fold', 'fmt', ':',
+]);
+
+function isReadOnly(name: string, args: string[]): boolean {
+  if (name === 'git') return /^(status|log|diff|show|blame|branch|rev-parse|ls-files|remote|describe|shortlog|grep|config|tag|reflog|cat-file|ls-tree|whatchanged|help|version|fetch)$/.test(args.find((a) => !a.startsWith('-')) ?? '') && !args.some((a) => /^-[dDmMfc]$|^--(delete|force|set-url|add|unset)/.test(a));
+  if (name === 'sed') return !args.some((a) => /^-[a-zA-Z]*i|^--in-place/.test(a));
+  if (name === 'find') return !args.some((a) => a === '-delete' || a.startsWith('-exec') || a.startsWith('-ok') || a.startsWith('-fprint'));
+  if (name === 'gh') return /^(view|list|status|diff|checks|browse)$/.test(args[1] ?? '') || args[0] === 'api' && !args.some((a) => /^-(X|-method)$|^-[fF]$|^--(field|raw-field|input)/.test(a));
+  return READ_ONLY.has(name);
+}
+
+export type FileRole = 'settings' | 'package' | 'git-hook' | 'autorun' | 'script' | 'other';
+
+/** What kind of file a path is, for edits that plant commands or change settings. */
+export function fileRole(p: string, home: string): FileRole {
+  const base = p.slice(p.lastIndexOf('/') + 1).toLowerCase();
+  const lower = p.toLowerCase();
+  if (/\/\.vscode\/settings\.json$/.test(lower) || base.endsWith('.code-workspace') || /\/(code|code - insiders|cursor|vscodium|code-server|windsurf)\/user\/settings\.json$/.test(lower) || /\/\.vscode-server\/data\/(machine|user)\/settings\.json$/.test(lower)) return 'settings';
+  if (/\/\.claude\/settings(\.local)?\.json$/.test(lower) || /\/\.cursor\/(hooks|mcp)\.json$/.test(lower) || /\/\.vscode\/mcp\.json$/.test(lower) || base === '.mcp.json') return 'settings';
+  if (base === 'package.json' || base === 'composer.json' || base === 'deno.json' || base === 'deno.jsonc') return 'package';
+  if (/\/\.git\/hooks\//.test(lower) || /\/\.husky\/[^_]/.test(lower) || /\/\.githooks\//.test(lower) || base === '.pre-commit-config.yaml' || base === 'lefthook.yml' || base === 'lefthook.yaml') return 'git-hook';
+  if (base === '.envrc' || /\/\.vscode\/tasks\.json$/.test(lower) || /\/\.devcontainer\/.*\.json$/.test(lower) || /^\.(bash|zsh|ksh)rc$|^\.(bash_)?profile$|^\.zprofile$|^\.zshenv$|^\.bash_login$|^\.bash_logout$|^\.inputrc$/.test(base) || lower.startsWith(home.toLowerCase() + '/.config/autostart/') || /\/library\/launchagents\//.test(lower)) return 'autorun';
+  if (/\.(sh|bash|zsh|ksh|fish|ps1|psm1|cmd|bat)$/.test(base) || base === 'makefile' || base === 'gnumakefile' || base.endsWith('.mk') || base === 'justfile' || base === 'dockerfile' || base.startsWith('dockerfile.') || /\/\.github\/workflows\/[^/]+\.ya?ml$/.test(lower) || base === '.gitlab-ci.yml' || /^taskfile\.ya?ml$/.test(base) || base === 'procfile' || base === 'tox.ini' || base === 'noxfile.py' || base === 'setup.py' || base === 'pyproject.toml' || base === 'build.rs' || base === '.npmrc' || base === '.yarnrc.yml' || base === 'vite.config.ts' || base === 'jest.config.js') return 'script';
+  return 'other';
+}
+
+/** Command strings an edit places in a file that will run them. */
+function runnableCommands(e: FileEdit, role: FileRole): string[] {
+  if (role === 'other' || role === 'settings') return [];
+  const base = e.path.slice(e.path.lastIndexOf('/') + 1).toLowerCase();
+  const text = e.new;
+  if (text.length > 200_000) return [];
+  if (role === 'package' || base.endsWith('.json') || base.endsWith('.jsonc')) {
+    const out: string[] = [];
+    for (const m of text.matchAll(/"(?:[^"\\]|\\.)*"\s*:\s*"((?:[^"\\]|\\.)*)"/g)) {
+      try {
+        out.push(JSON.parse(`"${m[1]!}"`) as string);
+      } catch {
+        out.push(m[1]!);
+      }
+    }
+    return out.filter((s) => /\s|\|/.test(s));
+  }
+  if (base.endsWith('.yml') || base.endsWith('.yaml')) {
+    const out: string[] = [];
+    for (const m of text.matchAll(/^\s*(?:-\s*)?(?:run|entry|command|script|cmd)\s*:\s*[|>]?\s*(.*)$/gim)) if (m[1]!.trim() !== '') out.push(m[1]!.trim());
+    for (const m of text.matchAll(/^\s*-\s+(.+)$/gm)) out.push(m[1]!);
+    return out;
+  }
+  if (base === 'makefile' || base === 'gnumakefile' || base.endsWith('.mk') || base === 'justfile') {
+    return text.split('\n').filter((l) => /^\t|^ {4}/.test(l)).map((l) => l.trim().replace(/^[@-]+/, '')).filter((l) => l !== '');
+  }
+  if (base === 'dockerfile' || base.startsWith('dockerfile.')) {
+    return [...text.matchAll(/^\s*RUN\s+(.+)$/gim)].map((m) => m[1]!);
+  }
+  if (/\.(py|ts|js|toml|ini|rs|yml)$/.test(base)) return [];
+  return [text];
+}
+
+/** Changed keys between two JSONC documents (settings style: top-level keys, objects compared by value). */
+export function jsonKeyChanges(before: string, after: string): { path: string[]; value: unknown }[] | undefined {
+  const errs: ParseError[] = [];
+  const b = parseJsonc(before, errs, { allowTrailingComma: true }) as unknown;
+  const a = parseJsonc(after, errs, { allowTrailingComma: true }) as unknown;
+  if (errs.length > 0 || !isObj(a)) return undefined;
+  const out: { path: string[]; value: unknown }[] = [];
+  diffObj(isObj(b) ? b : {}, a, [], out, 0);
+  return out;
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function diffObj(b: Record<string, unknown>, a: Record<string, unknown>, at: string[], out: { path: string[]; value: unknown }[], depth: number): void {
+  const keys = new Set([...Object.keys(b), ...Object.keys(a)]);
+  for (const k of keys) {
+    const bv = b[k];
+    const av = a[k];
+    if (JSON.stringify(bv) === JSON.stringify(av)) continue;
+    if (isObj(bv) && isObj(av) && depth < 4) diffObj(bv, av, [...at, k], out, depth + 1);
+    else out.push({ path: [...at, k], value: av });
+  }
+}
+
+/** Keys named in an edit fragment that could not be placed in its file. */
+function fragmentKeys(old: string, next: string): { path: string[]; value: unknown }[] {
+  const out: { path: string[]; value: unknown }[] = [];
+  for (const text of [old, next]) {
+    for (const m of text.matchAll(/"((?:[^"\\]|\\.)*)"\s*:\s*("(?:[^"\\]|\\.)*"|[^,\n}]*)/g)) {
+      let value: unknown = m[2];
+      try {
+        value = JSON.parse(m[2]!.trim());
+      } catch {
+        // keep the text
+      }
+      out.push({ path: [m[1]!], value });
+    }
+  }
+  return out;
+}
+
+/** A structured git call in the generic form (`op`, `remote`, `branch`, `refspec`, `force`). */
+export function gitOpFromInput(input: Record<string, unknown>, text: string): GitOp {
+  const opName = String(input.op ?? input.operation ?? input.command ?? '').toLowerCase().replace(/-/g, '_');
+  const remote = typeof input.remote === 'string' ? input.remote : undefined;
+  const branch = typeof input.branch === 'string' ? input.branch : undefined;
+  const refspec = typeof input.refspec === 'string' ? input.refspec : undefined;
+  const forceFlag = input.force === true || input.force === 'true' || input.forceWithLease === true || input.force_with_lease === true;
+  const op: GitOp = { op: opName, args: [], branches: [], force: forceFlag, deleteBranch: false, config: [], skipsHooks: input.noVerify === true || input.no_verify === true, text, ...(remote ? { remote } : {}) };
+  switch (opName) {
+    case 'push':
+    case 'force_push': {
+      op.op = 'push';
+      if (opName === 'force_push') op.force = true;
+      const specs = refspec !== undefined ? [refspec] : Array.isArray(input.refspecs) ? input.refspecs.map(String) : [];
+      for (const r of specs) {
+        const rs = parseRefspec(r);
+        if (rs.force) op.force = true;
+        if (rs.delete) op.deleteBranch = true;
+        op.branches.push(rs.dst === 'HEAD' ? 'HEAD' : rs.dst);
+      }
+      if (specs.length === 0) op.branches.push(branch ?? 'HEAD');
+      if (input.delete === true) op.deleteBranch = true;
+      op.remote ??= 'origin';
+      op.remoteIsUrl = /:\/\/|^[^/\s]+@[^:\s]+:/.test(op.remote);
+      break;
+    }
+    case 'branch_delete':
+    case 'delete_branch':
+    case 'branch_remove': {
+      op.op = 'branch-delete';
+      op.deleteBranch = true;
+      op.forceDelete = forceFlag;
+      if (branch) op.branches.push(branch);
+      break;
+    }
+    case 'reset':
+      if (input.hard === true || input.mode === 'hard') op.op = 'reset-hard';
+      break;
+    case 'clean':
+      op.op = input.ignored === true || input.x === true ? 'clean-ignored' : 'clean-dirs';
+      break;
+    case 'checkout':
+    case 'restore':
+    case 'switch':
+      if (forceFlag || input.discard === true || input.path === '.') op.op = 'discard-all';
+      break;
+    case 'config':
+    case 'config_set': {
+      const key = String(input.key ?? '').toLowerCase();
+      op.op = 'config-set';
+      op.config.push({ key, value: String(input.value ?? '') });
+      break;
+    }
+    case 'merge':
+      if (branch) op.branches.push(branch);
+      break;
+    default:
+      if (branch) op.branches.push(branch);
+  }
+  for (const c of op.config) if (c.key === 'core.hookspath') op.skipsHooks = true;
+  if (op.config.some((c) => isExecGitConfig(c.key))) op.args.push('--exec-config');
+  return op;
+}
+
+/** Paths, contents and URLs found in the arguments of an MCP tool, classified by what the tool's name says it does. */
+export function mcpArguments(b: ActionBuilder, server: string, tool: string, args: unknown): void {
+  const verb = tool.toLowerCase();
+  const writes = /(write|create|save|edit|update|put|upload|append|insert|replace|patch|set|store|rename|move|mkdir|copy|commit|push)/.test(verb);
+  const deletes = /(delete|remove|unlink|rmdir|drop|destroy|purge|trash|wipe|truncate)/.test(verb);
+  const moves = /(move|rename)/.test(verb);
+  const seenPaths: string[] = [];
+  const walk = (v: unknown, key: string, depth: number): void => {
+    if (depth > 6) return;
+    if (typeof v === 'string') {
+      const k = key.toLowerCase();
+      if (/^(path|paths|file|files|filepath|file_path|filename|file_name|name|dir|directory|dirpath|folder|target|destination|dest|source|src|from|to|uri|location|output|input_path|output_path|root|cwd)$/.test(k) && looksLikePath(v, k)) {
+        seenPaths.push(v);
+      } else if (/^(command|cmd|script|shell|commandline|command_line)$/.test(k)) {
+        b.shell(v);
+      }
+      if (/^(sql|query|statement|stmt|command)$/.test(k) && /\b(select|insert|update|delete|drop|truncate|alter|create|flush)\b/i.test(v)) b.action.signals.push({ code: 'mcp.sql', fragment: v.slice(0, 500) });
+      if (looksLikeUrl(v)) b.urls(v);
+      else for (const u of urlsIn(v)) b.urls(u);
+      return;
+    }
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, key, depth + 1);
+      return;
+    }
+    if (isObj(v)) for (const [k, x] of Object.entries(v)) walk(x, k, depth + 1);
+  };
+  walk(args, '', 0);
+  const a = b.action;
+  if (moves && seenPaths.length >= 2) {
+    b.move(seenPaths[0]!, seenPaths[1]!);
+  } else {
+    for (const p of seenPaths) {
+      if (deletes) b.delete(p, /recurs/i.test(JSON.stringify(args ?? '')), `${server}.${tool}`);
+      else if (writes) b.write(p);
+      else b.read(p);
+    }
+  }
+  const content = collectStrings(args).filter((s) => s.length > 0).join('\n');
+  if (content) a.content = content;
+  void server;
+}
+
+function looksLikePath(v: string, key: string): boolean {
+  if (v === '' || v.length > 4096 || /\n/.test(v)) return false;
+  if (looksLikeUrl(v) && !/^file:/i.test(v)) return false;
+  if (key === 'name') return /[\\/]|^\.|\.\w{1,8}$/.test(v);
+  return true;
+}
+
+function collectStrings(v: unknown, depth = 0): string[] {
+  if (depth > 6) return [];
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) return v.flatMap((x) => collectStrings(x, depth + 1));
+  if (isObj(v)) return Object.values(v).flatMap((x) => collectStrings(x, depth + 1));
+  return [];
+}
+
+/** Applies a patch (V4A or unified) as edits, deletes and moves. */
+export function applyPatchText(b: ActionBuilder, text: string): void {
+  const files = parsePatch(text);
+  if (files.length === 0) {
+    b.action.pathsKnown = false;
+    b.action.signals.push({ code: 'patch.unparsed', fragment: text.slice(0, 200) });
+    return;
+  }
+  for (const f of files) {
+    if (f.op === 'delete') b.delete(f.path, false, 'apply_patch');
+    else if (f.op === 'add') b.edit(f.path, f.added, undefined, true);
+    else {
+      b.edit(f.path, f.added, f.removed, false);
+      if (f.moveTo) b.move(f.path, f.moveTo);
+    }
+  }
+}

@@ -1,0 +1,317 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import type { PathFact } from './action.ts';
+
+/**
+ * Path canonicalisation. Every path an action names is turned into one
+ * absolute path the way the kernel would resolve it: `~` and `$HOME`
+ * expanded, relative to the command's working directory, `..` applied to the
+ * already resolved parent (so `link/..` goes where the link points), and every
+ * symlink followed through the existing prefix, dangling ones included (a
+ * write through a dangling link lands on its target). Case folding is left to
+ * the matchers (`foldPath`), which know whether the file system is
+ * case-insensitive.
+ */
+
+const MAX_SYMLINKS = 40;
+const WIN_ABS = /^[A-Za-z]:[\\/]/;
+const WIN_REL = /^\.{1,2}\\/;
+const ADS = /^[^:]+:[^:]+$/;
+
+export interface ResolvedPath {
+  canonical: string;
+  fact: PathFact;
+}
+
+export interface ResolverOptions {
+  workspaceRoots: string[];
+  home: string;
+  caseInsensitive?: boolean;
+  platform?: NodeJS.Platform;
+}
+
+/** Lower-cases a path for comparisons on case-insensitive file systems. */
+export function foldPath(p: string, caseInsensitive: boolean | undefined): string {
+  return caseInsensitive ? p.toLowerCase() : p;
+}
+
+/** `child` is `parent` or below it (both absolute, already folded if needed). */
+export function isInside(child: string, parent: string): boolean {
+  if (child === parent) return true;
+  const p = parent.endsWith('/') || parent.endsWith('\\') ? parent : parent + '/';
+  return child.startsWith(p);
+}
+
+export function isWindowsPath(p: string): boolean {
+  return WIN_ABS.test(p) || WIN_REL.test(p);
+}
+
+/** The system's scratch directories, where agents may write freely. */
+export function defaultTempDirs(): string[] {
+  const dirs = new Set<string>(['/tmp', '/var/tmp', '/private/tmp', '/private/var/tmp']);
+  try {
+    dirs.add(fs.realpathSync.native(os.tmpdir()));
+  } catch {
+    dirs.add(os.tmpdir());
+  }
+  return [...dirs];
+}
+
+function lstat(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Resolves paths against the real file system. One resolver serves one
+ * normalisation (or one short session): it caches lookups, so a long-lived
+ * instance would miss symlinks created after its first look.
+ */
+export class PathResolver {
+  readonly opts: ResolverOptions;
+  private readonly cache = new Map<string, ResolvedPath>();
+  private readonly ignoreCache = new Map<string, Ignore | null>();
+  private readonly canonicalRoots: string[];
+  /** links an action creates before using them (`ln -s ~/.ssh out && echo x > out/k`) */
+  private readonly virtualLinks = new Map<string, string>();
+
+  constructor(opts: ResolverOptions) {
+    this.opts = opts;
+    this.canonicalRoots = opts.workspaceRoots.map((r) => this.realDir(r));
+  }
+
+  get roots(): string[] {
+    return this.canonicalRoots;
+  }
+
+  /** Records a link the action creates: later resolutions follow it as the kernel would. */
+  addLink(link: string, target: string): void {
+    if (link === target) return;
+    this.virtualLinks.set(link, target);
+    this.cache.clear();
+  }
+
+  /** A directory's canonical form (the directory itself must exist to be resolved). */
+  realDir(dir: string): string {
+    if (isWindowsPath(dir)) return normaliseWindows(dir);
+    try {
+      return fs.realpathSync.native(dir);
+    } catch {
+      return path.resolve(dir);
+    }
+  }
+
+  /** Expands `~`, `~user`, `$HOME` and `${HOME}` at the start of a path. */
+  expandHome(p: string): string {
+    const home = this.opts.home;
+    if (p === '~') return home;
+    if (p.startsWith('~/')) return home + p.slice(1);
+    if (p.startsWith('$HOME') && (p.length === 5 || p[5] === '/')) return home + p.slice(5);
+    if (p.startsWith('${HOME}') && (p.length === 7 || p[7] === '/')) return home + p.slice(7);
+    const m = /^~([A-Za-z0-9._-]+)(\/.*)?$/.exec(p);
+    if (m) {
+      const user = m[1]!;
+      const base = user === 'root' ? '/root' : path.join(path.dirname(home), user);
+      return base + (m[2] ?? '');
+    }
+    return p;
+  }
+
+  /**
+   * Canonical absolute path of `given` as seen from `cwd` (already canonical).
+   * `expand` controls `~`/`$HOME` expansion (off for shell words, which the
+   * shell has already expanded).
+   */
+  resolve(given: string, cwd: string, expand = true): ResolvedPath {
+    const key = `${expand ? 1 : 0}\0${cwd}\0${given}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const result = this.resolveUncached(given, cwd, expand);
+    this.cache.set(key, result);
+    return result;
+  }
+
+  private resolveUncached(given: string, cwd: string, expand: boolean): ResolvedPath {
+    let p = expand ? this.expandHome(given) : given;
+    const windowsStyle = this.opts.platform === 'win32' || isWindowsPath(p) || isWindowsPath(cwd);
+    let ads = false;
+    if (windowsStyle) {
+      // NTFS alternate data streams: `file.txt:stream` names hidden data.
+      const parts = p.split(/[\\/]/);
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i]!;
+        if (i === 0 && /^[A-Za-z]:$/.test(part)) continue;
+        if (ADS.test(part)) ads = true;
+      }
+    }
+    if (WIN_ABS.test(p) || isWindowsPath(cwd)) {
+      // A Windows path on a POSIX host: resolved lexically, it names nothing here.
+      const canonical = normaliseWindows(WIN_ABS.test(p) ? p : path.win32.join(cwd, p));
+      return { canonical, fact: { given, exists: false, viaSymlink: false, lexical: canonical, ...(ads ? { ads } : {}) } };
+    }
+    if (windowsStyle && p.includes('\\')) p = p.replace(/\\/g, '/');
+    if (ads) p = p.replace(/:[^/:]*$/, '');
+    const lexical = path.posix.resolve(cwd, p);
+    const walked = this.walk(p, cwd);
+    const fact: PathFact = { given, exists: walked.exists, viaSymlink: walked.viaSymlink, lexical };
+    if (walked.stat) {
+      const st = walked.stat;
+      fact.type = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'other';
+      if (st.isFile()) fact.nlink = st.nlink;
+    }
+    if (ads) fact.ads = true;
+    if (/[*?[]/.test(p)) fact.glob = true;
+    return { canonical: walked.path, fact };
+  }
+
+  /** Component-by-component resolution with kernel semantics for `..` and symlinks. */
+  private walk(p: string, cwd: string): { path: string; exists: boolean; viaSymlink: boolean; stat?: fs.Stats } {
+    const pending = p.split('/').filter((c) => c !== '' && c !== '.');
+    let cur = p.startsWith('/') ? '/' : cwd;
+    let exists = true;
+    let viaSymlink = false;
+    let links = 0;
+    let stat: fs.Stats | undefined = p.startsWith('/') || pending.length === 0 ? lstat(cur) : undefined;
+    if (pending.length === 0) return { path: cur, exists: stat !== undefined, viaSymlink, ...(stat ? { stat } : {}) };
+    while (pending.length > 0) {
+      const comp = pending.shift()!;
+      if (comp === '.') continue;
+      if (comp === '..') {
+        cur = path.posix.dirname(cur);
+        if (exists) stat = lstat(cur);
+        continue;
+      }
+      const next = cur === '/' ? '/' + comp : cur + '/' + comp;
+      const virtual = this.virtualLinks.get(next);
+      if (virtual !== undefined && links < MAX_SYMLINKS) {
+        links++;
+        viaSymlink = true;
+        pending.unshift(...virtual.split('/').filter((c) => c !== '' && c !== '.'));
+        cur = '/';
+        exists = true;
+        continue;
+      }
+      if (!exists) {
+        cur = next;
+        continue;
+      }
+      const st = lstat(next);
+      if (!st) {
+        exists = false;
+        stat = undefined;
+        cur = next;
+        continue;
+      }
+      if (st.isSymbolicLink() && links < MAX_SYMLINKS) {
+        links++;
+        viaSymlink = true;
+        let target: string;
+        try {
+          target = fs.readlinkSync(next);
+        } catch {
+          cur = next;
+          stat = st;
+          continue;
+        }
+        const parts = target.split('/').filter((c) => c !== '' && c !== '.');
+        pending.unshift(...parts);
+        if (target.startsWith('/')) cur = '/';
+        continue;
+      }
+      cur = next;
+      stat = st;
+    }
+    if (exists && !stat) stat = lstat(cur);
+    return { path: cur, exists: exists && stat !== undefined, viaSymlink, ...(stat ? { stat } : {}) };
+  }
+
+  /** The workspace folder containing a canonical path, if any. */
+  workspaceOf(canonical: string): string | undefined {
+    const ci = this.opts.caseInsensitive;
+    const p = foldPath(canonical, ci);
+    let best: string | undefined;
+    for (const r of this.canonicalRoots) {
+      if (isInside(p, foldPath(r, ci)) && (!best || r.length > best.length)) best = r;
+    }
+    return best;
+  }
+
+  /**
+   * Whether the workspace's .gitignore files (and .git/info/exclude) ignore
+   * a path: the deepest file with an opinion wins, as in git.
+   */
+  gitignored(canonical: string, isDir: boolean): boolean | undefined {
+    const root = this.workspaceOf(canonical);
+    if (!root || canonical === root) return undefined;
+    const rel = path.posix.relative(root, canonical);
+    if (rel.startsWith('..') || rel === '') return undefined;
+    const segments = rel.split('/');
+    let verdict: boolean | undefined;
+    const exclude = this.loadIgnore(path.join(root, '.git', 'info', 'exclude'));
+    const caseless = this.opts.caseInsensitive === true;
+    const check = (ig: Ignore, relPath: string): void => {
+      const probe = isDir ? relPath + '/' : relPath;
+      const r = ig.test(caseless ? probe.toLowerCase() : probe);
+      if (r.ignored) verdict = true;
+      else if (r.unignored) verdict = false;
+    };
+    if (exclude) check(exclude, rel);
+    let dir = root;
+    for (let i = 0; i < segments.length; i++) {
+      const ig = this.loadIgnore(path.join(dir, '.gitignore'));
+      if (ig) check(ig, segments.slice(i).join('/'));
+      if (verdict === true) return true;
+      dir = path.join(dir, segments[i]!);
+    }
+    return verdict;
+  }
+
+  private loadIgnore(file: string): Ignore | null {
+    const hit = this.ignoreCache.get(file);
+    if (hit !== undefined) return hit;
+    let ig: Ignore | null = null;
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      ig = ignore({ ignorecase: this.opts.caseInsensitive === true }).add(text);
+    } catch {
+      ig = null;
+    }
+    this.ignoreCache.set(file, ig);
+    return ig;
+  }
+
+  /** Reads a small text file (config files whose edits are diffed); undefined when absent or large. */
+  readSmall(file: string, limit = 1 << 20): string | undefined {
+    try {
+      const st = fs.statSync(file);
+      if (!st.isFile() || st.size > limit) return undefined;
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** `C:\Users\me\..\x` -> `C:/Users/x` (drive letter upper-cased). */
+export function normaliseWindows(p: string): string {
+  const n = path.win32.normalize(p).replace(/\\/g, '/');
+  return /^[a-z]:/.test(n) ? n[0]!.toUpperCase() + n.slice(1) : n;
+}
+
+/** The given path climbs out of its base directory with `..`. */
+export function climbsOut(given: string): boolean {
+  const parts = given.split(/[\\/]/);
+  let depth = 0;
+  for (const part of parts) {
+    if (part === '..') {
+      depth--;
+      if (depth < 0) return true;
+    } else if (part !== '' && part !== '.') depth++;
+  }
+  return false;
+}

@@ -1,0 +1,1564 @@
+import type { ShellAnalysis, ShellCommandInfo, Signal } from '../action.ts';
+import { has, parseArgs } from './args.ts';
+import { DEPLOY_SCRIPT, describeCommand, interpreterFamily, looksLikeUrl, scanInlineCode, type CommandCtx } from './commands.ts';
+import { expandSingle, expandWord, isSecretVarName, type ArgWord, type ExpandEnv } from './expand.ts';
+import type { CommandNode, Node, Redirect, Script, Word } from './ir.ts';
+import { parseShell } from './parse.ts';
+import { analyzeWindows } from './windows.ts';
+
+/**
+ * Walks a parsed command line the way bash would run it and lists every
+ * simple command that would execute, with wrappers (sudo, env, timeout,
+ * xargs, find -exec, bash -c, eval, …) unwrapped, the working directory
+ * followed through `cd`, variables assigned earlier substituted, and data
+ * flowing through pipes tracked far enough to see `curl … | sh` and
+ * `echo … | base64 -d | sh`.
+ */
+
+export interface AnalyzeOptions {
+  cwd: string;
+  home: string;
+  vars?: Record<string, string>;
+  /** canonical path of `given` relative to `cwd`; records what the file system says about it */
+  resolve(given: string, cwd: string, word?: ArgWord): string;
+  /** upper bound on simple commands before the line is called too complex */
+  maxCommands?: number;
+  /** a link the line creates (`ln -s target link`): later paths through it lead to the target */
+  link?(link: string, target: string): void;
+}
+
+interface Scope {
+  cwd: string;
+  cwdUnknown: boolean;
+  vars: Map<string, string | null>;
+  funcs: Map<string, Script>;
+}
+
+interface Stdin {
+  text?: string;
+  dynamic: boolean;
+  fromPipe: boolean;
+  /** the pipeline and stage whose output this is */
+  pipeline?: number;
+  stage?: number;
+  /** static output of the upstream stages, when known */
+  upstream?: string;
+  /** the upstream stage is a `find`: its output names these paths */
+  findPaths?: string[];
+}
+
+interface Frame {
+  via: string[];
+  inSub: boolean;
+  depth: number;
+  pipeline: number;
+  stage: number;
+  background: boolean;
+  stdin?: Stdin;
+  delay: number;
+  calls: string[];
+  /** the command's arguments include extra unknown ones (xargs, find -exec {}) */
+  openArgs?: boolean;
+  /** commands run by the substitutions in this command's words */
+  subCmds?: ShellCommandInfo[];
+  /** walking one stage of a pipeline: commands inside keep its pipeline id and stage */
+  inStage?: boolean;
+}
+
+const MAX_DEPTH = 10;
+const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'fish', 'csh', 'tcsh', 'yash', 'rbash', 'pdksh', 'busybox-sh']);
+const HIDDEN_CHARS = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u00AD\u180E\u061C]|[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/;
+const SYSTEM_DIRS = /^\/(usr\/(local\/)?(s?bin|lib\w*)|s?bin|opt\/homebrew\/bin|nix\/store|snap\/bin)\//;
+const BYPASS_VAR = /BYPASS|SKIP_?(HOOKS?|CHECKS?|GUARD|VERIFY|CI)$|NO_?VERIFY|DISABLE_?(HOOKS?|GUARD|SAFETY|CHECKS?)|^HUSKY$|^SKIP$|^PRE_COMMIT_ALLOW_NO_CONFIG$|^GIT_HOOKS?_DISABLED?$/i;
+const POWERSHELL_CMDLETS = new Set([
+  'remove-item', 'set-content', 'add-content', 'out-file', 'new-item', 'copy-item', 'move-item', 'get-content', 'invoke-webrequest',
+  'invoke-restmethod', 'invoke-expression', 'start-process', 'format-volume', 'clear-disk', 'stop-computer', 'restart-computer', 'get-childitem',
+  'start-bitstransfer', 'initialize-disk',
+]);
+const ENV_DUMP = new Set(['env', 'printenv', 'set', 'export', 'declare', 'typeset', 'compgen']);
+
+/** Normalises a command word to its program name: `/usr/bin/rm` -> `rm`, `RM.EXE` -> `rm`. */
+export function programName(word: string): string {
+  let n = word;
+  const slash = Math.max(n.lastIndexOf('/'), n.lastIndexOf('\\'));
+  if (slash >= 0) n = n.slice(slash + 1);
+  if (/\.(exe|cmd|bat|com|ps1)$/i.test(n)) n = n.replace(/\.(exe|cmd|bat|com|ps1)$/i, '').toLowerCase();
+  if (/^[A-Za-z]+-[A-Za-z]+$/.test(n) && /[A-Z]/.test(n)) n = n.toLowerCase();
+  return n;
+}
+
+export function analyzeShell(text: string, opts: AnalyzeOptions): ShellAnalysis {
+  const a = new Analyzer(opts);
+  a.run(text);
+  return { commands: a.commands, signals: a.signals, parseError: a.parseError, ...(a.contentWrites.length > 0 ? { contentWrites: a.contentWrites } : {}) };
+}
+
+class Analyzer {
+  readonly commands: ShellCommandInfo[] = [];
+  readonly signals: Signal[] = [];
+  readonly contentWrites: { path: string; text: string; append: boolean }[] = [];
+  parseError = false;
+  private readonly opts: AnalyzeOptions;
+  private pipelines = 0;
+  private readonly max: number;
+  private tooComplex = false;
+  /** per pipeline: the paths its `find` stage prints */
+  private readonly findOutput = new Map<number, string[]>();
+
+  constructor(opts: AnalyzeOptions) {
+    this.opts = opts;
+    this.max = opts.maxCommands ?? 2000;
+  }
+
+  run(text: string): void {
+    if (HIDDEN_CHARS.test(text)) {
+      const ch = HIDDEN_CHARS.exec(text)![0];
+      this.signal('obfuscation.hidden-chars', text, `invisible or direction-changing character U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+    }
+    if (text.length > 100_000) {
+      this.signal('shell.too-complex', text.slice(0, 120), 'the command line is longer than 100,000 characters');
+      return;
+    }
+    const vars = new Map<string, string | null>();
+    for (const [k, v] of Object.entries(this.opts.vars ?? {})) vars.set(k, v);
+    const scope: Scope = { cwd: this.opts.cwd, cwdUnknown: false, vars, funcs: new Map() };
+    this.nestedScript(text, scope, this.rootFrame(), undefined);
+  }
+
+  private rootFrame(): Frame {
+    return { via: [], inSub: false, depth: 0, pipeline: this.pipelines++, stage: 0, background: false, delay: 0, calls: [] };
+  }
+
+  private signal(code: string, fragment: string, detail?: string): void {
+    if (this.signals.some((s) => s.code === code && s.fragment === fragment)) return;
+    this.signals.push({ code, fragment, ...(detail !== undefined ? { detail } : {}) });
+  }
+
+  /** Parses and walks a script given as text (the top level, `bash -c`, `eval`, here-documents fed to a shell). */
+  private nestedScript(text: string, scope: Scope, frame: Frame, via: string | undefined): void {
+    if (frame.depth > MAX_DEPTH) {
+      this.signal('shell.too-complex', text.slice(0, 200), 'nested shells go deeper than the analysis follows');
+      return;
+    }
+    const script = parseShell(text);
+    if (script.error) {
+      this.parseError = true;
+      this.signal('shell.parse-error', text.length > 200 ? text.slice(0, 200) + '…' : text);
+    }
+    const f = via ? { ...frame, via: [...frame.via, via], depth: frame.depth + 1, inStage: false } : frame;
+    this.script(script, scope, f);
+  }
+
+  private script(s: Script, scope: Scope, frame: Frame): void {
+    let delay = frame.delay;
+    for (const item of s.items) {
+      const background = item.op === '&';
+      const before = this.commands.length;
+      this.node(item.node, scope, { ...frame, background: frame.background || background, delay, pipeline: item.node.t === 'pipeline' || frame.inStage ? frame.pipeline : this.pipelines++ });
+      delay = this.delayAfter(before, delay);
+    }
+  }
+
+  /** `sleep N && x`: x runs N seconds later (what deploy windows care about). */
+  private delayAfter(before: number, delay: number): number {
+    for (let i = before; i < this.commands.length; i++) {
+      const c = this.commands[i]!;
+      if (c.name === 'sleep' && !c.inSubstitution) {
+        const secs = parseDuration(c.args[0] ?? '');
+        if (secs !== undefined) delay += secs;
+      }
+    }
+    return delay;
+  }
+
+  private node(n: Node, scope: Scope, frame: Frame): void {
+    if (this.commands.length >= this.max) {
+      if (!this.tooComplex) {
+        this.tooComplex = true;
+        this.signal('shell.too-complex', n.t === 'error' ? n.text : n.text.slice(0, 200), `more than ${this.max} commands`);
+      }
+      return;
+    }
+    switch (n.t) {
+      case 'cmd':
+        this.simple(n, scope, frame);
+        return;
+      case 'pipeline': {
+        const id = this.pipelines++;
+        let upstream: string | undefined = frame.stdin?.upstream;
+        let upstreamDynamic = frame.stdin?.dynamic ?? false;
+        n.stages.forEach((stage, i) => {
+          const stageScope = n.stages.length > 1 ? copyScope(scope) : scope;
+          const stdin: Stdin | undefined =
+            i === 0
+              ? frame.stdin
+              : {
+                  dynamic: upstream === undefined || upstreamDynamic,
+                  fromPipe: true,
+                  pipeline: id,
+                  stage: i - 1,
+                  ...(upstream !== undefined ? { upstream, text: upstream } : {}),
+                  ...(this.findOutput.has(id) ? { findPaths: this.findOutput.get(id)! } : {}),
+                };
+          const before = this.commands.length;
+          this.node(stage, stageScope, { ...frame, pipeline: id, stage: i, inStage: n.stages.length > 1, ...(stdin ? { stdin } : { stdin: undefined }) });
+          if (stage.t === 'cmd' && upstream !== undefined) this.teeContent(stage, stageScope, upstream);
+          const out = this.staticOutput(stage, stageScope, i === 0 ? frame.stdin?.text : upstream);
+          upstream = out;
+          upstreamDynamic = out === undefined;
+          void before;
+        });
+        return;
+      }
+      case 'list': {
+        let delay = frame.delay;
+        for (const item of n.items) {
+          const before = this.commands.length;
+          this.node(item.node, scope, { ...frame, delay, background: frame.background || item.op === '&' });
+          delay = this.delayAfter(before, delay);
+        }
+        return;
+      }
+      case 'subshell':
+        this.redirects(n.redirects, scope, frame);
+        this.script(n.body, copyScope(scope), frame);
+        return;
+      case 'group':
+        this.redirects(n.redirects, scope, frame);
+        this.script(n.body, scope, frame);
+        return;
+      case 'compound': {
+        this.redirects(n.redirects, scope, frame);
+        for (const wd of n.words) this.expandArgs([wd], scope, frame);
+        const loop = n.kind === 'while_statement' || n.kind === 'until_statement' || n.kind === 'c_style_for_statement' || n.kind === 'select_statement';
+        for (const b of n.bodies) this.script(b, scope, loop ? { ...frame, openArgs: true } : frame);
+        return;
+      }
+      case 'for': {
+        this.redirects(n.redirects, scope, frame);
+        const values: ArgWord[] = n.values ? this.expandArgs(n.values, scope, frame) : [];
+        const known = n.values !== undefined && values.length > 0 && values.length <= 16 && values.every((v) => !v.dyn);
+        if (known) {
+          for (const v of values) {
+            scope.vars.set(n.variable, v.v);
+            this.script(n.body, scope, frame);
+          }
+        } else {
+          scope.vars.set(n.variable, null);
+          this.script(n.body, scope, { ...frame, openArgs: true });
+        }
+        return;
+      }
+      case 'func':
+        scope.funcs.set(n.name, n.body);
+        return;
+      case 'negate':
+        this.node(n.node, scope, frame);
+        return;
+      case 'declare': {
+        for (const a of n.assigns) this.assign(a.name, a.value, scope, frame, a.append);
+        const args = this.expandArgs(n.words, scope, frame);
+        if (n.keyword === 'unset') for (const a of args) scope.vars.delete(a.v);
+        const flags = args.filter((a) => a.v.startsWith('-')).map((a) => a.v);
+        if ((n.keyword === 'export' || n.keyword === 'declare' || n.keyword === 'typeset') && n.assigns.length === 0 && args.every((a) => a.v.startsWith('-')) && (n.keyword === 'export' || flags.some((f) => /[px]/.test(f)))) {
+          this.signal('secrets.env-dump', n.text, 'prints every exported variable, credentials included');
+        }
+        return;
+      }
+      case 'test':
+        this.expandArgs(n.words, scope, frame);
+        return;
+      case 'error':
+        this.errorNode(n.text, scope, frame);
+        return;
+    }
+  }
+
+  /**
+   * Text the parser rejected. Brace expansions in command position
+   * (`{rm,-rf,src}`) land here: split the text into words the simple way,
+   * expand braces, and read it as a command, flagged as unparsed.
+   */
+  private errorNode(text: string, scope: Scope, frame: Frame): void {
+    this.parseError = true;
+    this.signal('shell.parse-error', text.length > 200 ? text.slice(0, 200) + '…' : text);
+    const trimmed = text.trim();
+    if (trimmed === '' || trimmed.length > 2000) return;
+    for (const segment of trimmed.split(/\s*(?:&&|\|\||;|\n|\|)\s*/)) {
+      if (segment === '') continue;
+      const words = splitWords(segment);
+      if (words.length === 0) continue;
+      const node: CommandNode = {
+        t: 'cmd',
+        assigns: [],
+        words: words.map((v) => ({ parts: [{ t: 'lit', v, quoted: false }], raw: v })),
+        redirects: [],
+        text: segment,
+      };
+      this.simple(node, scope, frame);
+    }
+  }
+
+  private assign(name: string, value: Word | undefined, scope: Scope, frame: Frame, append = false): void {
+    this.checkVarName(name, name + '=' + (value?.raw ?? ''));
+    if (!value) {
+      if (!scope.vars.has(name)) scope.vars.set(name, '');
+      return;
+    }
+    const v = expandSingle(value, this.expandEnv(scope));
+    for (const sub of v.subs) this.substitution(sub, scope, frame);
+    const prev = scope.vars.get(name);
+    if (v.dyn || (append && prev === null)) scope.vars.set(name, null);
+    else scope.vars.set(name, append && typeof prev === 'string' ? prev + v.v : v.v);
+  }
+
+  private checkVarName(name: string, text: string): void {
+    if (/^BELAY_/i.test(name)) this.signal('guard.env', text, `sets ${name}, which changes how Belay runs`);
+    else if (BYPASS_VAR.test(name)) this.signal('shell.bypass-env', text, `sets ${name}, which looks like it switches a safety check off`);
+  }
+
+  private expandEnv(scope: Scope): ExpandEnv {
+    return {
+      home: this.opts.home,
+      cwd: scope.cwd,
+      vars: scope.vars,
+      staticSub: (script) => this.staticScriptOutput(script, scope),
+    };
+  }
+
+  private expandArgs(words: readonly Word[], scope: Scope, frame: Frame): ArgWord[] {
+    const env = this.expandEnv(scope);
+    const out: ArgWord[] = [];
+    for (const wd of words) {
+      const expanded = expandWord(wd, env);
+      for (const e of expanded) out.push(e);
+      const first = expanded[0];
+      if (first) for (const sub of first.subs) this.substitution(sub, scope, frame);
+    }
+    return out;
+  }
+
+  private substitution(sub: Script, scope: Scope, frame: Frame): void {
+    this.script(sub, copyScope(scope), { ...frame, inSub: true, pipeline: this.pipelines++, stage: 0, stdin: undefined, inStage: false });
+  }
+
+  private redirects(redirects: readonly Redirect[], scope: Scope, frame: Frame, info?: ShellCommandInfo): Stdin | undefined {
+    let stdin: Stdin | undefined;
+    const env = this.expandEnv(scope);
+    for (const r of redirects) {
+      if (r.body) {
+        const body = r.literal ? { v: r.body.raw, dyn: false, subs: [] as Script[] } : expandSingle(r.body, env);
+        for (const sub of body.subs) this.substitution(sub, scope, frame);
+        stdin = { text: body.v, dynamic: body.dyn, fromPipe: false };
+        continue;
+      }
+      if (!r.target) continue;
+      const t = expandSingle(r.target, env);
+      for (const sub of t.subs) this.substitution(sub, scope, frame);
+      if (r.op === '<<<') {
+        stdin = { text: t.v + '\n', dynamic: t.dyn, fromPipe: false };
+        continue;
+      }
+      if ((r.op === '>&' || r.op === '<&') && /^(\d+|-)$/.test(t.v)) continue;
+      const path = this.opts.resolve(t.v, scope.cwd, t);
+      if (r.op === '<') {
+        info?.reads.push(path);
+        stdin = { dynamic: true, fromPipe: false };
+        if (info) (info as ShellCommandInfo & { stdinFile?: string }).stdinFile = path;
+      } else if (r.op === '<>') {
+        info?.reads.push(path);
+        info?.writes.push(path);
+      } else info?.writes.push(path);
+      if (!info) {
+        // redirect on a compound: attribute to a synthetic command
+        const synthetic = this.newInfo(r.op + ' ' + t.v, ':', [], scope, frame);
+        if (r.op === '<') synthetic.reads.push(path);
+        else synthetic.writes.push(path);
+        this.commands.push(synthetic);
+      }
+    }
+    return stdin;
+  }
+
+  private newInfo(text: string, name: string, args: string[], scope: Scope, frame: Frame): ShellCommandInfo {
+    return {
+      text,
+      name,
+      args,
+      via: frame.via,
+      cwd: scope.cwd,
+      cwdUnknown: scope.cwdUnknown,
+      indirect: false,
+      dynamicName: false,
+      inSubstitution: frame.inSub,
+      pipeline: frame.pipeline,
+      stage: frame.stage,
+      openArgs: frame.openArgs === true,
+      background: frame.background,
+      vars: [],
+      env: {},
+      reads: [],
+      writes: [],
+      deletes: [],
+      moves: [],
+      urls: [],
+      uploads: [],
+      network: false,
+      downloads: [],
+      execs: [],
+      sql: [],
+      delaySeconds: frame.delay,
+    };
+  }
+
+  private simple(n: CommandNode, scope: Scope, frame: Frame): void {
+    const env: Record<string, string> = {};
+    if (n.words.length === 0) {
+      for (const a of n.assigns) this.assign(a.name, a.value, scope, frame, a.append);
+      if (n.redirects.length > 0) {
+        const info = this.newInfo(n.text, ':', [], scope, frame);
+        this.redirects(n.redirects, scope, frame, info);
+        this.commands.push(info);
+      }
+      return;
+    }
+    const local = n.assigns.length > 0 ? copyScope(scope) : scope;
+    for (const a of n.assigns) {
+      this.checkVarName(a.name, a.name + '=' + (a.value?.raw ?? ''));
+      if (a.value) {
+        const v = expandSingle(a.value, this.expandEnv(scope));
+        for (const sub of v.subs) this.substitution(sub, scope, frame);
+        env[a.name] = v.v;
+        local.vars.set(a.name, v.dyn ? null : v.v);
+      } else env[a.name] = '';
+    }
+    const mark = this.commands.length;
+    const argv = this.expandArgs(n.words, scope, frame);
+    const subCmds = this.commands.slice(mark).filter((c) => c.inSubstitution);
+    const info = this.newInfo(n.text, '', [], scope, frame);
+    info.env = env;
+    const stdin = this.redirects(n.redirects, scope, frame, info) ?? frame.stdin;
+    this.dispatch(argv, local, { ...frame, subCmds, ...(stdin ? { stdin } : {}) }, info, n.text);
+    this.contentOf(n, scope, frame);
+  }
+
+  /** `echo … > f`, `printf … >> f`, `cat <<EOF > f`: the content written is known now. */
+  private contentOf(n: CommandNode, scope: Scope, frame: Frame): void {
+    const outs = n.redirects.filter((r) => r.target && (r.op === '>' || r.op === '>>' || r.op === '>|' || r.op === '&>' || r.op === '&>>') && (r.fd === undefined || r.fd === 1));
+    if (outs.length === 0) return;
+    const text = this.staticOutput(n, scope, frame.stdin?.text);
+    if (text === undefined) return;
+    const env = this.expandEnv(scope);
+    for (const r of outs) {
+      const t = expandSingle(r.target!, env);
+      if (t.dyn) continue;
+      this.contentWrites.push({ path: this.opts.resolve(t.v, scope.cwd, t), text, append: r.op.includes('>>') });
+    }
+  }
+
+  /** `… | tee [-a] f`: tee writes what its upstream printed. */
+  private teeContent(n: CommandNode, scope: Scope, upstream: string): void {
+    const env = this.expandEnv(scope);
+    const argv = n.words.flatMap((wd) => expandWord(wd, env));
+    if (argv.length === 0 || argv.some((a) => a.dyn) || programName(argv[0]!.v) !== 'tee') return;
+    const append = argv.some((a) => a.v === '-a' || a.v === '--append');
+    for (const a of argv.slice(1)) {
+      if (a.v.startsWith('-')) continue;
+      this.contentWrites.push({ path: this.opts.resolve(a.v, scope.cwd, a), text: upstream, append });
+    }
+  }
+
+  /** Runs one command given as evaluated words: unwraps wrappers, follows functions and cd, describes the rest. */
+  private dispatch(argv: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo, text: string): void {
+    const first = argv[0];
+    if (!first) {
+      if (info.writes.length > 0 || info.reads.length > 0) {
+        info.name = ':';
+        this.commands.push(info);
+      }
+      return;
+    }
+    info.vars = [...new Set(argv.flatMap((a) => a.vars))];
+    info.args = argv.slice(1).map((a) => a.v);
+    if (first.dyn) {
+      info.name = '*';
+      info.dynamicName = true;
+      info.indirect = true;
+      info.openArgs = true;
+      this.commands.push(info);
+      this.signal('shell.dynamic-command', text, `the command name is only known at run time (${first.raw})`);
+      return;
+    }
+    const name = programName(first.v);
+    info.name = name;
+    if (first.indirect) {
+      info.indirect = true;
+      this.signal('obfuscation.indirect-command', text, `the command name \`${name}\` comes from ${first.raw}`);
+    }
+    if (/[^\x20-\x7E]/.test(first.v)) this.signal('obfuscation.non-ascii-command', text, `the command name ${JSON.stringify(first.v)} has non-ASCII characters`);
+    const args = argv.slice(1);
+    if (frame.openArgs) info.openArgs = true;
+    if (frame.subCmds && frame.subCmds.length > 0 && runsItsArguments(name, args)) this.subExec(first, name, frame, text);
+
+    // user functions
+    const fn = scope.funcs.get(first.v);
+    if (fn) {
+      if (frame.calls.includes(first.v)) {
+        this.signal(frame.background || frame.stage > 0 || frame.pipeline >= 0 && text.includes('|') ? 'system.fork-bomb' : 'shell.recursion', text, `function ${first.v} calls itself`);
+        if (frame.background || frame.stage > 0) this.signal('system.fork-bomb', text, `function ${first.v} spawns copies of itself`);
+        return;
+      }
+      this.script(fn, scope, { ...frame, calls: [...frame.calls, first.v], depth: frame.depth + 1, via: [...frame.via, first.v + '()'] });
+      return;
+    }
+    if (this.wrapper(name, first, args, scope, frame, info, text)) return;
+    this.describe(name, first, args, scope, frame, info);
+  }
+
+  private describe(name: string, first: ArgWord, args: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo): void {
+    const ctx = this.commandCtx(scope, frame, info);
+    // running a local program by path: record it (downloaded-then-run)
+    if (/[\\/]/.test(first.v) && !SYSTEM_DIRS.test(first.v)) {
+      info.execs.push(this.opts.resolve(first.v, scope.cwd, first));
+    }
+    const redirected = [...info.writes];
+    describeCommand(name, args, ctx, info, this.signals);
+    if (info.network && redirected.length > 0) for (const p of redirected) if (!/^\/dev\//.test(p)) info.downloads.push({ url: info.urls[0] ?? '', path: p });
+    if (!info.deploy && /[\\/]/.test(first.v) && DEPLOY_SCRIPT.test(name)) info.deploy = name;
+    this.extraSemantics(name, args, scope, frame, info);
+    if (info.interpreterStdin) this.interpreterInput(name, scope, frame, info);
+    this.commands.push(info);
+    this.networkData(info, args, frame);
+  }
+
+  private commandCtx(scope: Scope, frame: Frame, info: ShellCommandInfo): CommandCtx {
+    return {
+      cwd: scope.cwd,
+      home: this.opts.home,
+      ...(frame.stdin ? { stdin: frame.stdin } : {}),
+      resolve: (wd, dir) => (typeof wd === 'string' ? this.opts.resolve(wd, dir ?? scope.cwd) : this.opts.resolve(wd.v, dir ?? scope.cwd, wd)),
+      nested: (script, via) => this.nestedScript(script, copyScope(scope), { ...frame, stdin: undefined, pipeline: this.pipelines++, stage: 0 }, via),
+      ...(this.opts.link ? { link: this.opts.link } : {}),
+    };
+    void info;
+  }
+
+  /** Semantics that need the analyser's context: env dumps, secret echoes, cd, sleep, scheduling. */
+  private extraSemantics(name: string, args: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo): void {
+    const plain = args.map((a) => a.v);
+    switch (name) {
+      case 'cd':
+      case 'pushd':
+      case 'chdir':
+      case 'set-location':
+      case 'sl':
+      case 'push-location': {
+        const target = args.find((a) => !a.v.startsWith('-') || a.v === '-');
+        if (!target) {
+          scope.cwd = this.opts.home;
+        } else if (target.v === '-' || target.dyn) {
+          scope.cwdUnknown = true;
+        } else {
+          const raw = name === 'set-location' || name === 'sl' || name === 'push-location' || /^\.{1,2}\\/.test(target.raw) ? target.raw.replace(/^['"]|['"]$/g, '') : target.v;
+          scope.cwd = this.opts.resolve(raw, scope.cwd, target);
+        }
+        return;
+      }
+      case 'popd':
+      case 'pop-location':
+        scope.cwdUnknown = true;
+        return;
+      case 'read':
+      case 'mapfile':
+      case 'readarray':
+        for (const a of args) if (!a.v.startsWith('-')) scope.vars.set(a.v, null);
+        return;
+      case 'printenv':
+        if (plain.length === 0) this.signal('secrets.env-dump', info.text, 'prints every environment variable, credentials included');
+        for (const v of plain) if (isSecretVarName(v)) this.signal('secrets.echo-var', info.text, `prints $${v}`);
+        return;
+      case 'set':
+        if (plain.length === 0) this.signal('secrets.env-dump', info.text, 'prints every shell variable, credentials included');
+        return;
+      case 'compgen':
+        if (plain.includes('-v') || plain.includes('-e')) this.signal('secrets.env-dump', info.text, 'lists variables');
+        return;
+      case 'echo':
+      case 'printf':
+      case 'print':
+      case 'write-output':
+      case 'write-host': {
+        const secretVars = info.vars.filter(isSecretVarName);
+        if (secretVars.length > 0 && !info.inSubstitution) this.signal('secrets.echo-var', info.text, `prints $${secretVars[0]}`);
+        return;
+      }
+      case 'at':
+      case 'batch': {
+        const p = parseArgs(args, { values: ['f', 'q', 't'] });
+        const file = p.flags.get('-f');
+        this.signal('deferred.schedule', info.text, `${name} schedules commands to run later`);
+        if (typeof file === 'string') info.execs.push(this.opts.resolve(file, scope.cwd));
+        else this.scheduledInput(name, scope, frame, info);
+        return;
+      }
+      case 'crontab': {
+        const p = parseArgs(args, { values: ['u'] });
+        if (has(p, '-l')) return;
+        this.signal('deferred.schedule', info.text, 'crontab installs commands that run later');
+        if (p.positionals[0] && p.positionals[0].v !== '-') info.reads.push(this.opts.resolve(p.positionals[0].v, scope.cwd, p.positionals[0]));
+        else this.scheduledInput(name, scope, frame, info);
+        return;
+      }
+      case 'iex':
+      case 'invoke-expression': {
+        const up = frame.stdin?.pipeline !== undefined ? this.upstreamOf(frame.stdin.pipeline, frame.stage) : [];
+        if (up.some((c) => c.network)) this.signal('remote.pipe-to-interpreter', info.text, 'Invoke-Expression runs downloaded code');
+        else if (up.some(isDecoder)) this.signal('obfuscation.decoded-exec', info.text, 'Invoke-Expression runs a decoded payload');
+        else this.signal('shell.eval-dynamic', info.text, 'Invoke-Expression runs text built at run time');
+        return;
+      }
+      case 'launchctl':
+        if (/^(load|submit|bootstrap|enable)$/.test(plain[0] ?? '')) this.signal('deferred.schedule', info.text, 'launchctl installs a job');
+        return;
+      case 'schtasks':
+        if (plain.some((a) => /^[/-]create$/i.test(a))) this.signal('deferred.schedule', info.text, 'schtasks creates a scheduled task');
+        return;
+      case 'trap': {
+        const action = args[0];
+        if (action && action.v !== '-' && action.v !== '') this.nestedScript(action.v, copyScope(scope), { ...frame, stdin: undefined }, 'trap');
+        return;
+      }
+      case 'alias': {
+        for (const a of plain) {
+          const m = /^([^=]+)=(.*)$/s.exec(a);
+          if (m) this.nestedScript(m[2]!, copyScope(scope), { ...frame, stdin: undefined }, `alias ${m[1]}`);
+        }
+        return;
+      }
+      case 'kill':
+      case 'pkill':
+      case 'killall':
+      case 'stop-process':
+      case 'taskkill':
+        if (plain.some((a) => /belay|code(-server|-insiders)?$|extensionhost/i.test(a))) this.signal('guard.kill', info.text, 'stops Belay or the editor that runs it');
+        if (name === 'kill' && plain.some((a) => a === '-1') || name === 'killall' && plain.length === 0) this.signal('system.kill-all', info.text, 'kills every process');
+        return;
+      case 'shutdown':
+      case 'reboot':
+      case 'halt':
+      case 'poweroff':
+      case 'stop-computer':
+      case 'restart-computer':
+        this.signal('system.power', info.text, `${name} stops the machine`);
+        return;
+      case 'systemctl':
+        if (/^(poweroff|reboot|halt|kexec|suspend|hibernate|emergency|rescue)$/.test(plain[0] ?? '')) this.signal('system.power', info.text, `systemctl ${plain[0]}`);
+        return;
+      case 'init':
+      case 'telinit':
+        if (/^[06sS]$/.test(plain[0] ?? '')) this.signal('system.power', info.text, `${name} ${plain[0]}`);
+        return;
+      case 'code':
+      case 'code-insiders':
+      case 'cursor':
+      case 'codium':
+      case 'code-server':
+      case 'windsurf':
+        if (plain.some((a) => /^--(uninstall-extension|disable-extension|disable-extensions)/.test(a))) this.signal('guard.editor-extension', info.text, 'removes or disables editor extensions, Belay among them');
+        return;
+      case 'history':
+        if (plain.includes('-c')) this.signal('shell.history-clear', info.text, 'clears the shell history');
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Commands `at` or `crontab` read from stdin: a here-document, or what echo/printf upstream print. */
+  private scheduledInput(name: string, scope: Scope, frame: Frame, info: ShellCommandInfo): void {
+    const strip = (t: string): string => (name === 'crontab' ? t.split('\n').map((l) => l.replace(/^\s*(@\w+|(\S+\s+){5})/, '')).join('\n') : t);
+    const nested = (t: string): void => this.nestedScript(strip(t), copyScope(scope), { ...frame, stdin: undefined, pipeline: this.pipelines++, stage: 0, delay: frame.delay + 3600, inStage: false }, name);
+    if (frame.stdin?.text !== undefined) {
+      nested(frame.stdin.text);
+      return;
+    }
+    if (!frame.stdin) return;
+    const up = frame.stdin.pipeline !== undefined ? this.upstreamOf(frame.stdin.pipeline, frame.stage) : [];
+    const printed = up.filter((c) => c.name === 'echo' || c.name === 'printf').map((c) => c.args.filter((x) => !/^-[neE]+$/.test(x)).join(' '));
+    for (const t of printed) nested(t);
+    if (printed.length === 0) this.signal('shell.stdin-exec', info.text, `${name} runs commands from a pipe whose content is unknown`);
+  }
+
+  /** A shell or interpreter reading its program from stdin: find out what that program is. */
+  private interpreterInput(name: string, scope: Scope, frame: Frame, info: ShellCommandInfo): void {
+    const stdin = frame.stdin;
+    const family = interpreterFamily(name);
+    const stdinFile = (info as ShellCommandInfo & { stdinFile?: string }).stdinFile;
+    if (stdinFile) {
+      info.execs.push(stdinFile);
+      return;
+    }
+    if (!stdin) return;
+    const upstream = stdin.fromPipe && stdin.pipeline !== undefined ? this.upstreamOf(stdin.pipeline, frame.stage) : [];
+    const fromNetwork = upstream.some((c) => c.network || c.urls.length > 0);
+    const decoded = upstream.some(isDecoder);
+    if (fromNetwork) this.signal('remote.pipe-to-interpreter', info.text, `${name} runs what ${upstream.find((c) => c.network || c.urls.length > 0)?.name ?? 'a download'} fetched`);
+    if (decoded) this.signal('obfuscation.decoded-exec', info.text, `${name} runs a payload decoded by ${upstream.find(isDecoder)!.name}`);
+    if (stdin.text !== undefined && !stdin.dynamic) {
+      if (SHELLS.has(name) || name === 'source' || name === '.') this.nestedScript(stdin.text, copyScope(scope), { ...frame, stdin: undefined, pipeline: this.pipelines++, stage: 0 }, `${name} <stdin>`);
+      else scanInlineCode(stdin.text, family ?? name, this.commandCtx(scope, frame, info), info, this.signals);
+      info.inlineCode = stdin.text;
+    } else if (!fromNetwork && !decoded) {
+      this.signal('shell.stdin-exec', info.text, `${name} runs a program whose text is only known at run time`);
+    }
+  }
+
+  private upstreamOf(pipeline: number, stage: number): ShellCommandInfo[] {
+    return this.commands.filter((c) => c.pipeline === pipeline && c.stage < stage);
+  }
+
+  /**
+   * Data leaving over the network: files named in the command, files or
+   * variables read by command substitutions in its arguments, and what
+   * earlier pipeline stages read.
+   */
+  private networkData(info: ShellCommandInfo, args: ArgWord[], frame: Frame): void {
+    if (!info.network) return;
+    const secretVars = [...new Set(args.flatMap((a) => a.vars).filter((v) => isSecretVarName(v) || /DATABASE_URL|_DSN$|CONN(ECTION)?_?STR/i.test(v)))];
+    if (secretVars.length > 0) this.signal('net.secret-var', info.text, `sends $${secretVars.join(', $')}`);
+    const subsReading: string[] = [];
+    if (args.some((a) => a.subs.length > 0)) {
+      for (const c of frame.subCmds ?? []) {
+        subsReading.push(...c.reads);
+        if (ENV_DUMP.has(c.name) && c.args.length === 0) subsReading.push('<environment>');
+        if (c.name === 'printenv' || c.name === 'env') subsReading.push('<environment>');
+      }
+      if (subsReading.length > 0) this.signal('net.exfil-substitution', info.text, `sends the content of ${subsReading.slice(0, 3).join(', ')}`);
+    }
+    if (info.uploads.includes('-') && frame.stage > 0 && frame.stdin?.fromPipe && frame.stdin.pipeline !== undefined) {
+      const up = this.upstreamOf(frame.stdin.pipeline, frame.stage);
+      const read = up.flatMap((c) => c.reads);
+      if (read.length > 0) {
+        info.uploads.push(...read);
+        this.signal('net.pipe-upload', info.text, `sends ${read.slice(0, 3).join(', ')} read upstream`);
+      }
+      if (up.some((c) => ENV_DUMP.has(c.name) && c.args.length === 0)) this.signal('net.exfil-substitution', info.text, 'sends the environment');
+    }
+    const stdinFile = (info as ShellCommandInfo & { stdinFile?: string }).stdinFile;
+    if (stdinFile && info.uploads.includes('-')) info.uploads.push(stdinFile);
+    info.uploads = info.uploads.filter((u) => u !== '-');
+    for (const u of info.urls) if (HIDDEN_CHARS.test(u)) this.signal('obfuscation.hidden-chars', u, 'the URL has invisible or direction-changing characters');
+  }
+
+  /**
+   * Wrappers: commands that run another command. Returns true when it
+   * handled (and pushed) everything.
+   */
+  private wrapper(name: string, first: ArgWord, args: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo, text: string): boolean {
+    const again = (rest: ArgWord[], via: string, extra: Partial<Frame> = {}, s: Scope = scope): boolean => {
+      const f = { ...frame, via: [...frame.via, via], depth: frame.depth + 1, ...extra };
+      if (f.depth > MAX_DEPTH) {
+        this.signal('shell.too-complex', text, 'wrappers nest deeper than the analysis follows');
+        return true;
+      }
+      const inner = { ...this.newInfo(text, '', [], s, f), env: info.env, reads: info.reads, writes: info.writes };
+      if (rest.length === 0) {
+        if (info.reads.length > 0 || info.writes.length > 0) {
+          inner.name = ':';
+          this.commands.push(inner);
+        }
+        return true;
+      }
+      this.dispatch(rest, s, f, inner, text);
+      return true;
+    };
+    switch (name) {
+      case 'sudo':
+      case 'doas':
+      case 'pkexec':
+      case 'run0': {
+        const p = parseArgs(args, { values: ['u', 'g', 'h', 'p', 'C', 'D', 'r', 't', 'T', 'U', '--user', '--group', '--host', '--prompt', '--chdir', '--role', '--type', '--other-user', '--close-from', '--command-timeout'], stopAtFirstPositional: true });
+        this.signal('privilege.sudo', text, `${name} runs with elevated privileges`);
+        if (p.positionals.length === 0) {
+          if (has(p, '-i', '-s', '--login', '--shell')) this.signal('privilege.root-shell', text, 'opens a root shell');
+          if (has(p, '-e', '--edit')) return false;
+          return true;
+        }
+        const dir = p.flags.get('-D') ?? p.flags.get('--chdir');
+        const s = typeof dir === 'string' ? { ...copyScope(scope), cwd: this.opts.resolve(dir, scope.cwd) } : scope;
+        return again(p.positionals, name, {}, s);
+      }
+      case 'su': {
+        const p = parseArgs(args, { values: ['c', 'g', 'G', 's', '--command', '--group', '--shell'] });
+        this.signal('privilege.sudo', text, 'su runs as another user');
+        const cmd = p.flags.get('-c') ?? p.flags.get('--command');
+        if (typeof cmd === 'string') this.nestedScript(cmd, copyScope(scope), frame, 'su -c');
+        else this.signal('privilege.root-shell', text, 'opens a shell as another user');
+        return true;
+      }
+      case 'env': {
+        let i = 0;
+        let s = scope;
+        for (; i < args.length; i++) {
+          const a = args[i]!.v;
+          if (a === '-i' || a === '--ignore-environment' || a === '-0' || a === '--null' || a === '-' || a === '-v' || a === '--debug') continue;
+          if (a === '-u' || a === '--unset') {
+            i++;
+            continue;
+          }
+          if (a.startsWith('--unset=')) continue;
+          if (a === '-C' || a === '--chdir') {
+            s = { ...copyScope(scope), cwd: this.opts.resolve(args[++i]?.v ?? '.', scope.cwd) };
+            continue;
+          }
+          if (a === '-S' || a === '--split-string' || a.startsWith('-S') || a.startsWith('--split-string=')) {
+            const str = a === '-S' || a === '--split-string' ? args[++i]?.v ?? '' : a.replace(/^(-S|--split-string=)/, '');
+            const restText = [str, ...args.slice(i + 1).map((x) => quoteWord(x.v))].join(' ');
+            this.nestedScript(restText, copyScope(s), frame, 'env -S');
+            return true;
+          }
+          const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(a);
+          if (m) {
+            info.env[m[1]!] = m[2]!;
+            this.checkVarName(m[1]!, a);
+            continue;
+          }
+          break;
+        }
+        if (i >= args.length) {
+          this.signal('secrets.env-dump', text, 'prints every environment variable, credentials included');
+          info.name = 'env';
+          this.commands.push(info);
+          return true;
+        }
+        return again(args.slice(i), 'env', {}, s);
+      }
+      case 'timeout': {
+        const p = parseArgs(args, { values: ['s', 'k', '--signal', '--kill-after'], stopAtFirstPositional: true });
+        return again(p.positionals.slice(1), 'timeout');
+      }
+      case 'nice':
+      case 'renice': {
+        const rest = [...args];
+        while (rest[0] && rest[0].v.startsWith('-')) {
+          const f = rest.shift()!.v;
+          if ((f === '-n' || f === '--adjustment') && rest[0]) rest.shift();
+        }
+        return again(rest, name);
+      }
+      case 'ionice':
+      case 'chrt':
+      case 'taskset':
+      case 'stdbuf':
+      case 'numactl':
+      case 'cpulimit':
+      case 'prlimit':
+      case 'systemd-inhibit':
+      case 'caffeinate': {
+        const withValue: Record<string, string[]> = {
+          ionice: ['c', 'n', 'p', 't'],
+          chrt: ['p'],
+          taskset: ['c', 'p'],
+          stdbuf: ['i', 'o', 'e'],
+          numactl: ['C', 'N', 'm', 'p', 'i'],
+          cpulimit: ['l', 'p', 'e'],
+          prlimit: ['p'],
+          'systemd-inhibit': ['--what', '--who', '--why', '--mode'],
+          caffeinate: ['t', 'w'],
+        };
+        const p = parseArgs(args, { values: withValue[name] ?? [], stopAtFirstPositional: true });
+        let rest = p.positionals;
+        if (name === 'chrt' && rest.length > 0 && /^\d+$/.test(rest[0]!.v)) rest = rest.slice(1);
+        if (name === 'taskset' && !has(p, '-c') && rest.length > 0) rest = rest.slice(1);
+        return again(rest, name);
+      }
+      case 'nohup':
+      case 'setsid':
+      case 'builtin':
+      case 'unbuffer':
+      case 'dbus-run-session':
+      case 'proxychains':
+      case 'proxychains4':
+      case 'torsocks':
+      case 'tsocks':
+      case 'catchsegv':
+      case 'faketime':
+      case 'sg':
+      case 'script-replay':
+      case 'valgrind':
+      case 'fakeroot':
+      case 'chronic':
+      case 'ifne':
+      case 'sem':
+      case 'rlwrap': {
+        const rest = [...args];
+        while (rest[0] && rest[0].v.startsWith('-')) rest.shift();
+        if (name === 'faketime' && rest.length > 0) rest.shift();
+        return again(rest, name);
+      }
+      case 'time': {
+        const p = parseArgs(args, { values: ['f', 'o', '--format', '--output'], stopAtFirstPositional: true });
+        return again(p.positionals, 'time');
+      }
+      case 'command': {
+        const p = parseArgs(args, { stopAtFirstPositional: true });
+        if (has(p, '-v', '-V')) return true;
+        return again(p.positionals, 'command');
+      }
+      case 'exec': {
+        const p = parseArgs(args, { values: ['a'], stopAtFirstPositional: true });
+        if (p.positionals.length === 0) {
+          if (info.writes.length > 0 || info.reads.length > 0) {
+            info.name = 'exec';
+            this.commands.push(info);
+          }
+          return true;
+        }
+        return again(p.positionals, 'exec');
+      }
+      case 'watch': {
+        const p = parseArgs(args, { values: ['n', 'd', 'q', '--interval', '--differences'], stopAtFirstPositional: true });
+        if (has(p, '-x', '--exec')) return again(p.positionals, 'watch');
+        this.nestedScript(p.positionals.map((a) => a.v).join(' '), copyScope(scope), frame, 'watch');
+        return true;
+      }
+      case 'flock': {
+        const p = parseArgs(args, { values: ['w', 'E', 'c', '--timeout', '--conflict-exit-code', '--command'], stopAtFirstPositional: true });
+        const cmd = p.flags.get('-c') ?? p.flags.get('--command');
+        if (typeof cmd === 'string') {
+          this.nestedScript(cmd, copyScope(scope), frame, 'flock -c');
+          return true;
+        }
+        return again(p.positionals.slice(1), 'flock');
+      }
+      case 'script': {
+        const p = parseArgs(args, { values: ['c', 'E', 'o', 'T', 'I', 'O', 'B', '--command', '--timing', '--log-in', '--log-out', '--log-io'] });
+        const cmd = p.flags.get('-c') ?? p.flags.get('--command');
+        if (typeof cmd === 'string') this.nestedScript(cmd, copyScope(scope), frame, 'script -c');
+        return true;
+      }
+      case 'chroot': {
+        const p = parseArgs(args, { values: ['--userspec', '--groups'], stopAtFirstPositional: true });
+        this.signal('privilege.sudo', text, 'chroot needs root');
+        return again(p.positionals.slice(1), 'chroot');
+      }
+      case 'strace':
+      case 'ltrace':
+      case 'ltrace64': {
+        const p = parseArgs(args, { values: ['o', 'p', 'e', 's', 'u', 'E', 'a', 'P', 'b', 'X'], stopAtFirstPositional: true });
+        return again(p.positionals, name);
+      }
+      case 'xvfb-run': {
+        const p = parseArgs(args, { values: ['n', 's', 'f', 'e', 'p', 'l', '--server-num', '--server-args', '--auth-file', '--error-file'], stopAtFirstPositional: true });
+        return again(p.positionals, name);
+      }
+      case 'firejail':
+      case 'bwrap':
+      case 'unshare':
+      case 'nsenter': {
+        const rest = [...args];
+        while (rest[0] && rest[0].v.startsWith('-')) {
+          const f = rest.shift()!.v;
+          if (name === 'bwrap' && /^--(bind|ro-bind|dev-bind|symlink|setenv|chdir|dir|tmpfs|proc|dev|file|uid|gid|hostname)/.test(f)) {
+            const count = /^--(bind|ro-bind|dev-bind|symlink|setenv)/.test(f) ? 2 : 1;
+            rest.splice(0, count);
+          }
+        }
+        return again(rest, name);
+      }
+      case 'busybox':
+      case 'toybox':
+        return again(args, name);
+      case 'npx':
+      case 'bunx':
+      case 'pnpx': {
+        const p = parseArgs(args, { values: ['p', 'c', '--package', '--call', '--node-options', '-w', '--workspace'], stopAtFirstPositional: true });
+        const call = p.flags.get('-c') ?? p.flags.get('--call');
+        if (typeof call === 'string') {
+          this.nestedScript(call, copyScope(scope), frame, name);
+          return true;
+        }
+        return this.packageRunner(p.positionals, name, again);
+      }
+      case 'npm':
+      case 'pnpm':
+      case 'yarn':
+      case 'bun': {
+        const sub = args[0]?.v;
+        if ((sub === 'exec' || sub === 'dlx' || sub === 'x') && args.length > 1) {
+          const p = parseArgs(args.slice(1), { values: ['p', 'c', '--package', '--call', '-w', '--workspace'], stopAtFirstPositional: true });
+          const call = p.flags.get('-c') ?? p.flags.get('--call');
+          if (typeof call === 'string') {
+            this.nestedScript(call, copyScope(scope), frame, `${name} ${sub}`);
+            return true;
+          }
+          return this.packageRunner(p.positionals, `${name} ${sub}`, again);
+        }
+        return false;
+      }
+      case 'uv':
+      case 'poetry':
+      case 'pipenv':
+      case 'pdm':
+      case 'hatch':
+      case 'rye':
+      case 'bundle':
+      case 'mise':
+      case 'asdf':
+      case 'conda':
+      case 'mamba':
+      case 'micromamba':
+      case 'pixi':
+      case 'dotenv':
+      case 'op':
+      case 'doppler':
+      case 'infisical':
+      case 'aws-vault':
+      case 'direnv':
+      case 'nix-shell':
+      case 'devbox':
+      case 'uvx':
+      case 'pipx': {
+        const sub = args[0]?.v;
+        const runs = name === 'uvx' ? 0 : name === 'pipx' ? sub === 'run' ? 1 : -1 : /^(run|exec|x)$/.test(sub ?? '') ? 1 : name === 'dotenv' ? 0 : -1;
+        if (runs < 0) return false;
+        let rest = args.slice(runs);
+        if (name === 'direnv' && sub === 'exec') rest = rest.slice(1);
+        const dd = rest.findIndex((a) => a.v === '--');
+        if (dd >= 0) rest = rest.slice(dd + 1);
+        else {
+          const withValue = new Set(['-n', '--name', '-p', '--prefix', '-e', '--env', '--with', '--python', '--from', '--directory', '--project', '-c', '--config', '--env-file', '--cwd']);
+          while (rest[0] && rest[0].v.startsWith('-')) {
+            const f = rest.shift()!.v;
+            if (withValue.has(f)) rest.shift();
+          }
+        }
+        if (name === 'op' || name === 'doppler' || name === 'infisical' || name === 'aws-vault') this.signal('secrets.injected', text, `${name} gives the command stored secrets`);
+        if (name === 'nix-shell' || name === 'devbox') {
+          const idx = args.findIndex((a) => a.v === '--run' || a.v === '--command');
+          if (idx >= 0 && args[idx + 1]) this.nestedScript(args[idx + 1]!.v, copyScope(scope), frame, name);
+          return idx >= 0;
+        }
+        if (rest[0] && /\.py$/.test(rest[0].v)) return again([{ ...rest[0], v: 'python' }, ...rest], `${name} run`);
+        return name === 'uvx' || name === 'pipx' ? this.packageRunner(rest, name, again) : again(rest, `${name} ${sub ?? ''}`.trim());
+      }
+      case 'xargs':
+        return this.xargs(args, scope, frame, info, text);
+      case 'parallel': {
+        const sep = args.findIndex((a) => a.v === ':::' || a.v === '::::' || a.v === ':::+');
+        const head = sep >= 0 ? args.slice(0, sep) : args;
+        let k = 0;
+        while (k < head.length && head[k]!.v.startsWith('-')) k += /^-(j|P|S|n|N|L|l|d|E|I|X|[-](jobs|max-procs|sshlogin|max-args|delimiter))$/.test(head[k]!.v) ? 2 : 1;
+        const cmd = head.slice(k);
+        if (cmd.length === 0) return true;
+        const inputs = sep >= 0 ? args.slice(sep + 1).filter((a) => !a.v.startsWith(':::')) : [];
+        const withInputs = cmd.some((a) => a.v.includes('{}')) ? cmd.flatMap((a) => (a.v.includes('{}') ? inputs.map((x) => ({ ...a, v: a.v.split('{}').join(x.v) })) : [a])) : [...cmd, ...inputs];
+        return again(withInputs, 'parallel', { openArgs: true });
+      }
+      case 'find':
+        this.find(args, scope, frame, info, text);
+        return true;
+      case 'eval': {
+        const joined = args.map((a) => a.v).join(' ');
+        if (args.some((a) => a.dyn)) this.signal('shell.eval-dynamic', text, 'eval runs text that is only known at run time');
+        if (joined.trim() !== '' && !/^\*+$/.test(joined.trim())) this.nestedScript(joined, scope, frame, 'eval');
+        return true;
+      }
+      case 'source':
+      case '.': {
+        const target = args[0];
+        if (target && target.subs.length > 0 && target.v === '/dev/fd/63') {
+          this.procExec(target, name, frame, text);
+          return true;
+        }
+        return false;
+      }
+      case 'cmd':
+      case 'powershell':
+      case 'pwsh':
+        return this.windowsShell(name, args, scope, frame, text);
+      case 'systemd-run': {
+        const p = parseArgs(args, { values: ['u', 'p', 'E', 'M', 'H', '--unit', '--property', '--setenv', '--on-active', '--on-boot', '--on-startup', '--on-unit-active', '--on-unit-inactive', '--on-calendar', '--timer-property', '--description', '--slice', '--working-directory', '--uid', '--gid'], stopAtFirstPositional: true });
+        if (has(p, '--on-active', '--on-boot', '--on-startup', '--on-unit-active', '--on-unit-inactive', '--on-calendar')) this.signal('deferred.schedule', text, 'systemd-run starts a timer');
+        return again(p.positionals, 'systemd-run', { delay: frame.delay + (has(p, '--on-calendar', '--on-active') ? 3600 : 0) });
+      }
+      default:
+        break;
+    }
+    if (SHELLS.has(name)) return this.shell(name, args, scope, frame, info, text);
+    if (POWERSHELL_CMDLETS.has(name) || (name === 'rd' || name === 'del' || name === 'erase' || name === 'rmdir' || name === 'type') && args.some((a) => /^\/[a-z]$/i.test(a.v))) {
+      // cmd or PowerShell syntax sent to a POSIX shell tool: read it as Windows commands
+      const out = analyzeWindows(text, POWERSHELL_CMDLETS.has(name) ? 'powershell' : 'cmd', {
+        cwd: scope.cwd,
+        home: this.opts.home,
+        resolve: (given, cwd) => this.opts.resolve(given, cwd),
+        make: (t, nm, a, cwd) => this.newInfo(t, nm, a, { ...scope, cwd }, frame),
+      });
+      this.commands.push(...out.commands);
+      for (const sg of out.signals) this.signal(sg.code, sg.fragment, sg.detail);
+      return true;
+    }
+    if (interpreterFamily(name) && args.some((a) => a.v === '/dev/fd/63' && a.subs.length > 0)) {
+      this.procExec(args.find((a) => a.v === '/dev/fd/63')!, name, frame, text);
+      return false;
+    }
+    return false;
+  }
+
+  private packageRunner(rest: ArgWord[], via: string, again: (rest: ArgWord[], via: string) => boolean): boolean {
+    const pkg = rest[0];
+    if (!pkg) return true;
+    // `rimraf@5`, `@scope/tool@1` -> the binary it provides (its unscoped name)
+    let bin = pkg.v.replace(/^(@[^/]+\/)?([^@]+)(@.*)?$/, '$2');
+    if (bin === 'rimraf' || bin === 'del-cli' || bin === 'trash-cli' || bin === 'shx') bin = bin === 'shx' ? rest[1]?.v ?? 'shx' : bin;
+    const args = bin === rest[1]?.v ? rest.slice(1) : [{ ...pkg, v: bin }, ...rest.slice(1)];
+    return again(args, via);
+  }
+
+  /** `bash -c '…'`, `sh script.sh`, `bash` reading stdin, `bash <(curl …)` */
+  private shell(name: string, args: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo, text: string): boolean {
+    let i = 0;
+    let command: string | undefined;
+    let commandWord: ArgWord | undefined;
+    let fromStdin = false;
+    for (; i < args.length; i++) {
+      const a = args[i]!.v;
+      if (a === '--' || a === '-') {
+        i++;
+        break;
+      }
+      if (!a.startsWith('-') && !a.startsWith('+')) break;
+      if (a === '-o' || a === '+o' || a === '-O' || a === '+O' || a === '--rcfile' || a === '--init-file') {
+        i++;
+        continue;
+      }
+      if (/^-[a-zA-Z]*c[a-zA-Z]*$/.test(a) || a === '--command') {
+        commandWord = args[i + 1];
+        command = commandWord?.v;
+        i += 2;
+        break;
+      }
+      if (/^-[a-zA-Z]*s/.test(a)) fromStdin = true;
+    }
+    if (command !== undefined) {
+      if (commandWord && commandWord.subs.length > 0) this.subExec(commandWord, `${name} -c`, frame, text);
+      if (commandWord?.dyn) {
+        const sources = frame.subCmds ?? [];
+        if (!sources.some((c) => c.network || c.urls.length > 0 || isDecoder(c))) this.signal('shell.eval-dynamic', text, `${name} -c runs text that is only known at run time`);
+        if (command.replace(/\*/g, '').trim() === '') return true;
+      }
+      this.nestedScript(command, copyScope(scope), { ...frame, openArgs: frame.openArgs === true }, `${name} -c`);
+      return true;
+    }
+    const script = args[i];
+    if (!fromStdin && script) {
+      if (script.v === '/dev/fd/63' && script.subs.length > 0) {
+        this.procExec(script, name, frame, text);
+        return true;
+      }
+      if (script.v === '/dev/stdin' || script.v === '-') {
+        info.name = name;
+        info.interpreterStdin = true;
+        this.interpreterInput(name, scope, frame, info);
+        this.commands.push(info);
+        return true;
+      }
+      info.name = name;
+      const path = this.opts.resolve(script.v, scope.cwd, script);
+      if (DEPLOY_SCRIPT.test(programName(script.v))) info.deploy = `${name} ${script.v}`;
+      info.execs.push(path);
+      info.reads.push(path);
+      info.args = args.map((a) => a.v);
+      this.commands.push(info);
+      return true;
+    }
+    info.name = name;
+    info.args = args.map((a) => a.v);
+    info.interpreterStdin = true;
+    this.interpreterInput(name, scope, frame, info);
+    this.commands.push(info);
+    return true;
+  }
+
+  /** `bash <(curl …)`, `source <(…)`: runs the output of a process substitution. */
+  private procExec(word: ArgWord, name: string, frame: Frame, text: string): void {
+    void word;
+    const sources = frame.subCmds ?? [];
+    if (sources.some((c) => c.network || c.urls.length > 0)) this.signal('remote.pipe-to-interpreter', text, `${name} runs what a download produces`);
+    else if (sources.some(isDecoder)) this.signal('obfuscation.decoded-exec', text, `${name} runs a decoded payload`);
+    else this.signal('shell.stdin-exec', text, `${name} runs the output of another command`);
+  }
+
+  /** `sh -c "$(curl …)"`, `eval "$(…)"`: runs the output of a command substitution. */
+  private subExec(word: ArgWord, name: string, frame: Frame, text: string): void {
+    const sources = frame.subCmds ?? [];
+    if (sources.some((c) => c.network || c.urls.length > 0)) this.signal('remote.pipe-to-interpreter', text, `${name} runs what a download produces`);
+    else if (sources.some(isDecoder)) this.signal('obfuscation.decoded-exec', text, `${name} runs a decoded payload`);
+    void word;
+  }
+
+  private xargs(args: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo, text: string): boolean {
+    const p = parseArgs(args, { values: ['I', 'i', 'n', 'L', 'l', 'P', 's', 'd', 'E', 'e', 'a', '--replace', '--max-args', '--max-lines', '--max-procs', '--max-chars', '--delimiter', '--eof', '--arg-file', '--process-slot-var'], stopAtFirstPositional: true });
+    const file = p.flags.get('-a') ?? p.flags.get('--arg-file');
+    if (typeof file === 'string') info.reads.push(this.opts.resolve(file, scope.cwd));
+    let cmd = p.positionals.length > 0 ? p.positionals : [{ v: 'echo', dyn: false, glob: false, vars: [], raw: 'echo', subs: [], indirect: false } as ArgWord];
+    const replace = p.flags.get('-I') ?? p.flags.get('--replace') ?? (p.flags.has('-i') ? '{}' : undefined);
+    const fed = frame.stdin?.findPaths ?? (frame.stdin?.upstream !== undefined ? frame.stdin.upstream.split(/\s+/).filter((x) => x !== '') : undefined);
+    const synthetic = (fed && fed.length > 0 ? fed : ['*']).slice(0, 16).map((v) => ({ v, dyn: fed === undefined, glob: /[*?[]/.test(v), vars: [], raw: v, subs: [], indirect: false }) as ArgWord);
+    if (typeof replace === 'string') {
+      cmd = cmd.flatMap((a) => (a.v.includes(replace) ? synthetic.map((s) => ({ ...a, v: a.v.split(replace).join(s.v), dyn: a.dyn || s.dyn, glob: a.glob || s.glob })) : [a]));
+    } else cmd = [...cmd, ...synthetic];
+    const f = { ...frame, via: [...frame.via, 'xargs'], depth: frame.depth + 1, openArgs: true };
+    const inner = this.newInfo(text, '', [], scope, f);
+    inner.reads.push(...info.reads);
+    this.dispatch(cmd, scope, f, inner, text);
+    const bulk = this.commands[this.commands.length - 1];
+    if (bulk && bulk.github) {
+      bulk.github.bulk = true;
+      // `gh issue list --limit 500 | xargs … gh issue close`: as many as the listing returns
+      const up = frame.stdin?.pipeline !== undefined ? this.upstreamOf(frame.stdin.pipeline, frame.stage) : [];
+      let listed = 0;
+      for (const c of up) {
+        const i = c.args.findIndex((x) => x === '--limit' || x === '-L' || x === '-n' || x === '--max-count');
+        const n = i >= 0 ? Number(c.args[i + 1]) : NaN;
+        if (Number.isFinite(n)) listed = Math.max(listed, n);
+      }
+      bulk.github.count = Math.max(bulk.github.count, fed?.length ?? 0, listed);
+    }
+    return true;
+  }
+
+  /** `find`: start paths, -delete, -exec/-execdir/-ok, -fprint. */
+  private find(args: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo, text: string): void {
+    let i = 0;
+    const starts: ArgWord[] = [];
+    while (i < args.length && !/^[-(!]/.test(args[i]!.v)) starts.push(args[i++]!);
+    const roots = (starts.length > 0 ? starts : [{ v: '.', dyn: false, glob: false, vars: [], raw: '.', subs: [], indirect: false } as ArgWord]).map((a) => this.opts.resolve(a.v, scope.cwd, a));
+    let nameFilter: string | undefined;
+    let filtered = false;
+    const execs: { argv: ArgWord[]; via: string }[] = [];
+    let deletes = false;
+    for (; i < args.length; i++) {
+      const a = args[i]!.v;
+      if (a === '-name' || a === '-iname' || a === '-path' || a === '-ipath' || a === '-regex' || a === '-iregex' || a === '-wholename' || a === '-lname') {
+        filtered = true;
+        const pat = args[++i]?.v;
+        if (pat !== undefined && (a === '-name' || a === '-iname')) nameFilter = pat;
+        continue;
+      }
+      if (a === '-newer' || a === '-mtime' || a === '-mmin' || a === '-size' || a === '-user' || a === '-group' || a === '-perm' || a === '-maxdepth' || a === '-mindepth' || a === '-type' || a === '-atime' || a === '-ctime' || a === '-amin' || a === '-cmin' || a === '-uid' || a === '-gid' || a === '-inum' || a === '-links' || a === '-samefile' || a === '-fstype' || a === '-xtype' || a === '-used' || a === '-context' || a === '-printf' || a === '-D' || a === '-O') {
+        i++;
+        continue;
+      }
+      if (a === '-delete') {
+        deletes = true;
+        continue;
+      }
+      if (a === '-fprint' || a === '-fprint0' || a === '-fls' || a === '-fprintf') {
+        const f = args[++i];
+        if (f) info.writes.push(this.opts.resolve(f.v, scope.cwd, f));
+        if (a === '-fprintf') i++;
+        continue;
+      }
+      if (a === '-exec' || a === '-execdir' || a === '-ok' || a === '-okdir') {
+        const argv: ArgWord[] = [];
+        for (i++; i < args.length; i++) {
+          const v = args[i]!.v;
+          if (v === ';' || v === '+') break;
+          argv.push(args[i]!);
+        }
+        execs.push({ argv, via: `find ${a}` });
+      }
+    }
+    const matched = roots.map((r) => (nameFilter ? `${r}/**/${nameFilter}` : `${r}/**`));
+    info.name = 'find';
+    info.args = args.map((a) => a.v);
+    info.reads.push(...roots);
+    if (deletes) for (const m of matched) info.deletes.push({ path: m, recursive: true, via: 'find -delete', filtered });
+    this.commands.push(info);
+    this.findOutput.set(frame.pipeline, matched);
+    for (const e of execs) {
+      const argv = e.argv.map((a) => (a.v.includes('{}') ? matched.map((m) => ({ ...a, v: a.v.split('{}').join(m), glob: true })) : [a])).flat();
+      const f = { ...frame, via: [...frame.via, e.via], depth: frame.depth + 1, openArgs: true };
+      this.dispatch(argv, scope, f, this.newInfo(text, '', [], scope, f), text);
+    }
+  }
+
+  private windowsShell(name: string, args: ArgWord[], scope: Scope, frame: Frame, text: string): boolean {
+    const raw = args.map((a) => stripQuotes(a.raw));
+    let script: string | undefined;
+    let encoded = false;
+    if (name === 'cmd') {
+      const idx = raw.findIndex((a) => /^\/[ckCK]$/.test(a));
+      if (idx < 0) return false;
+      script = raw.slice(idx + 1).join(' ');
+    } else {
+      for (let i = 0; i < raw.length; i++) {
+        const a = raw[i]!.toLowerCase();
+        if (/^-(e|ec|enc|encodedcommand|encoded)$/.test(a)) {
+          const b64 = raw[i + 1] ?? '';
+          script = Buffer.from(b64, 'base64').toString('utf16le');
+          encoded = true;
+          break;
+        }
+        if (/^-(c|command)$/.test(a)) {
+          script = raw.slice(i + 1).join(' ');
+          break;
+        }
+        if (/^-(f|file)$/.test(a)) {
+          const file = raw[i + 1];
+          if (file) {
+            const info = this.newInfo(text, name, raw, scope, frame);
+            info.execs.push(this.opts.resolve(file, scope.cwd));
+            this.commands.push(info);
+          }
+          return true;
+        }
+        if (!a.startsWith('-')) {
+          script = raw.slice(i).join(' ');
+          break;
+        }
+      }
+    }
+    if (script === undefined) return false;
+    if (encoded) this.signal('obfuscation.encoded-command', text, `${name} runs a base64-encoded command`);
+    const f = { ...frame, via: [...frame.via, name], depth: frame.depth + 1 };
+    const out = analyzeWindows(script, name === 'cmd' ? 'cmd' : 'powershell', {
+      cwd: scope.cwd,
+      home: this.opts.home,
+      resolve: (given, cwd) => this.opts.resolve(given, cwd),
+      make: (t, n, a, cwd) => this.newInfo(t, n, a, { ...scope, cwd }, f),
+    });
+    this.commands.push(...out.commands);
+    for (const s of out.signals) this.signal(s.code, s.fragment, s.detail);
+    return true;
+  }
+
+  /** The text a stage writes to stdout, when it is fixed (echo, printf, cat <<EOF, decoders of those). */
+  private staticOutput(n: Node, scope: Scope, input: string | undefined): string | undefined {
+    if (n.t !== 'cmd' || n.words.length === 0) return undefined;
+    const env = this.expandEnv(scope);
+    const argv = n.words.flatMap((wd) => expandWord(wd, env));
+    if (argv.some((a) => a.dyn)) return undefined;
+    const name = programName(argv[0]!.v);
+    const args = argv.slice(1).map((a) => a.v);
+    let stdin = input;
+    for (const r of n.redirects) {
+      if (r.body) stdin = r.literal ? r.body.raw : (() => { const b = expandSingle(r.body!, env); return b.dyn ? undefined : b.v; })();
+      else if (r.op === '<<<' && r.target) {
+        const t = expandSingle(r.target, env);
+        stdin = t.dyn ? undefined : t.v + '\n';
+      } else if (r.op === '<') stdin = undefined;
+    }
+    return staticFilter(name, args, stdin);
+  }
+
+  private staticScriptOutput(script: Script, scope: Scope): string | undefined {
+    if (script.items.length !== 1) return undefined;
+    const node = script.items[0]!.node;
+    if (node.t === 'cmd') return this.staticOutput(node, scope, undefined);
+    if (node.t === 'pipeline') {
+      let out: string | undefined;
+      for (let i = 0; i < node.stages.length; i++) {
+        out = this.staticOutput(node.stages[i]!, scope, out);
+        if (out === undefined) return undefined;
+      }
+      return out;
+    }
+    return undefined;
+  }
+}
+
+/** Commands that run their (inline) arguments as code: eval, shells with -c, interpreters with -c/-e, source. */
+function runsItsArguments(name: string, args: ArgWord[]): boolean {
+  if (name === 'eval' || name === 'source' || name === '.' || name === 'iex' || name === 'invoke-expression') return true;
+  const inline = SHELLS.has(name) ? /^-[a-zA-Z]*c[a-zA-Z]*$/ : interpreterFamily(name) ? /^(-c|-e|-E|-p|-r|--eval|--print|eval)$/ : undefined;
+  if (!inline) return false;
+  const i = args.findIndex((a) => inline.test(a.v));
+  return i >= 0 && (args[i + 1]?.subs.length ?? 0) > 0;
+}
+
+/** What a text filter prints for a known input. */
+export function staticFilter(name: string, args: string[], stdin: string | undefined): string | undefined {
+  switch (name) {
+    case 'echo': {
+      let rest = args;
+      let newline = true;
+      let escapes = false;
+      while (rest[0] && /^-[neE]+$/.test(rest[0])) {
+        if (rest[0].includes('n')) newline = false;
+        if (rest[0].includes('e')) escapes = true;
+        rest = rest.slice(1);
+      }
+      const s = rest.join(' ');
+      return (escapes ? printfEscapes(s) : s) + (newline ? '\n' : '');
+    }
+    case 'printf': {
+      if (args.length === 0) return undefined;
+      const [fmt, ...vals] = args;
+      let k = 0;
+      const out = fmt!.replace(/%(-?\d*)([sdbq%])/g, (_m, _w, c: string) => (c === '%' ? '%' : c === 'b' ? printfEscapes(vals[k++] ?? '') : vals[k++] ?? ''));
+      return printfEscapes(out);
+    }
+    case 'cat':
+    case 'tee':
+      return args.filter((a) => !a.startsWith('-')).length === 0 || name === 'tee' ? stdin : undefined;
+    case 'base64':
+    case 'base32':
+    case 'basenc':
+      if (stdin !== undefined && args.some((a) => a === '-d' || a === '--decode' || a === '-D' || /^-[a-zA-Z]*d/.test(a))) {
+        try {
+          return name === 'base32' ? undefined : Buffer.from(stdin.replace(/\s+/g, ''), 'base64').toString('utf8');
+        } catch {
+          return undefined;
+        }
+      }
+      if (stdin !== undefined && args.length === 0) return Buffer.from(stdin).toString('base64') + '\n';
+      return undefined;
+    case 'xxd':
+      if (stdin !== undefined && args.includes('-r') && args.includes('-p')) return Buffer.from(stdin.replace(/\s+/g, ''), 'hex').toString('utf8');
+      return undefined;
+    case 'rev':
+      return stdin?.split('\n').map((l) => [...l].reverse().join('')).join('\n');
+    case 'which':
+    case 'command':
+    case 'type': {
+      const names = args.filter((a) => !a.startsWith('-'));
+      if (names.length !== 1 || name !== 'which' && !args.some((a) => a === '-v' || a === '-p' || a === '-P')) return undefined;
+      return `/usr/bin/${names[0]}\n`;
+    }
+    case 'tr': {
+      if (stdin === undefined || args.length !== 2) return undefined;
+      const from = expandTrSet(args[0]!);
+      const to = expandTrSet(args[1]!);
+      if (!from || !to) return undefined;
+      return [...stdin].map((ch) => {
+        const i = from.indexOf(ch);
+        return i >= 0 ? to[Math.min(i, to.length - 1)] ?? ch : ch;
+      }).join('');
+    }
+    default:
+      return undefined;
+  }
+}
+
+function expandTrSet(s: string): string | undefined {
+  if (s.length > 200) return undefined;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    if (s[i + 1] === '-' && s[i + 2] !== undefined) {
+      const a = s.charCodeAt(i);
+      const b = s.charCodeAt(i + 2);
+      if (b < a || b - a > 256) return undefined;
+      for (let c = a; c <= b; c++) out += String.fromCharCode(c);
+      i += 2;
+    } else out += s[i];
+  }
+  return out;
+}
+
+function printfEscapes(s: string): string {
+  return s.replace(/\\(x[0-9A-Fa-f]{1,2}|[0-7]{1,3}|u[0-9A-Fa-f]{4}|[nrtabfv\\])/g, (_m, e: string) => {
+    if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
+    if (e[0] === 'u') return String.fromCharCode(parseInt(e.slice(1), 16));
+    if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8));
+    return ({ n: '\n', r: '\r', t: '\t', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\' } as Record<string, string>)[e] ?? e;
+  });
+}
+
+/** Decoding commands: what they print was hidden in their input. */
+export function isDecoder(c: ShellCommandInfo): boolean {
+  const a = c.args;
+  switch (c.name) {
+    case 'base64':
+    case 'base32':
+    case 'basenc':
+      return a.some((x) => x === '-d' || x === '--decode' || x === '-D' || /^-[a-zA-Z]*d/.test(x));
+    case 'xxd':
+      return a.some((x) => x === '-r' || /^-[a-z]*r/.test(x));
+    case 'openssl':
+      return a.includes('-d') || a[0] === 'base64' || a[0] === 'enc';
+    case 'uudecode':
+    case 'gunzip':
+    case 'zcat':
+    case 'bunzip2':
+    case 'unxz':
+    case 'rev':
+      return true;
+    case 'gzip':
+    case 'bzip2':
+    case 'xz':
+    case 'zstd':
+      return a.some((x) => x === '-d' || x === '--decompress');
+    case 'tr':
+      return a.length === 2 && a[0]!.length > 3;
+    case 'printf':
+      return a.some((x) => /\\x[0-9a-f]|\\[0-7]{3}/i.test(x));
+    default:
+      return c.inlineCode !== undefined && /b64decode|atob|base64|fromCharCode|unhexlify|decode\(/.test(c.inlineCode);
+  }
+}
+
+function copyScope(s: Scope): Scope {
+  return { cwd: s.cwd, cwdUnknown: s.cwdUnknown, vars: new Map(s.vars), funcs: new Map(s.funcs) };
+}
+
+function stripQuotes(s: string): string {
+  if (s.length >= 2 && (s[0] === '"' && s.endsWith('"') || s[0] === "'" && s.endsWith("'"))) return s.slice(1, -1);
+  return s;
+}
+
+function quoteWord(v: string): string {
+  return /^[A-Za-z0-9_./=:@%+-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Splits text into words the simple way (whitespace, quotes), for text the parser rejected. */
+export function splitWords(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote: string | undefined;
+  let any = false;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else cur += ch;
+      continue;
+    }
+    if (ch === "'" || ch === '"') {
+      quote = ch;
+      any = true;
+      continue;
+    }
+    if (ch === '\\' && i + 1 < s.length) {
+      cur += s[++i];
+      any = true;
+      continue;
+    }
+    if (/\s/.test(ch)) {
+      if (cur !== '' || any) out.push(cur);
+      cur = '';
+      any = false;
+      continue;
+    }
+    cur += ch;
+  }
+  if (cur !== '' || any) out.push(cur);
+  // brace expansion of each word
+  const expanded: string[] = [];
+  for (const wd of out) {
+    const m = /^\{([^{}]*,[^{}]*)\}$/.exec(wd);
+    if (m) expanded.push(...m[1]!.split(','));
+    else expanded.push(wd);
+  }
+  return expanded;
+}
+
+function parseDuration(s: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)([smhd]?)$/.exec(s);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return n * ({ '': 1, s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>)[m[2]!]!;
+}
+
+export { looksLikeUrl };

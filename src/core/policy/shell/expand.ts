@@ -1,0 +1,307 @@
+import type { Part, Script, Word } from './ir.ts';
+
+/**
+ * Word evaluation: what a shell word becomes before the command runs, as far
+ * as it can be known without running anything. Quotes are removed, escapes
+ * decoded, `~` and known variables substituted, brace expansions expanded.
+ * Unknown pieces (an unset variable, a command substitution) are replaced by
+ * `*` and flagged `dyn`, so path rules treat them as wildcards.
+ */
+
+export interface ArgWord {
+  /** the value, unknown pieces as `*` */
+  v: string;
+  /** part of it is only known at run time */
+  dyn: boolean;
+  /** an unquoted glob character is present */
+  glob: boolean;
+  /** variables referenced */
+  vars: string[];
+  /** source text of the word */
+  raw: string;
+  /** command substitutions inside it */
+  subs: Script[];
+  /** the value came (at least in part) from a variable or a substitution */
+  indirect: boolean;
+}
+
+export interface ExpandEnv {
+  home: string;
+  cwd: string;
+  /** known variables: a string value, or null when set to something unknown */
+  vars: Map<string, string | null>;
+  /** computes the output of a command substitution when it is static (echo … | base64 -d) */
+  staticSub?: (script: Script) => string | undefined;
+}
+
+const DYN = '*';
+const MAX_BRACE_WORDS = 256;
+
+interface Seg {
+  s: string;
+  quoted: boolean;
+}
+
+/** Well-known variables whose value is not secret but also not tracked. */
+const UNKNOWN_OK = new Set(['PATH', 'PWD', 'OLDPWD', 'USER', 'SHELL', 'TERM', 'LANG']);
+
+export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
+  const segs: Seg[] = [];
+  const vars: string[] = [];
+  const subs: Script[] = [];
+  let dyn = false;
+  let indirect = false;
+  // words produced by unquoted expansions are split on whitespace
+  const splits: Seg[][] = [];
+  let current = segs;
+
+  const pushLit = (s: string, quoted: boolean): void => {
+    current.push({ s, quoted });
+  };
+
+  const parts = word.parts;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    switch (p.t) {
+      case 'lit': {
+        let v = p.v;
+        if (!p.quoted && i === 0 && current === segs && current.length === 0 && v.startsWith('~')) v = expandTilde(v, env.home);
+        pushLit(v, p.quoted);
+        break;
+      }
+      case 'var': {
+        vars.push(p.name);
+        indirect = true;
+        const value = lookupVar(p, env, vars, subs);
+        if (value === undefined) {
+          dyn = true;
+          pushLit(DYN, false);
+        } else if (!p.quoted && splitter(env).test(value)) {
+          // unquoted expansion: word splitting on $IFS
+          const pieces = value.split(splitter(env, true));
+          pieces.forEach((piece, k) => {
+            if (k > 0) {
+              splits.push(current);
+              current = [];
+            }
+            if (piece !== '') pushLit(piece, true);
+          });
+        } else pushLit(value, true);
+        break;
+      }
+      case 'cmd': {
+        subs.push(p.script);
+        indirect = true;
+        const out = env.staticSub?.(p.script);
+        if (out === undefined) {
+          dyn = true;
+          pushLit(DYN, false);
+        } else pushLit(out.replace(/\n+$/, ''), true);
+        break;
+      }
+      case 'proc':
+        subs.push(p.script);
+        pushLit('/dev/fd/63', true);
+        break;
+      case 'opaque':
+        dyn = true;
+        pushLit(DYN, false);
+        break;
+    }
+  }
+  const all = splits.length > 0 ? [...splits, current] : [segs];
+  const out: ArgWord[] = [];
+  for (const ss of all) {
+    const expanded = braceExpand(ss);
+    for (const e of expanded) {
+      let v = '';
+      let glob = false;
+      for (const s of e) {
+        v += s.s;
+        if (!s.quoted && /[*?[]/.test(s.s)) glob = true;
+      }
+      out.push({ v, dyn, glob, vars, raw: word.raw, subs, indirect });
+    }
+  }
+  if (out.length === 0) out.push({ v: '', dyn, glob: false, vars, raw: word.raw, subs, indirect });
+  return out;
+}
+
+/** Expands a word expected to stay one word (assignment values, redirect targets). */
+export function expandSingle(word: Word, env: ExpandEnv): ArgWord {
+  const words = expandWord(word, env);
+  if (words.length === 1) return words[0]!;
+  const first = words[0]!;
+  return { ...first, v: words.map((w) => w.v).join(' ') };
+}
+
+/** Field splitting on $IFS (default: space, tab, newline). */
+function splitter(env: ExpandEnv, global = false): RegExp {
+  const ifs = env.vars.get('IFS');
+  const chars = typeof ifs === 'string' ? ifs : ' \t\n';
+  if (chars === '') return /(?!)/;
+  const cls = [...chars].map((c) => (/[\\\]^-]/.test(c) ? '\\' + c : c)).join('');
+  return new RegExp(`[${cls}]+`, global ? 'g' : '');
+}
+
+function lookupVar(p: Extract<Part, { t: 'var' }>, env: ExpandEnv, vars: string[], subs: Script[]): string | undefined {
+  const name = p.name;
+  let value: string | null | undefined = env.vars.get(name);
+  if (value === undefined) {
+    if (name === 'HOME') value = env.home;
+    else if (name === 'PWD') value = env.cwd;
+    else if (name === 'IFS') value = ' \t\n';
+  }
+  const op = p.op;
+  if (op === undefined) return value ?? undefined;
+  const argValue = (): string | undefined => {
+    if (!p.arg) return '';
+    const w = expandSingle(p.arg, env);
+    vars.push(...w.vars);
+    subs.push(...w.subs);
+    return w.dyn ? undefined : w.v;
+  };
+  switch (op) {
+    case ':-':
+    case '-':
+      if (value === undefined || value === null) {
+        // unset (or unknown): the default is what we can say; unknown stays unknown
+        return value === undefined ? argValue() : undefined;
+      }
+      return value === '' && op === ':-' ? argValue() : value;
+    case ':=':
+    case '=':
+      if (value === undefined) {
+        const v = argValue();
+        if (v !== undefined) env.vars.set(name, v);
+        return v;
+      }
+      return value ?? undefined;
+    case ':+':
+    case '+':
+      return value === undefined ? '' : value === null ? undefined : argValue();
+    default:
+      // trimming, substitution, case changes: the result is not tracked
+      return undefined;
+  }
+}
+
+function expandTilde(v: string, home: string): string {
+  if (v === '~') return home;
+  if (v.startsWith('~/')) return home + v.slice(1);
+  const m = /^~([A-Za-z0-9._-]+)(\/.*)?$/.exec(v);
+  if (m) {
+    const user = m[1]!;
+    const base = user === 'root' ? '/root' : home.replace(/\/[^/]+\/?$/, '') + '/' + user;
+    return base + (m[2] ?? '');
+  }
+  return v;
+}
+
+/** Bash brace expansion over unquoted text: `{a,b}c` -> `ac bc`, `{1..3}` -> `1 2 3`. */
+export function braceExpand(segs: Seg[]): Seg[][] {
+  // flatten into characters with a quoted flag
+  const chars: { c: string; q: boolean }[] = [];
+  for (const s of segs) for (const c of s.s) chars.push({ c, q: s.quoted });
+  if (!chars.some((ch) => !ch.q && ch.c === '{')) return [segs];
+  const results = expandChars(chars, 0);
+  return results.slice(0, MAX_BRACE_WORDS).map((cs) => toSegs(cs));
+}
+
+type Ch = { c: string; q: boolean };
+
+function toSegs(cs: Ch[]): Seg[] {
+  const out: Seg[] = [];
+  for (const ch of cs) {
+    const last = out[out.length - 1];
+    if (last && last.quoted === ch.q) last.s += ch.c;
+    else out.push({ s: ch.c, quoted: ch.q });
+  }
+  return out;
+}
+
+function expandChars(chars: Ch[], depth: number): Ch[][] {
+  if (depth > 8) return [chars];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    if (ch.q || ch.c !== '{') continue;
+    if (i > 0 && chars[i - 1]!.c === '$' && !chars[i - 1]!.q) continue;
+    // find the matching close brace and top-level commas
+    let level = 0;
+    const commas: number[] = [];
+    let close = -1;
+    for (let j = i + 1; j < chars.length; j++) {
+      const cj = chars[j]!;
+      if (cj.q) continue;
+      if (cj.c === '\\') {
+        j++;
+        continue;
+      }
+      if (cj.c === '{') level++;
+      else if (cj.c === '}') {
+        if (level === 0) {
+          close = j;
+          break;
+        }
+        level--;
+      } else if (cj.c === ',' && level === 0) commas.push(j);
+    }
+    if (close < 0) return [chars];
+    const prefix = chars.slice(0, i);
+    const suffix = chars.slice(close + 1);
+    let alternatives: Ch[][];
+    if (commas.length > 0) {
+      alternatives = [];
+      let start = i + 1;
+      for (const k of [...commas, close]) {
+        alternatives.push(chars.slice(start, k));
+        start = k + 1;
+      }
+    } else {
+      const inner = chars.slice(i + 1, close).map((c) => c.c).join('');
+      const seq = sequence(inner);
+      if (!seq) {
+        // not an expansion: keep the braces and look further
+        const rest = expandChars(suffix, depth + 1);
+        return rest.map((r) => [...chars.slice(0, close + 1), ...r]);
+      }
+      alternatives = seq.map((s) => [...s].map((c) => ({ c, q: true })));
+    }
+    const out: Ch[][] = [];
+    for (const alt of alternatives) {
+      for (const e of expandChars([...prefix, ...alt, ...suffix], depth + 1)) {
+        out.push(e);
+        if (out.length >= MAX_BRACE_WORDS) return out;
+      }
+    }
+    return out;
+  }
+  return [chars];
+}
+
+function sequence(inner: string): string[] | undefined {
+  const m = /^(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(?:\.\.(-?\d+))?$/.exec(inner);
+  if (!m) return undefined;
+  const a = m[1]!;
+  const b = m[2]!;
+  const step = Math.abs(Number(m[3] ?? 1)) || 1;
+  const numeric = /\d/.test(a) && /\d/.test(b);
+  const from = numeric ? Number(a) : a.charCodeAt(0);
+  const to = numeric ? Number(b) : b.charCodeAt(0);
+  const out: string[] = [];
+  const dir = from <= to ? 1 : -1;
+  for (let x = from; dir > 0 ? x <= to : x >= to; x += dir * step) {
+    out.push(numeric ? String(x) : String.fromCharCode(x));
+    if (out.length >= MAX_BRACE_WORDS) break;
+  }
+  return out;
+}
+
+/** Names that look like they hold credentials. */
+export function isSecretVarName(name: string): boolean {
+  if (UNKNOWN_OK.has(name)) return false;
+  if (/TOKENIZERS?_|_TOKENS?_(LIMIT|COUNT|MAX)|MAX_TOKENS/i.test(name)) return false;
+  return /(SECRET|TOKEN|PASSW(OR)?D|PASSWD|PWD_|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH|SESSION_?KEY|CLIENT_?SECRET|_PAT$|^PAT_|WEBHOOK|DSN$|CONNECTION_STRING)/i.test(
+    name,
+  );
+}
