@@ -1,0 +1,92 @@
+import { DEVICE_PATH, isDiskTool } from '../shell/commands.ts';
+import type { PackContext } from './context.ts';
+
+/** Destroying work or the machine: recursive deletes of tracked files, disks, fork bombs. */
+export function checkDestructive(pc: PackContext): void {
+  const a = pc.action;
+  for (const d of a.deleteOps) {
+    if (d.via === 'git clean') continue; // the git pack judges git clean
+    const p = d.path;
+    if (!pc.inWorkspace(p)) continue; // outside: the boundary pack
+    if (pc.isWorkspaceRoot(p)) continue; // the guard denies this
+    const rel = p.slice((pc.workspaceOf(p) ?? '').length);
+    if (/^\/\.git(\/|$)/.test(rel)) {
+      pc.add('git.delete-repository', 'deny', 'deletes the git repository (.git) and its history', p, 'git');
+      continue;
+    }
+    const fact = pc.fact(p);
+    const mass = d.recursive || p.includes('/**') || fact?.dynamic === true && fact.glob === true;
+    if (!mass) continue;
+    if (pc.regenerable(p)) continue;
+    if (fact?.dynamic && !fact.glob && !d.recursive) {
+      pc.add('destructive.unknown-delete', 'ask', `${d.via} deletes files only known at run time`, p);
+      continue;
+    }
+    pc.add('destructive.recursive-delete', 'deny', `${d.via} deletes ${describeTarget(p, rel)} recursively (tracked work, not a build folder)`, p);
+  }
+  for (const c of pc.commands()) {
+    if (isDiskTool(c.name, c.args)) pc.add('destructive.disk', 'deny', `${c.name} erases or repartitions a disk`, c.text);
+    for (const w of c.writes) if (DEVICE_PATH.test(w)) pc.add('destructive.disk', 'deny', `writes straight to the device ${w}`, c.text);
+    for (const d of c.deletes) if (DEVICE_PATH.test(d.path)) pc.add('destructive.disk', 'deny', `destroys the device ${d.path}`, c.text);
+  }
+  if (a.kind === 'mcp' && a.mcp && /(^|[_.-])(delete|drop|destroy|truncate|purge|wipe|remove|reset|erase)([_.-]|$)/i.test(a.mcp.tool)) {
+    pc.add('destructive.mcp-tool', 'ask', `the MCP tool ${a.mcp.tool} deletes or resets data`, `${a.mcp.server}.${a.mcp.tool}`);
+  }
+  for (const s of a.shell?.signals ?? []) {
+    switch (s.code) {
+      case 'system.fork-bomb':
+        pc.add('destructive.fork-bomb', 'deny', s.detail ?? 'a fork bomb', s.fragment);
+        break;
+      case 'system.power':
+        pc.add('destructive.power', 'deny', s.detail ?? 'shuts the machine down', s.fragment);
+        break;
+      case 'system.kill-all':
+        pc.add('destructive.kill-all', 'deny', s.detail ?? 'kills every process', s.fragment);
+        break;
+      case 'system.disk':
+        pc.add('destructive.disk', 'deny', s.detail ?? 'erases a disk', s.fragment);
+        break;
+      case 'system.registry':
+        pc.add('destructive.registry', 'ask', s.detail ?? 'deletes registry keys', s.fragment);
+        break;
+      case 'exec.inline-delete':
+        pc.add('destructive.inline-delete', 'ask', s.detail ?? 'an inline program deletes files', s.fragment);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function describeTarget(p: string, rel: string): string {
+  const r = rel.replace(/^\/+/, '');
+  if (p.includes('/**')) return `every matching file under ${r.replace(/\/\*\*.*$/, '') || '.'}`;
+  return r || p;
+}
+
+/** The workspace boundary: writes and deletes outside every workspace folder, paths that escape. */
+export function checkBoundary(pc: PackContext): void {
+  const a = pc.action;
+  const moved = new Set(a.moves.map((m) => m.to));
+  for (const p of a.writes) {
+    if (pc.inWorkspace(p) || pc.isScratch(p) || moved.has(p)) continue;
+    pc.add('boundary.write-outside', 'deny', `writes outside the workspace: ${p}`, p);
+  }
+  for (const d of a.deleteOps) {
+    if (pc.inWorkspace(d.path) || pc.isScratch(d.path)) continue;
+    pc.add('boundary.delete-outside', 'deny', `deletes outside the workspace: ${d.path}`, d.path);
+  }
+  for (const m of a.moves) {
+    const fromIn = pc.inWorkspace(m.from);
+    const toIn = pc.inWorkspace(m.to);
+    if (!toIn && !pc.isScratch(m.to)) pc.add('boundary.write-outside', 'deny', `moves files outside the workspace: ${m.to}`, m.to);
+    else if (fromIn && !toIn && !pc.regenerable(m.from)) pc.add('boundary.move-out', 'ask', `moves ${m.from} out of the workspace (to ${m.to})`, m.from);
+    if (!fromIn && !pc.isScratch(m.from)) pc.add('boundary.delete-outside', 'deny', `moves files away from outside the workspace: ${m.from}`, m.from);
+  }
+  for (const [p, fact] of Object.entries(a.paths)) {
+    if (fact.viaSymlink && !pc.inWorkspace(p) && pc.inWorkspace(fact.lexical)) {
+      pc.add('boundary.symlink-escape', 'deny', `${fact.given} leads outside the workspace through a symlink (to ${p})`, fact.given);
+    }
+    if (fact.ads) pc.add('boundary.alternate-stream', 'deny', `${fact.given} names a hidden NTFS data stream`, fact.given);
+  }
+}

@@ -1,0 +1,120 @@
+import { analyzeShellValue } from './valueCheck.ts';
+import type { PackContext } from './context.ts';
+
+/** Git safety: history and work that cannot be recovered, protected branches, hooks skipped. */
+export function checkGit(pc: PackContext): void {
+  const branchNow = pc.ctx.branch;
+  for (const g of pc.action.gitOps) {
+    const frag = g.text;
+    switch (g.op) {
+      case 'push': {
+        const targets = g.branches.map((b) => pc.branchName(b));
+        const prot = targets.filter((b): b is string => b !== undefined && pc.protectedBranch(b));
+        if (g.args.includes('--mirror')) pc.add('git.force-push', 'deny', 'git push --mirror overwrites and deletes every remote branch', frag);
+        if (g.deleteBranch) {
+          if (prot.length > 0) pc.add('git.delete-protected', 'deny', `deletes the protected branch ${prot.join(', ')} on ${g.remote ?? 'the remote'}`, frag);
+          else pc.add('git.delete-remote-branch', 'ask', `deletes ${targets.join(', ') || 'a branch'} on ${g.remote ?? 'the remote'}`, frag);
+        } else if (g.force) {
+          if (prot.length > 0) pc.add('git.force-push-protected', 'deny', `force-pushes to the protected branch ${prot.join(', ')}`, frag);
+          else pc.add('git.force-push', 'ask', `force-pushes ${targets.filter(Boolean).join(', ') || 'the current branch'} (rewrites remote history)`, frag);
+        } else if (prot.length > 0) {
+          pc.add('git.push-protected', 'ask', `pushes to the protected branch ${prot.join(', ')}`, frag);
+        } else if (g.allBranches) {
+          pc.add('git.push-all', 'ask', 'pushes every local branch, protected ones included', frag);
+        } else if (targets.some((t) => t === undefined) && branchNow === undefined) {
+          // current branch unknown: nothing to compare
+        }
+        break;
+      }
+      case 'branch-delete': {
+        const names = g.branches.map((b) => pc.branchName(b)).filter((b): b is string => b !== undefined);
+        const prot = names.filter((b) => pc.protectedBranch(b));
+        if (prot.length > 0) pc.add('git.delete-protected', 'deny', `deletes the protected branch ${prot.join(', ')}`, frag);
+        else if (g.forceDelete) pc.add('git.force-delete-branch', 'ask', `force-deletes ${names.join(', ')} (unmerged work is lost)`, frag);
+        if (g.remote && prot.length === 0 && !g.forceDelete) pc.add('git.delete-remote-branch', 'ask', `deletes ${names.join(', ')} on ${g.remote}`, frag);
+        break;
+      }
+      case 'branch-force': {
+        const b = g.branches[0];
+        if (b && pc.protectedBranch(b)) pc.add('git.reset-protected', 'deny', `moves the protected branch ${b} by force`, frag);
+        break;
+      }
+      case 'update-ref-delete': {
+        const prot = g.branches.filter((b) => pc.protectedBranch(b));
+        pc.add(prot.length > 0 ? 'git.delete-protected' : 'git.delete-ref', prot.length > 0 ? 'deny' : 'ask', `deletes the ref ${g.branches.join(', ')}`, frag);
+        break;
+      }
+      case 'reset-hard':
+        pc.add('git.reset-hard', 'deny', 'git reset --hard throws away uncommitted work', frag);
+        break;
+      case 'reset-keep':
+        pc.add('git.reset', 'ask', 'moves the branch and may drop work', frag);
+        break;
+      case 'clean-ignored':
+      case 'clean-dirs':
+        pc.add('git.clean', 'deny', `git clean ${g.op === 'clean-ignored' ? '-x deletes ignored files (.env, local config) and' : '-d'} deletes untracked work for good`, frag);
+        break;
+      case 'clean':
+        pc.add('git.clean', 'ask', 'git clean -f deletes untracked files for good', frag);
+        break;
+      case 'discard-all':
+        pc.add('git.discard-changes', 'deny', 'discards every uncommitted change in the working tree', frag);
+        break;
+      case 'stash-clear':
+        pc.add('git.stash-clear', 'deny', 'git stash clear drops every stash for good', frag);
+        break;
+      case 'stash-drop':
+        pc.add('git.stash-drop', 'ask', 'drops a stash', frag);
+        break;
+      case 'rewrite-history':
+        pc.add('git.rewrite-history', 'deny', `git ${g.args[0] === undefined ? 'filter-branch' : 'filter-*'} rewrites the whole history`, frag);
+        break;
+      case 'reflog-expire':
+      case 'gc-prune':
+        pc.add('git.destroy-recovery', 'deny', 'expires the reflog or prunes objects, removing the way back', frag);
+        break;
+      case 'merge':
+        if (branchNow && pc.protectedBranch(branchNow)) pc.add('git.merge-protected', 'ask', `merges into the protected branch ${branchNow}`, frag);
+        break;
+      case 'remote-set-url':
+        pc.add('git.remote-set-url', 'ask', 'changes where the repository pushes', frag);
+        break;
+      default:
+        break;
+    }
+    for (const c of g.config) {
+      const verdict = gitConfigVerdict(c.key, c.value, pc);
+      if (verdict) pc.add('git.exec-config', verdict, `git setting ${c.key}=${c.value} makes git run a command`, frag, 'git');
+    }
+    if (g.skipsHooks) {
+      const protectedPush = g.op === 'push' && g.branches.some((b) => {
+        const n = pc.branchName(b);
+        return n !== undefined && pc.protectedBranch(n);
+      });
+      if (protectedPush) pc.add('git.skip-hooks-protected', 'deny', 'pushes to a protected branch with the repository\'s git hooks switched off', frag);
+      else pc.add('git.skip-hooks', 'ask', 'skips the repository\'s git hooks (--no-verify or core.hooksPath)', frag);
+    }
+  }
+  for (const s of pc.action.shell?.signals ?? []) {
+    if (s.code === 'git.exec-config') pc.add('git.exec-transport', 'deny', s.detail ?? 'makes git run a command', s.fragment);
+  }
+}
+
+/**
+ * Git settings that run programs: deny when the value runs a shell pipeline
+ * or a transport that executes (`ext::`), ask for the others.
+ */
+function gitConfigVerdict(key: string, value: string, pc: PackContext): 'deny' | 'ask' | undefined {
+  const k = key.toLowerCase();
+  if (k === 'core.hookspath') return undefined; // reported as skipped hooks
+  if (/^protocol\.(.*\.)?allow$/.test(k)) return value === 'always' || value === 'user' ? 'deny' : undefined;
+  if (k === 'uploadpack.packobjectshook' || k === 'core.fsmonitor' && !/^(true|false|0|1)?$/i.test(value) || k === 'core.alternaterefscommand') return 'deny';
+  if (k.startsWith('alias.')) return value.startsWith('!') ? (analyzeShellValue(value.slice(1), pc) ?? 'ask') : undefined;
+  if (k === 'credential.helper' || /^credential\..*\.helper$/.test(k)) return /^!|[;&|`$]|\//.test(value) ? 'deny' : undefined;
+  if (/^(core\.(sshcommand|pager|editor|askpass|gitproxy)|sequence\.editor|gpg\.(.*\.)?program|diff\..*\.(textconv|command)|merge\..*\.driver|filter\..*\.(clean|smudge|process)|remote\..*\.(receivepack|uploadpack|vcs)|difftool\..*\.cmd|mergetool\..*\.cmd|pager\..*|browser\..*\.cmd|web\.browser|submodule\..*\.update|sendemail\..*)$/.test(k)) {
+    if (/[;&|`$()<>]/.test(value) || /\b(curl|wget|nc|bash|sh|python|node|perl)\b/.test(value)) return analyzeShellValue(value, pc) ?? 'deny';
+    return 'ask';
+  }
+  if (/^url\..*\.insteadof$|^include\.path$|^includeif\./.test(k)) return 'ask';
+  return undefined;
+}

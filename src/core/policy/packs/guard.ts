@@ -1,0 +1,107 @@
+import { protectedSettingKey } from '../content.ts';
+import { fileRole } from '../normalize.ts';
+import { foldPath, isInside } from '../paths.ts';
+import type { PackContext } from './context.ts';
+
+/**
+ * Self-protection and critical commands. Always on; no allow rule can lift
+ * these: an agent must not be able to switch off its own safety line, nor
+ * delete the root, the home directory or the workspace.
+ */
+
+const SYSTEM_DIRS = /^\/(usr|etc|bin|sbin|lib|lib32|lib64|libx32|boot|var|opt|root|home|Users|System|Library|Applications|private|srv|snap|nix|dev|proc|sys)(\/[^/]+)?\/?$/;
+const WINDOWS_CRITICAL = /^[A-Za-z]:\/?((Users|Windows|Program Files( \(x86\))?|ProgramData)(\/[^/]+)?)?\/?$/i;
+
+export function checkGuard(pc: PackContext): void {
+  const a = pc.action;
+  const ci = pc.ctx.caseInsensitive === true;
+
+  // 1. Belay's own files, hooks, MCP configs, state
+  const changed = new Set<string>([...a.writes, ...a.deletes, ...a.moves.map((m) => m.from), ...a.moves.map((m) => m.to)]);
+  for (const p of changed) {
+    if (pc.isGuardPath(p)) pc.add('guard.self-protection', 'deny', 'changes the hooks, settings or state that guard agents (Belay\'s own files)', p, 'guard');
+  }
+  if (pc.ctx.stateDir) {
+    for (const p of a.reads) {
+      if (isInside(foldPath(p, ci), foldPath(pc.ctx.stateDir, ci))) pc.add('guard.state-read', 'deny', 'reads Belay\'s state directory (receipts and signing key)', p, 'guard');
+    }
+  }
+
+  // 2. settings files: only guard-relevant keys are protected
+  const edited = new Set(a.edits.map((e) => e.path));
+  for (const e of a.edits) {
+    if (fileRole(e.path, pc.ctx.home) !== 'settings' || pc.isGuardPath(e.path)) continue;
+    const keys = (e.keys ?? []).map((k) => k.path[0] ?? '');
+    const hit = keys.find(protectedSettingKey);
+    if (hit !== undefined) pc.add('guard.settings', 'deny', `changes the agent-permission setting \`${hit}\``, e.path, 'guard');
+    else if (e.keysUnknown) pc.add('guard.settings-unverified', 'ask', 'edits a settings file where the changed keys cannot be checked', e.path, 'guard');
+  }
+  for (const p of changed) {
+    if (edited.has(p) || fileRole(p, pc.ctx.home) !== 'settings' || pc.isGuardPath(p)) continue;
+    pc.add('guard.settings', 'deny', 'changes a settings file that holds agent permissions, in a way that cannot be checked', p, 'guard');
+  }
+
+  // 3. critical deletes and permission changes
+  for (const d of a.deleteOps) {
+    if (!d.recursive && !d.path.endsWith('/*') && !d.path.endsWith('/**') && !(pc.fact(d.path)?.glob)) continue;
+    const target = d.path.replace(/\/\*{1,2}$/, '') || '/';
+    if (d.via !== 'git clean' && isCritical(pc, target)) pc.add('guard.critical-delete', 'deny', `${d.via} would delete ${describe(pc, target)}`, d.path, 'guard');
+    else if (d.via !== 'git clean' && holdsGuardFiles(pc, target)) pc.add('guard.self-protection', 'deny', `${d.via} would delete ${target}, which holds Belay's hooks or settings`, d.path, 'guard');
+  }
+  for (const m of a.moves) {
+    if (isCritical(pc, m.from)) pc.add('guard.critical-delete', 'deny', `moves ${describe(pc, m.from)} away`, m.from, 'guard');
+    else if (holdsGuardFiles(pc, m.from)) pc.add('guard.self-protection', 'deny', `moves ${m.from}, which holds Belay's hooks or settings`, m.from, 'guard');
+  }
+  for (const c of pc.commands()) {
+    if (!c.chmod?.recursive) continue;
+    for (const w of c.writes) {
+      const target = w.replace(/\/\*{1,2}$/, '') || '/';
+      if (isCritical(pc, target)) pc.add('guard.critical-permissions', 'deny', `changes permissions or ownership of ${describe(pc, target)} recursively`, c.text, 'guard');
+    }
+  }
+
+  // 4. turning Belay off from inside
+  for (const s of a.shell?.signals ?? []) {
+    if (s.code === 'guard.kill' || s.code === 'guard.editor-extension') pc.add('guard.disable', 'deny', s.detail ?? 'stops Belay', s.fragment, 'guard');
+    else if (s.code === 'guard.env') pc.add('guard.env', 'deny', s.detail ?? 'changes how Belay runs', s.fragment, 'guard');
+  }
+  for (const c of pc.commands()) {
+    if (c.name === 'belay' && /^(kill-switch|killswitch|kill|off|disable|uninstall)$/.test(c.args[0] ?? '')) pc.add('guard.disable', 'deny', 'switches Belay off', c.text, 'guard');
+  }
+}
+
+/** Folders whose removal takes guard files with them (`rm -rf .github`, `mv ~/.claude x`). */
+const GUARD_DIRS_WORKSPACE = ['.github/hooks', '.claude', '.cursor', '.vscode', '.codex'];
+const GUARD_DIRS_HOME = ['.claude', '.copilot/hooks', '.cursor', '.codex', '.belay', '.vscode/extensions', '.vscode-server/extensions', '.local/share/code-server', '.config/Code/User'];
+
+function holdsGuardFiles(pc: PackContext, p: string): boolean {
+  const ci = pc.ctx.caseInsensitive === true;
+  const f = foldPath(p.replace(/\/+$/, ''), ci);
+  const dirs = [
+    ...pc.ctx.workspaceRoots.flatMap((r) => GUARD_DIRS_WORKSPACE.map((d) => `${r}/${d}`)),
+    ...GUARD_DIRS_HOME.map((d) => `${pc.ctx.home}/${d}`),
+    ...(pc.ctx.stateDir ? [pc.ctx.stateDir] : []),
+  ];
+  return dirs.some((d) => isInside(foldPath(d, ci), f));
+}
+
+function isCritical(pc: PackContext, p: string): boolean {
+  const ci = pc.ctx.caseInsensitive === true;
+  const f = foldPath(p.replace(/\/+$/, '') || '/', ci);
+  if (f === '/' || f === '' || f === '/*') return true;
+  if (WINDOWS_CRITICAL.test(p)) return true;
+  if (pc.isHome(p)) return true;
+  if (pc.isWorkspaceRoot(p)) return true;
+  const home = foldPath(pc.ctx.home, ci);
+  if (isInside(home, f)) return true;
+  for (const r of pc.ctx.workspaceRoots) if (isInside(foldPath(r, ci), f)) return true;
+  if (SYSTEM_DIRS.test(p) && !pc.inWorkspace(p)) return true;
+  return false;
+}
+
+function describe(pc: PackContext, p: string): string {
+  if (pc.isWorkspaceRoot(p)) return 'the whole workspace';
+  if (pc.isHome(p)) return 'the home directory';
+  if (p === '/' || p === '') return 'the root file system';
+  return p;
+}

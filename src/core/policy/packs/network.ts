@@ -1,0 +1,138 @@
+import { containsFingerprint, encodedSecretInUrl, findSecret, lookalikeHost, opaqueBlobInUrl } from '../content.ts';
+import { hostOf } from '../matchers.ts';
+import type { PackContext } from './context.ts';
+
+/** Exfiltration: data leaving through the network. */
+export function checkExfiltration(pc: PackContext): void {
+  const a = pc.action;
+  const afterSecret = pc.hasSecretReadBefore() || pc.out.memo.secretReads.length > 0;
+  const prints = pc.ctx.memory.secretPrints ?? [];
+
+  // files sent by shell commands
+  for (const c of pc.commands()) {
+    if (!c.network) continue;
+    const untrusted = c.urls.length === 0 ? true : c.urls.some((u) => !pc.trustedHost(u));
+    for (const u of c.uploads) {
+      if (pc.isSecret(u)) pc.add('exfiltration.secret-upload', 'deny', 'uploads a secret file', c.text);
+      else if (untrusted) {
+        if (afterSecret) pc.add('exfiltration.after-secret', 'deny', 'uploads local data after secrets were read in this session', c.text);
+        else pc.add('exfiltration.upload', 'ask', `uploads ${u} to ${hostsOf(c.urls)}`, c.text);
+      }
+    }
+    if (untrusted && afterSecret && c.uploads.length === 0 && sendsData(c.args)) {
+      pc.add('exfiltration.after-secret', 'deny', 'sends data to an untrusted host after secrets were read in this session', c.text);
+    }
+  }
+  for (const s of a.shell?.signals ?? []) {
+    const cmd = pc.commands().find((c) => c.text === s.fragment || s.fragment.includes(c.text) && c.network);
+    const untrusted = !cmd || cmd.urls.length === 0 || cmd.urls.some((u) => !pc.trustedHost(u));
+    switch (s.code) {
+      case 'net.secret-var':
+        if (untrusted && !ownService(cmd?.vars ?? [], cmd?.urls ?? [], pc)) pc.add('exfiltration.secret-var', 'deny', `${s.detail ?? 'sends a secret variable'} to ${hostsOf(cmd?.urls ?? [])}`, s.fragment);
+        break;
+      case 'net.exfil-substitution':
+        pc.add('exfiltration.substitution', untrusted ? 'deny' : 'ask', `${s.detail ?? 'sends local data'} to ${hostsOf(cmd?.urls ?? [])}`, s.fragment);
+        break;
+      case 'net.pipe-upload': {
+        const secret = (cmd?.uploads ?? []).some((u) => pc.isSecret(u));
+        if (secret) pc.add('exfiltration.secret-upload', 'deny', 'pipes a secret file to the network', s.fragment);
+        else if (untrusted) pc.add(afterSecret ? 'exfiltration.after-secret' : 'exfiltration.pipe', afterSecret ? 'deny' : 'ask', s.detail ?? 'pipes local data to the network', s.fragment);
+        break;
+      }
+      case 'net.serve':
+        pc.add('exfiltration.serve', 'ask', 'serves local files over the network', s.fragment);
+        break;
+      case 'net.inline':
+        if (afterSecret) pc.add('exfiltration.after-secret', 'deny', 'an inline program reaches the network after secrets were read', s.fragment);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // every URL the action contacts
+  for (const url of a.urls) {
+    const host = hostOf(url);
+    const secret = encodedSecretInUrl(url);
+    if (secret) pc.add('exfiltration.secret-in-url', 'deny', `the URL carries ${secret}`, url);
+    else if (prints.length > 0 && containsFingerprint(url, prints)) pc.add('exfiltration.secret-in-url', 'deny', 'the URL carries a secret read earlier in this session', url);
+    if (host) {
+      const look = lookalikeHost(host);
+      if (look && !pc.trustedHost(url)) pc.add('exfiltration.lookalike-domain', 'ask', `${host} ${look}`, url);
+    }
+    if (!pc.trustedHost(url) && !secret) {
+      const blob = opaqueBlobInUrl(url);
+      if (blob) pc.add('exfiltration.encoded-blob', afterSecret ? 'deny' : 'ask', `the URL carries an opaque blob (${blob})${afterSecret ? ' after secrets were read' : ''}`, url);
+    }
+  }
+
+  // fetch tools that send a body
+  if (a.kind === 'fetch' && a.method && !/^(GET|HEAD|OPTIONS)$/.test(a.method)) {
+    const untrusted = a.urls.some((u) => !pc.trustedHost(u));
+    if (untrusted) pc.add(afterSecret ? 'exfiltration.after-secret' : 'exfiltration.post', afterSecret ? 'deny' : 'ask', `sends a ${a.method} request to ${hostsOf(a.urls)}`, a.urls[0]);
+  }
+  if (a.kind === 'fetch' && a.content && findSecret(a.content)) pc.add('exfiltration.secret-in-body', 'deny', 'sends a credential in the request', a.urls[0]);
+
+  // MCP arguments are an egress channel to the server
+  if (a.kind === 'mcp' && a.mcp) {
+    const text = JSON.stringify(a.mcp.arguments ?? '');
+    const found = findSecret(text.replace(/\\n/g, '\n'));
+    if (found) pc.add('exfiltration.mcp-secret', 'deny', `passes a ${found} to the MCP server ${a.mcp.server}`, `${a.mcp.server}.${a.mcp.tool}`);
+    else if (prints.length > 0 && containsFingerprint(text, prints)) pc.add('exfiltration.mcp-secret', 'deny', `passes a secret read earlier to the MCP server ${a.mcp.server}`, `${a.mcp.server}.${a.mcp.tool}`);
+  }
+
+  // git push to a URL rather than a configured remote
+  for (const g of a.gitOps) {
+    if (g.op === 'push' && g.remoteIsUrl && g.remote && !pc.trustedHost(g.remote.replace(/^[^@]+@([^:]+):/, 'ssh://$1/'))) pc.add('exfiltration.git-remote-url', 'ask', `pushes the repository to ${g.remote}`, g.text);
+  }
+}
+
+/** Remote code: running what was just downloaded. */
+export function checkRemoteCode(pc: PackContext): void {
+  const a = pc.action;
+  for (const s of a.shell?.signals ?? []) {
+    if (s.code === 'remote.pipe-to-interpreter') pc.add('remote-code.pipe-to-shell', 'deny', s.detail ?? 'runs downloaded code', s.fragment);
+    else if (s.code === 'exec.remote-script') pc.add('remote-code.remote-script', 'deny', 'runs a script straight from a URL', s.fragment);
+  }
+  const downloaded = new Map<string, string>();
+  for (const d of pc.ctx.memory.downloads ?? []) downloaded.set(d.path, d.url);
+  for (const c of pc.commands()) for (const d of c.downloads) downloaded.set(d.path, d.url);
+  for (const c of pc.commands()) {
+    for (const d of c.downloads) pc.out.memo.downloads.push(d);
+    for (const e of c.execs) {
+      if (downloaded.has(e)) pc.add('remote-code.download-exec', 'deny', `runs ${e}, downloaded from ${downloaded.get(e) || 'the network'}`, c.text);
+    }
+    if (c.chmod && /\+x|[1357]\d\d$|[0-7]*[1357]$/.test(c.chmod.mode)) {
+      for (const w of c.writes) if (downloaded.has(w)) pc.add('remote-code.download-chmod', 'ask', `makes the download ${w} executable`, c.text);
+    }
+    if (c.name === 'gh' && (c.args[0] === 'extension' || c.args[0] === 'ext') && c.args[1] === 'install') pc.add('remote-code.gh-extension', 'ask', 'installs a GitHub CLI extension (third-party code)', c.text);
+    if (/^(pip|pip3|npm|pnpm|yarn|bun|gem|cargo|go|uv)$/.test(c.name) && c.args.some((x) => /^(install|add|i|get)$/.test(x))) {
+      const url = c.args.find((x) => /^(git\+)?https?:\/\//.test(x) && !pc.trustedHost(x.replace(/^git\+/, '')));
+      if (url) pc.add('remote-code.install-url', 'ask', `installs a package straight from ${url} (its install scripts run)`, c.text);
+    }
+  }
+}
+
+/**
+ * `curl -H "Authorization: Bearer $OPENAI_API_KEY" https://api.openai.com/…`:
+ * a credential sent to the service it is named after is its normal use.
+ */
+function ownService(vars: readonly string[], urls: readonly string[], pc: PackContext): boolean {
+  const secretVars = vars.filter((v) => /SECRET|TOKEN|PASS|KEY|AUTH|CRED|PAT/i.test(v));
+  if (secretVars.length === 0 || urls.length === 0) return false;
+  return urls.every((u) => {
+    if (pc.trustedHost(u)) return true;
+    const labels = (hostOf(u) ?? '').split('.');
+    const brand = (labels.length >= 2 ? labels[labels.length - 2]! : labels[0] ?? '').replace(/[^a-z0-9]/g, '');
+    return brand.length >= 3 && secretVars.every((v) => v.toLowerCase().replace(/[^a-z0-9]/g, '').includes(brand));
+  });
+}
+
+function hostsOf(urls: readonly string[]): string {
+  const hosts = [...new Set(urls.map((u) => hostOf(u) ?? u))];
+  return hosts.length > 0 ? hosts.join(', ') : 'a remote host';
+}
+
+function sendsData(args: readonly string[]): boolean {
+  return args.some((x) => /^(-d|--data(-\w+)?|-F|--form|--json|-T|--upload-file|--post-data|--post-file|--body-data|--body-file)(=|$)/.test(x) || /^-X(POST|PUT|PATCH)?$/.test(x));
+}

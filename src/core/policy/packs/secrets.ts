@@ -1,0 +1,85 @@
+import { findSecret } from '../content.ts';
+import type { PackContext } from './context.ts';
+
+/** Reading secrets, printing them, writing them into files. */
+
+const TOKEN_COMMANDS: { name: string; test: (args: string[]) => boolean; what: string }[] = [
+  { name: 'gh', test: (a) => a[0] === 'auth' && (a[1] === 'token' || a[1] === 'status' && a.some((x) => x === '-t' || x === '--show-token')), what: 'the GitHub token' },
+  { name: 'aws', test: (a) => a[0] === 'configure' && (a[1] === 'get' && /secret|token|key/i.test(a[2] ?? '') || a[1] === 'export-credentials') || a[0] === 'sts' && a[1] === 'get-session-token' || a[0] === 'ecr' && a[1] === 'get-login-password', what: 'AWS credentials' },
+  { name: 'gcloud', test: (a) => a.includes('print-access-token') || a.includes('print-identity-token') || a.includes('print-refresh-token'), what: 'a Google Cloud token' },
+  { name: 'az', test: (a) => a[0] === 'account' && a[1] === 'get-access-token', what: 'an Azure token' },
+  { name: 'kubectl', test: (a) => a[0] === 'config' && a[1] === 'view' && a.some((x) => x === '--raw' || x === '--flatten') || a[0] === 'get' && /^secrets?$/.test(a[1] ?? '') && a.some((x) => /^-o(yaml|json)?$|^--output/.test(x)), what: 'cluster credentials' },
+  { name: 'security', test: (a) => /^find-(generic|internet)-password$/.test(a[0] ?? '') && a.some((x) => x === '-w' || x === '-g') || a[0] === 'dump-keychain', what: 'a keychain password' },
+  { name: 'git', test: (a) => a[0] === 'credential' && (a[1] === 'fill' || a[1] === 'get'), what: 'git credentials' },
+  { name: 'op', test: (a) => a[0] === 'read' || a[0] === 'item' && a[1] === 'get' && a.some((x) => x === '--reveal' || x.startsWith('--fields')), what: 'a 1Password secret' },
+  { name: 'vault', test: (a) => a[0] === 'read' || a[0] === 'kv' && a[1] === 'get' || a[0] === 'token' && a[1] === 'lookup', what: 'a Vault secret' },
+  { name: 'heroku', test: (a) => a[0] === 'auth:token', what: 'the Heroku token' },
+  { name: 'doppler', test: (a) => a[0] === 'secrets' && !a.includes('--only-names'), what: 'Doppler secrets' },
+  { name: 'infisical', test: (a) => a[0] === 'secrets', what: 'Infisical secrets' },
+  { name: 'npm', test: (a) => a[0] === 'token' && a[1] === 'create', what: 'an npm token' },
+  { name: 'secret-tool', test: (a) => a[0] === 'lookup', what: 'a keyring secret' },
+  { name: 'pass', test: (a) => a[0] !== undefined && !/^(ls|list|find|search|init|git|generate|insert|edit|rm|mv|cp)$/.test(a[0]), what: 'a password-store secret' },
+];
+
+const SECRETISH = /\.env\b|\benv\b|\bssh\b|\.pem\b|\.key\b|secret|token|credential|\.aws\b|\.kube\b|npmrc|netrc|id_rsa|id_ed25519|passw/i;
+
+export function checkSecrets(pc: PackContext): void {
+  const a = pc.action;
+  for (const p of a.reads) {
+    if (pc.isSecret(p)) {
+      pc.add('secrets.read', 'deny', 'reads a secret file (credentials, keys or .env)', p);
+      pc.out.memo.secretReads.push(p);
+    }
+  }
+  for (const c of pc.commands()) {
+    for (const u of c.uploads) if (pc.isSecret(u) && !a.reads.includes(u)) pc.add('secrets.read', 'deny', 'sends a secret file', u);
+    for (const e of c.execs) {
+      if (!pc.isSecret(e)) continue;
+      pc.add('secrets.source', 'ask', `loads the secret file ${e} into the shell`, c.text);
+      pc.out.memo.secretReads.push(e);
+    }
+    const dynamicRead = c.reads.find((p) => pc.fact(p)?.dynamic);
+    if (dynamicRead && SECRETISH.test(c.text) && !c.reads.some((p) => pc.isSecret(p))) pc.add('secrets.dynamic-read', 'ask', 'reads a file chosen at run time that looks like a secret', c.text);
+    for (const t of TOKEN_COMMANDS) {
+      if (c.name === t.name && t.test(c.args)) {
+        pc.add('secrets.cli-token', 'deny', `prints ${t.what} into the agent's context`, c.text);
+        pc.out.memo.secretReads.push(c.text);
+      }
+    }
+  }
+  const mutated = new Set([...a.writes, ...a.deletes, ...a.moves.map((m) => m.from)]);
+  for (const p of mutated) {
+    if (pc.inWorkspace(p) && pc.isSecret(p)) pc.add('secrets.write', 'ask', 'changes a secret file (approve so real values are not clobbered)', p);
+  }
+  for (const s of a.shell?.signals ?? []) {
+    if (s.code === 'secrets.cli-token') {
+      pc.add('secrets.cli-token', 'deny', s.detail ?? 'prints a token', s.fragment);
+      pc.out.memo.secretReads.push(s.fragment);
+    } else if (s.code === 'secrets.env-dump') {
+      const filtered = envDumpFilteredForSecrets(pc, s.fragment);
+      if (filtered) {
+        pc.add('secrets.env-dump', 'deny', 'searches the environment for credentials', s.fragment);
+        pc.out.memo.secretReads.push('<environment>');
+      } else pc.add('secrets.env-dump', 'ask', s.detail ?? 'prints the environment, credentials included', s.fragment);
+    } else if (s.code === 'secrets.echo-var') {
+      pc.add('secrets.echo-var', 'ask', s.detail ?? 'prints a secret variable', s.fragment);
+    }
+  }
+  if (a.kind === 'write' || a.kind === 'edit' || a.kind === 'shell') {
+    for (const e of a.edits) {
+      if (pc.isSecret(e.path)) continue;
+      const found = findSecret(e.new);
+      if (found) pc.add('secrets.content', 'ask', `writes what looks like a ${found} into ${e.path}`, e.path);
+    }
+  }
+}
+
+/** `env | grep -i token`: the dump is piped into a filter looking for credentials. */
+function envDumpFilteredForSecrets(pc: PackContext, fragment: string): boolean {
+  const cmds = pc.commands();
+  const dump = cmds.find((c) => fragment.includes(c.text) && /^(env|printenv|set|export|declare|compgen|get-childitem)$/.test(c.name));
+  const pipeline = dump?.pipeline;
+  const later = cmds.filter((c) => pipeline !== undefined && c.pipeline === pipeline && c.stage > (dump?.stage ?? 0));
+  const source = later.length > 0 ? later : cmds.filter((c) => c.text !== dump?.text);
+  return source.some((c) => /^(grep|egrep|rg|awk|sed|findstr|select-string)$/.test(c.name) && c.args.some((x) => /key|token|secret|pass|pwd|auth|cred|api/i.test(x))) || source.some((c) => c.network);
+}
