@@ -9,9 +9,49 @@
  * produced in the first place.
  */
 export function canonicalJson(value: unknown): string {
+  const sorted = sortKeys(value, 0);
+  if (sorted !== FALLBACK) return JSON.stringify(sorted) ?? 'null';
   const out: string[] = [];
   write(value, out);
   return out.join('');
+}
+
+const FALLBACK = Symbol('fallback');
+const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * Fast path: a copy with keys inserted in sorted order, so the native
+ * JSON.stringify writes them sorted. JavaScript puts integer-like keys
+ * ("0", "42") first whatever the insertion order, so such objects (and
+ * toJSON, non-finite numbers, bigints) fall back to the explicit writer.
+ */
+function sortKeys(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) return FALLBACK;
+    if (typeof value === 'bigint') return FALLBACK;
+    return value;
+  }
+  if (depth > 200) return FALLBACK;
+  if (Array.isArray(value)) {
+    const arr = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const v = sortKeys(value[i], depth + 1);
+      if (v === FALLBACK) return FALLBACK;
+      arr[i] = v;
+    }
+    return arr;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return FALLBACK;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).sort();
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    if (INDEX_LIKE.test(k)) return FALLBACK;
+    const v = sortKeys(obj[k], depth + 1);
+    if (v === FALLBACK) return FALLBACK;
+    out[k] = v;
+  }
+  return out;
 }
 
 function write(value: unknown, out: string[]): void {

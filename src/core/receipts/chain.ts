@@ -36,6 +36,8 @@ export interface EventDoc {
   time: string;
   type: EventType;
   receipt?: string;
+  /** for `create`: the receipt's number (1, 2, 3… per workspace) */
+  n?: number;
   /** id of the signing key (see secretKey.ts) */
   key: string;
   body: Record<string, unknown>;
@@ -49,6 +51,18 @@ export interface StoredEvent {
   mac: Buffer;
 }
 
+export interface AppendedEvent {
+  seq: number;
+  hash: string;
+  mac: string;
+  time: string;
+  /** the exact stored (hashed) text */
+  doc: string;
+  prev: string;
+  /** the document as an object (what `doc` parses to) */
+  parsed: EventDoc;
+}
+
 export interface Head {
   seq: number;
   hash: string;
@@ -59,14 +73,23 @@ export function sha256Hex(text: string): string {
   return crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-export function macHex(key: Buffer, hashHex: string): string {
+export function macHex(key: Buffer | crypto.KeyObject, hashHex: string): string {
   return crypto.createHmac('sha256', key).update(hashHex, 'utf8').digest('hex');
 }
 
-/** A time for the next event: now, but never before the previous event (clock steps back). */
+/** How far back the clock may step and still be smoothed over (NTP corrections). */
+export const MAX_CLOCK_SMOOTHING_MS = 10 * 60_000;
+
+/**
+ * A time for the next event: now, but not before the previous event when the
+ * clock stepped back a little (so times follow the chain and time ranges map
+ * to chain ranges). A larger step back is recorded as it is: a clock that was
+ * once wrong far in the future must not freeze every later time.
+ */
 export function nextTime(now: Date, previous: string | undefined): string {
   const iso = now.toISOString();
-  return previous !== undefined && previous > iso ? previous : iso;
+  if (previous === undefined || previous <= iso) return iso;
+  return Date.parse(previous) - now.getTime() <= MAX_CLOCK_SMOOTHING_MS ? previous : iso;
 }
 
 /**
@@ -109,6 +132,29 @@ export interface StoredAnchor {
   mac: Buffer;
 }
 
+/** An event body with its canonical JSON, computed once. */
+export class PreparedBody {
+  readonly body: Record<string, unknown>;
+  readonly json: string;
+  constructor(body: Record<string, unknown>) {
+    this.body = body;
+    this.json = canonicalJson(body);
+  }
+}
+
+/**
+ * The canonical text of an event document whose body is already serialised:
+ * the same bytes as `canonicalJson(doc)` (keys in sorted order: body, key, n,
+ * prev, receipt, seq, time, type, v), built by concatenation.
+ */
+export function eventText(doc: EventDoc, bodyJson: string): string {
+  let s = '{"body":' + bodyJson + ',"key":' + JSON.stringify(doc.key);
+  if (doc.n !== undefined) s += ',"n":' + JSON.stringify(doc.n);
+  s += ',"prev":' + JSON.stringify(doc.prev);
+  if (doc.receipt !== undefined) s += ',"receipt":' + JSON.stringify(doc.receipt);
+  return s + ',"seq":' + JSON.stringify(doc.seq) + ',"time":' + JSON.stringify(doc.time) + ',"type":' + JSON.stringify(doc.type) + ',"v":' + JSON.stringify(doc.v) + '}';
+}
+
 /** Writes events; every method must run inside a write (IMMEDIATE) transaction. */
 export class ChainWriter {
   readonly #db: SqliteDatabase;
@@ -120,7 +166,8 @@ export class ChainWriter {
   constructor(db: SqliteDatabase, key: SecretKey) {
     this.#db = db;
     this.#key = key;
-    this.#lastEvent = db.prepare<[], { seq: number; hash: Buffer; doc: string }>('SELECT seq, hash, doc FROM events ORDER BY seq DESC LIMIT 1');
+    // The tail of the document holds its top-level time (see docTime).
+    this.#lastEvent = db.prepare<[], { seq: number; hash: Buffer; doc: string }>('SELECT seq, hash, substr(doc, -400) AS doc FROM events ORDER BY seq DESC LIMIT 1');
     this.#lastAnchor = db.prepare<[], StoredAnchor>('SELECT seq, doc, hash, mac FROM anchors ORDER BY seq DESC LIMIT 1');
     this.#insert = db.prepare('INSERT INTO events (seq, receipt, doc, hash, mac) VALUES (?, ?, ?, ?, ?)');
   }
@@ -140,17 +187,23 @@ export class ChainWriter {
     return { seq: 0, hash: GENESIS_PREV, time: '' };
   }
 
-  /** Appends one event after the current head; returns it with its hash. */
-  append(type: EventType, receipt: string | undefined, body: Record<string, unknown>, now: Date = new Date(), head: Head = this.head()): { seq: number; hash: string; mac: string; time: string; doc: string; prev: string } {
+  /**
+   * Appends one event after the current head; returns it with its hash.
+   * `body` may come already serialised (canonical JSON of the same object),
+   * so the costly part is done before the write lock is taken.
+   */
+  append(type: EventType, receipt: string | undefined, body: Record<string, unknown> | PreparedBody, now: Date = new Date(), head: Head = this.head(), n?: number): AppendedEvent {
     const seq = head.seq + 1;
     const time = nextTime(now, head.time === '' ? undefined : head.time);
-    const doc: EventDoc = { v: CHAIN_VERSION, seq, prev: head.hash, time, type, key: this.#key.id, body };
+    const prepared = body instanceof PreparedBody ? body : new PreparedBody(body);
+    const doc: EventDoc = { v: CHAIN_VERSION, seq, prev: head.hash, time, type, key: this.#key.id, body: prepared.body };
     if (receipt !== undefined) doc.receipt = receipt;
-    const text = canonicalJson(doc);
+    if (n !== undefined) doc.n = n;
+    const text = eventText(doc, prepared.json);
     const hash = sha256Hex(text);
-    const mac = macHex(this.#key.key, hash);
+    const mac = macHex(this.#key.keyObject, hash);
     this.#insert.run(seq, receipt ?? null, text, Buffer.from(hash, 'hex'), Buffer.from(mac, 'hex'));
-    return { seq, hash, mac, time, doc: text, prev: head.hash };
+    return { seq, hash, mac, time, doc: text, prev: head.hash, parsed: doc };
   }
 
   /** Signs and stores an anchor for a pruned prefix. */
@@ -158,7 +211,7 @@ export class ChainWriter {
     const doc: AnchorDoc = { v: CHAIN_VERSION, type: 'anchor', key: this.#key.id, ...a };
     const text = canonicalJson(doc);
     const hash = sha256Hex(text);
-    const mac = macHex(this.#key.key, hash);
+    const mac = macHex(this.#key.keyObject, hash);
     this.#db.prepare('INSERT INTO anchors (doc, hash, mac) VALUES (?, ?, ?)').run(text, Buffer.from(hash, 'hex'), Buffer.from(mac, 'hex'));
     return { hash, doc: text };
   }

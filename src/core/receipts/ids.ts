@@ -16,6 +16,23 @@ export function newReceiptId(length = ID_LENGTH): string {
   return id;
 }
 
+/** Mints ids from a buffer of random bytes refilled 4 KB at a time (one syscall per ~400 ids). */
+export class IdSource {
+  #buf = Buffer.alloc(0);
+  #pos = 0;
+
+  next(length = ID_LENGTH): string {
+    if (this.#pos + length > this.#buf.length) {
+      this.#buf = crypto.randomBytes(4096);
+      this.#pos = 0;
+    }
+    let id = '';
+    for (let i = 0; i < length; i++) id += ID_ALPHABET[(this.#buf[this.#pos + i] ?? 0) & 31];
+    this.#pos += length;
+    return id;
+  }
+}
+
 /**
  * What a person typed, read the Crockford way: case-insensitive, `i`/`l` as 1,
  * `o` as 0, hyphens and spaces ignored. Returns undefined when it cannot be

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { EventDoc } from './chain.ts';
 import type { Redaction } from './redact.ts';
-import type { ChangedPath, Outcome, Receipt } from './types.ts';
+import type { ChangedPath, Receipt } from './types.ts';
 
 /**
  * How a receipt's events fold into the receipt: the create event's body is the
@@ -9,7 +9,7 @@ import type { ChangedPath, Outcome, Receipt } from './types.ts';
  * it carries; an `approval` event sets the approver. The receipts table holds
  * the indexed columns of this fold, and verification recomputes it.
  */
-export type Folded = Omit<Receipt, 'workspace' | 'hash' | 'prevHash' | 'mac' | 'headHash' | 'eventSeqs'> & {
+export type Folded = Omit<Receipt, 'workspace' | 'hash' | 'prevHash' | 'mac' | 'headHash'> & {
   createSeq: number;
   headSeq: number;
 };
@@ -20,6 +20,8 @@ export interface ProjectionRow {
   id: string;
   create_seq: number;
   head_seq: number;
+  /** chain positions of the receipt's events, comma-separated */
+  events: string;
   time: string;
   kind: string;
   session_id: string | null;
@@ -40,7 +42,7 @@ export interface ProjectionRow {
 }
 
 export const PROJECTION_COLUMNS: readonly (keyof ProjectionRow)[] = [
-  'seq', 'id', 'create_seq', 'head_seq', 'time', 'kind', 'session_id', 'agent', 'tool', 'tool_use_id', 'decision', 'rule',
+  'seq', 'id', 'create_seq', 'head_seq', 'events', 'time', 'kind', 'session_id', 'agent', 'tool', 'tool_use_id', 'decision', 'rule',
   'outcome', 'target', 'checkpoint_before', 'checkpoint_after', 'idempotency_key', 'rollback_of', 'rolled_back_by',
   'approver', 'redacted',
 ];
@@ -57,21 +59,21 @@ export function foldEvents(events: readonly EventDoc[]): Folded {
   const create = events[0];
   if (!create || create.type !== 'create') throw new Error('first event of a receipt is not its create event');
   const b = create.body;
-  const f = { ...(b as Record<string, unknown>) } as Record<string, unknown>;
-  delete f.receiptSeq;
-  const folded = f as unknown as Folded;
+  const folded = { ...(b as Record<string, unknown>) } as unknown as Folded;
   folded.id = create.receipt ?? '';
-  folded.seq = typeof b.receiptSeq === 'number' ? b.receiptSeq : 0;
+  folded.seq = typeof create.n === 'number' ? create.n : 0;
   folded.time = create.time;
   folded.kind = str(b.kind) ?? 'action';
   folded.redacted = b.redacted === true;
   folded.paths = Array.isArray(b.paths) ? (b.paths as string[]) : [];
   folded.createSeq = create.seq;
   folded.headSeq = create.seq;
+  folded.eventSeqs = [create.seq];
   for (let i = 1; i < events.length; i++) {
     const e = events[i];
     if (!e) continue;
     folded.headSeq = e.seq;
+    folded.eventSeqs.push(e.seq);
     if (e.type === 'complete') {
       const p = e.body;
       for (const k of COMPLETE_FIELDS) {
@@ -104,6 +106,7 @@ export function projectionOf(f: Folded): ProjectionRow {
     id: f.id,
     create_seq: f.createSeq,
     head_seq: f.headSeq,
+    events: f.eventSeqs.join(','),
     time: f.time,
     kind: f.kind,
     session_id: f.sessionId ?? null,
@@ -155,8 +158,8 @@ export function normalisePath(p: string, workspace: string): string {
     else return path.posix.normalize(s);
   }
   s = path.posix.normalize(s);
-  if (s === '.') return '';
-  return s.replace(/^\.\//, '');
+  if (s === '.' || s === './') return '';
+  return s.replace(/^\.\//, '').replace(/(.)\/+$/, '$1');
 }
 
 function collectPaths(value: unknown, out: Set<string>, depth: number, workspace: string): void {
@@ -217,6 +220,8 @@ export function targetOf(r: { target?: string; action?: unknown; input?: unknown
   return one.length > 160 ? one.slice(0, 159) + '…' : one;
 }
 
-export function isFinal(o: Outcome): boolean {
-  return o !== 'pending';
+/** Parses the `events` column: chain positions, oldest first. */
+export function parseEventList(text: string): number[] {
+  if (text === '') return [];
+  return text.split(',').map((x) => Number(x));
 }

@@ -49,7 +49,7 @@ interface TextRule {
 
 /** Words that, as a whole segment of a name (`DB_PASSWORD`, `apiKey`, `x-auth-token`), make its value a secret. */
 const SECRET_WORDS = new Set([
-  'password', 'passwd', 'passphrase', 'pwd', 'secret', 'secrets', 'token', 'tokens', 'credential', 'credentials',
+  'password', 'passwd', 'passphrase', 'pwd', 'secret', 'secrets', 'token', 'credential', 'credentials',
   'apikey', 'authorization', 'cookie', 'dsn', 'privatekey', 'sessionid', 'pat', 'bearer',
 ]);
 /** Values that are type names or flags, not secrets (`token: string`, `password: boolean`). */
@@ -70,7 +70,10 @@ function nameSegments(name: string): string[] {
 }
 
 /** True when a variable, field, header or flag name says its value is a secret. */
+const SECRET_NAME_HINT = /pass|pwd|secret|token|credential|key|auth|cookie|dsn|sessionid|pat|bearer/i;
+
 export function isSecretName(name: string): boolean {
+  if (!SECRET_NAME_HINT.test(name)) return false;
   const segs = nameSegments(name);
   // PWD/OLDPWD are the shell's working directories, not passwords.
   if (segs.length === 1 && (segs[0] === 'pwd' || segs[0] === 'oldpwd')) return false;
@@ -137,17 +140,21 @@ const TEXT_RULES: TextRule[] = [
   {
     // NAME=value, NAME: value, "NAME": "value", export NAME="value" where NAME is secret-named
     kind: 'secret_assignment',
-    re: /(^|[\s;&|(,{?'"`])((?:export\s+)?["']?)([A-Za-z_][A-Za-z0-9_.-]*)(["']?\s*(?:=|:(?!\/\/))\s*)(["']?)([^\s"'`,;}]+)\5/gm,
+    re: /(^|[\s;&|(,{?'"`])((?:export[ \t]+)?["']?)([A-Za-z_][A-Za-z0-9_.-]*)(["']?[ \t]*(?:=|:(?!\/\/))[ \t]*)(["']?)([^\s"'`,;}()[\]<>]+)\5/gm,
     replace: (m, lead = '', pre = '', name = '', sep = '', q = '', value = '') =>
       isSecretName(name) && !isReference(value) ? `${lead}${pre}${name}${sep}${q}${mask('secret_assignment')}${q}` : m,
   },
 ];
 
 /** `.env`-style line: every value is masked when the text comes from an env file. */
-const ENV_LINE = /^(\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=\s*)(["']?)(.*?)\2(\s*(?:#.*)?)$/gm;
+const ENV_LINE = /^([ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.-]*[ \t]*=[ \t]*)(["']?)(.*?)\2([ \t]*(?:#.*)?)$/gm;
+
+/** Text no rule can match: no assignment, header, flag or known token prefix. */
+const MAY_HOLD_SECRET = /[=:]|-----BEGIN|--?(?:pass|token|api|secret|client|access|auth|private)|\b(?:A[BCGIKNRS][A-Z]{2}[0-9A-Z]{16}|gh[pousr]_|github_pat_|gl(?:pat|dt|ptt|rt)-|xox[abposre]-|[spr]k_(?:live|test)_|sk-|AIza|npm_|hf_|pypi-|eyJ|bearer\s)/i;
 
 export function redactText(text: string, envFile = false): { text: string; kinds: string[] } {
   const kinds: string[] = [];
+  if (text.length < 8 || (!envFile && !MAY_HOLD_SECRET.test(text))) return { text, kinds };
   let out = text;
   for (const rule of TEXT_RULES) {
     rule.re.lastIndex = 0;

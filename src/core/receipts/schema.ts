@@ -7,7 +7,7 @@ import type { SqliteDatabase } from '../config/sqlite.ts';
  *   sessions. (Files from before versioning have user_version 0 and that
  *   table; they are read as v1.)
  * - v2 — this store: the hash-chained `events` log, the `receipts` projection
- *   with its indexes, `receipt_paths`, `sessions`, `approvals`,
+ *   (with the chain positions of each receipt's events) and its indexes, `receipt_paths`, `sessions`, `approvals`,
  *   `checkpoints`, `anchors` (signed checkpoints of pruned prefixes) and a
  *   small `state` table.
  *
@@ -24,13 +24,13 @@ CREATE TABLE events (
   hash    BLOB NOT NULL,
   mac     BLOB NOT NULL
 );
-CREATE INDEX events_by_receipt ON events(receipt, seq) WHERE receipt IS NOT NULL;
 
 CREATE TABLE receipts (
   seq               INTEGER PRIMARY KEY,
   id                TEXT NOT NULL UNIQUE,
   create_seq        INTEGER NOT NULL,
   head_seq          INTEGER NOT NULL,
+  events            TEXT NOT NULL,
   time              TEXT NOT NULL,
   kind              TEXT NOT NULL,
   session_id        TEXT,
@@ -49,12 +49,16 @@ CREATE TABLE receipts (
   approver          TEXT,
   redacted          INTEGER NOT NULL
 );
+-- Every index costs a page in the WAL, and so fsync time, on each durable
+-- append: the common values (allow, done, action) are left out of the partial
+-- indexes (filters on them scan the table in seq order, where they are
+-- dense), and pending receipts are found through receipts_open.
 CREATE INDEX receipts_session  ON receipts(session_id, seq) WHERE session_id IS NOT NULL;
 CREATE INDEX receipts_agent    ON receipts(agent, seq);
-CREATE INDEX receipts_decision ON receipts(decision, seq);
-CREATE INDEX receipts_outcome  ON receipts(outcome, seq);
-CREATE INDEX receipts_kind     ON receipts(kind, seq);
-CREATE INDEX receipts_open_tool_use ON receipts(tool_use_id) WHERE outcome IN ('pending', 'abandoned') AND tool_use_id IS NOT NULL;
+CREATE INDEX receipts_open     ON receipts(tool_use_id) WHERE outcome IN ('pending', 'abandoned');
+CREATE INDEX receipts_outcome  ON receipts(outcome, seq) WHERE outcome NOT IN ('done', 'pending');
+CREATE INDEX receipts_decision ON receipts(decision, seq) WHERE decision <> 'allow';
+CREATE INDEX receipts_kind     ON receipts(kind, seq) WHERE kind <> 'action';
 CREATE UNIQUE INDEX receipts_idempotency ON receipts(idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX receipts_rollback_of ON receipts(rollback_of) WHERE rollback_of IS NOT NULL;
 

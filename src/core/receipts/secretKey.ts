@@ -12,6 +12,8 @@ import { ReceiptStoreError } from './errors.ts';
  */
 export interface SecretKey {
   key: Buffer;
+  /** the key as a KeyObject: HMACs with it cost a fraction of those with a Buffer */
+  keyObject: crypto.KeyObject;
   /** first 8 hex characters of SHA-256(key): names the key in every signed event */
   id: string;
   file: string;
@@ -40,7 +42,7 @@ export function loadOrCreateSecretKey(file: string): SecretKey {
     }
     const key = parseKey(text, file);
     tightenMode(file);
-    return { key, id: keyIdOf(key), file };
+    return { key, keyObject: crypto.createSecretKey(key), id: keyIdOf(key), file };
   };
   const existing = read();
   if (existing) return existing;

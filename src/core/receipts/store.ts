@@ -3,13 +3,13 @@ import path from 'node:path';
 import { belayHome } from '../config/paths.ts';
 import { openSqlite } from '../config/sqlite.ts';
 import type { SqliteDatabase } from '../config/sqlite.ts';
-import { ChainWriter, docTime } from './chain.ts';
-import type { AnchorDoc, EventDoc } from './chain.ts';
+import { ChainWriter, PreparedBody, docTime } from './chain.ts';
+import type { AnchorDoc, AppendedEvent, EventDoc } from './chain.ts';
 import { ReceiptStoreError } from './errors.ts';
 import { writeExport } from './exportJsonl.ts';
 import type { ExportOptions } from './exportJsonl.ts';
-import { newReceiptId, normaliseIdPrefix } from './ids.ts';
-import { foldEvents, normalisePath, pathsOf, targetOf } from './projection.ts';
+import { IdSource, normaliseIdPrefix } from './ids.ts';
+import { foldEvents, normalisePath, parseEventList, pathsOf, targetOf } from './projection.ts';
 import type { ProjectionRow } from './projection.ts';
 import { redactValue } from './redact.ts';
 import type { RedactOptions } from './redact.ts';
@@ -75,6 +75,10 @@ export interface CheckpointInput {
 
 interface PreparedReceipt {
   body: Record<string, unknown>;
+  /** the body with its canonical JSON, serialised before the write lock is taken */
+  prepared: PreparedBody;
+  /** an id drawn before the write lock; checked for uniqueness under it */
+  id: string;
   paths: string[];
   target: string | undefined;
 }
@@ -89,7 +93,13 @@ interface Subscription {
   localWrites: number;
 }
 
-const RECEIPT_COLUMNS = 'seq, id, create_seq, head_seq, time, kind, session_id, agent, tool, tool_use_id, decision, rule, outcome, target, checkpoint_before, checkpoint_after, idempotency_key, rollback_of, rolled_back_by, approver, redacted';
+const RECEIPT_COLUMNS = 'seq, id, create_seq, head_seq, events, time, kind, session_id, agent, tool, tool_use_id, decision, rule, outcome, target, checkpoint_before, checkpoint_after, idempotency_key, rollback_of, rolled_back_by, approver, redacted';
+
+const RECEIPT_COLUMNS_R = RECEIPT_COLUMNS.split(', ').map((c) => 'r.' + c).join(', ');
+const INSERT_RECEIPT = `INSERT INTO receipts (${RECEIPT_COLUMNS}) VALUES (${RECEIPT_COLUMNS.split(',').map(() => '?').join(', ')})`;
+
+/** SQL fragment recording a new event of a receipt (binds: the event's seq twice). */
+const ADD_EVENT = "head_seq = ?, events = events || ',' || CAST(? AS INTEGER)";
 
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
@@ -153,8 +163,13 @@ export class ReceiptStore {
   readonly #clock: () => Date;
   readonly #stmts = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
   readonly #subs = new Set<Subscription>();
+  readonly #ids = new IdSource();
+  /** sessions known to have a row (sessions are only removed by prune, which clears this) */
+  readonly #knownSessions = new Set<string>();
   #chain: ChainWriter | undefined;
   readonly #tx: Transaction;
+  readonly #busyOff: { run(): unknown };
+  readonly #busyOn: { run(): unknown };
   #localWrites = 0;
   #closed = false;
 
@@ -168,6 +183,8 @@ export class ReceiptStore {
     this.#redact = opts.redact ?? {};
     this.#clock = opts.clock ?? (() => new Date());
     this.#tx = db.transaction((fn: () => unknown) => fn()) as unknown as Transaction;
+    this.#busyOff = db.prepare('PRAGMA busy_timeout = 0');
+    this.#busyOn = db.prepare(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(this.#busyMs))}`);
   }
 
   /** Opens (creating, or migrating an older schema) the store; synchronous. */
@@ -190,9 +207,10 @@ export class ReceiptStore {
     const db = openSqlite(file, { readonly, timeout: busyMs });
     try {
       if (!existed && process.platform !== 'win32') fs.chmodSync(file, 0o600);
+      // Refuse a newer or foreign file before anything (even WAL mode) touches it.
+      refuseUnreadable(retryBusy(busyMs, () => schemaVersion(db)), file);
       if (!readonly) {
         retryBusy(busyMs, () => {
-          if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
           const mode = db.pragma('journal_mode = WAL', { simple: true });
           if (mode !== 'wal') throw new ReceiptStoreError('invalid', `could not switch ${file} to WAL mode (got ${String(mode)})`);
         });
@@ -242,19 +260,29 @@ export class ReceiptStore {
   #write<T>(fn: () => T): T {
     if (this.#closed) throw new ReceiptStoreError('invalid', 'the receipt store is closed');
     if (this.#readonly) throw new ReceiptStoreError('invalid', 'the receipt store was opened read-only');
-    const result = retryBusy(this.#busyMs, () => this.#tx.immediate(fn) as T, this.file);
+    let result: T;
+    // SQLite's own busy handler sleeps 1, 2, 5, 10 … 100 ms between tries, far
+    // longer than a write holds the lock (well under a millisecond), so with
+    // many writers most of the time is spent asleep on a free lock. Writes
+    // therefore wait with short randomised sleeps of their own instead.
+    this.#busyOff.run();
+    try {
+      result = retryBusy(this.#busyMs, () => this.#tx.immediate(fn) as T, this.file, true);
+    } catch (err) {
+      // a rolled-back transaction may have added sessions to the cache
+      this.#knownSessions.clear();
+      throw err;
+    } finally {
+      this.#busyOn.run();
+    }
     this.#localWrites++;
     return result;
   }
 
   #ensureSchema(): void {
     const check = (v: number): boolean => {
-      if (v === SCHEMA_VERSION) return true;
-      if (v > SCHEMA_VERSION) {
-        throw new ReceiptStoreError('schema_too_new', `the receipts database ${this.file} has schema version ${v}, newer than this Belay understands (${SCHEMA_VERSION}); update Belay to read it (the file was left unchanged)`);
-      }
-      if (v < 0) throw new ReceiptStoreError('schema_unknown', `${this.file} is not a Belay receipts database (unknown tables); move it aside`);
-      return false;
+      refuseUnreadable(v, this.file);
+      return v === SCHEMA_VERSION;
     };
     if (check(schemaVersion(this.#db))) return;
     if (this.#readonly) throw new ReceiptStoreError('invalid', `the receipts database ${this.file} uses an older schema; open it once read-write to migrate it`);
@@ -310,8 +338,7 @@ export class ReceiptStore {
         ...(row.rollback_of ? { rollbackOf: row.rollback_of } : {}),
       };
       const time = new Date(Date.parse(row.time) || 0);
-      const prepared = this.#prepare(nr);
-      prepared.body.migratedFrom = 1;
+      const prepared = this.#prepare(nr, { migratedFrom: 1 });
       this.#insertReceipt(prepared, nr, time, String(row.id));
       if (row.rollback_of) rollbacks.push({ id: String(row.id), of: row.rollback_of });
     }
@@ -322,7 +349,7 @@ export class ReceiptStore {
   // ---- writing -------------------------------------------------------------
 
   /** Redaction and derived fields: done before taking the write lock. */
-  #prepare(r: NewReceipt): PreparedReceipt {
+  #prepare(r: NewReceipt, extra: Record<string, unknown> = {}): PreparedReceipt {
     validateNew(r);
     const red = redactValue(
       { action: r.action, input: r.input, reason: r.reason, matches: r.matches, rollbackData: r.rollbackData, target: r.target },
@@ -361,8 +388,9 @@ export class ReceiptStore {
       redacted: red.redacted ? true : undefined,
       redactions: red.redactions.length > 0 ? red.redactions : undefined,
       truncated: red.truncated ? true : undefined,
+      ...extra,
     };
-    return { body, paths, target };
+    return { body, prepared: new PreparedBody(body), id: this.#ids.next(), paths, target };
   }
 
   #nextReceiptSeq(): number {
@@ -375,40 +403,43 @@ export class ReceiptStore {
   #allocateId(): string {
     const exists = this.#stmt('SELECT 1 FROM receipts WHERE id = ?');
     for (let i = 0; i < 16; i++) {
-      const id = newReceiptId();
+      const id = this.#ids.next();
       if (exists.get(id) === undefined) return id;
     }
     throw new ReceiptStoreError('invalid', 'could not allocate a unique receipt id');
   }
 
-  #ensureSession(sessionId: string, agent: string, harness: string | undefined, now: Date): void {
-    if (this.#stmt('SELECT 1 FROM sessions WHERE id = ?').get(sessionId) !== undefined) return;
-    const startedAt = now.toISOString();
-    const ev = this.#writer.append('session_open', undefined, { id: sessionId, agent, harness, startedAt, workspace: this.workspace }, now);
-    this.#stmt('INSERT INTO sessions (id, agent, harness, started_at, workspace) VALUES (?, ?, ?, ?, ?)').run(sessionId, agent, harness ?? null, ev.time, this.workspace);
+  #ensureSession(sessionId: string, agent: string, harness: string | undefined, now: Date, startedAt: string = now.toISOString()): void {
+    if (this.#knownSessions.has(sessionId)) return;
+    if (this.#stmt('SELECT 1 FROM sessions WHERE id = ?').get(sessionId) !== undefined) {
+      this.#knownSessions.add(sessionId);
+      return;
+    }
+    this.#writer.append('session_open', undefined, { id: sessionId, agent, harness, startedAt, workspace: this.workspace }, now);
+    this.#stmt('INSERT INTO sessions (id, agent, harness, started_at, workspace) VALUES (?, ?, ?, ?, ?)').run(sessionId, agent, harness ?? null, startedAt, this.workspace);
+    this.#knownSessions.add(sessionId);
   }
 
   /** Inside a write transaction: the create event and its projection. */
-  #insertReceipt(p: PreparedReceipt, r: NewReceipt, now: Date, id?: string): { id: string; seq: number; eventSeq: number } {
+  #insertReceipt(p: PreparedReceipt, r: NewReceipt, now: Date, id?: string): { id: string; seq: number; event: AppendedEvent } {
     if (r.sessionId !== undefined) this.#ensureSession(r.sessionId, r.agent, r.harness, now);
     const seq = this.#nextReceiptSeq();
-    const rid = id ?? this.#allocateId();
-    const body: Record<string, unknown> = { ...p.body, receiptSeq: seq };
-    const ev = this.#writer.append('create', rid, body, now);
-    this.#stmt(`INSERT INTO receipts (${RECEIPT_COLUMNS}) VALUES (${RECEIPT_COLUMNS.split(',').map(() => '?').join(', ')})`).run(
-      seq, rid, ev.seq, ev.seq, ev.time, r.kind ?? 'action', r.sessionId ?? null, r.agent, r.tool, r.toolUseId ?? null, r.decision, r.rule,
+    const rid = id ?? (this.#stmt('SELECT 1 FROM receipts WHERE id = ?').get(p.id) === undefined ? p.id : this.#allocateId());
+    const ev = this.#writer.append('create', rid, p.prepared, now, undefined, seq);
+    this.#stmt(INSERT_RECEIPT).run(
+      seq, rid, ev.seq, ev.seq, String(ev.seq), ev.time, r.kind ?? 'action', r.sessionId ?? null, r.agent, r.tool, r.toolUseId ?? null, r.decision, r.rule,
       r.outcome, p.target ?? null, r.checkpointBefore ?? null, r.checkpointAfter ?? null, r.idempotencyKey ?? null, r.rollbackOf ?? null,
-      null, r.approver ?? null, body.redacted === true ? 1 : 0,
+      null, r.approver ?? null, p.body.redacted === true ? 1 : 0,
     );
     const ins = this.#stmt('INSERT OR IGNORE INTO receipt_paths (path, receipt_seq) VALUES (?, ?)');
     for (const pth of p.paths) ins.run(pth, seq);
-    return { id: rid, seq, eventSeq: ev.seq };
+    return { id: rid, seq, event: ev };
   }
 
   /** Records a receipt; it is durable (fsynced) when this returns. */
   append(r: NewReceipt): Receipt {
     const prepared = this.#prepare(r);
-    const id = this.#write(() => {
+    const result = this.#write((): string | AppendedEvent => {
       if (r.idempotencyKey !== undefined) {
         const existing = this.#stmt<{ id: string }>('SELECT id FROM receipts WHERE idempotency_key = ?').get(r.idempotencyKey);
         if (existing) return existing.id;
@@ -416,9 +447,10 @@ export class ReceiptStore {
       const now = this.#clock();
       const created = this.#insertReceipt(prepared, r, now);
       if (r.rollbackOf !== undefined && r.outcome === 'done') this.#markRolledBack(r.rollbackOf, created.id, now);
-      return created.id;
+      return created.event;
     });
-    return this.#mustGet(id);
+    // Built from what was written, after the lock is released.
+    return typeof result === 'string' ? this.#mustGet(result) : this.#receiptOf([result.parsed], [{ hash: result.hash, mac: result.mac }]);
   }
 
   /**
@@ -445,7 +477,7 @@ export class ReceiptStore {
     const target = this.#stmt<{ seq: number; outcome: string; rolled_back_by: string | null }>('SELECT seq, outcome, rolled_back_by FROM receipts WHERE id = ?').get(targetId);
     if (!target || (target.outcome === 'rolled_back' && target.rolled_back_by === byId)) return;
     const ev = this.#writer.append('complete', targetId, { outcome: 'rolled_back', rolledBackBy: byId }, now);
-    this.#stmt('UPDATE receipts SET outcome = ?, rolled_back_by = ?, head_seq = ? WHERE seq = ?').run('rolled_back', byId, ev.seq, target.seq);
+    this.#stmt(`UPDATE receipts SET outcome = ?, rolled_back_by = ?, ${ADD_EVENT} WHERE seq = ?`).run('rolled_back', byId, ev.seq, ev.seq, target.seq);
   }
 
   /**
@@ -486,8 +518,8 @@ export class ReceiptStore {
         redactions: red.redactions.length > 0 ? red.redactions : undefined,
         truncated: red.truncated ? true : undefined,
       }, now);
-      this.#stmt('UPDATE receipts SET outcome = ?, checkpoint_after = coalesce(?, checkpoint_after), rolled_back_by = coalesce(?, rolled_back_by), redacted = max(redacted, ?), head_seq = ? WHERE seq = ?').run(
-        patch.outcome, patch.checkpointAfter ?? null, patch.rolledBackBy ?? null, red.redacted ? 1 : 0, ev.seq, row.seq,
+      this.#stmt(`UPDATE receipts SET outcome = ?, checkpoint_after = coalesce(?, checkpoint_after), rolled_back_by = coalesce(?, rolled_back_by), redacted = max(redacted, ?), ${ADD_EVENT} WHERE seq = ?`).run(
+        patch.outcome, patch.checkpointAfter ?? null, patch.rolledBackBy ?? null, red.redacted ? 1 : 0, ev.seq, ev.seq, row.seq,
       );
       const ins = this.#stmt('INSERT OR IGNORE INTO receipt_paths (path, receipt_seq) VALUES (?, ?)');
       for (const p of newPaths) ins.run(p, row.seq);
@@ -503,8 +535,8 @@ export class ReceiptStore {
     checkString(s.agent, 'agent', true);
     checkString(s.harness, 'harness', false);
     if (this.#stmt('SELECT 1 FROM sessions WHERE id = ?').get(s.id) !== undefined) return;
-    const at = s.startedAt !== undefined ? new Date(toIso(s.startedAt, 'startedAt')) : this.#clock();
-    this.#write(() => this.#ensureSession(s.id, s.agent, s.harness, at));
+    const startedAt = s.startedAt !== undefined ? toIso(s.startedAt, 'startedAt') : undefined;
+    this.#write(() => this.#ensureSession(s.id, s.agent, s.harness, this.#clock(), startedAt));
   }
 
   /** Ends a session (idempotent; an unknown session is ignored). */
@@ -538,7 +570,7 @@ export class ReceiptStore {
       this.#stmt('INSERT INTO approvals (receipt_id, approver, decision, scope, reason, time, event_seq) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
         a.receiptId ?? null, a.approver, a.decision, a.scope ?? null, (red.value.reason as string | undefined) ?? null, ev.time, ev.seq,
       );
-      if (target) this.#stmt('UPDATE receipts SET approver = ?, head_seq = ? WHERE seq = ?').run(a.approver, ev.seq, target.seq);
+      if (target) this.#stmt(`UPDATE receipts SET approver = ?, ${ADD_EVENT} WHERE seq = ?`).run(a.approver, ev.seq, ev.seq, target.seq);
     });
   }
 
@@ -564,14 +596,14 @@ export class ReceiptStore {
   markAbandoned(olderThanMs: number, now: Date = this.#clock()): number {
     if (!(olderThanMs >= 0)) throw invalid('olderThanMs must be a non-negative number');
     const cutoff = new Date(now.getTime() - olderThanMs).toISOString();
-    const sql = "SELECT seq, id FROM receipts WHERE outcome = 'pending' AND time < ? ORDER BY seq";
+    const sql = "SELECT seq, id FROM receipts WHERE outcome IN ('pending', 'abandoned') AND outcome = 'pending' AND time < ? ORDER BY seq";
     if (this.#stmt(sql).get(cutoff) === undefined) return 0;
     const note = `no completion within ${formatDuration(olderThanMs)} (the agent or its hook stopped before reporting the result)`;
     return this.#write(() => {
       const rows = this.#stmt<{ seq: number; id: string }>(sql).all(cutoff);
       for (const row of rows) {
         const ev = this.#writer.append('complete', row.id, { outcome: 'abandoned', note }, this.#clock());
-        this.#stmt('UPDATE receipts SET outcome = ?, head_seq = ? WHERE seq = ?').run('abandoned', ev.seq, row.seq);
+        this.#stmt(`UPDATE receipts SET outcome = ?, ${ADD_EVENT} WHERE seq = ?`).run('abandoned', ev.seq, ev.seq, row.seq);
       }
       return rows.length;
     });
@@ -609,16 +641,30 @@ export class ReceiptStore {
   }
 
   #materialise(row: ProjectionRow): Receipt {
-    const events = this.#stmt<{ seq: number; doc: string; hash: Buffer; mac: Buffer }>('SELECT seq, doc, hash, mac FROM events WHERE receipt = ? ORDER BY seq').all(row.id);
-    const first = events[0];
-    const last = events[events.length - 1];
-    let docs: EventDoc[] | undefined;
+    const at = this.#stmt<{ seq: number; receipt: string | null; doc: string; hash: Buffer; mac: Buffer }>('SELECT seq, receipt, doc, hash, mac FROM events WHERE seq = ?');
+    const events: { seq: number; receipt: string | null; doc: string; hash: Buffer; mac: Buffer }[] = [];
+    for (const seq of parseEventList(row.events)) {
+      const e = at.get(seq);
+      if (!e || e.receipt !== row.id) return this.#fromRowOnly(row, `its event ${seq} is missing or belongs elsewhere`);
+      events.push(e);
+    }
+    let docs: EventDoc[];
     try {
       docs = events.map((e) => JSON.parse(e.doc) as EventDoc);
     } catch {
-      docs = undefined;
+      return this.#fromRowOnly(row, 'its events are unreadable');
     }
-    if (!first || !last || !docs || docs[0]?.type !== 'create') return this.#fromRowOnly(row, 'its events are missing or unreadable');
+    return this.#receiptOf(docs, events.map((e) => ({ hash: e.hash.toString('hex'), mac: e.mac.toString('hex') })), row);
+  }
+
+  /** A receipt from its parsed events (oldest first) and their hashes. */
+  #receiptOf(docs: EventDoc[], sigs: { hash: string; mac: string }[], row?: ProjectionRow): Receipt {
+    const first = sigs[0];
+    const last = sigs[sigs.length - 1];
+    if (!first || !last || docs[0]?.type !== 'create') {
+      if (row) return this.#fromRowOnly(row, 'its events are missing or unreadable');
+      throw new ReceiptStoreError('invalid', 'a receipt needs its create event');
+    }
     const f = foldEvents(docs);
     const { createSeq: _c, headSeq: _h, id, seq, time, kind, ...rest } = f;
     const r: Receipt = {
@@ -628,11 +674,10 @@ export class ReceiptStore {
       kind,
       ...rest,
       workspace: this.workspace,
-      hash: first.hash.toString('hex'),
+      hash: first.hash,
       prevHash: docs[0].prev,
-      mac: first.mac.toString('hex'),
-      headHash: last.hash.toString('hex'),
-      eventSeqs: events.map((e) => e.seq),
+      mac: first.mac,
+      headHash: last.hash,
     };
     if (f.migratedFrom === undefined) delete r.migratedFrom;
     return r;
@@ -729,10 +774,13 @@ export class ReceiptStore {
     if (order !== 'newest' && order !== 'oldest') throw invalid("order must be 'newest' or 'oldest'");
     const where: string[] = [];
     const args: unknown[] = [];
+    // With an exact path the path index drives the query, in its own seq order.
+    const exactPath = q.path !== undefined && !q.path.endsWith('/') && !q.path.endsWith('\\') && normalisePath(q.path, this.workspace) !== '';
+    const seqCol = exactPath ? 'p.receipt_seq' : 'r.seq';
     if (q.cursor !== undefined) {
       const m = /^([no])(\d+)$/.exec(q.cursor);
       if (!m || (m[1] === 'n') !== (order === 'newest')) throw invalid(`bad cursor ${JSON.stringify(q.cursor)} (pass back nextCursor from a page of the same order)`);
-      where.push(order === 'newest' ? 'r.seq < ?' : 'r.seq > ?');
+      where.push(order === 'newest' ? `${seqCol} < ?` : `${seqCol} > ?`);
       args.push(Number(m[2]));
     }
     if (q.sessionId !== undefined) {
@@ -745,16 +793,17 @@ export class ReceiptStore {
     }
     if (q.decision !== undefined) {
       if (!VERDICTS.includes(q.decision)) throw invalid(`decision must be one of ${VERDICTS.join(', ')}`);
-      where.push('r.decision = ?');
+      // the partial index holds only the rarer verdicts; say so for the planner
+      where.push(q.decision === 'allow' ? 'r.decision = ?' : "r.decision = ? AND r.decision <> 'allow'");
       args.push(q.decision);
     }
     if (q.outcome !== undefined) {
       if (!OUTCOMES.includes(q.outcome)) throw invalid(`outcome must be one of ${OUTCOMES.join(', ')}`);
-      where.push('r.outcome = ?');
+      where.push(q.outcome === 'done' ? 'r.outcome = ?' : q.outcome === 'pending' ? "r.outcome = ? AND r.outcome IN ('pending', 'abandoned')" : "r.outcome = ? AND r.outcome NOT IN ('done', 'pending')");
       args.push(q.outcome);
     }
     if (q.kind !== undefined) {
-      where.push('r.kind = ?');
+      where.push(q.kind === 'action' ? 'r.kind = ?' : "r.kind = ? AND r.kind <> 'action'");
       args.push(q.kind);
     }
     if (q.tool !== undefined) {
@@ -762,16 +811,17 @@ export class ReceiptStore {
       args.push(q.tool);
     }
     if (q.since !== undefined) {
-      where.push('r.seq >= ?');
+      where.push(`${seqCol} >= ?`);
       args.push(this.#seqAtTime(toIso(q.since, 'since')));
     }
     if (q.until !== undefined) {
-      where.push('r.seq < ?');
+      where.push(`${seqCol} < ?`);
       args.push(this.#seqAtTime(toIso(q.until, 'until')));
     }
     let from = 'receipts r';
     if (q.path !== undefined) {
-      const p = q.path.endsWith('/') ? normalisePath(q.path, this.workspace) + '/' : normalisePath(q.path, this.workspace);
+      const n = normalisePath(q.path, this.workspace).replace(/\/+$/, '');
+      const p = q.path.endsWith('/') || q.path.endsWith('\\') ? n + '/' : n;
       if (p === '' || p === '/') {
         // the whole workspace: no path condition
       } else if (p.endsWith('/')) {
@@ -783,7 +833,7 @@ export class ReceiptStore {
         args.push(p);
       }
     }
-    const sql = `SELECT ${RECEIPT_COLUMNS.split(', ').map((c) => 'r.' + c).join(', ')} FROM ${from}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY r.seq ${order === 'newest' ? 'DESC' : 'ASC'} LIMIT ?`;
+    const sql = `SELECT ${RECEIPT_COLUMNS_R} FROM ${from}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ${seqCol} ${order === 'newest' ? 'DESC' : 'ASC'} LIMIT ?`;
     const rows = this.#stmt<ProjectionRow>(sql).all(...args, limit + 1);
     const hasMore = rows.length > limit;
     const items = rows.slice(0, limit).map((row) => this.#materialise(row));
@@ -793,21 +843,33 @@ export class ReceiptStore {
     return page;
   }
 
-  /** Counts for a status view. */
+  /**
+   * Counts for a status view. The common values (allow, done, action) are
+   * the total minus the counted rarer ones, so every count reads an index.
+   */
   stats(): Stats {
     const count = (sql: string): Record<string, number> => {
       const out: Record<string, number> = {};
-      for (const r of this.#stmt<{ k: string; n: number }>(sql).all()) out[r.k] = r.n;
+      for (const r of this.#stmt<{ k: string; n: number }>(sql).all()) if (r.n > 0) out[r.k] = r.n;
       return out;
     };
-    const total = this.#stmt<{ n: number }>('SELECT count(*) AS n FROM receipts').get()?.n ?? 0;
+    const withCommon = (rare: Record<string, number>, common: string, total: number): Record<string, number> => {
+      const rest = total - Object.values(rare).reduce((a, b) => a + b, 0);
+      return rest > 0 ? { [common]: rest, ...rare } : rare;
+    };
+    const byAgent = count('SELECT agent AS k, count(*) AS n FROM receipts GROUP BY agent');
+    const total = Object.values(byAgent).reduce((a, b) => a + b, 0);
     const span = this.#stmt<{ lo: number | null; hi: number | null }>('SELECT min(seq) AS lo, max(seq) AS hi FROM receipts').get();
     const stats: Stats = {
       total,
-      byDecision: count('SELECT decision AS k, count(*) AS n FROM receipts GROUP BY decision'),
-      byAgent: count('SELECT agent AS k, count(*) AS n FROM receipts GROUP BY agent'),
-      byOutcome: count('SELECT outcome AS k, count(*) AS n FROM receipts GROUP BY outcome'),
-      byKind: count('SELECT kind AS k, count(*) AS n FROM receipts GROUP BY kind'),
+      byDecision: withCommon(count("SELECT decision AS k, count(*) AS n FROM receipts WHERE decision <> 'allow' GROUP BY decision"), 'allow', total),
+      byAgent,
+      byOutcome: withCommon(
+        count("SELECT outcome AS k, count(*) AS n FROM receipts WHERE outcome NOT IN ('done', 'pending') GROUP BY outcome UNION ALL SELECT 'pending' AS k, count(*) AS n FROM receipts WHERE outcome IN ('pending', 'abandoned') AND outcome = 'pending'"),
+        'done',
+        total,
+      ),
+      byKind: withCommon(count("SELECT kind AS k, count(*) AS n FROM receipts WHERE kind <> 'action' GROUP BY kind"), 'action', total),
       sessions: this.#stmt<{ n: number }>('SELECT count(*) AS n FROM sessions').get()?.n ?? 0,
     };
     if (span && span.lo !== null && span.hi !== null) {
@@ -969,6 +1031,7 @@ export class ReceiptStore {
       }
       this.#stmt('DELETE FROM approvals WHERE event_seq <= ?').run(through);
       this.#stmt('DELETE FROM checkpoints WHERE event_seq <= ?').run(through);
+      this.#knownSessions.clear();
       this.#stmt('DELETE FROM sessions WHERE started_at < ? AND ended_at IS NOT NULL AND ended_at < ? AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.session_id = sessions.id)').run(cutoff, cutoff);
       this.#stmt('DELETE FROM events WHERE seq <= ?').run(through);
       const anchor = this.#writer.writeAnchor({
@@ -985,13 +1048,6 @@ export class ReceiptStore {
       this.#writer.append('prune', undefined, { anchor: anchor.hash, throughSeq: through, prunedEvents, prunedReceipts, olderThanDays: opts.olderThanDays }, this.#clock());
       return { prunedReceipts, prunedEvents, throughSeq: through, anchorHash: anchor.hash };
     });
-    if (result.prunedEvents > 0) {
-      try {
-        this.#db.pragma('incremental_vacuum');
-      } catch {
-        // space is reused anyway
-      }
-    }
     return result;
   }
 
@@ -1007,10 +1063,22 @@ export class ReceiptStore {
   }
 }
 
-/** Retries `fn` while SQLite reports the database busy, up to `budgetMs` in all. */
-function retryBusy<T>(budgetMs: number, fn: () => T, file = 'the receipts database'): T {
+/** Throws for a schema this code must not touch: newer than it knows, or not a receipts database. */
+function refuseUnreadable(v: number, file: string): void {
+  if (v > SCHEMA_VERSION) {
+    throw new ReceiptStoreError('schema_too_new', `the receipts database ${file} has schema version ${v}, newer than this Belay understands (${SCHEMA_VERSION}); update Belay to read it (the file was left unchanged)`);
+  }
+  if (v < 0) throw new ReceiptStoreError('schema_unknown', `${file} is not a Belay receipts database (unknown tables); move it aside`);
+}
+
+/**
+ * Retries `fn` while SQLite reports the database busy, up to `budgetMs` in
+ * all. `short` (for writes with SQLite's busy handler off): sleeps of 0.05–4 ms
+ * with jitter, so a freed lock is taken within about a millisecond.
+ */
+function retryBusy<T>(budgetMs: number, fn: () => T, file = 'the receipts database', short = false): T {
   const deadline = Date.now() + budgetMs;
-  let delay = 1;
+  let cap = short ? 0.25 : 1;
   for (;;) {
     try {
       return fn();
@@ -1019,8 +1087,8 @@ function retryBusy<T>(budgetMs: number, fn: () => T, file = 'the receipts databa
       if (Date.now() >= deadline) {
         throw new ReceiptStoreError('busy', `${file} stayed locked by other writers for more than ${budgetMs} ms`);
       }
-      sleepSync(delay + Math.random() * delay);
-      delay = Math.min(delay * 2, 25);
+      sleepSync(short ? 0.05 + Math.random() * cap : cap + Math.random() * cap);
+      cap = Math.min(cap * 2, short ? 4 : 25);
     }
   }
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { SqliteDatabase } from '../config/sqlite.ts';
 import { GENESIS_PREV, macHex, sha256Hex } from './chain.ts';
 import type { AnchorDoc, EventDoc, StoredAnchor } from './chain.ts';
-import { diffProjection, foldEvents, projectionOf } from './projection.ts';
+import { diffProjection, foldEvents, parseEventList, projectionOf } from './projection.ts';
 import type { ProjectionRow } from './projection.ts';
 import type { SecretKey } from './secretKey.ts';
 import type { VerifyProblem, VerifyResult } from './types.ts';
@@ -62,7 +62,7 @@ export function checkAnchors(db: SqliteDatabase, key: SecretKey): { start: Chain
       return bad('not valid JSON');
     }
     if (d.key !== key.id) return bad(`signed with another key (${d.key}), not this install's (${key.id})`);
-    if (!safeEqualHex(macHex(key.key, h), a.mac)) return bad('its signature does not check out (forged?)');
+    if (!safeEqualHex(macHex(key.keyObject, h), a.mac)) return bad('its signature does not check out (forged?)');
     if (d.prevAnchor !== prevAnchor) return bad('does not link to the anchor before it');
     if (d.throughSeq < start.seq - 1) return bad('goes backwards');
     prevAnchor = h;
@@ -94,11 +94,10 @@ function verifyInSnapshot(db: SqliteDatabase, key: SecretKey, opts: VerifyOption
   const upto = opts.uptoEventSeq ?? Number.MAX_SAFE_INTEGER;
 
   const page = db.prepare<[number, number], EventRow>('SELECT seq, receipt, doc, hash, mac FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
-  const rowById = db.prepare<[string], { seq: number; create_seq: number }>('SELECT seq, create_seq FROM receipts WHERE id = ?');
+  const rowById = db.prepare<[string], { seq: number; events: string }>('SELECT seq, events FROM receipts WHERE id = ?');
 
   let expected = start.seq;
   let prev = start.prev;
-  let prevTime = start.time;
   let receiptSeq = start.receiptSeq;
   let checked = 0;
   let chainProblem: VerifyProblem | undefined;
@@ -111,12 +110,12 @@ function verifyInSnapshot(db: SqliteDatabase, key: SecretKey, opts: VerifyOption
     for (const row of rows) {
       if (row.seq > upto) break outer;
       after = row.seq;
-      const problem = checkEvent(row, expected, prev, prevTime, key, start);
+      const problem = checkEvent(row, expected, prev, key, start);
       const who = (doc?: EventDoc): Pick<VerifyProblem, 'id' | 'seq'> => {
         const rid = row.receipt ?? doc?.receipt;
         if (rid) {
           const r = rowById.get(rid);
-          return { id: rid, seq: r?.seq ?? (typeof doc?.body.receiptSeq === 'number' ? doc.body.receiptSeq : row.seq) };
+          return { id: rid, seq: r?.seq ?? (typeof doc?.n === 'number' ? doc.n : row.seq) };
         }
         return { id: `event#${row.seq}`, seq: row.seq };
       };
@@ -126,7 +125,7 @@ function verifyInSnapshot(db: SqliteDatabase, key: SecretKey, opts: VerifyOption
       }
       const doc = problem.doc;
       if (doc.type === 'create') {
-        const n = doc.body.receiptSeq;
+        const n = doc.n;
         if (n !== receiptSeq) {
           chainProblem = { ...who(doc), eventSeq: row.seq, problem: `receipt number ${String(n)} is out of order (expected ${receiptSeq}; receipts reordered or removed?)` };
           break outer;
@@ -136,7 +135,19 @@ function verifyInSnapshot(db: SqliteDatabase, key: SecretKey, opts: VerifyOption
           chainProblem = { id: doc.receipt ?? `event#${row.seq}`, seq: n, eventSeq: row.seq, problem: 'its row is missing from the receipts table (deleted?)' };
           break outer;
         }
-      } else if (doc.type === 'prune') {
+      }
+      if (doc.receipt !== undefined) {
+        const r = rowById.get(doc.receipt);
+        if (!r) {
+          chainProblem = { id: doc.receipt, seq: row.seq, eventSeq: row.seq, problem: `event ${row.seq} (${doc.type}) belongs to a receipt with no row (deleted?)` };
+          break outer;
+        }
+        if (!parseEventList(r.events).includes(row.seq)) {
+          chainProblem = { id: doc.receipt, seq: r.seq, eventSeq: row.seq, problem: `its event ${row.seq} (${doc.type}) is missing from its row's event list (hidden?)` };
+          break outer;
+        }
+      }
+      if (doc.type === 'prune') {
         const a = doc.body.anchor;
         if (typeof a !== 'string' || !start.anchorHashes.has(a)) {
           chainProblem = { ...who(doc), eventSeq: row.seq, problem: 'records a prune whose signed anchor is missing' };
@@ -144,7 +155,6 @@ function verifyInSnapshot(db: SqliteDatabase, key: SecretKey, opts: VerifyOption
         }
       }
       prev = problem.hash;
-      prevTime = doc.time;
       headHash = problem.hash;
       expected = row.seq + 1;
       checked++;
@@ -155,7 +165,7 @@ function verifyInSnapshot(db: SqliteDatabase, key: SecretKey, opts: VerifyOption
   const limitEvent = chainProblem?.eventSeq ?? Number.MAX_SAFE_INTEGER;
   const limitReceipt = opts.uptoReceiptSeq ?? Number.MAX_SAFE_INTEGER;
   const rowsPage = db.prepare<[number, number], ProjectionRow>('SELECT * FROM receipts WHERE seq > ? ORDER BY seq LIMIT ?');
-  const eventsOf = db.prepare<[string], { seq: number; doc: string }>('SELECT seq, doc FROM events WHERE receipt = ? ORDER BY seq');
+  const eventAt = db.prepare<[number], { seq: number; receipt: string | null; doc: string }>('SELECT seq, receipt, doc FROM events WHERE seq = ?');
   const pathsOf = db.prepare<[number], { path: string }>('SELECT path FROM receipt_paths WHERE receipt_seq = ?');
   let receipts = 0;
   let rowProblem: VerifyProblem | undefined;
@@ -166,7 +176,8 @@ function verifyInSnapshot(db: SqliteDatabase, key: SecretKey, opts: VerifyOption
     for (const row of rows) {
       afterSeq = row.seq;
       if (row.seq > limitReceipt || row.create_seq >= limitEvent) break outer2;
-      const problem = checkRow(row, eventsOf.all(row.id), pathsOf.all(row.seq).map((p) => p.path), upto);
+      const listed = eventsOfRow(row, (seq) => eventAt.get(seq));
+      const problem = typeof listed === 'string' ? listed : checkRow(row, listed, pathsOf.all(row.seq).map((p) => p.path), upto);
       if (problem !== undefined) {
         rowProblem = { id: row.id, seq: row.seq, eventSeq: row.create_seq, problem };
         break outer2;
@@ -188,7 +199,7 @@ function pickFirst(a: VerifyProblem | undefined, b: VerifyProblem | undefined): 
 }
 
 /** Checks one stored event; returns a problem, or its hash and parsed document. */
-export function checkEvent(row: EventRow, expected: number, prev: string, prevTime: string, key: SecretKey, start: ChainStart): string | { hash: string; doc: EventDoc } {
+export function checkEvent(row: EventRow, expected: number, prev: string, key: SecretKey, start: ChainStart): string | { hash: string; doc: EventDoc } {
   if (row.seq !== expected) {
     if (expected === start.seq && start.seq === 1) return `the chain starts at event ${row.seq}: events 1–${row.seq - 1} are missing and no signed prune anchor covers them (deleted?)`;
     if (expected === start.seq) return `the chain starts at event ${row.seq} but the latest prune anchor ends at ${start.seq - 1} (deleted?)`;
@@ -205,10 +216,26 @@ export function checkEvent(row: EventRow, expected: number, prev: string, prevTi
   if (doc.seq !== row.seq) return `it is stored at position ${row.seq} but was written as event ${String(doc.seq)} (reordered?)`;
   if (doc.prev !== prev) return 'it does not link to the event before it (reordered, inserted or the one before was replaced?)';
   if (doc.key !== key.id) return `it is signed with another key (${String(doc.key)}), not this install's (${key.id})`;
-  if (!safeEqualHex(macHex(key.key, hash), row.mac)) return 'its signature does not check out (forged or re-hashed?)';
+  if (!safeEqualHex(macHex(key.keyObject, hash), row.mac)) return 'its signature does not check out (forged or re-hashed?)';
   if ((doc.receipt ?? null) !== row.receipt) return 'its receipt column does not match its document (edited?)';
-  if (prevTime !== '' && doc.time < prevTime) return 'its time is before the event before it (reordered?)';
   return { hash, doc };
+}
+
+/** The events a row lists, each checked to exist and to belong to it; or a problem. */
+export function eventsOfRow(row: ProjectionRow, at: (seq: number) => { seq: number; receipt: string | null; doc: string } | undefined): { seq: number; doc: string }[] | string {
+  const seqs = parseEventList(row.events);
+  if (seqs.length === 0 || seqs.some((n) => !Number.isInteger(n))) return 'its event list is empty or unreadable (edited?)';
+  const out: { seq: number; doc: string }[] = [];
+  let last = 0;
+  for (const seq of seqs) {
+    if (seq <= last) return 'its event list is out of order (edited?)';
+    last = seq;
+    const e = at(seq);
+    if (!e) return `its event ${seq} is missing from the chain (deleted?)`;
+    if (e.receipt !== row.id) return `its event list names event ${seq}, which belongs to ${e.receipt === null ? 'no receipt' : `receipt ${e.receipt}`} (edited?)`;
+    out.push({ seq: e.seq, doc: e.doc });
+  }
+  return out;
 }
 
 /** Checks a receipts row against its signed events; returns a problem or undefined. */
@@ -232,6 +259,7 @@ export function checkRow(row: ProjectionRow, events: { seq: number; doc: string 
   if (upto !== Number.MAX_SAFE_INTEGER && within.length < events.length) {
     // The row reflects later events; compare only what cannot change.
     expected.head_seq = row.head_seq;
+    expected.events = row.events;
     expected.outcome = row.outcome;
     expected.checkpoint_after = row.checkpoint_after;
     expected.rolled_back_by = row.rolled_back_by;
@@ -253,28 +281,28 @@ export function verifyOneReceipt(db: SqliteDatabase, key: SecretKey, id: string)
   const run = db.transaction((): { ok: boolean; problem?: string } => {
     const row = db.prepare<[string], ProjectionRow>('SELECT * FROM receipts WHERE id = ?').get(id);
     if (!row) return { ok: false, problem: `no receipt ${id}` };
-    const events = db.prepare<[string], EventRow>('SELECT seq, receipt, doc, hash, mac FROM events WHERE receipt = ? ORDER BY seq').all(id);
     const byPos = db.prepare<[number], EventRow>('SELECT seq, receipt, doc, hash, mac FROM events WHERE seq = ?');
+    const listed = eventsOfRow(row, (seq) => byPos.get(seq));
+    if (typeof listed === 'string') return { ok: false, problem: listed };
+    const events = listed.map((e) => byPos.get(e.seq) as EventRow);
+    const laterThan = db.prepare<[number], { m: number | null }>('SELECT min(seq) AS m FROM events WHERE seq > ?');
     const anchors = checkAnchors(db, key);
     if ('problem' in anchors) return { ok: false, problem: anchors.problem.problem };
     const start = anchors.start;
     for (const e of events) {
       let prev: string;
-      let prevTime = '';
       if (e.seq === start.seq) {
         prev = start.prev;
-        prevTime = start.time;
       } else {
         const before = byPos.get(e.seq - 1);
         if (!before) return { ok: false, problem: `event ${e.seq - 1} before its event ${e.seq} is missing (deleted?)` };
         prev = sha256Hex(before.doc);
         if (!safeEqualHex(prev, before.hash)) return { ok: false, problem: `event ${e.seq - 1} before its event ${e.seq} does not match its hash (edited?)` };
-        const t = JSON.parse(before.doc) as EventDoc;
-        prevTime = t.time;
       }
-      const checked = checkEvent(e, e.seq, prev, prevTime, key, start);
+      const checked = checkEvent(e, e.seq, prev, key, start);
       if (typeof checked === 'string') return { ok: false, problem: `event ${e.seq}: ${checked}` };
       const next = byPos.get(e.seq + 1);
+      if (!next && laterThan.get(e.seq)?.m != null) return { ok: false, problem: `event ${e.seq + 1} after its event ${e.seq} is missing (deleted?)` };
       if (next) {
         let nd: EventDoc;
         try {
