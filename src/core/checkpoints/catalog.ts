@@ -152,6 +152,7 @@ export function toCheckpoint(id: string, meta: Meta): Checkpoint {
   if (meta.name !== undefined) cp.name = meta.name;
   if (meta.parent !== undefined) cp.parent = meta.parent;
   if (meta.receiptId !== undefined) cp.receiptId = meta.receiptId;
+  if (meta.paths) cp.observed = meta.paths;
   if (meta.skipped && meta.skipped.length > 0) cp.skipped = meta.skipped;
   if (meta.op) cp.op = { type: meta.op.type, safety: meta.op.safety, paths: meta.op.paths.length };
   return cp;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CheckpointError } from './errors.ts';
 import { BORROW_FILE, readBorrow, runGit, splitZ, type GitContext, type WorkContext } from './git.ts';
-import { ObjectDb } from './objects.ts';
+import { ObjectDb, parseCommit, serializeCommit } from './objects.ts';
 import {
   listRefs,
   loadCheckpoint,
@@ -18,7 +18,7 @@ import {
 } from './catalog.ts';
 import { applyEdits, diffTrees, listFilesUnder, lookupFile, type FileEntry, type TreeEdit } from './trees.ts';
 import { fullScan } from './scan.ts';
-import { failpoint } from './failpoint.ts';
+import { failpoint, trace } from './failpoint.ts';
 import { absPath, lstatMaybe, readWorkFile, toWorkspacePath } from './workspaceFiles.ts';
 import { acquireLock, type HeldLock } from './lock.ts';
 import { clearJournal, finishJournal, readJournal } from './apply.ts';
@@ -202,12 +202,33 @@ export class Engine {
     return { gitDir: this.storeDir, borrow: readBorrow(this.storeDir) };
   }
 
-  refs(): RefInfo[] {
-    return listRefs(this.storeDir);
+  private refCache: { key: string; refs: RefInfo[] } | undefined;
+
+  /**
+   * All checkpoints, oldest first. Readers get a copy cached until the ref
+   * folder or packed-refs change; writers (under the lock) read afresh, so a
+   * coarse directory timestamp can never hand out a sequence number twice.
+   */
+  refs(fresh = false): RefInfo[] {
+    if (fresh) {
+      this.refCache = undefined;
+      return listRefs(this.storeDir);
+    }
+    const stamp = (p: string): string => {
+      try {
+        const st = fs.statSync(p);
+        return `${st.mtimeMs}:${st.size}:${st.ino}`;
+      } catch {
+        return '-';
+      }
+    };
+    const key = `${stamp(path.join(this.storeDir, 'refs', 'belay', 'cp'))}|${stamp(path.join(this.storeDir, 'packed-refs'))}`;
+    if (this.refCache?.key !== key) this.refCache = { key, refs: listRefs(this.storeDir) };
+    return [...this.refCache.refs];
   }
 
   head(): RefInfo | undefined {
-    const refs = this.refs();
+    const refs = this.refs(true);
     return refs[refs.length - 1];
   }
 
@@ -268,6 +289,7 @@ export class Engine {
   /** Creates a checkpoint; the caller holds the lock. */
   async captureLocked(lock: HeldLock, req: CaptureRequest): Promise<Captured> {
     const started = performance.now();
+    trace(`capture ${req.scope}: start`);
     const head = this.head();
     const parent = head ? await this.load(head.id) : undefined;
     const headTree = parent?.tree;
@@ -280,6 +302,9 @@ export class Engine {
     }
     const entries = new Map<string, FileEntry | null>();
     let tree: string;
+    /** full scans that rewrote git's index: the index's tree */
+    let synced: string | undefined;
+    const besideScan: string[] = [];
     let changes: ChangedPath[] | undefined;
     let observed: string[] | undefined;
     if (req.scope === 'paths') {
@@ -310,26 +335,37 @@ export class Engine {
       if (files.size > 0) fs.appendFileSync(path.join(this.storeDir, PENDING), [...files].join('\0') + '\0');
     } else {
       const pending = this.readPending();
-      const scan = await fullScan({ ctx: this.ctx, maxFileSize: this.maxFileSize, forced: new Set(asked), pending });
+      trace('capture full: head loaded');
+      const forced = new Set([...asked, ...(req.alsoCapture ?? [])]);
+      const scan = await fullScan({
+        ctx: this.ctx,
+        maxFileSize: this.maxFileSize,
+        forced,
+        pending,
+        headTree: () => this.indexHeadTree(),
+        db: this.db,
+        storeLarge: (abs) => this.storeLargeFile(abs),
+      });
+      trace(`capture full: scanned (${scan.staged} staged${scan.synced ? ', index written' : ''})`);
       tree = scan.tree;
-      const also = new Set(req.alsoCapture ?? []);
-      for (const sk of scan.skipped) {
-        if (sk.reason === 'too_large' && req.captureIfSkipped?.(sk.path)) also.add(sk.path);
-        else skipped.push(sk);
-      }
+      if (scan.synced) synced = scan.tree;
+      // Large files left out by the scan that the caller needs anyway.
       const extra: TreeEdit[] = [];
-      for (const rel of also) {
-        const wf = await readWorkFile(this.workspace, rel, this.db, (abs) => this.storeLargeFile(abs));
-        const inTree = (await lookupFile(this.db, tree, rel)) ?? null;
-        entries.set(rel, wf?.entry ?? inTree);
-        if (wf && !sameFile(inTree, wf.entry)) extra.push({ path: rel, entry: wf.entry });
+      for (const sk of scan.skipped) {
+        if (sk.reason !== 'too_large' || !req.captureIfSkipped?.(sk.path)) {
+          skipped.push(sk);
+          continue;
+        }
+        const wf = await readWorkFile(this.workspace, sk.path, this.db, (abs) => this.storeLargeFile(abs));
+        if (wf) extra.push({ path: sk.path, entry: wf.entry });
+        besideScan.push(sk.path);
       }
-      if (extra.length > 0) {
-        tree = await applyEdits(this.db, tree, extra);
-        fs.appendFileSync(path.join(this.storeDir, PENDING), extra.map((e) => e.path).join('\0') + '\0');
-      }
+      if (extra.length > 0) tree = await applyEdits(this.db, tree, extra);
+      for (const rel of forced) entries.set(rel, (await lookupFile(this.db, tree, rel)) ?? null);
+      for (const e of extra) entries.set(e.path, e.entry);
     }
     if (!changes) changes = await this.changesBetween(headTree, tree, true);
+    trace(`capture ${req.scope}: ${changes.length} changes`);
     const createdAt = new Date();
     const meta: Meta = {
       v: 1,
@@ -352,12 +388,8 @@ export class Engine {
     failpoint(`capture:${req.kind}:before-ref`);
     lock.verify();
     writeRef(this.storeDir, meta.seq, id);
-    if (req.scope === 'full') {
-      // The store's index now matches this tree: HEAD names it, so the next
-      // `git status` only compares what changed since.
-      fs.writeFileSync(path.join(this.storeDir, 'HEAD'), id + '\n');
-      fs.rmSync(path.join(this.storeDir, PENDING), { force: true });
-    }
+    if (synced) this.indexWritten(synced, besideScan);
+    trace(`capture ${req.scope}: recorded ${id.slice(0, 12)}`);
     const loaded: Loaded = { checkpoint: toCheckpoint(id, meta), meta, tree };
     loaded.checkpoint.changed = changes;
     return { loaded, entries };
@@ -377,8 +409,42 @@ export class Engine {
 
   /** The tree of the whole workspace as a full checkpoint would see it, without recording a checkpoint; the caller holds the lock. */
   async snapshotFull(): Promise<string> {
-    const scan = await fullScan({ ctx: this.ctx, maxFileSize: this.maxFileSize, forced: new Set(), pending: this.readPending() });
+    const scan = await fullScan({
+      ctx: this.ctx,
+      maxFileSize: this.maxFileSize,
+      forced: new Set(),
+      pending: this.readPending(),
+      headTree: () => this.indexHeadTree(),
+      db: this.db,
+      storeLarge: (abs) => this.storeLargeFile(abs),
+    });
+    if (scan.synced) this.indexWritten(scan.tree, []);
     return scan.tree;
+  }
+
+  /**
+   * After a scan wrote git's index: HEAD names a commit of exactly the
+   * index's tree, so the next `git status` compares against it (and scans
+   * with few changes can edit that tree instead of writing the index).
+   * Pending files are in the index now, except those captured beside it.
+   */
+  private indexWritten(indexTree: string, besideScan: string[]): void {
+    const commit = this.db.write('commit', serializeCommit({ tree: indexTree, time: new Date(), message: 'belay: the tree of the store index\n' }));
+    fs.writeFileSync(path.join(this.storeDir, 'HEAD.tmp'), commit + '\n');
+    fs.renameSync(path.join(this.storeDir, 'HEAD.tmp'), path.join(this.storeDir, 'HEAD'));
+    fs.rmSync(path.join(this.storeDir, PENDING), { force: true });
+    if (besideScan.length > 0) fs.appendFileSync(path.join(this.storeDir, PENDING), besideScan.join('\0') + '\0');
+  }
+
+  /** The tree git's index holds: that of the commit the store's HEAD names (written by the last index-writing scan). */
+  private async indexHeadTree(): Promise<string | undefined> {
+    try {
+      const head = fs.readFileSync(path.join(this.storeDir, 'HEAD'), 'utf8').trim();
+      if (!/^[0-9a-f]{40}$/.test(head)) return undefined;
+      return parseCommit((await this.db.read(head)).content).tree;
+    } catch {
+      return undefined;
+    }
   }
 
   private readPending(): Set<string> {

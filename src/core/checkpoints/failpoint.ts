@@ -7,3 +7,14 @@
 export function failpoint(name: string): void {
   if (process.env.BELAY_CHECKPOINT_FAILPOINT === name) process.kill(process.pid, 'SIGKILL');
 }
+
+const tracing = process.env.BELAY_CHECKPOINT_TRACE === '1';
+let last = performance.now();
+
+/** Phase timings on stderr when BELAY_CHECKPOINT_TRACE=1 (for finding where a slow checkpoint spends its time). */
+export function trace(label: string): void {
+  if (!tracing) return;
+  const now = performance.now();
+  process.stderr.write(`[belay checkpoints] ${label} +${(now - last).toFixed(1)} ms\n`);
+  last = now;
+}

@@ -6,10 +6,10 @@ import type { Engine } from './engine.ts';
 import type { Loaded } from './catalog.ts';
 import type { HeldLock } from './lock.ts';
 import { applyOps, clearJournal, newJournalId, writeJournal, type FileOp } from './apply.ts';
-import { listAllFiles, lookupFile, sameEntry, type FileEntry } from './trees.ts';
+import { listFilesUnder, lookupFile, sameEntry, type FileEntry } from './trees.ts';
 import { absPath, lstatMaybe, readWorkFile } from './workspaceFiles.ts';
 import type { ChangedPath, RestoreResult } from './types.ts';
-import { failpoint } from './failpoint.ts';
+import { failpoint, trace } from './failpoint.ts';
 
 /**
  * Restoring a checkpoint C: undo every change Belay saw happen after C.
@@ -174,13 +174,14 @@ export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, 
       continue;
     }
     const skipped = new Set((l.meta.skipped ?? []).map((s) => s.path));
-    const files = await listAllFiles(engine.ctx, l.tree);
+    const files = await listFilesUnder(engine.db, l.tree);
     for (const [q, e] of files) if (match(q) && !resolved.has(q) && !skipped.has(q)) resolved.set(q, { entry: e, seq: r.seq });
     full = { l, seq: r.seq, files, skipped };
     afterFull = i + 1;
     break;
   }
 
+  trace(`restore: observations (${resolved.size} files)`);
   // 2. Safety checkpoint of everything the restore may touch, and the current state.
   const short = target.ref.id.slice(0, 12);
   let current: Map<string, FileEntry>;
@@ -194,11 +195,12 @@ export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, 
       captureIfSkipped: (q) => resolved.has(q),
     });
     safetyId = safety.loaded.checkpoint.id;
-    current = await listAllFiles(engine.ctx, safety.loaded.tree);
+    current = await listFilesUnder(engine.db, safety.loaded.tree);
     for (const [q, e] of safety.entries) {
       if (e) current.set(q, e);
       else current.delete(q);
     }
+    trace('restore: safety checkpoint and current listing');
     // 3. Files present now that the full scan did not have: did it see them absent?
     const candidates = [...current.keys()].filter((q) => match(q) && !resolved.has(q) && !full!.files.has(q));
     const ignored = await ignoredPaths(engine, candidates.filter((q) => !full!.skipped.has(q)));
@@ -233,6 +235,7 @@ export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, 
     for (const [q, e] of safety.entries) if (e) current.set(q, e);
   }
 
+  trace('restore: absences resolved');
   // 5. Plan.
   const seenAfter = async (q: string, seq: number): Promise<boolean> => {
     for (const r of chain) {
@@ -272,9 +275,12 @@ export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, 
     }
   }
 
+  trace(`restore: planned ${planned.length} changes`);
   // 6. Act: nothing changed on disk since the safety checkpoint, then write.
   await assertUnchanged(engine, planned);
+  trace('restore: checked files are as planned');
   const exec = await executeOps(engine, lock, planned, { type: 'restore', safety: safetyId, target: target.ref.id, name: `restored ${short}` });
+  trace('restore: written and recorded');
   for (const f of exec.failed) skipped.push({ path: f.path, reason: `could not be written: ${f.error}` });
   return {
     restoreId: exec.id,

@@ -1,9 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { runGit, splitZ, type WorkContext } from './git.ts';
 import type { Skipped } from './catalog.ts';
-import { absPath, modeOf } from './workspaceFiles.ts';
-import { failpoint } from './failpoint.ts';
+import { absPath, lstatMaybe, modeOf, readWorkFile } from './workspaceFiles.ts';
+import type { ObjectDb } from './objects.ts';
+import { applyEdits, type TreeEdit } from './trees.ts';
+import { failpoint, trace } from './failpoint.ts';
 
 /**
  * The full scan: what changed anywhere in the workspace, found by git with
@@ -25,6 +26,10 @@ export interface ScanInput {
   forced: Set<string>;
   /** paths changed by known-path checkpoints since the last scan, to bring into the index */
   pending: Set<string>;
+  /** the tree of the store's HEAD (the last synced scan's commit), which the index matches */
+  headTree: () => Promise<string | undefined>;
+  db: ObjectDb;
+  storeLarge: (abs: string) => Promise<string>;
 }
 
 export interface ScanResult {
@@ -32,12 +37,16 @@ export interface ScanResult {
   skipped: Skipped[];
   /** files staged (added, updated or removed) by this scan */
   staged: number;
+  /** the index now matches `tree` (the checkpoint should become HEAD, pending paths are in the index) */
+  synced: boolean;
 }
 
-function parseStatus(buf: Buffer): { changed: string[]; untracked: string[] } {
+function parseStatus(buf: Buffer): { changed: string[]; untracked: string[]; records: number; indexDiffers: boolean } {
+  let indexDiffers = false;
   const changed: string[] = [];
   const untracked: string[] = [];
-  for (const rec of splitZ(buf)) {
+  const records = splitZ(buf);
+  for (const rec of records) {
     if (rec.startsWith('? ')) untracked.push(rec.slice(2));
     else if (rec.startsWith('1 ')) {
       // 1 XY sub mH mI mW hH hI path
@@ -45,13 +54,15 @@ function parseStatus(buf: Buffer): { changed: string[]; untracked: string[] } {
       let spaces = 0;
       while (spaces < 8 && i < rec.length) if (rec[i++] === ' ') spaces++;
       const worktreeStatus = rec[3];
+      if (rec[2] !== '.') indexDiffers = true;
       if (worktreeStatus !== '.') changed.push(rec.slice(i));
     } else if (rec.startsWith('u ')) {
+      indexDiffers = true;
       const parts = rec.split(' ');
       changed.push(parts.slice(10).join(' '));
     }
   }
-  return { changed, untracked };
+  return { changed, untracked, records: records.length, indexDiffers };
 }
 
 /** All non-ignored files of a nested repository, relative to the workspace. */
@@ -71,14 +82,27 @@ async function listNested(ctx: WorkContext, dir: string, depth = 0): Promise<str
   return out;
 }
 
+/** Above this many changed files (or bytes), a scan also brings git's index up to date. */
+const SYNC_FILES = 24;
+const SYNC_BYTES = 4 * 1024 * 1024;
+
 export async function fullScan(input: ScanInput): Promise<ScanResult> {
   const { ctx } = input;
   const status = await runGit(ctx, ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=all', '--no-ahead-behind']);
-  const { changed, untracked } = parseStatus(status.stdout);
+  const { changed, untracked, records, indexDiffers } = parseStatus(status.stdout);
+  trace(`scan: git status (${records} records)`);
+  const headTree = await input.headTree();
+  if (records === 0 && input.pending.size === 0 && input.forced.size === 0 && headTree) {
+    // Nothing differs from HEAD, whose tree the index was written as.
+    return { tree: headTree, skipped: [], staged: 0, synced: false };
+  }
+  let nested = false;
   const candidates = new Set<string>(changed);
   for (const u of untracked) {
-    if (u.endsWith('/')) for (const f of await listNested(ctx, u)) candidates.add(f);
-    else candidates.add(u);
+    if (u.endsWith('/')) {
+      nested = true;
+      for (const f of await listNested(ctx, u)) candidates.add(f);
+    } else candidates.add(u);
   }
   for (const p of input.pending) candidates.add(p);
   for (const p of input.forced) candidates.add(p);
@@ -86,11 +110,10 @@ export async function fullScan(input: ScanInput): Promise<ScanResult> {
   const add: string[] = [];
   const remove: string[] = [];
   const skipped: Skipped[] = [];
+  let bytes = 0;
   for (const rel of candidates) {
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(absPath(ctx.workTree, rel));
-    } catch {
+    const st = lstatMaybe(absPath(ctx.workTree, rel));
+    if (!st) {
       remove.push(rel);
       continue;
     }
@@ -103,15 +126,34 @@ export async function fullScan(input: ScanInput): Promise<ScanResult> {
       skipped.push({ path: rel, reason: 'too_large', size: st.size });
       continue;
     }
+    bytes += st.size;
     add.push(rel);
   }
+
+  // (indexDiffers: a process died between writing the index and naming its tree; write the tree now.)
+  if (headTree && !indexDiffers && !nested && add.length + remove.length <= SYNC_FILES && bytes <= SYNC_BYTES) {
+    // Few changes: hash them here and edit HEAD's tree, no index write and no
+    // write-tree. git's index keeps describing HEAD, so the next status still
+    // reports these files (and they are staged again, until a bigger scan
+    // brings the index up to date).
+    const edits: TreeEdit[] = remove.map((p) => ({ path: p, entry: null }));
+    for (const rel of add) {
+      const wf = await readWorkFile(ctx.workTree, rel, input.db, input.storeLarge);
+      edits.push({ path: rel, entry: wf?.entry ?? null });
+    }
+    const tree = await applyEdits(input.db, headTree, edits);
+    trace(`scan: ${edits.length} changes staged in memory`);
+    return { tree, skipped, staged: edits.length, synced: false };
+  }
+
   if (remove.length > 0) await runGit(ctx, ['update-index', '-z', '--force-remove', '--stdin'], { input: remove.join('\0') + '\0' });
   if (add.length > 0) await updateIndexAdd(ctx, add, skipped);
   failpoint('scan:after-update-index');
+  trace(`scan: staged ${add.length} updates, ${remove.length} removals in the index`);
   // --missing-ok: blobs seeded from the user's index live in the user's
   // repository, which write commands must not see (see GitContext.borrow).
   const tree = (await runGit(ctx, ['write-tree', '--missing-ok'])).stdout.toString('utf8').trim();
-  return { tree, skipped, staged: add.length + remove.length };
+  return { tree, skipped, staged: add.length + remove.length, synced: true };
 }
 
 /** `update-index --add` of many paths; a path git refuses (e.g. beyond a symlink) is skipped, not fatal. */

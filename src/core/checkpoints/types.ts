@@ -49,6 +49,8 @@ export interface Checkpoint {
   seq: number;
   /** how many files differ from the parent; `changed` holds at most 2,000 in list() */
   changedCount: number;
+  /** scope 'paths': the files this checkpoint looked at (the rest of its tree is inherited) */
+  observed?: string[];
   /** files asked for or found but not captured, and why */
   skipped?: Array<{ path: string; reason: string; size?: number }>;
   /** set on the record Belay writes after a restore, rollback or undo */

@@ -40,13 +40,14 @@ async function assertConsistent(ws: string, storeDir: string): Promise<Checkpoin
 
 for (const point of ['scan:after-update-index', 'capture:pre:before-ref']) {
   test(`killed mid-checkpoint (${point}): no half checkpoint, the lock and git's index lock are recovered`, async () => {
-    const ws = workspaceWith(10, 'v1');
+    const ws = workspaceWith(40, 'v1');
     const storeDir = path.join(tmpDir('crash'), 'store');
     const s = await CheckpointStore.open({ workspace: ws, storeDir });
     await s.create({ scope: 'full' });
     const count = (await s.list()).length;
     await s.close();
-    write(ws, 'f3.txt', 'changed before the crash\n');
+    // enough changes that the scan writes git's index (few changes are staged in memory)
+    for (let i = 0; i < 30; i++) write(ws, `f${i}.txt`, `changed before the crash ${i}\n`);
     const r = runChild(['full', ws, storeDir], point);
     assert.equal(r.signal, 'SIGKILL', r.out);
     assert.ok(fs.existsSync(path.join(storeDir, 'belay.lock')), 'the dead process left its lock behind');
