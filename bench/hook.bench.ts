@@ -1,0 +1,72 @@
+// Hook latency: the whole `belay hook claude` process for typical PreToolUse
+// calls (a read, an edit with its checkpoint, a shell command), against
+// `node -e 0` — the cost of starting the runtime at all — measured in the
+// same run, alternating, on the bundled CLI (dist/belay.js).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const cli = path.join(root, 'dist', 'belay.js');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+function p90(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length * 0.9)]!;
+}
+
+function time(args: string[], input: string, env: NodeJS.ProcessEnv): number {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, args, { input, env, encoding: 'utf8' });
+  const ms = performance.now() - t;
+  if (r.status !== 0 && r.status !== 2) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+export async function run(): Promise<void> {
+  if (!fs.existsSync(cli)) throw new Error('dist/belay.js is missing: run npm run build first');
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'belay-bench-hook-'));
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'belay-bench-home-'));
+  spawnSync('git', ['init', '-q', '-b', 'main'], { cwd: ws });
+  fs.mkdirSync(path.join(ws, 'src'));
+  for (let i = 0; i < 200; i++) fs.writeFileSync(path.join(ws, 'src', `f${i}.ts`), `export const v${i} = ${i};\n`);
+  spawnSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qam', 'init', '--allow-empty'], { cwd: ws });
+  spawnSync('git', ['add', '-A'], { cwd: ws });
+  spawnSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qm', 'files'], { cwd: ws });
+  const env = { ...process.env, HOME: home, BELAY_HOME: path.join(home, '.belay'), NODE_COMPILE_CACHE: path.join(home, 'compile-cache') };
+  const doc = (tool: string, input: Record<string, unknown>, i: number) =>
+    JSON.stringify({ session_id: 'bench', cwd: ws, hook_event_name: 'PreToolUse', tool_name: tool, tool_input: input, tool_use_id: `t${i}` });
+  const cases: Array<{ name: string; input: (i: number) => string }> = [
+    { name: 'Read (no checkpoint)', input: (i) => doc('Read', { file_path: path.join(ws, 'src', `f${i % 200}.ts`) }, i) },
+    { name: 'Edit (checkpoint of 1 file)', input: (i) => doc('Edit', { file_path: path.join(ws, 'src', `f${i % 200}.ts`), old_string: 'export', new_string: 'export' }, i) },
+    { name: 'Bash (parse + full scan)', input: (i) => doc('Bash', { command: `npm test -- --grep "case ${i}" && git status` }, i) },
+  ];
+  const rounds = Number(process.env.BELAY_BENCH_ROUNDS ?? 15);
+  // warm the compile cache and the stores once
+  for (const c of cases) time([cli, 'hook', 'claude'], c.input(0), env);
+  console.log(`hook latency, ${rounds} rounds each, alternating with the baseline (node -e 0):`);
+  console.log('case'.padEnd(30) + 'baseline p50'.padStart(14) + 'belay p50'.padStart(12) + 'belay p90'.padStart(12) + 'ratio p50'.padStart(12));
+  for (const c of cases) {
+    const base: number[] = [];
+    const belay: number[] = [];
+    for (let i = 1; i <= rounds; i++) {
+      base.push(time(['-e', '0'], '', env));
+      belay.push(time([cli, 'hook', 'claude'], c.input(i), env));
+    }
+    const ratio = median(belay) / median(base);
+    console.log(
+      c.name.padEnd(30) +
+        `${median(base).toFixed(1)} ms`.padStart(14) +
+        `${median(belay).toFixed(1)} ms`.padStart(12) +
+        `${p90(belay).toFixed(1)} ms`.padStart(12) +
+        `${ratio.toFixed(2)}x`.padStart(12),
+    );
+  }
+  console.log('target: ratio <= 1.25x for a typical PreToolUse');
+  fs.rmSync(ws, { recursive: true, force: true });
+  fs.rmSync(home, { recursive: true, force: true });
+}
