@@ -18,7 +18,7 @@ import type { LegacyReceiptV1 } from './schema.ts';
 import { isInside, loadOrCreateSecretKey } from './secretKey.ts';
 import type { SecretKey } from './secretKey.ts';
 import { OUTCOMES, VERDICTS } from './types.ts';
-import type { CompletePatch, ListPage, ListQuery, NewReceipt, Outcome, Receipt, ReceiptKind, Session, Stats, Verdict, VerifyResult } from './types.ts';
+import type { CompletePatch, ListPage, ListQuery, NewReceipt, Outcome, Receipt, Session, Stats, Verdict, VerifyResult } from './types.ts';
 import { verifyOneReceipt, verifyStore } from './verify.ts';
 
 export type { ChangedPath, CompletePatch, ListPage, ListQuery, NewReceipt, Outcome, Receipt, ReceiptKind, RuleMatch, Session, Stats, Verdict, VerifyProblem, VerifyResult } from './types.ts';
