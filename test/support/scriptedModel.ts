@@ -5,9 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { packageVsix, testResultsDir } from './codeServer.ts';
-import type { RecordedPart, RecordedRequest, Script, Step } from '../e2e/scriptedModel/extension.ts';
+import { callIdFor, type RecordedPart, type RecordedRequest, type Script, type Step } from '../e2e/scriptedModel/script.ts';
 
 export type { RecordedPart, RecordedRequest, Script, Step };
+export { callIdFor };
 
 const source = path.resolve(import.meta.dirname, '..', 'e2e', 'scriptedModel');
 
@@ -86,13 +87,21 @@ export class ScriptedModelFiles {
     }
   }
 
-  /** Tool results the model received for the script `match`, by call id (latest request wins). */
-  toolResults(match: string): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const r of this.requests().filter((q) => q.script === match)) {
-      for (const m of r.messages) for (const p of m.parts) if (p.kind === 'toolResult' && p.callId) out.set(p.callId, p.text ?? '');
+  /** The request the model answered with step `step` of script `match` (its first, if asked twice). */
+  request(match: string, step: number): RecordedRequest | undefined {
+    return this.requests().find((r) => r.script === match && r.step === step);
+  }
+
+  /**
+   * What the agent told the model after step `step` of script `match` (the
+   * tool result's text), once a later request carries it.
+   */
+  toolResult(match: string, step: number): string | undefined {
+    const callId = callIdFor(match, step);
+    for (const r of this.requests()) {
+      for (const m of r.messages) for (const p of m.parts) if (p.kind === 'toolResult' && p.callId === callId) return p.text ?? '';
     }
-    return out;
+    return undefined;
   }
 
   private write(): void {

@@ -17,34 +17,9 @@
 // agent told the model), the tools it was offered and what it answered.
 import fs from 'node:fs';
 import * as vscode from 'vscode';
+import { callIdFor, nextStep, type RecordedPart, type RecordedRequest, type Script } from './script.ts';
 
 const vendor = 'belay-scripted';
-
-export type Step = { tool: string; input: Record<string, unknown> } | { text: string };
-
-export interface Script {
-  match: string;
-  steps: Step[];
-}
-
-export interface RecordedPart {
-  kind: 'text' | 'toolCall' | 'toolResult' | 'other';
-  text?: string;
-  callId?: string;
-  name?: string;
-  input?: unknown;
-}
-
-export interface RecordedRequest {
-  seq: number;
-  at: string;
-  model: string;
-  script: string | null;
-  step: number;
-  toolsOffered: string[];
-  messages: { role: 'user' | 'assistant' | 'system' | string; parts: RecordedPart[] }[];
-  answer: Step | { text: string; error: string };
-}
 
 const textCap = 20_000;
 
@@ -96,23 +71,6 @@ function readScripts(): Script[] {
   } catch {
     return [];
   }
-}
-
-/** The script the newest user message asks for, and how many of its tool calls have been answered. */
-export function nextStep(
-  scripts: readonly Script[],
-  messages: readonly { role: string; parts: RecordedPart[] }[],
-): { script: Script; index: number } | undefined {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (!m || m.role !== 'user') continue;
-    const text = m.parts.filter((p) => p.kind === 'text').map((p) => p.text ?? '').join('\n');
-    const script = scripts.find((s) => s.match && text.includes(s.match));
-    if (!script) continue;
-    const answered = messages.slice(i + 1).reduce((n, later) => n + later.parts.filter((p) => p.kind === 'toolResult').length, 0);
-    return { script, index: answered };
-  }
-  return undefined;
 }
 
 function append(record: RecordedRequest): void {
@@ -174,7 +132,7 @@ class ScriptedModel implements vscode.LanguageModelChatProvider {
       answer,
     });
     if ('tool' in answer) {
-      const callId = `call_${(found?.script.match ?? 'x').replace(/[^A-Za-z0-9]/g, '')}_${found?.index ?? 0}`;
+      const callId = callIdFor(found?.script.match ?? '', found?.index ?? 0);
       progress.report(new vscode.LanguageModelToolCallPart(callId, answer.tool, answer.input));
     } else {
       progress.report(new vscode.LanguageModelTextPart(answer.text));
