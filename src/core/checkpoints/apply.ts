@@ -80,12 +80,15 @@ function pruneEmptyDirs(workspace: string, rel: string, keep: Set<string>): void
 }
 
 /** Writes one file atomically from a blob. */
-async function writeOne(workspace: string, db: ObjectDb, rel: string, entry: FileEntry, journalId: string): Promise<void> {
+function writeOne(workspace: string, rel: string, entry: FileEntry, content: Buffer, journalId: string, madeDirs: Set<string>): void {
   const file = absPath(workspace, rel);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const dir = path.dirname(file);
+  if (!madeDirs.has(dir)) {
+    fs.mkdirSync(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
   const tmp = tmpName(file, journalId);
   fs.rmSync(tmp, { force: true });
-  const content = await db.readBlob(entry.sha);
   if (entry.mode === MODE_LINK) {
     fs.symlinkSync(content.toString('utf8'), tmp);
   } else {
@@ -116,6 +119,7 @@ export async function applyOps(
   ops: FileOp[],
   journalId: string,
   keepDirs: Set<string>,
+  sizes?: Map<string, number>,
 ): Promise<Array<{ path: string; error: string }>> {
   const failed: Array<{ path: string; error: string }> = [];
   for (const op of ops) {
@@ -127,16 +131,25 @@ export async function applyOps(
       failed.push({ path: op.path, error: (err as Error).message });
     }
   }
+  const writes = ops.filter((o) => o.to !== null);
+  const madeDirs = new Set<string>();
   let written = 0;
-  for (const op of ops) {
-    if (op.to === null) continue;
-    if (written++ === Math.floor(ops.length / 2)) failpoint('apply:mid');
-    try {
-      await writeOne(workspace, db, op.path, op.to, journalId);
-    } catch (err) {
-      fs.rmSync(tmpName(absPath(workspace, op.path), journalId), { force: true });
-      failed.push({ path: op.path, error: (err as Error).message });
-    }
+  // Blobs are read in pipelined batches (one cat-file round trip per batch, not per file).
+  for (let i = 0; i < writes.length; i += 64) {
+    const batch = writes.slice(i, i + 64);
+    const contents = await Promise.all(batch.map((o) => db.readBlob(o.to!.sha).catch((err: unknown) => err as Error)));
+    batch.forEach((op, j) => {
+      if (written++ === Math.floor(ops.length / 2)) failpoint('apply:mid');
+      const content = contents[j]!;
+      try {
+        if (content instanceof Error) throw content;
+        writeOne(workspace, op.path, op.to!, content, journalId, madeDirs);
+        sizes?.set(op.path, content.length);
+      } catch (err) {
+        fs.rmSync(tmpName(absPath(workspace, op.path), journalId), { force: true });
+        failed.push({ path: op.path, error: (err as Error).message });
+      }
+    });
   }
   return failed;
 }

@@ -45,6 +45,8 @@ export interface CaptureRequest {
   op?: OpRecord;
   /** known-path checkpoints: entries already known (written by Belay), so the files are not re-read */
   known?: Map<string, FileEntry | null>;
+  /** sizes of known entries, when the caller has them */
+  knownSizes?: Map<string, number>;
   /** full scope: files to capture beside the scan even if ignored (resolved through Node) */
   alsoCapture?: string[];
   /** full scope: which files the scan left out for size must be captured anyway */
@@ -159,21 +161,30 @@ export class Engine {
   private async create(repo: ReturnType<typeof findUserRepo>): Promise<void> {
     const gitDir = { gitDir: this.storeDir };
     if (!fs.existsSync(path.join(this.storeDir, 'HEAD'))) await runGit(gitDir, ['init', '--bare', '--quiet']);
-    const settings: Array<[string, string]> = [
-      ['core.bare', 'false'],
-      ['core.logAllRefUpdates', 'false'],
-      ['core.untrackedCache', 'true'],
-      ['core.symlinks', 'true'],
-      ['core.ignoreCase', process.platform === 'darwin' || process.platform === 'win32' ? 'true' : 'false'],
-      // lets the untracked cache serve `status --untracked-files=all` (git >= 2.39)
-      ['status.showUntrackedFiles', 'all'],
-      // Small index writes: only entries changed since the shared index.
-      ['core.splitIndex', 'true'],
-      ['gc.auto', '0'],
-      ['user.name', 'Belay'],
-      ['user.email', 'belay@localhost'],
-    ];
-    for (const [k, v] of settings) await runGit(gitDir, ['config', k, v]);
+    // One append instead of a `git config` process per setting.
+    fs.appendFileSync(
+      path.join(this.storeDir, 'config'),
+      [
+        '# Belay checkpoint store',
+        '[core]',
+        '\tbare = false',
+        '\tlogAllRefUpdates = false',
+        '\tuntrackedCache = true',
+        '\tsymlinks = true',
+        `\tignoreCase = ${process.platform === 'darwin' || process.platform === 'win32'}`,
+        // small index writes: only entries changed since the shared index
+        '\tsplitIndex = true',
+        '[status]',
+        // lets the untracked cache serve `status --untracked-files=all` (git >= 2.39)
+        '\tshowUntrackedFiles = all',
+        '[gc]',
+        '\tauto = 0',
+        '[user]',
+        '\tname = Belay',
+        '\temail = belay@localhost',
+        '',
+      ].join('\n'),
+    );
     if (repo) {
       const objects = userObjectsDir(repo);
       if (objects) {
@@ -312,23 +323,30 @@ export class Engine {
       for (const rel of asked) for (const f of await this.expand(rel, headTree)) files.add(f);
       const edits: TreeEdit[] = [];
       changes = [];
+      /** changes whose size is read from the store afterwards (in one pipelined batch) */
+      const sizeLater: Array<{ change: ChangedPath; sha: string }> = [];
       for (const rel of files) {
         let entry: FileEntry | null;
-        let size = 0;
+        let size: number | undefined;
         if (req.known?.has(rel)) {
           entry = req.known.get(rel) ?? null;
-          if (entry) size = await this.db.size(entry.sha);
+          size = req.knownSizes?.get(rel);
         } else {
           const wf = await readWorkFile(this.workspace, rel, this.db, (abs) => this.storeLargeFile(abs));
           entry = wf?.entry ?? null;
-          size = wf?.size ?? 0;
+          size = wf?.size;
         }
         entries.set(rel, entry);
         const old = (await lookupFile(this.db, headTree, rel)) ?? null;
         if (sameFile(old, entry)) continue;
         edits.push({ path: rel, entry });
-        changes.push({ path: rel, status: !old ? 'added' : !entry ? 'deleted' : 'modified', size: entry ? size : old ? await this.db.size(old.sha) : 0 });
+        const change: ChangedPath = { path: rel, status: !old ? 'added' : !entry ? 'deleted' : 'modified', size: size ?? 0 };
+        changes.push(change);
+        const sizeOf = entry ?? old;
+        if ((size === undefined || !entry) && sizeOf) sizeLater.push({ change, sha: sizeOf.sha });
       }
+      const sizes = await this.db.sizes(sizeLater.map((s) => s.sha)).catch(() => sizeLater.map(() => 0));
+      sizeLater.forEach((s, i) => (s.change.size = sizes[i] ?? 0));
       tree = edits.length > 0 || !headTree ? await applyEdits(this.db, headTree, edits) : headTree;
       observed = [...files].sort();
       // The next full scan brings these into the store's index (ignored files included).
@@ -343,6 +361,7 @@ export class Engine {
         forced,
         pending,
         headTree: () => this.indexHeadTree(),
+        indexWritten: (t) => this.indexWritten(t, []),
         db: this.db,
         storeLarge: (abs) => this.storeLargeFile(abs),
       });
@@ -415,6 +434,7 @@ export class Engine {
       forced: new Set(),
       pending: this.readPending(),
       headTree: () => this.indexHeadTree(),
+      indexWritten: (t) => this.indexWritten(t, []),
       db: this.db,
       storeLarge: (abs) => this.storeLargeFile(abs),
     });

@@ -235,6 +235,26 @@ export class ObjectDb {
     return false;
   }
 
+  /** The ids among `shas` that are missing (requests are pipelined, not one round trip each). */
+  async missing(shas: string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (let i = 0; i < shas.length; i += 512) {
+      const chunk = shas.slice(i, i + 512);
+      const found = await Promise.all(chunk.map((s) => this.has(s)));
+      chunk.forEach((s, j) => {
+        if (!found[j]) out.push(s);
+      });
+    }
+    return out;
+  }
+
+  /** Sizes of several objects, pipelined. */
+  async sizes(shas: string[]): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < shas.length; i += 512) out.push(...(await Promise.all(shas.slice(i, i + 512).map((s) => this.size(s)))));
+    return out;
+  }
+
   async read(sha: string): Promise<{ type: string; content: Buffer }> {
     const loose = this.readLoose(sha);
     if (loose) return loose;

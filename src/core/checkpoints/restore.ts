@@ -57,7 +57,7 @@ function filesUnder(dir: string): string[] {
 }
 
 /** Checks a planned write/delete can happen without touching a folder or a file outside the plan. */
-export function structuralProblem(engine: Engine, op: FileOp, deleting: Set<string>): string | undefined {
+export function structuralProblem(engine: Engine, op: FileOp, deleting: Set<string>, dirCache = new Map<string, string | null>()): string | undefined {
   const abs = absPath(engine.workspace, op.path);
   const st = lstatMaybe(abs);
   if (st?.isDirectory()) {
@@ -68,13 +68,25 @@ export function structuralProblem(engine: Engine, op: FileOp, deleting: Set<stri
   const parts = op.path.split('/');
   for (let i = 1; i < parts.length; i++) {
     const dir = parts.slice(0, i).join('/');
-    const dst = lstatMaybe(absPath(engine.workspace, dir));
-    if (dst && !dst.isDirectory() && !deleting.has(dir)) return `${dir} is a file, not a folder`;
-    if (dst?.isDirectory()) {
-      const real = fs.realpathSync.native(absPath(engine.workspace, dir));
-      const rel = path.relative(engine.workspace, real);
-      if (rel.startsWith('..') || path.isAbsolute(rel)) return `${dir} leads outside the workspace`;
+    let problem = dirCache.get(dir);
+    if (problem === undefined) {
+      problem = null;
+      const dst = lstatMaybe(absPath(engine.workspace, dir));
+      if (dst?.isSymbolicLink()) {
+        // writing through a link must not leave the workspace
+        let real: string | undefined;
+        try {
+          real = fs.realpathSync.native(absPath(engine.workspace, dir));
+        } catch {
+          real = undefined;
+        }
+        const rel = real === undefined ? '..' : path.relative(engine.workspace, real);
+        if (rel.startsWith('..') || path.isAbsolute(rel)) problem = `${dir} leads outside the workspace`;
+        else if (!fs.statSync(real!).isDirectory() && !deleting.has(dir)) problem = `${dir} is a file, not a folder`;
+      } else if (dst && !dst.isDirectory() && !deleting.has(dir)) problem = `${dir} is a file, not a folder`;
+      dirCache.set(dir, problem);
     }
+    if (problem) return problem;
   }
   return undefined;
 }
@@ -93,15 +105,13 @@ export async function assertUnchanged(engine: Engine, ops: FileOp[]): Promise<vo
   }
 }
 
-/** Result entries for applied ops. */
-export async function describeOps(engine: Engine, ops: FileOp[]): Promise<ChangedPath[]> {
-  const out: ChangedPath[] = [];
-  for (const op of ops) {
-    const entry = op.to ?? op.from;
-    const size = entry ? await engine.db.size(entry.sha).catch(() => 0) : 0;
-    out.push({ path: op.path, status: op.from === null ? 'added' : op.to === null ? 'deleted' : 'modified', size });
-  }
-  return out;
+/** Result entries for applied ops (sizes of written files as written; of deleted ones from the store). */
+export async function describeOps(engine: Engine, ops: FileOp[], written = new Map<string, number>()): Promise<ChangedPath[]> {
+  const unknown = ops.filter((op) => !written.has(op.path));
+  const looked = await engine.db.sizes(unknown.map((op) => (op.to ?? op.from)!.sha)).catch(() => unknown.map(() => 0));
+  const sizes = new Map(written);
+  unknown.forEach((op, i) => sizes.set(op.path, looked[i] ?? 0));
+  return ops.map((op) => ({ path: op.path, status: op.from === null ? 'added' : op.to === null ? 'deleted' : 'modified', size: sizes.get(op.path) ?? 0 }));
 }
 
 /**
@@ -114,15 +124,16 @@ export async function executeOps(
   lock: HeldLock,
   ops: FileOp[],
   record: { type: 'restore' | 'rollback' | 'undo-restore'; safety: string; target?: string; before?: string; after?: string; name: string },
-): Promise<{ id: string; done: FileOp[]; failed: Array<{ path: string; error: string }> }> {
+): Promise<{ id: string; done: FileOp[]; failed: Array<{ path: string; error: string }>; sizes: Map<string, number> }> {
   const journalId = newJournalId();
   const { name, ...op } = record;
   lock.verify();
   let failed: Array<{ path: string; error: string }> = [];
+  const sizes = new Map<string, number>();
   if (ops.length > 0) {
     writeJournal(engine.storeDir, { id: journalId, startedAt: new Date().toISOString(), op, ops });
     failpoint('apply:after-journal');
-    failed = await applyOps(engine.workspace, engine.db, ops, journalId, new Set());
+    failed = await applyOps(engine.workspace, engine.db, ops, journalId, new Set(), sizes);
     failpoint('apply:before-record');
   }
   const failedSet = new Set(failed.map((f) => f.path));
@@ -134,9 +145,10 @@ export async function executeOps(
     name,
     op: { ...op, paths: done.map((o) => o.path) },
     known: new Map(done.map((o) => [o.path, o.to])),
+    knownSizes: sizes,
   });
   clearJournal(engine.storeDir);
-  return { id: post.loaded.checkpoint.id, done, failed };
+  return { id: post.loaded.checkpoint.id, done, failed, sizes };
 }
 
 export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, opts: { paths?: string[] }): Promise<RestoreResult & { skipped: RestorePlan['skipped'] }> {
@@ -264,15 +276,16 @@ export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, 
   }
   const deleting = new Set(ops.filter((o) => o.to === null).map((o) => o.path));
   const planned: FileOp[] = [];
+  const dirCache = new Map<string, string | null>();
   for (const op of ops) {
-    const problem = structuralProblem(engine, op, deleting);
+    const problem = structuralProblem(engine, op, deleting, dirCache);
     if (problem) skipped.push({ path: op.path, reason: problem });
     else planned.push(op);
   }
-  for (const op of planned) {
-    if (op.to && !(await engine.db.has(op.to.sha))) {
-      throw new CheckpointError('target_missing', `checkpoint ${short} refers to content no longer in the store (${op.path}); nothing was changed`);
-    }
+  const missing = await engine.db.missing(planned.flatMap((o) => (o.to ? [o.to.sha] : [])));
+  if (missing.length > 0) {
+    const op = planned.find((o) => o.to?.sha === missing[0]);
+    throw new CheckpointError('target_missing', `checkpoint ${short} refers to content no longer in the store (${op?.path ?? missing[0]}); nothing was changed`);
   }
 
   trace(`restore: planned ${planned.length} changes`);
@@ -285,7 +298,7 @@ export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, 
   return {
     restoreId: exec.id,
     safetyCheckpoint: safetyId,
-    restored: await describeOps(engine, exec.done),
+    restored: await describeOps(engine, exec.done, exec.sizes),
     tookMs: Math.round(performance.now() - started),
     skipped,
   };

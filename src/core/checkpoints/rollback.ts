@@ -149,18 +149,19 @@ export async function rollbackLocked(
   const deleting = new Set(candidates.filter((o) => o.to === null).map((o) => o.path));
   const ops: FileOp[] = [];
   const blocked: Conflict[] = [];
+  const dirCache = new Map<string, string | null>();
   for (const op of candidates) {
-    const problem = structuralProblem(engine, op, deleting);
+    const problem = structuralProblem(engine, op, deleting, dirCache);
     if (problem) blocked.push({ path: op.path, hunks: `${problem}\n` });
     else ops.push(op);
   }
   if (blocked.length > 0 && !resolve) {
     return { ok: false, code: 'conflict', message: `cannot undo ${blocked.map((b) => b.path).join(', ')}: ${blocked[0]!.hunks.trim()}; nothing was changed`, conflicts: blocked };
   }
-  for (const op of ops) {
-    if (op.to && !(await engine.db.has(op.to.sha))) {
-      return { ok: false, code: 'target_missing', message: `the content to restore for ${op.path} is no longer in the store; nothing was changed`, conflicts: [] };
-    }
+  const missing = await engine.db.missing(ops.flatMap((o) => (o.to ? [o.to.sha] : [])));
+  if (missing.length > 0) {
+    const op = ops.find((o) => o.to?.sha === missing[0]);
+    return { ok: false, code: 'target_missing', message: `the content to restore for ${op?.path ?? missing[0]} is no longer in the store; nothing was changed`, conflicts: [] };
   }
 
   const last = actions[0]!;
@@ -194,5 +195,5 @@ export async function rollbackLocked(
       restoreId: exec.id,
     });
   }
-  return { ok: true, safetyCheckpoint: safetyId, changed: await describeOps(engine, exec.done), tookMs: Math.round(performance.now() - started), restoreId: exec.id };
+  return { ok: true, safetyCheckpoint: safetyId, changed: await describeOps(engine, exec.done, exec.sizes), tookMs: Math.round(performance.now() - started), restoreId: exec.id };
 }

@@ -28,6 +28,8 @@ export interface ScanInput {
   pending: Set<string>;
   /** the tree of the store's HEAD (the last synced scan's commit), which the index matches */
   headTree: () => Promise<string | undefined>;
+  /** records that git's index now holds `tree` (HEAD names it) */
+  indexWritten: (tree: string) => void;
   db: ObjectDb;
   storeLarge: (abs: string) => Promise<string>;
 }
@@ -88,6 +90,11 @@ const SYNC_BYTES = 4 * 1024 * 1024;
 
 export async function fullScan(input: ScanInput): Promise<ScanResult> {
   const { ctx } = input;
+  if (!(await input.headTree())) {
+    // First scan of a store (its index seeded from the user's, or empty):
+    // name the index's tree first, so that status only reports differences.
+    input.indexWritten(await writeTree(ctx));
+  }
   const status = await runGit(ctx, ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=all', '--no-ahead-behind']);
   const { changed, untracked, records, indexDiffers } = parseStatus(status.stdout);
   trace(`scan: git status (${records} records)`);
@@ -150,10 +157,14 @@ export async function fullScan(input: ScanInput): Promise<ScanResult> {
   if (add.length > 0) await updateIndexAdd(ctx, add, skipped);
   failpoint('scan:after-update-index');
   trace(`scan: staged ${add.length} updates, ${remove.length} removals in the index`);
+  const tree = await writeTree(ctx);
+  return { tree, skipped, staged: add.length + remove.length, synced: true };
+}
+
+async function writeTree(ctx: WorkContext): Promise<string> {
   // --missing-ok: blobs seeded from the user's index live in the user's
   // repository, which write commands must not see (see GitContext.borrow).
-  const tree = (await runGit(ctx, ['write-tree', '--missing-ok'])).stdout.toString('utf8').trim();
-  return { tree, skipped, staged: add.length + remove.length, synced: true };
+  return (await runGit(ctx, ['write-tree', '--missing-ok'])).stdout.toString('utf8').trim();
 }
 
 /** `update-index --add` of many paths; a path git refuses (e.g. beyond a symlink) is skipped, not fatal. */

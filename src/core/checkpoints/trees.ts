@@ -163,7 +163,12 @@ export async function diffTrees(db: ObjectDb, a: string | undefined, b: string |
   };
   const ta = await lookupTree(db, a, prefix);
   const tb = await lookupTree(db, b, prefix);
-  await walk(ta, tb, prefix);
+  if (ta === undefined || tb === undefined) {
+    // one side empty: everything on the other is added (or deleted)
+    const files = await listFilesUnder(db, ta === undefined ? b : a, prefix);
+    const status = ta === undefined ? 'added' : 'deleted';
+    for (const [p, e] of files) out.push(status === 'added' ? { path: p, status, after: e } : { path: p, status, before: e });
+  } else await walk(ta, tb, prefix);
   out.sort((p, q) => (p.path < q.path ? -1 : p.path > q.path ? 1 : 0));
   return out;
 }
