@@ -79,7 +79,7 @@ test('hook edit → receipt in tree and timeline → Rollback click restores the
     await card.first().locator('vscode-button', { hasText: 'Rollback' }).click();
     await until('the file to be restored', () => fs.readFileSync(file, 'utf8') === original);
     await findInWebview(vsc.page, 'li.entry.outcome-rolled_back:has(.tool:text-is("Edit"))').first().waitFor({ timeout: 20_000 });
-    await tree.getByText(/belay\.rollback/).first().waitFor({ timeout: 20_000 });
+    await tree.getByText(/^Rollback undo/).first().waitFor({ timeout: 20_000 });
     await screenshot(vsc.page, 'loop-2-after-rollback');
 
     assert.equal(fs.existsSync(path.join(workspace, 'server.pem')), false, 'the denied write never happened');

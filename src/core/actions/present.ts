@@ -38,6 +38,14 @@ export function receiptTarget(r: Receipt, workspace: string): string {
   return '';
 }
 
+const ownTools: Record<string, string> = {
+  rollback: 'Rollback',
+  restore: 'Restore',
+  kill_switch: 'Kill switch',
+  unguarded: 'Unguarded change',
+  prompt: 'Prompt',
+};
+
 /** What the timeline and the tree show of one receipt. */
 export function toTimelineItem(r: Receipt, workspace: string): TimelineItem {
   const undoable = Guard.canRollback(r);
@@ -48,7 +56,7 @@ export function toTimelineItem(r: Receipt, workspace: string): TimelineItem {
     time: r.time,
     kind: r.kind ?? 'action',
     agent: r.agent,
-    tool: r.tool,
+    tool: ownTools[r.kind ?? ''] ?? r.tool,
     target: receiptTarget(r, workspace),
     decision: r.decision,
     outcome: r.outcome,

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { test } from '../framework.ts';
 
 interface TimelinePageLike {
-  items: Array<{ id: string; tool: string; decision: string; outcome: string; canRollback: boolean; target: string }>;
+  items: Array<{ id: string; kind: string; tool: string; decision: string; outcome: string; canRollback: boolean; target: string }>;
 }
 interface SessionLike {
   guard(): Promise<{ state: { dir: string }; workspace: string }>;
@@ -75,7 +75,7 @@ test('an agent hook call appears through the extension and its rollback command 
   assert.equal(fs.readFileSync(file, 'utf8'), original);
   const after = (await session.page()).items;
   assert.equal(after.find((i) => i.id === item.id)?.outcome, 'rolled_back');
-  assert.ok(after.some((i) => i.tool === 'belay.rollback'), 'the rollback has its own receipt');
+  assert.ok(after.some((i) => i.kind === 'rollback' && i.tool === 'Rollback'), 'the rollback has its own receipt');
 });
 
 test('the kill switch command makes the next agent edit be denied', async () => {
