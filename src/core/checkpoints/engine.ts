@@ -17,14 +17,14 @@ import {
   type Skipped,
 } from './catalog.ts';
 import { applyEdits, diffTrees, listFilesUnder, lookupFile, type FileEntry, type TreeEdit } from './trees.ts';
-import { fullScan } from './scan.ts';
+import { fullScan, listNested } from './scan.ts';
 import { failpoint, trace } from './failpoint.ts';
 import { absPath, lstatMaybe, readWorkFile, toWorkspacePath } from './workspaceFiles.ts';
 import { acquireLock, type HeldLock } from './lock.ts';
 import { clearJournal, finishJournal, readJournal } from './apply.ts';
 import { buildExcludeFile, DEFAULT_MAX_FILE_SIZE, STORE_ATTRIBUTES } from './excludes.ts';
 import { findUserRepo, seedIndex, userObjectsDir } from './seed.ts';
-import type { ChangedPath, Checkpoint, CheckpointKind, CheckpointStoreOptions } from './types.ts';
+import type { ChangedPath, CheckpointKind, CheckpointStoreOptions } from './types.ts';
 
 /**
  * The internals shared by the store's operations: the git context, the
@@ -286,7 +286,11 @@ export class Engine {
     const st = lstatMaybe(absPath(this.workspace, rel));
     if (st?.isDirectory()) {
       const res = await runGit(this.ctx, ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', rel], { env: { GIT_LITERAL_PATHSPECS: '1' } });
-      const files = new Set(splitZ(res.stdout));
+      const files = new Set<string>();
+      for (const p of splitZ(res.stdout)) {
+        if (!p.endsWith('/')) files.add(p);
+        else for (const f of await listNested(this.ctx, p)) files.add(f); // a nested repository: its files
+      }
       for (const p of (await listFilesUnder(this.db, headTree, rel)).keys()) files.add(p);
       return [...files];
     }
@@ -485,22 +489,18 @@ export class Engine {
   async changesBetween(a: string | undefined, b: string | undefined, sizesFromDisk = false): Promise<ChangedPath[]> {
     const diff = await diffTrees(this.db, a, b);
     const out: ChangedPath[] = [];
-    let i = 0;
-    for (const d of diff) {
-      const entry = d.after ?? d.before!;
-      let size = 0;
-      if (i++ < MAX_STORED_CHANGES || !sizesFromDisk) {
-        const st = sizesFromDisk && d.after ? lstatMaybe(absPath(this.workspace, d.path)) : undefined;
-        size = st ? st.size : await this.db.size(entry.sha).catch(() => 0);
-      }
-      out.push({ path: d.path, status: d.status, size });
-    }
+    const fromStore: Array<{ change: ChangedPath; sha: string }> = [];
+    diff.forEach((d, i) => {
+      const change: ChangedPath = { path: d.path, status: d.status, size: 0 };
+      out.push(change);
+      if (sizesFromDisk && i >= MAX_STORED_CHANGES) return; // only the stored part of a huge scan gets sizes
+      const st = sizesFromDisk && d.after ? lstatMaybe(absPath(this.workspace, d.path)) : undefined;
+      if (st) change.size = st.size;
+      else fromStore.push({ change, sha: (d.after ?? d.before)!.sha });
+    });
+    const sizes = await this.db.sizes(fromStore.map((f) => f.sha)).catch(() => fromStore.map(() => 0));
+    fromStore.forEach((f, i) => (f.change.size = sizes[i] ?? 0));
     return out;
-  }
-
-  /** The checkpoint record a caller sees. */
-  checkpointOf(l: Loaded): Checkpoint {
-    return l.checkpoint;
   }
 
   close(): void {

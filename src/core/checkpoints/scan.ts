@@ -68,7 +68,7 @@ function parseStatus(buf: Buffer): { changed: string[]; untracked: string[]; rec
 }
 
 /** All non-ignored files of a nested repository, relative to the workspace. */
-async function listNested(ctx: WorkContext, dir: string, depth = 0): Promise<string[]> {
+export async function listNested(ctx: WorkContext, dir: string, depth = 0): Promise<string[]> {
   if (depth > 8) return [];
   const workTree = absPath(ctx.workTree, dir.replace(/\/$/, ''));
   const res = await runGit(

@@ -1,5 +1,4 @@
 import { isTreeMode, MODE_GITLINK, type ObjectDb, type TreeEntry } from './objects.ts';
-import { runGit, splitZ, type GitContext } from './git.ts';
 
 /** A file as a tree records it: mode and blob id. */
 export interface FileEntry {
@@ -61,19 +60,6 @@ export async function listFilesUnder(db: ObjectDb, tree: string | undefined, pre
     }
   };
   await walk(start, prefix);
-  return out;
-}
-
-/** Every file of a whole tree, through one `git ls-tree -r` (faster than walking for big trees). */
-export async function listAllFiles(ctx: GitContext, tree: string): Promise<Map<string, FileEntry>> {
-  const out = new Map<string, FileEntry>();
-  const res = await runGit({ gitDir: ctx.gitDir }, ['ls-tree', '-r', '-z', '--full-tree', tree]);
-  for (const rec of splitZ(res.stdout)) {
-    const tab = rec.indexOf('\t');
-    const [mode, type, sha] = rec.slice(0, tab).split(' ');
-    if (type !== 'blob' || !mode || !sha) continue;
-    out.set(rec.slice(tab + 1), { mode, sha });
-  }
   return out;
 }
 

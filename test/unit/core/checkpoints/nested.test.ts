@@ -72,3 +72,29 @@ test('submodules are checkpointed as files; the superproject and submodule repos
     rm(ws, upstream, path.dirname(storeDir));
   }
 });
+
+test('a known-path checkpoint of a folder holding a nested repository captures its files', async () => {
+  const ws = makeUserRepo();
+  const nested = path.join(ws, 'tools', 'sub');
+  fs.mkdirSync(nested, { recursive: true });
+  git(nested, 'init', '-q');
+  write(nested, 'run.sh', 'echo run\n');
+  write(ws, 'tools/top.txt', 'top\n');
+  const { store, storeDir } = await openStore(ws);
+  try {
+    const pre = await store.create({ scope: 'paths', paths: ['tools'], kind: 'pre' });
+    assert.deepEqual(pre.observed, ['tools/sub/run.sh', 'tools/top.txt']);
+    fs.rmSync(path.join(ws, 'tools'), { recursive: true });
+    const post = await store.create({ scope: 'paths', paths: ['tools'], kind: 'post' });
+    assert.deepEqual(
+      (await store.changes(pre.id, post.id)).map((c) => `${c.status} ${c.path}`),
+      ['deleted tools/sub/run.sh', 'deleted tools/top.txt'],
+    );
+    const r = await store.rollback({ before: pre.id, after: post.id });
+    assert.equal(r.ok, true);
+    assert.equal(read(ws, 'tools/sub/run.sh'), 'echo run\n');
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CheckpointStore } from '../../../../src/core/checkpoints/store.ts';
-import { fingerprint, git, makeUserRepo, openStore, rm, snapshot } from './helpers.ts';
+import { fingerprint, git, makeUserRepo, openStore, rm } from './helpers.ts';
 
 /**
  * Seeded random interleaving of user edits, agent actions (known-path and
@@ -241,4 +241,3 @@ test(`randomized: user edits are never lost (seed ${SEED}, ${STEPS} steps)`, { t
   }
 });
 
-void snapshot;

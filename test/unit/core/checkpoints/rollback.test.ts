@@ -125,11 +125,9 @@ test('binary files roll back whole; changed again later they conflict', async ()
   const { store, storeDir } = await openStore(ws);
   try {
     await store.create({ scope: 'full' });
-    const a = await action(store, ws, {});
     const pre = await store.create({ scope: 'paths', paths: ['img.bin'], kind: 'pre' });
     fs.writeFileSync(path.join(ws, 'img.bin'), Buffer.from([0, 9, 9]));
     const post = await store.create({ scope: 'paths', paths: ['img.bin'], kind: 'post' });
-    void a;
     fs.writeFileSync(path.join(ws, 'img.bin'), Buffer.from([0, 7]));
     const r = await store.rollback({ before: pre.id, after: post.id });
     assert.equal(!r.ok && r.code, 'conflict');
