@@ -339,6 +339,12 @@ test('VS Code agent mode with Belay installed: guarded, recorded, rolled back, k
     await screenshot(page, 'real-agent-3-kill-switch');
     lap('kill switch turn done');
 
+    // Every receipt of the run, for the record; changes the watcher could not tie to a receipt are listed apart.
+    const all = receipts(workspace, home);
+    t.diagnostic(`receipts: ${all.map((r) => `${r.kind}/${r.tool} ${r.decision} ${r.outcome}`).join('; ')}`);
+    const unguarded = all.filter((r) => r.kind === 'unguarded');
+    if (unguarded.length > 0) t.diagnostic(`unguarded-change receipts during guarded actions: ${unguarded.map((r) => `${r.target ?? r.paths.join(',')} (${r.reason})`).join('; ')}`);
+
     // Nothing was written into the workspace to make this work.
     for (const p of hookPaths) assert.equal(fs.existsSync(path.join(workspace, p)), false, `no ${p} in the workspace after the run`);
   }
