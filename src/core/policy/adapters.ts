@@ -380,6 +380,8 @@ function normaliseEvent(name: string | undefined): HookEventName {
 export function detectDialect(doc: unknown): Dialect {
   if (!isObj(doc)) return 'generic';
   if (typeof doc.tool === 'string' && 'input' in doc && !('tool_name' in doc)) return 'generic';
+  const hookish = ['tool_name', 'toolName', 'toolArgs', 'hook_event_name', 'hookEventName', 'conversation_id', 'workspace_roots', 'turn_id', 'session_id', 'sessionId'];
+  if (!hookish.some((k) => k in doc)) return 'generic';
   if ('toolName' in doc || 'toolArgs' in doc) return 'copilot-cli';
   const event = String(doc.hook_event_name ?? doc.hookEventName ?? '');
   if ('conversation_id' in doc || 'workspace_roots' in doc || /^(before|after)[A-Z]|^preToolUse$|^postToolUse$|^stop$/.test(event)) return 'cursor';

@@ -25,7 +25,7 @@ import { checkExfiltration, checkRemoteCode } from './packs/network.ts';
 import { checkDatabase, checkDeploy, checkPermissions } from './packs/operations.ts';
 import { checkSecrets } from './packs/secrets.ts';
 import { checkShell } from './packs/shell.ts';
-import { POLICY_SETTING, policySchema, type PolicyDoc, type PolicyRule } from './schema.ts';
+import { POLICY_SETTING, policySchema, verdictSchema, type PolicyDoc, type PolicyRule } from './schema.ts';
 import { initShellParser } from './shell/parse.ts';
 
 /**
@@ -119,6 +119,8 @@ export interface LoadedPolicy {
   doc: PolicyDoc;
   rules: CompiledRule[];
   packData: CompiledPackData;
+  /** what reads get while the policy is invalid (taken from the setting when that field itself is valid) */
+  readFailMode: Verdict;
 }
 
 const ENGINE_VERSION = 'belay-policy/1';
@@ -190,7 +192,12 @@ export function loadPolicy(settings: Record<string, unknown>, loadError?: { sett
   }
   const ok = errors.length === 0;
   const hash = sha(ENGINE_VERSION + '\n' + (ok ? stableJson(doc) : stableJson({ raw: raw ?? null, errors })));
-  return { ok, errors, hash, mode: ok ? doc.mode : 'enforce', doc, rules: ok ? rules : [], packData: compilePackData(doc) };
+  let readFailMode: Verdict = doc.readFailMode;
+  if (!ok && raw && typeof raw === 'object') {
+    const fm = verdictSchema.safeParse((raw as Record<string, unknown>).readFailMode);
+    if (fm.success) readFailMode = fm.data;
+  }
+  return { ok, errors, hash, mode: ok ? doc.mode : 'enforce', doc, rules: ok ? rules : [], packData: compilePackData(doc), readFailMode };
 }
 
 function compileRule(r: PolicyRule, at: string, errors: PolicyError[]): CompiledRule | undefined {
@@ -484,26 +491,27 @@ function decideInvalid(action: NormalizedAction, policy: LoadedPolicy, ctx: Deci
 }
 
 function policyReadFailMode(policy: LoadedPolicy): Verdict {
-  return policy.doc.readFailMode;
+  return policy.readFailMode;
 }
 
 // ---------------------------------------------------------------- memory
 
-const MAX_ENTRIES = 500;
+const MAX_ENTRIES = 200;
 const DAY = 86_400_000;
 
 /** Records what later decisions depend on: secrets read, downloads, rate-limit counts. */
 export function remember(memory: PolicyMemory, action: NormalizedAction, decision: Decision, now: Date): PolicyMemory {
   void action;
   const t = now.getTime();
+  const memo = decision.memo;
+  if (!memo || memo.secretReads.length === 0 && memo.downloads.length === 0 && memo.counters.length === 0) return memory;
   const m: PolicyMemory = {
     version: 1,
     secretReads: [...(memory.secretReads ?? [])],
-    secretPrints: [...(memory.secretPrints ?? [])],
+    secretPrints: memory.secretPrints ?? [],
     downloads: [...(memory.downloads ?? [])],
     counters: { ...(memory.counters ?? {}) },
   };
-  const memo = decision.memo;
   if (memo) {
     for (const what of memo.secretReads) m.secretReads.push({ what, at: t });
     if (decision.decision !== 'deny') for (const d of memo.downloads) m.downloads.push({ ...d, at: t });

@@ -1,4 +1,3 @@
-import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import { canonicalTokens } from './shell/args.ts';
 import { foldPath, isInside } from './paths.ts';
@@ -26,10 +25,27 @@ export interface PathContext {
   caseInsensitive?: boolean;
 }
 
+interface Rule {
+  re: RegExp;
+  negate: boolean;
+  dirOnly: boolean;
+}
+
 interface Group {
-  patterns: string[];
-  cs?: Ignore;
-  ci?: Ignore;
+  /** verdicts per candidate string (segments and prefixes repeat across paths) */
+  memo: Map<string, boolean>;
+  rules: Rule[];
+  /** all non-negated patterns in one regex (files and directories / directories only) */
+  any?: RegExp;
+  dirs?: RegExp;
+  hasNegation: boolean;
+}
+
+interface Compiled {
+  anywhere: Group;
+  workspace: Group;
+  home: Group;
+  absolute: Group;
 }
 
 /**
@@ -40,68 +56,149 @@ interface Group {
  * - `~/…` or `${userHome}/…` — relative to the home directory;
  * - `abs:/…` — an absolute path;
  * - `${workspaceFolder}/…` — the same as a leading `/`.
+ *
+ * As in .gitignore, a pattern that matches a directory matches everything
+ * below it, a trailing `/` matches directories only, and `!pattern`
+ * re-includes (except below an excluded directory). Patterns compile to
+ * regular expressions once; a test costs one regex per path segment.
  */
 export class PathGlobs {
-  private readonly anywhere: Group = { patterns: [] };
-  private readonly workspace: Group = { patterns: [] };
-  private readonly home: Group = { patterns: [] };
-  private readonly absolute: Group = { patterns: [] };
+  private readonly cs: Compiled;
+  private ci?: Compiled;
+  private readonly patterns: readonly string[];
   readonly empty: boolean;
 
   constructor(patterns: readonly string[]) {
-    for (const raw of patterns) {
-      const { group, pattern } = this.classify(raw.trim());
-      if (pattern !== '') group.patterns.push(pattern);
-    }
+    this.patterns = patterns;
     this.empty = patterns.length === 0;
+    this.cs = compileGroups(patterns, false);
   }
 
-  private classify(p: string): { group: Group; pattern: string } {
-    const neg = p.startsWith('!') ? '!' : '';
-    const body = neg ? p.slice(1) : p;
-    if (body.startsWith('~/')) return { group: this.home, pattern: neg + '/' + body.slice(2) };
-    if (body.startsWith('${userHome}/')) return { group: this.home, pattern: neg + '/' + body.slice('${userHome}/'.length) };
-    if (body.startsWith('abs:')) return { group: this.absolute, pattern: neg + '/' + body.slice(4).replace(/^\/+/, '') };
-    if (body.startsWith('${workspaceFolder}/')) return { group: this.workspace, pattern: neg + '/' + body.slice('${workspaceFolder}/'.length) };
-    const inner = body.replace(/\/$/, '');
-    if (!inner.includes('/')) return { group: this.anywhere, pattern: p };
-    return { group: this.workspace, pattern: p };
+  private groups(caseInsensitive: boolean): Compiled {
+    if (!caseInsensitive) return this.cs;
+    return (this.ci ??= compileGroups(this.patterns, true));
   }
 
-  private ig(g: Group, ci: boolean): Ignore | undefined {
-    if (g.patterns.length === 0) return undefined;
-    if (ci) return (g.ci ??= ignore({ ignorecase: true }).add(g.patterns));
-    return (g.cs ??= ignore({ ignorecase: false }).add(g.patterns));
-  }
-
-  /** Does `p` (canonical, absolute) match? `isDir` lets `dir/` patterns match. */
+  /** Does `p` (canonical, absolute) match? `isDir` lets `dir/` patterns match the path itself. */
   test(p: string, ctx: PathContext, isDir = false): boolean {
     if (this.empty) return false;
     const ci = ctx.caseInsensitive === true;
+    const g = this.groups(ci);
     const fp = foldPath(p, ci);
-    const probe = (ig: Ignore | undefined, rel: string): boolean => {
-      if (!ig || rel === '' || rel.startsWith('..')) return false;
-      try {
-        return ig.ignores(isDir ? rel + '/' : rel);
-      } catch {
-        return false;
-      }
-    };
     const relTo = (base: string): string | undefined => {
       const fb = foldPath(base, ci);
       if (!isInside(fp, fb) || fp === fb) return undefined;
       return p.slice(base.length).replace(/^[\\/]+/, '');
     };
-    const absRel = p.replace(/^\/+/, '').replace(/^([A-Za-z]):\//, '$1:/');
-    if (probe(this.ig(this.anywhere, ci), absRel)) return true;
-    if (probe(this.ig(this.absolute, ci), absRel)) return true;
-    const h = relTo(ctx.home);
-    if (h !== undefined && probe(this.ig(this.home, ci), h)) return true;
-    for (const root of ctx.workspaceRoots) {
-      const r = relTo(root);
-      if (r !== undefined && probe(this.ig(this.workspace, ci), r)) return true;
+    const absRel = p.replace(/^\/+/, '');
+    if (g.anywhere.rules.length > 0 && testSegments(g.anywhere, absRel, isDir)) return true;
+    if (g.absolute.rules.length > 0 && testPrefixes(g.absolute, absRel, isDir)) return true;
+    if (g.home.rules.length > 0) {
+      const h = relTo(ctx.home);
+      if (h !== undefined && testPrefixes(g.home, h, isDir)) return true;
+    }
+    if (g.workspace.rules.length > 0) {
+      for (const root of ctx.workspaceRoots) {
+        const r = relTo(root);
+        if (r !== undefined && testPrefixes(g.workspace, r, isDir)) return true;
+      }
     }
     return false;
+  }
+}
+
+function compileGroups(patterns: readonly string[], nocase: boolean): Compiled {
+  const c: Compiled = { anywhere: group(), workspace: group(), home: group(), absolute: group() };
+  for (const raw of patterns) {
+    let p = raw.trim();
+    if (p === '' || p.startsWith('#')) continue;
+    const negate = p.startsWith('!');
+    if (negate) p = p.slice(1);
+    let target: Group;
+    if (p.startsWith('~/')) {
+      target = c.home;
+      p = p.slice(2);
+    } else if (p.startsWith('${userHome}/')) {
+      target = c.home;
+      p = p.slice('${userHome}/'.length);
+    } else if (p.startsWith('abs:')) {
+      target = c.absolute;
+      p = p.slice(4);
+    } else if (p.startsWith('${workspaceFolder}/')) {
+      target = c.workspace;
+      p = p.slice('${workspaceFolder}/'.length);
+    } else {
+      target = p.replace(/\/$/, '').includes('/') ? c.workspace : c.anywhere;
+    }
+    const dirOnly = p.endsWith('/');
+    p = p.replace(/^\/+/, '').replace(/\/+$/, '');
+    if (p === '') continue;
+    const re = picomatch.makeRe(p, { dot: true, nocase });
+    target.rules.push({ re, negate, dirOnly });
+    if (negate) target.hasNegation = true;
+  }
+  for (const g of [c.anywhere, c.workspace, c.home, c.absolute]) {
+    const files = g.rules.filter((r) => !r.negate && !r.dirOnly).map((r) => `(?:${r.re.source})`);
+    const dirs = g.rules.filter((r) => !r.negate && r.dirOnly).map((r) => `(?:${r.re.source})`);
+    const flags = nocase ? 'i' : '';
+    if (files.length > 0) g.any = new RegExp(files.join('|'), flags);
+    if (dirs.length > 0) g.dirs = new RegExp(dirs.join('|'), flags);
+  }
+  return c;
+}
+
+function group(): Group {
+  return { memo: new Map(), rules: [], hasNegation: false };
+}
+
+const MEMO_LIMIT = 8192;
+
+/** Ordered gitignore evaluation of one candidate (last matching rule wins). */
+function verdict(g: Group, candidate: string, isDir: boolean): boolean | undefined {
+  let v: boolean | undefined;
+  for (const r of g.rules) {
+    if (r.dirOnly && !isDir) continue;
+    if (r.re.test(candidate)) v = !r.negate;
+  }
+  return v;
+}
+
+function quick(g: Group, candidate: string, isDir: boolean): boolean {
+  const key = isDir ? candidate + '/' : candidate;
+  const hit = g.memo.get(key);
+  if (hit !== undefined) return hit;
+  const v = (g.any?.test(candidate) ?? false) || (isDir && (g.dirs?.test(candidate) ?? false));
+  if (g.memo.size >= MEMO_LIMIT) g.memo.clear();
+  g.memo.set(key, v);
+  return v;
+}
+
+/** Unanchored patterns: any path segment (a matching directory covers its contents). */
+function testSegments(g: Group, rel: string, isDir: boolean): boolean {
+  const segs = rel.split('/');
+  for (let i = 0; i < segs.length; i++) {
+    const last = i === segs.length - 1;
+    const dir = !last || isDir;
+    if (g.hasNegation) {
+      if (verdict(g, segs[i]!, dir) === true) return true;
+    } else if (quick(g, segs[i]!, dir)) return true;
+  }
+  return false;
+}
+
+/** Anchored patterns: the path or any of its parent directories. */
+function testPrefixes(g: Group, rel: string, isDir: boolean): boolean {
+  let end = -1;
+  for (;;) {
+    end = rel.indexOf('/', end + 1);
+    const last = end < 0;
+    const prefix = last ? rel : rel.slice(0, end);
+    const dir = !last || isDir;
+    if (g.hasNegation) {
+      const v = verdict(g, prefix, dir);
+      if (v === true) return true;
+    } else if (quick(g, prefix, dir)) return true;
+    if (last) return false;
   }
 }
 
@@ -133,14 +230,21 @@ export function compileCommandPattern(text: string): CommandPattern {
   const name = words[0] ?? '*';
   const tokens = canonicalTokens(name, words.slice(1));
   const flags: string[] = [];
-  const positionals: NameMatcher[] = [];
+  const positionals: string[] = [];
   for (const tok of tokens) {
     if (tok.startsWith('-') && tok.length > 1 && tok !== '--') flags.push(tok);
-    else if (tok === '*' && positionals.length === tokens.filter((x) => !x.startsWith('-')).length - 1 && !exact) {
-      // a trailing lone `*` means "and anything"
-    } else positionals.push(nameGlob([tok]));
+    else positionals.push(tok);
   }
-  return { name: nameGlob([name]), flags, positionals, exact, text };
+  // a trailing lone `*` means "and anything": prefix matching already does that
+  if (!exact && positionals[positionals.length - 1] === '*') positionals.pop();
+  return { name: wordGlob(name), flags, positionals: positionals.map(wordGlob), exact, text };
+}
+
+/** A glob over one command word where `*` spans anything, `/` included. */
+function wordGlob(pattern: string): NameMatcher {
+  if (!/[*?]/.test(pattern)) return (s) => s === pattern;
+  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*+/g, '.*').replace(/\?/g, '.') + '$', 's');
+  return (s) => re.test(s);
 }
 
 function splitPattern(s: string): string[] {

@@ -244,8 +244,14 @@ function isReadOnly(name: string, args: string[]): boolean {
 export type FileRole = 'settings' | 'package' | 'git-hook' | 'autorun' | 'script' | 'other';
 
 /** What kind of file a path is, for edits that plant commands or change settings. */
+const PLAIN_SOURCE = /\.(ts|tsx|js|jsx|mjs|cjs|py|rb|go|rs|java|kt|c|h|cc|cpp|hpp|cs|swift|php|md|txt|css|scss|html|vue|svelte|sql|csv|svg|png|jpg|lock|log)$/;
+
 export function fileRole(p: string, home: string): FileRole {
   const base = p.slice(p.lastIndexOf('/') + 1).toLowerCase();
+  // the common case first: ordinary sources outside the special folders
+  if (PLAIN_SOURCE.test(base) && !/\/\.(git|husky|githooks|vscode|devcontainer|claude|cursor)\//i.test(p) && !/\/(library\/launchagents|\.config\/autostart)\//i.test(p)) {
+    return base === 'noxfile.py' || base === 'setup.py' || base === 'build.rs' || base === 'jest.config.js' ? 'script' : 'other';
+  }
   const lower = p.toLowerCase();
   if (/\/\.vscode\/settings\.json$/.test(lower) || base.endsWith('.code-workspace') || /\/(code|code - insiders|cursor|vscodium|code-server|windsurf)\/user\/settings\.json$/.test(lower) || /\/\.vscode-server\/data\/(machine|user)\/settings\.json$/.test(lower)) return 'settings';
   if (/\/\.claude\/settings(\.local)?\.json$/.test(lower) || /\/\.cursor\/(hooks|mcp)\.json$/.test(lower) || /\/\.vscode\/mcp\.json$/.test(lower) || base === '.mcp.json') return 'settings';

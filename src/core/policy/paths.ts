@@ -30,6 +30,10 @@ export interface ResolverOptions {
   home: string;
   caseInsensitive?: boolean;
   platform?: NodeJS.Platform;
+  /** the workspace roots are already canonical (a session resolved them once) */
+  rootsCanonical?: boolean;
+  /** compiled .gitignore files shared across resolvers, checked against each file's size and mtime */
+  ignoreFiles?: Map<string, { mtimeMs: number; size: number; ig: Ignore | null }>;
 }
 
 /** Lower-cases a path for comparisons on case-insensitive file systems. */
@@ -61,7 +65,7 @@ export function defaultTempDirs(): string[] {
 
 function lstat(p: string): fs.Stats | undefined {
   try {
-    return fs.lstatSync(p);
+    return fs.lstatSync(p, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }
@@ -80,9 +84,20 @@ export class PathResolver {
   /** links an action creates before using them (`ln -s ~/.ssh out && echo x > out/k`) */
   private readonly virtualLinks = new Map<string, string>();
 
+  /** lstat results of this resolver's lifetime (one normalisation) */
+  private readonly stats = new Map<string, fs.Stats | null>();
+
   constructor(opts: ResolverOptions) {
     this.opts = opts;
-    this.canonicalRoots = opts.workspaceRoots.map((r) => this.realDir(r));
+    this.canonicalRoots = opts.rootsCanonical ? [...opts.workspaceRoots] : opts.workspaceRoots.map((r) => this.realDir(r));
+  }
+
+  private lstat(p: string): fs.Stats | undefined {
+    const hit = this.stats.get(p);
+    if (hit !== undefined) return hit ?? undefined;
+    const st = lstat(p);
+    this.stats.set(p, st ?? null);
+    return st;
   }
 
   get roots(): string[] {
@@ -99,6 +114,7 @@ export class PathResolver {
   /** A directory's canonical form (the directory itself must exist to be resolved). */
   realDir(dir: string): string {
     if (isWindowsPath(dir)) return normaliseWindows(dir);
+    if (this.canonicalRoots?.includes(dir)) return dir;
     try {
       return fs.realpathSync.native(dir);
     } catch {
@@ -171,19 +187,29 @@ export class PathResolver {
 
   /** Component-by-component resolution with kernel semantics for `..` and symlinks. */
   private walk(p: string, cwd: string): { path: string; exists: boolean; viaSymlink: boolean; stat?: fs.Stats } {
-    const pending = p.split('/').filter((c) => c !== '' && c !== '.');
+    let pending = p.split('/').filter((c) => c !== '' && c !== '.');
     let cur = p.startsWith('/') ? '/' : cwd;
+    if (p.startsWith('/')) {
+      // the roots are canonical and exist: no need to look at their components again
+      for (const r of this.canonicalRoots) {
+        if (p === r || p.startsWith(r + '/')) {
+          cur = r;
+          pending = p.slice(r.length).split('/').filter((c) => c !== '' && c !== '.');
+          break;
+        }
+      }
+    }
     let exists = true;
     let viaSymlink = false;
     let links = 0;
-    let stat: fs.Stats | undefined = p.startsWith('/') || pending.length === 0 ? lstat(cur) : undefined;
+    let stat: fs.Stats | undefined = pending.length === 0 ? this.lstat(cur) : undefined;
     if (pending.length === 0) return { path: cur, exists: stat !== undefined, viaSymlink, ...(stat ? { stat } : {}) };
     while (pending.length > 0) {
       const comp = pending.shift()!;
       if (comp === '.') continue;
       if (comp === '..') {
         cur = path.posix.dirname(cur);
-        if (exists) stat = lstat(cur);
+        if (exists) stat = this.lstat(cur);
         continue;
       }
       const next = cur === '/' ? '/' + comp : cur + '/' + comp;
@@ -200,7 +226,7 @@ export class PathResolver {
         cur = next;
         continue;
       }
-      const st = lstat(next);
+      const st = this.lstat(next);
       if (!st) {
         exists = false;
         stat = undefined;
@@ -226,7 +252,7 @@ export class PathResolver {
       cur = next;
       stat = st;
     }
-    if (exists && !stat) stat = lstat(cur);
+    if (exists && !stat) stat = this.lstat(cur);
     return { path: cur, exists: exists && stat !== undefined, viaSymlink, ...(stat ? { stat } : {}) };
   }
 
@@ -275,11 +301,23 @@ export class PathResolver {
     const hit = this.ignoreCache.get(file);
     if (hit !== undefined) return hit;
     let ig: Ignore | null = null;
-    try {
-      const text = fs.readFileSync(file, 'utf8');
-      ig = ignore({ ignorecase: this.opts.caseInsensitive === true }).add(text);
-    } catch {
-      ig = null;
+    const st = this.lstat(file);
+    if (st && st.isFile()) {
+      const shared = this.opts.ignoreFiles;
+      const key = `${this.opts.caseInsensitive === true ? 'i' : 's'}:${file}`;
+      const known = shared?.get(key);
+      if (known && known.mtimeMs === st.mtimeMs && known.size === st.size) ig = known.ig;
+      else {
+        try {
+          ig = ignore({ ignorecase: this.opts.caseInsensitive === true }).add(fs.readFileSync(file, 'utf8'));
+        } catch {
+          ig = null;
+        }
+        if (shared) {
+          if (shared.size > 256) shared.clear();
+          shared.set(key, { mtimeMs: st.mtimeMs, size: st.size, ig });
+        }
+      }
     }
     this.ignoreCache.set(file, ig);
     return ig;

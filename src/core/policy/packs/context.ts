@@ -83,7 +83,22 @@ export class PackContext {
     this.protectedBranch = compiled.protectedBranch;
     this.ci = ctx.caseInsensitive === true;
     this.roots = ctx.workspaceRoots.map((r) => foldPath(r, this.ci));
-    this.temps = tempRoots(ctx).map((t) => foldPath(t, this.ci));
+    this.temps = this.ci ? compiled.temps.map((t) => t.toLowerCase()) : compiled.temps;
+    this.compiled = compiled;
+  }
+
+  readonly compiled: CompiledPackData;
+
+  /** A name glob compiled once per policy. */
+  glob(pattern: string): NameMatcher {
+    const key = (this.ci ? 'i:' : 's:') + pattern;
+    let m = this.compiled.globCache.get(key);
+    if (!m) {
+      if (this.compiled.globCache.size > 512) this.compiled.globCache.clear();
+      m = nameGlob([pattern], this.ci);
+      this.compiled.globCache.set(key, m);
+    }
+    return m;
   }
 
   on(pack: PackName): boolean {
@@ -138,8 +153,19 @@ export class PackContext {
     return foldPath(p.replace(/\/+$/, ''), this.ci) === foldPath(this.ctx.home.replace(/\/+$/, ''), this.ci);
   }
 
+  private readonly secretMemo = new Map<string, boolean>();
+
   /** A secret file (templates such as `.env.example` only as regular, singly-linked files). */
   isSecret(p: string): boolean {
+    let v = this.secretMemo.get(p);
+    if (v === undefined) {
+      v = this.isSecretUncached(p);
+      this.secretMemo.set(p, v);
+    }
+    return v;
+  }
+
+  private isSecretUncached(p: string): boolean {
     const fact = this.fact(p);
     const base = p.slice(p.lastIndexOf('/') + 1);
     if (this.templateNames(base) && !(fact?.viaSymlink) && (!fact?.exists || fact.type === 'file' && (fact.nlink ?? 1) <= 1)) return false;
@@ -206,7 +232,7 @@ function globMaySecret(p: string, pc: PackContext): boolean {
     return pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', pc.pathCtx());
   }
   const samples = ['.env', '.env.local', '.env.production', 'id_rsa', 'id_ed25519', 'server.pem', 'server.key', '.dev.vars', 'credentials', '.git-credentials', '.npmrc'];
-  const m = nameGlob([base], pc.ctx.caseInsensitive === true);
+  const m = pc.glob(base);
   for (const s of samples) {
     if (!m(s)) continue;
     const candidate = dir.replace(/\/\*\*$/, '') + '/' + s;
@@ -217,7 +243,7 @@ function globMaySecret(p: string, pc: PackContext): boolean {
   return false;
 }
 
-function tempRoots(_ctx: DecisionContext): string[] {
+function tempRoots(): string[] {
   const t = os.tmpdir();
   const out = ['/tmp', '/var/tmp', '/private/tmp', '/private/var/tmp', t];
   if (t.startsWith('/var/folders/')) out.push('/private' + t);
@@ -225,6 +251,10 @@ function tempRoots(_ctx: DecisionContext): string[] {
 }
 
 export interface CompiledPackData {
+  /** system temp dirs (scratch space) */
+  temps: string[];
+  /** name globs compiled on demand (a memo, not policy state) */
+  globCache: Map<string, NameMatcher>;
   enabled: ReadonlySet<PackName>;
   secretGlobs: PathGlobs;
   templateNames: NameMatcher;
@@ -237,9 +267,13 @@ export function compilePackData(policy: PolicyDoc): CompiledPackData {
   const enabled = new Set<PackName>();
   for (const [k, v] of Object.entries(policy.packs)) if (v) enabled.add(k as PackName);
   return {
+    temps: tempRoots(),
+    globCache: new Map(),
     enabled,
     secretGlobs: new PathGlobs([...SECRET_PATHS, ...policy.secrets.paths]),
-    templateNames: nameGlob(policy.secrets.templates, true),
+    templateNames: policy.secrets.templates.every((t) => !/[*?[{]/.test(t))
+      ? ((set: Set<string>) => (s: string) => set.has(s.toLowerCase()))(new Set(policy.secrets.templates.map((t) => t.toLowerCase())))
+      : nameGlob(policy.secrets.templates, true),
     guardGlobs: new PathGlobs(GUARD_PATHS),
     trusted: domainMatcher(policy.network.allowDomains),
     protectedBranch: nameGlob(policy.protectedBranches),

@@ -94,17 +94,27 @@ export function checkRemoteCode(pc: PackContext): void {
     if (s.code === 'remote.pipe-to-interpreter') pc.add('remote-code.pipe-to-shell', 'deny', s.detail ?? 'runs downloaded code', s.fragment);
     else if (s.code === 'exec.remote-script') pc.add('remote-code.remote-script', 'deny', 'runs a script straight from a URL', s.fragment);
   }
-  const downloaded = new Map<string, string>();
-  for (const d of pc.ctx.memory.downloads ?? []) downloaded.set(d.path, d.url);
-  for (const c of pc.commands()) for (const d of c.downloads) downloaded.set(d.path, d.url);
-  for (const c of pc.commands()) {
+  const cmds = pc.commands();
+  let downloaded: Map<string, string> | undefined;
+  const downloads = (): Map<string, string> => {
+    if (downloaded) return downloaded;
+    downloaded = new Map<string, string>();
+    for (const d of pc.ctx.memory.downloads ?? []) downloaded.set(d.path, d.url);
+    for (const c of cmds) for (const d of c.downloads) downloaded.set(d.path, d.url);
+    return downloaded;
+  };
+  for (const c of cmds) {
     for (const d of c.downloads) pc.out.memo.downloads.push(d);
+    if (c.execs.length === 0 && !c.chmod) continue;
+    const downloaded = downloads();
     for (const e of c.execs) {
       if (downloaded.has(e)) pc.add('remote-code.download-exec', 'deny', `runs ${e}, downloaded from ${downloaded.get(e) || 'the network'}`, c.text);
     }
     if (c.chmod && /\+x|[1357]\d\d$|[0-7]*[1357]$/.test(c.chmod.mode)) {
       for (const w of c.writes) if (downloaded.has(w)) pc.add('remote-code.download-chmod', 'ask', `makes the download ${w} executable`, c.text);
     }
+  }
+  for (const c of cmds) {
     if (c.name === 'gh' && (c.args[0] === 'extension' || c.args[0] === 'ext') && c.args[1] === 'install') pc.add('remote-code.gh-extension', 'ask', 'installs a GitHub CLI extension (third-party code)', c.text);
     if (/^(pip|pip3|npm|pnpm|yarn|bun|gem|cargo|go|uv)$/.test(c.name) && c.args.some((x) => /^(install|add|i|get)$/.test(x))) {
       const url = c.args.find((x) => /^(git\+)?https?:\/\//.test(x) && !pc.trustedHost(x.replace(/^git\+/, '')));

@@ -2,6 +2,8 @@ import { normaliseSql, SQL_DESTRUCTIVE } from '../shell/commands.ts';
 import { inWindow } from '../matchers.ts';
 import type { PackContext } from './context.ts';
 
+const DB_RESET_NAMES = new Set(['prisma', 'npx', 'rails', 'rake', 'bin/rails', 'dropdb', 'dropuser', 'python', 'python3', 'django-admin', 'supabase', 'mongo', 'sequelize', 'knex', 'typeorm', 'drizzle-kit', 'redis-cli']);
+
 /** Databases: destructive statements sent to clients, inline programs or MCP servers. */
 export function checkDatabase(pc: PackContext): void {
   const a = pc.action;
@@ -17,6 +19,7 @@ export function checkDatabase(pc: PackContext): void {
     if (m) pc.add('database.destructive', 'deny', `sends a destructive database command (${m[0].trim().slice(0, 40)})`, fragment);
   }
   for (const c of pc.commands()) {
+    if (!DB_RESET_NAMES.has(c.name) && !c.name.startsWith('python')) continue;
     const args = c.args.join(' ');
     const reset =
       (c.name === 'prisma' || c.name === 'npx' && c.args[0] === 'prisma') && /migrate reset|db push .*--force-reset|--accept-data-loss/.test(args) ||

@@ -702,8 +702,9 @@ class Analyzer {
     const upstream = stdin.fromPipe && stdin.pipeline !== undefined ? this.upstreamOf(stdin.pipeline, frame.stage) : [];
     const fromNetwork = upstream.some((c) => c.network || c.urls.length > 0);
     const decoded = upstream.some(isDecoder);
-    if (fromNetwork) this.signal('remote.pipe-to-interpreter', info.text, `${name} runs what ${upstream.find((c) => c.network || c.urls.length > 0)?.name ?? 'a download'} fetched`);
-    if (decoded) this.signal('obfuscation.decoded-exec', info.text, `${name} runs a payload decoded by ${upstream.find(isDecoder)!.name}`);
+    const chain = [...upstream.filter((c) => !c.inSubstitution).map((c) => c.text), info.text].filter((t, i, all) => all.indexOf(t) === i).join(' | ');
+    if (fromNetwork) this.signal('remote.pipe-to-interpreter', chain, `${name} runs what ${upstream.find((c) => c.network || c.urls.length > 0)?.name ?? 'a download'} fetched`);
+    if (decoded) this.signal('obfuscation.decoded-exec', chain, `${name} runs a payload decoded by ${upstream.find(isDecoder)!.name}`);
     if (stdin.text !== undefined && !stdin.dynamic) {
       if (SHELLS.has(name) || name === 'source' || name === '.') this.nestedScript(stdin.text, copyScope(scope), { ...frame, stdin: undefined, pipeline: this.pipelines++, stage: 0 }, `${name} <stdin>`);
       else scanInlineCode(stdin.text, family ?? name, this.commandCtx(scope, frame, info), info, this.signals);

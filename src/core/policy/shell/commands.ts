@@ -1265,19 +1265,22 @@ for (const n of Object.keys(PATTERN_FIRST)) HANDLERS[n] = handlePatternFirst(n);
 for (const n of Object.keys(DB_CLIENTS)) HANDLERS[n] = dbClient(n);
 
 /** Fills in the effects of one simple command. */
+const CLOUD_CLIS = new Set(['gsutil', 'rclone', 'az', 'gcloud', 'kubectl', 'helm', 'terraform']);
+const PACKAGE_MANAGERS = new Set(['pip', 'pip3', 'npm', 'pnpm', 'yarn', 'cargo', 'go', 'gem', 'brew', 'apt', 'apt-get']);
+const FETCHING = new Set(['install', 'add', 'i', 'ci', 'update', 'upgrade', 'get', 'fetch', 'download']);
+
 export function describeCommand(name: string, args: ArgWord[], ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): void {
-  const family = interpreterFamily(name);
-  const handler = HANDLERS[name] ?? (family ? interpreter(family) : undefined);
+  let handler = HANDLERS[name];
+  if (!handler) {
+    const family = interpreterFamily(name);
+    if (family) handler = interpreter(family);
+  }
   if (handler) handler(args, ctx, info, signals);
   const plain = args.map((a) => a.v);
   const deploy = deployOf(name, plain);
   if (deploy) info.deploy = deploy;
-  if (name === 'aws' && plain[0] !== 's3' || name === 'gsutil' || name === 'rclone' || name === 'az' || name === 'gcloud' || name === 'kubectl' || name === 'helm' || name === 'terraform' || name === 'docker' && plain[0] === 'push') {
-    info.network = true;
-  }
-  if (name === 'pip' || name === 'pip3' || name === 'npm' || name === 'pnpm' || name === 'yarn' || name === 'cargo' || name === 'go' || name === 'gem' || name === 'brew' || name === 'apt' || name === 'apt-get') {
-    info.network = info.network || /^(install|add|i|ci|update|upgrade|get|fetch|download)$/.test(plain[0] ?? '');
-  }
+  if (name === 'aws' && plain[0] !== 's3' || CLOUD_CLIS.has(name) || name === 'docker' && plain[0] === 'push') info.network = true;
+  if (PACKAGE_MANAGERS.has(name) && FETCHING.has(plain[0] ?? '')) info.network = true;
 }
 
 export { parseArgs, type ParsedArgs };

@@ -1,5 +1,6 @@
 import { Language, Parser, type TreeCursor } from 'web-tree-sitter';
 import { assetPath } from '../../config/runtimeInfo.ts';
+import { fastParse } from './fastLex.ts';
 import type { Assign, Node, Part, Redirect, Script, Word } from './ir.ts';
 
 /**
@@ -61,15 +62,7 @@ export function parseShell(text: string): Script {
     l.cache.set(text, hit);
     return hit;
   }
-  const tree = l.parser.parse(text);
-  if (!tree) return { items: [{ node: { t: 'error', text }, op: '' }], error: true };
-  let script: Script;
-  try {
-    const cursor = tree.walk();
-    script = new Builder(text).program(cursor, tree.rootNode.hasError);
-  } finally {
-    tree.delete();
-  }
+  const script = fastParse(text) ?? treeSitterParse(l.parser, text);
   if (text.length <= CACHE_MAX_TEXT) {
     if (l.cache.size >= CACHE_LIMIT) {
       const oldest = l.cache.keys().next().value;
@@ -78,6 +71,24 @@ export function parseShell(text: string): Script {
     l.cache.set(text, script);
   }
   return script;
+}
+
+/** Parses with tree-sitter-bash, bypassing the fast lexer (tests compare the two). */
+export function parseShellWithGrammar(text: string): Script {
+  const l = loaded;
+  if (!l) throw new ParserNotReadyError();
+  return treeSitterParse(l.parser, text);
+}
+
+function treeSitterParse(parser: Parser, text: string): Script {
+  const tree = parser.parse(text);
+  if (!tree) return { items: [{ node: { t: 'error', text }, op: '' }], error: true };
+  try {
+    const cursor = tree.walk();
+    return new Builder(text).program(cursor, tree.rootNode.hasError);
+  } finally {
+    tree.delete();
+  }
 }
 
 const STATEMENT_SEPARATORS = new Set([';', '&', ';;', '\n']);

@@ -1,0 +1,294 @@
+import type { Assign, CommandNode, Node, Part, Redirect, Script, Word } from './ir.ts';
+
+/**
+ * A lexer for the plainly regular subset of shell lines: words made of
+ * ordinary characters and quotes without expansions, joined by `&&`, `||`,
+ * `|` and `;`, with simple redirects. For such lines there is nothing for a
+ * grammar to decide, and skipping the WASM parser saves most of the time a
+ * decision takes. Anything else — `$`, backquotes, backslashes, parentheses,
+ * braces, brackets, `&` on its own, `#`, `!`, newlines, keywords — returns
+ * undefined and goes to tree-sitter-bash. A unit test checks that both give
+ * the same analysis on every line this lexer accepts.
+ */
+
+const PLAIN = /^[A-Za-z0-9_@%+=:,./~^*?-]$/;
+const RESERVED = new Set([
+  'if', 'then', 'elif', 'else', 'fi', 'for', 'while', 'until', 'do', 'done', 'case', 'esac', 'function', 'select', 'time', 'coproc',
+  'export', 'declare', 'local', 'readonly', 'typeset', 'unset', '[[', ']]', 'in',
+]);
+const MAX = 1000;
+
+type Tok =
+  | { k: 'word'; word: Word; start: number; end: number }
+  | { k: 'op'; op: '&&' | '||' | '|' | ';' }
+  | { k: 'redir'; r: Redirect; start: number; end: number };
+
+export function fastParse(text: string): Script | undefined {
+  if (text.length > MAX) return undefined;
+  const toks = tokenize(text);
+  if (!toks) return undefined;
+  // statements split on ';'
+  const items: { node: Node; op: string }[] = [];
+  let i = 0;
+  while (i < toks.length) {
+    let j = i;
+    while (j < toks.length && !(toks[j]!.k === 'op' && (toks[j] as { op: string }).op === ';')) j++;
+    if (j === i) return undefined; // empty statement
+    const node = list(text, toks.slice(i, j));
+    if (!node) return undefined;
+    const hasSemi = j < toks.length;
+    items.push({ node, op: hasSemi ? ';' : '\n' });
+    i = j + 1;
+    if (hasSemi && i >= toks.length) break; // trailing ';'
+  }
+  if (items.length === 0) return undefined;
+  return { items, error: false };
+}
+
+/** Source text of a list or pipeline: trailing redirects belong to its last command, not to it. */
+function span(text: string, toks: Tok[]): string {
+  let start = Infinity;
+  let end = -1;
+  for (const t of toks) {
+    if (t.k === 'op') continue;
+    start = Math.min(start, t.start);
+    if (t.k === 'word') end = Math.max(end, t.end);
+  }
+  return end < 0 ? '' : text.slice(start, end);
+}
+
+function list(text: string, toks: Tok[]): Node | undefined {
+  const parts: { toks: Tok[]; op: string }[] = [];
+  let cur: Tok[] = [];
+  for (const t of toks) {
+    if (t.k === 'op' && (t.op === '&&' || t.op === '||')) {
+      if (cur.length === 0) return undefined;
+      parts.push({ toks: cur, op: t.op });
+      cur = [];
+    } else cur.push(t);
+  }
+  if (cur.length === 0) return undefined;
+  parts.push({ toks: cur, op: '' });
+  const nodes: { node: Node; op: string }[] = [];
+  for (const p of parts) {
+    const n = pipeline(text, p.toks);
+    if (!n) return undefined;
+    nodes.push({ node: n, op: p.op });
+  }
+  if (nodes.length === 1) return nodes[0]!.node;
+  return { t: 'list', items: nodes, text: span(text, toks) };
+}
+
+function pipeline(text: string, toks: Tok[]): Node | undefined {
+  const stages: Tok[][] = [];
+  let cur: Tok[] = [];
+  for (const t of toks) {
+    if (t.k === 'op' && t.op === '|') {
+      if (cur.length === 0) return undefined;
+      stages.push(cur);
+      cur = [];
+    } else cur.push(t);
+  }
+  if (cur.length === 0) return undefined;
+  stages.push(cur);
+  const nodes: Node[] = [];
+  for (const s of stages) {
+    const c = command(text, s);
+    if (!c) return undefined;
+    nodes.push(c);
+  }
+  if (nodes.length === 1) return nodes[0];
+  return { t: 'pipeline', stages: nodes, text: span(text, toks) };
+}
+
+const ASSIGN = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
+
+function command(text: string, toks: Tok[]): CommandNode | undefined {
+  const assigns: Assign[] = [];
+  const words: Word[] = [];
+  const redirects: Redirect[] = [];
+  let wordStart = -1;
+  let wordEnd = -1;
+  let seenRedirect = false;
+  for (const t of toks) {
+    if (t.k === 'op') return undefined;
+    if (t.k === 'redir') {
+      redirects.push(t.r);
+      seenRedirect = true;
+      continue;
+    }
+    if (seenRedirect) return undefined; // words after a redirect: leave it to the parser
+    if (words.length === 0) {
+      const first = t.word.parts[0];
+      const m = first && first.t === 'lit' && !first.quoted ? ASSIGN.exec(first.v) : null;
+      if (m) {
+        const rest = t.word.raw.slice(m[0].length);
+        if (rest.includes('~') || rest.includes('=')) return undefined;
+        const valueParts: Part[] = [];
+        const head = first && first.t === 'lit' ? first.v.slice(m[0].length) : '';
+        if (head !== '') valueParts.push({ t: 'lit', v: head, quoted: false });
+        valueParts.push(...t.word.parts.slice(1));
+        const a: Assign = { name: m[1]!, append: m[2] === '+' };
+        if (valueParts.length > 0) a.value = { parts: valueParts, raw: rest };
+        else return undefined; // `X=` with no value: the parser's shape differs
+        assigns.push(a);
+        continue;
+      }
+      const name = t.word.raw;
+      if (RESERVED.has(name) || name.startsWith('#')) return undefined;
+      wordStart = t.start;
+    }
+    words.push(t.word);
+    wordEnd = t.end;
+  }
+  if (words.length === 0 && assigns.length > 0 && redirects.length > 0) return undefined;
+  if (words.length === 0 && redirects.length > 0) return undefined;
+  const cmdText = words.length > 0 ? text.slice(wordStart, wordEnd) : span(text, toks);
+  if (words.length > 0 && assigns.length > 0) {
+    // the parser's command text starts at the first assignment
+    const firstTok = toks.find((t) => t.k === 'word');
+    if (firstTok && firstTok.k === 'word') return { t: 'cmd', assigns, words, redirects, text: text.slice(firstTok.start, wordEnd) };
+  }
+  return { t: 'cmd', assigns, words, redirects, text: cmdText };
+}
+
+function tokenize(text: string): Tok[] | undefined {
+  const toks: Tok[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const ch = text[i]!;
+    if (ch === ' ' || ch === '\t') {
+      i++;
+      continue;
+    }
+    if (ch === '&') {
+      if (text[i + 1] === '&') {
+        toks.push({ k: 'op', op: '&&' });
+        i += 2;
+        continue;
+      }
+      if (text[i + 1] === '>') {
+        const r = redirect(text, i, undefined);
+        if (!r) return undefined;
+        toks.push(r.tok);
+        i = r.next;
+        continue;
+      }
+      return undefined; // background job
+    }
+    if (ch === '|') {
+      if (text[i + 1] === '|') {
+        toks.push({ k: 'op', op: '||' });
+        i += 2;
+      } else if (text[i + 1] === '&') return undefined;
+      else {
+        toks.push({ k: 'op', op: '|' });
+        i++;
+      }
+      continue;
+    }
+    if (ch === ';') {
+      if (text[i + 1] === ';' || text[i + 1] === '&') return undefined;
+      toks.push({ k: 'op', op: ';' });
+      i++;
+      continue;
+    }
+    if (ch === '>' || ch === '<') {
+      const r = redirect(text, i, undefined);
+      if (!r) return undefined;
+      toks.push(r.tok);
+      i = r.next;
+      continue;
+    }
+    if (ch >= '0' && ch <= '9') {
+      // `2>file`, `2>&1`: a file descriptor right before a redirect operator
+      let j = i;
+      while (j < n && text[j]! >= '0' && text[j]! <= '9') j++;
+      if ((text[j] === '>' || text[j] === '<') && (i === 0 || text[i - 1] === ' ' || text[i - 1] === '\t')) {
+        const r = redirect(text, j, Number(text.slice(i, j)), i);
+        if (!r) return undefined;
+        toks.push(r.tok);
+        i = r.next;
+        continue;
+      }
+    }
+    const w = word(text, i);
+    if (!w) return undefined;
+    toks.push({ k: 'word', word: w.word, start: i, end: w.next });
+    i = w.next;
+  }
+  return toks;
+}
+
+function redirect(text: string, i: number, fd: number | undefined, start = i): { tok: Tok; next: number } | undefined {
+  const rest = text.slice(i, i + 3);
+  let op: string;
+  if (rest.startsWith('&>>')) op = '&>>';
+  else if (rest.startsWith('&>')) op = '&>';
+  else if (rest.startsWith('>>')) op = '>>';
+  else if (rest.startsWith('>&')) op = '>&';
+  else if (rest.startsWith('>|')) op = '>|';
+  else if (rest.startsWith('<<') || rest.startsWith('<>') || rest.startsWith('<&')) return undefined;
+  else if (rest.startsWith('>')) op = '>';
+  else if (rest.startsWith('<')) op = '<';
+  else return undefined;
+  let j = i + op.length;
+  if (op === '>&') {
+    // only descriptor duplication: 2>&1, >&2
+    let k = j;
+    while (k < text.length && text[k]! >= '0' && text[k]! <= '9') k++;
+    if (k === j || (k < text.length && text[k] !== ' ' && text[k] !== '\t' && text[k] !== ';' && text[k] !== '|' && text[k] !== '&')) return undefined;
+    const target: Word = { parts: [{ t: 'lit', v: text.slice(j, k), quoted: false }], raw: text.slice(j, k) };
+    return { tok: { k: 'redir', r: { op, ...(fd !== undefined ? { fd } : {}), target }, start, end: k }, next: k };
+  }
+  while (j < text.length && (text[j] === ' ' || text[j] === '\t')) j++;
+  const w = word(text, j);
+  if (!w) return undefined;
+  if (/^\d+$/.test(w.word.raw)) return undefined; // `> 1` reads like a number node to the parser
+  return { tok: { k: 'redir', r: { op, ...(fd !== undefined ? { fd } : {}), target: w.word }, start, end: w.next }, next: w.next };
+}
+
+function word(text: string, i: number): { word: Word; next: number } | undefined {
+  const parts: Part[] = [];
+  let j = i;
+  let lit = '';
+  const flush = (): void => {
+    if (lit !== '') parts.push({ t: 'lit', v: lit, quoted: false });
+    lit = '';
+  };
+  if (text[i] === '#' || text[i] === '~' && i + 1 < text.length && text[i + 1] !== '/' && text[i + 1] !== ' ') return undefined;
+  while (j < text.length) {
+    const ch = text[j]!;
+    if (ch === ' ' || ch === '\t' || ch === ';' || ch === '|' || ch === '&' || ch === '>' || ch === '<') break;
+    if (ch === "'") {
+      const end = text.indexOf("'", j + 1);
+      if (end < 0) return undefined;
+      flush();
+      parts.push({ t: 'lit', v: text.slice(j + 1, end), quoted: true });
+      j = end + 1;
+      continue;
+    }
+    if (ch === '"') {
+      const end = text.indexOf('"', j + 1);
+      if (end < 0) return undefined;
+      const body = text.slice(j + 1, end);
+      if (/[$`\\!\n]/.test(body)) return undefined;
+      flush();
+      if (body !== '') parts.push({ t: 'lit', v: body, quoted: true });
+      j = end + 1;
+      continue;
+    }
+    if (!PLAIN.test(ch)) return undefined;
+    if ((ch === '~' && j !== i) || (ch === '=' && j === i)) return undefined;
+    lit += ch;
+    j++;
+  }
+  flush();
+  if (j === i) return undefined;
+  const raw = text.slice(i, j);
+  // a quoted piece inside an unquoted word: the parser splits concatenations the same way
+  if (parts.length === 0) return undefined;
+  if (/^\d+$/.test(raw) && parts.length === 1) return { word: { parts, raw }, next: j };
+  return { word: { parts, raw }, next: j };
+}
