@@ -112,7 +112,15 @@ export class Guard {
   }
 
   checkpoints(): Promise<CheckpointStore> {
-    const store = this.checkpointStore ?? CheckpointStore.open({ workspace: this.workspace, storeDir: this.state.checkpointsDir });
+    const store =
+      this.checkpointStore ??
+      CheckpointStore.open({ workspace: this.workspace, storeDir: this.state.checkpointsDir }).then(async (opened) => {
+        // Every later checkpoint builds on its parent's tree: start from a
+        // full baseline, so what a path checkpoint does not touch is known too
+        // (an unannounced change can then be told from a new file).
+        if ((await opened.list({ limit: 1 })).length === 0) await opened.create({ scope: 'full', kind: 'auto', name: 'baseline' });
+        return opened;
+      });
     this.checkpointStore = store;
     return store;
   }
