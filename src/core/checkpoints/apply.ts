@@ -5,7 +5,7 @@ import { MODE_EXEC, MODE_LINK, type ObjectDb } from './objects.ts';
 import { sameEntry, type FileEntry } from './trees.ts';
 import { absPath, lstatMaybe, readWorkFile } from './workspaceFiles.ts';
 import type { OpRecord } from './catalog.ts';
-import { failpoint } from './failpoint.ts';
+import { failpoint, trace } from './failpoint.ts';
 
 /**
  * Changing workspace files, crash-safely. Before the first file changes, a
@@ -88,22 +88,25 @@ function writeOne(workspace: string, rel: string, entry: FileEntry, content: Buf
     madeDirs.add(dir);
   }
   const tmp = tmpName(file, journalId);
-  fs.rmSync(tmp, { force: true });
   if (entry.mode === MODE_LINK) {
+    fs.rmSync(tmp, { force: true });
     fs.symlinkSync(content.toString('utf8'), tmp);
   } else {
     const exec = entry.mode === MODE_EXEC;
     const existing = lstatMaybe(file);
-    if (existing?.isFile()) {
-      // Keep the permissions of the file being replaced (a 0600 .env stays
-      // 0600); only the executable bit follows the checkpoint.
-      fs.writeFileSync(tmp, content, { mode: 0o600 });
-      const old = existing.mode & 0o7777;
-      fs.chmodSync(tmp, exec ? old | ((old & 0o444) >> 2) : old & ~0o111);
-    } else {
-      // a new file: the usual 0644/0755 under the umask
-      fs.writeFileSync(tmp, content, { mode: exec ? 0o755 : 0o644 });
+    // Keep the permissions of the file being replaced (a 0600 .env stays
+    // 0600; only the executable bit follows the checkpoint); a new file gets
+    // the usual 0644/0755 under the umask.
+    const old = existing?.isFile() ? existing.mode & 0o7777 : undefined;
+    const create = (): void => fs.writeFileSync(tmp, content, { mode: old === undefined ? (exec ? 0o755 : 0o644) : 0o600, flag: 'wx' });
+    try {
+      create(); // exclusive: never follows a stale temporary link
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      fs.rmSync(tmp, { force: true });
+      create();
     }
+    if (old !== undefined) fs.chmodSync(tmp, exec ? old | ((old & 0o444) >> 2) : old & ~0o111);
   }
   fs.renameSync(tmp, file);
 }
@@ -131,6 +134,7 @@ export async function applyOps(
       failed.push({ path: op.path, error: (err as Error).message });
     }
   }
+  trace(`apply: ${ops.length - ops.filter((o) => o.to !== null).length} deletions`);
   const writes = ops.filter((o) => o.to !== null);
   const madeDirs = new Set<string>();
   let written = 0;
@@ -138,6 +142,7 @@ export async function applyOps(
   for (let i = 0; i < writes.length; i += 64) {
     const batch = writes.slice(i, i + 64);
     const contents = await Promise.all(batch.map((o) => db.readBlob(o.to!.sha).catch((err: unknown) => err as Error)));
+    if (i === 0) trace(`apply: first ${batch.length} blobs read`);
     batch.forEach((op, j) => {
       if (written++ === Math.floor(ops.length / 2)) failpoint('apply:mid');
       const content = contents[j]!;
@@ -151,6 +156,7 @@ export async function applyOps(
       }
     });
   }
+  trace(`apply: ${writes.length} files written`);
   return failed;
 }
 

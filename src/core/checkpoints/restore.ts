@@ -6,7 +6,7 @@ import type { Engine } from './engine.ts';
 import type { Loaded } from './catalog.ts';
 import type { HeldLock } from './lock.ts';
 import { applyOps, clearJournal, newJournalId, writeJournal, type FileOp } from './apply.ts';
-import { listFilesUnder, lookupFile, sameEntry, type FileEntry } from './trees.ts';
+import { diffTrees, lookupFile, sameEntry, type FileEntry } from './trees.ts';
 import { absPath, lstatMaybe, readWorkFile } from './workspaceFiles.ts';
 import type { ChangedPath, RestoreResult } from './types.ts';
 import { failpoint, trace } from './failpoint.ts';
@@ -132,6 +132,7 @@ export async function executeOps(
   const sizes = new Map<string, number>();
   if (ops.length > 0) {
     writeJournal(engine.storeDir, { id: journalId, startedAt: new Date().toISOString(), op, ops });
+    trace('journal written');
     failpoint('apply:after-journal');
     failed = await applyOps(engine.workspace, engine.db, ops, journalId, new Set(), sizes);
     failpoint('apply:before-record');
@@ -172,7 +173,7 @@ export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, 
   // 1. Observations up to the first full scan at or after the target.
   const resolved = new Map<string, Observed>();
   const fromKnownPaths = new Set<string>();
-  let full: { l: Loaded; seq: number; files: Map<string, FileEntry>; skipped: Set<string> } | undefined;
+  let full: { l: Loaded; seq: number; skipped: Set<string> } | undefined;
   let afterFull: number = chain.length;
   for (let i = 0; i < chain.length; i++) {
     const r = chain[i]!;
@@ -185,18 +186,15 @@ export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, 
       }
       continue;
     }
-    const skipped = new Set((l.meta.skipped ?? []).map((s) => s.path));
-    const files = await listFilesUnder(engine.db, l.tree);
-    for (const [q, e] of files) if (match(q) && !resolved.has(q) && !skipped.has(q)) resolved.set(q, { entry: e, seq: r.seq });
-    full = { l, seq: r.seq, files, skipped };
+    full = { l, seq: r.seq, skipped: new Set((l.meta.skipped ?? []).map((s) => s.path)) };
     afterFull = i + 1;
     break;
   }
 
-  trace(`restore: observations (${resolved.size} files)`);
+  trace(`restore: observations (${resolved.size} files before the first full scan)`);
   // 2. Safety checkpoint of everything the restore may touch, and the current state.
   const short = target.ref.id.slice(0, 12);
-  let current: Map<string, FileEntry>;
+  let currentOf: (q: string) => Promise<FileEntry | null>;
   let safetyId: string;
   if (full) {
     const safety = await engine.captureLocked(lock, {
@@ -204,23 +202,28 @@ export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, 
       kind: 'safety',
       name: `before restoring ${short}`,
       alsoCapture: [...fromKnownPaths],
-      captureIfSkipped: (q) => resolved.has(q),
+      captureIfSkipped: (q) => match(q),
     });
     safetyId = safety.loaded.checkpoint.id;
-    current = await listFilesUnder(engine.db, safety.loaded.tree);
-    for (const [q, e] of safety.entries) {
-      if (e) current.set(q, e);
-      else current.delete(q);
-    }
-    trace('restore: safety checkpoint and current listing');
-    // 3. Files present now that the full scan did not have: did it see them absent?
-    const candidates = [...current.keys()].filter((q) => match(q) && !resolved.has(q) && !full!.files.has(q));
-    const ignored = await ignoredPaths(engine, candidates.filter((q) => !full!.skipped.has(q)));
+    const now = safety.loaded.tree;
+    currentOf = async (q) => (safety.entries.has(q) ? (safety.entries.get(q) ?? null) : ((await lookupFile(engine.db, now, q)) ?? null));
+    // 3. What differs between that full scan and now (identical folders are skipped, so this costs what changed).
     const unresolved = new Set<string>();
-    for (const q of candidates) {
-      if (full.skipped.has(q) || ignored.has(q)) unresolved.add(q);
+    const absentThen: string[] = [];
+    for (const d of await diffTrees(engine.db, full.l.tree, now)) {
+      const q = d.path;
+      if (!match(q) || resolved.has(q)) continue;
+      if (full.skipped.has(q)) unresolved.add(q);
+      else if (d.before) resolved.set(q, { entry: d.before, seq: full.seq });
+      else absentThen.push(q);
+    }
+    // present now, absent from the scan: did the scan see them absent, or not look (ignored)?
+    const ignored = await ignoredPaths(engine, absentThen);
+    for (const q of absentThen) {
+      if (ignored.has(q)) unresolved.add(q);
       else resolved.set(q, { entry: null, seq: full.seq });
     }
+    trace('restore: safety checkpoint and what changed since the full scan');
     // 4. Ignored or skipped files: their first observation after that scan.
     for (let i = afterFull; i < chain.length && unresolved.size > 0; i++) {
       const r = chain[i]!;
@@ -243,8 +246,7 @@ export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, 
   } else {
     const safety = await engine.captureLocked(lock, { scope: 'paths', paths: [...resolved.keys()], kind: 'safety', name: `before restoring ${short}` });
     safetyId = safety.loaded.checkpoint.id;
-    current = new Map();
-    for (const [q, e] of safety.entries) if (e) current.set(q, e);
+    currentOf = async (q) => safety.entries.get(q) ?? null;
   }
 
   trace('restore: absences resolved');
@@ -265,7 +267,7 @@ export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, 
   const ops: FileOp[] = [];
   const skipped: RestorePlan['skipped'] = [];
   for (const [q, obs] of [...resolved].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const cur = current.get(q) ?? null;
+    const cur = await currentOf(q);
     if (sameEntry(cur, obs.entry)) continue;
     if (obs.entry === null) {
       if (cur && (await seenAfter(q, obs.seq))) ops.push({ path: q, from: cur, to: null });
