@@ -32,6 +32,8 @@ export interface PathFact {
   dynamic?: boolean;
   /** an NTFS alternate data stream (`file:stream`) was named */
   ads?: boolean;
+  /** names directly inside a directory the action reads whole (capped) */
+  entries?: string[];
 }
 
 /** A delete, with whether it removes a whole tree. */
@@ -157,6 +159,10 @@ export interface ShellCommandInfo {
   deploy?: string;
   /** seconds slept before it in the same sequence */
   delaySeconds: number;
+  /** host paths a container run mounts */
+  mounts?: string[];
+  /** directories it reads whole (grep -r, cp -r, tar c, zip -r, scp -r, rsync) */
+  treeReads?: string[];
 }
 
 /** A finding of the normaliser the packs turn into rule matches. */

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import {
@@ -149,6 +150,7 @@ export class ActionBuilder {
       act.urls.push(...c.urls);
       if (c.git) act.gitOps.push(c.git);
       if (c.github) act.githubOps.push(c.github);
+      for (const d of c.treeReads ?? []) this.listDir(d);
       if (c.inlineCode !== undefined) act.content = act.content === undefined ? c.inlineCode : act.content + '\n' + c.inlineCode;
     }
     for (const w of a.contentWrites ?? []) {
@@ -158,6 +160,17 @@ export class ActionBuilder {
     }
     act.pathsKnown = false;
     act.mutating = a.commands.some((c) => !isReadOnly(c.name, c.args)) || a.commands.some((c) => c.writes.length > 0 || c.deletes.length > 0) || a.commands.length === 0 && a.signals.length > 0;
+  }
+
+  /** Records what a directory read whole contains at its top (secret files there are read too). */
+  private listDir(dir: string): void {
+    const fact = this.action.paths[dir];
+    if (!fact || fact.entries || fact.type !== 'dir') return;
+    try {
+      fact.entries = fs.readdirSync(dir).slice(0, 500);
+    } catch {
+      // unreadable: nothing known
+    }
   }
 
   git(op: GitOp): void {

@@ -2,6 +2,7 @@ import type { FileEdit, NormalizedAction, ShellAnalysis } from '../action.ts';
 import { execSettingKey, LIFECYCLE_SCRIPTS } from '../content.ts';
 import { fileRole } from '../normalize.ts';
 import type { PackContext } from './context.ts';
+import { analyzeShellValue } from './valueCheck.ts';
 
 /**
  * Deferred execution: code planted now that runs later without a check —
@@ -27,10 +28,20 @@ export function checkDeferred(pc: PackContext, inner: (analysis: ShellAnalysis) 
     if (editedPaths.has(p) || a.kind !== 'shell' || !pc.inWorkspace(p)) continue;
     const role = fileRole(p, pc.ctx.home);
     if (role === 'git-hook' || role === 'autorun') pc.add('deferred.autorun', 'ask', `changes ${p}, which runs commands by itself later`, p);
-    if (role === 'package' && a.command && /(pre|post)?install|prepare/.test(a.command)) pc.add('deferred.install-script', 'ask', 'changes package.json install scripts from the shell', p);
+    if (role === 'package' && a.command && /(pre|post)?install|prepare|prepublish/.test(a.command)) {
+      const danger = analyzeShellValue(a.command, pc);
+      pc.add('deferred.install-script', danger ? 'deny' : 'ask', danger ? 'puts downloaded or destructive commands into package.json install scripts' : 'changes package.json install scripts from the shell', p);
+    }
   }
   for (const s of a.shell?.signals ?? []) {
     if (s.code === 'deferred.schedule') pc.add('deferred.schedule', 'ask', s.detail ?? 'schedules commands to run later', s.fragment);
+    if (s.code === 'deferred.npm-script') {
+      const [key = '', ...rest] = (s.detail ?? '').split('=');
+      const value = rest.join('=');
+      const danger = analyzeShellValue(value, pc);
+      if (danger) pc.add('deferred.install-script', 'deny', `sets the package script ${key} to run downloaded or destructive commands`, s.fragment);
+      else if (LIFECYCLE_SCRIPTS.has(key.toLowerCase())) pc.add('deferred.install-script', 'ask', `sets the install-time package script ${key}`, s.fragment);
+    }
   }
 }
 

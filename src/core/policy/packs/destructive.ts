@@ -49,6 +49,9 @@ export function checkDestructive(pc: PackContext): void {
       case 'system.registry':
         pc.add('destructive.registry', 'ask', s.detail ?? 'deletes registry keys', s.fragment);
         break;
+      case 'system.kill-editor':
+        pc.add('destructive.kill-editor', 'ask', s.detail ?? 'may stop the editor', s.fragment);
+        break;
       case 'exec.inline-delete':
         pc.add('destructive.inline-delete', 'ask', s.detail ?? 'an inline program deletes files', s.fragment);
         break;

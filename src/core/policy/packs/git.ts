@@ -3,12 +3,25 @@ import type { PackContext } from './context.ts';
 
 /** Git safety: history and work that cannot be recovered, protected branches, hooks skipped. */
 export function checkGit(pc: PackContext): void {
-  const branchNow = pc.ctx.branch;
+  let branchNow = pc.ctx.branch;
+  const addedRemotes = new Map<string, string>();
+  const current = (b: string): string | undefined => (b === 'HEAD' || b === '@' ? branchNow : b);
   for (const g of pc.action.gitOps) {
     const frag = g.text;
+    // the line may switch branches or add remotes before it pushes
+    if ((g.op === 'checkout' || g.op === 'switch') && !g.args.includes('--')) {
+      const bIdx = g.args.findIndex((a) => a === '-b' || a === '-B' || a === '-c' || a === '-C' || a === '--orphan');
+      const target = bIdx >= 0 ? g.args[bIdx + 1] : g.args.find((a) => !a.startsWith('-'));
+      if (target && target !== '.' && !target.includes('*')) branchNow = target;
+    }
+    if (g.op === 'remote-add' && g.args[1] && g.args[2]) addedRemotes.set(g.args[1], g.args[2]);
     switch (g.op) {
       case 'push': {
-        const targets = g.branches.map((b) => pc.branchName(b));
+        const targets = g.branches.map((b) => current(b));
+        const dynamic = targets.filter((b) => b !== undefined && b.includes('*'));
+        if (dynamic.length > 0 && branchNow !== undefined && pc.protectedBranch(branchNow)) pc.add('git.push-protected', 'ask', `pushes to a branch named at run time while on the protected branch ${branchNow}`, frag);
+        const addedUrl = g.remote ? addedRemotes.get(g.remote) : undefined;
+        if (addedUrl && !pc.trustedHost(addedUrl.replace(/^[^@]+@([^:]+):/, 'ssh://$1/'))) pc.add('exfiltration.git-remote-url', 'ask', `pushes to ${addedUrl}, a remote added in the same command`, frag, 'exfiltration');
         const prot = targets.filter((b): b is string => b !== undefined && pc.protectedBranch(b));
         if (g.args.includes('--mirror')) pc.add('git.force-push', 'deny', 'git push --mirror overwrites and deletes every remote branch', frag);
         if (g.deleteBranch) {
@@ -27,7 +40,7 @@ export function checkGit(pc: PackContext): void {
         break;
       }
       case 'branch-delete': {
-        const names = g.branches.map((b) => pc.branchName(b)).filter((b): b is string => b !== undefined);
+        const names = g.branches.map((b) => current(b)).filter((b): b is string => b !== undefined);
         const prot = names.filter((b) => pc.protectedBranch(b));
         if (prot.length > 0) pc.add('git.delete-protected', 'deny', `deletes the protected branch ${prot.join(', ')}`, frag);
         else if (g.forceDelete) pc.add('git.force-delete-branch', 'ask', `force-deletes ${names.join(', ')} (unmerged work is lost)`, frag);
@@ -74,6 +87,8 @@ export function checkGit(pc: PackContext): void {
         pc.add('git.destroy-recovery', 'deny', 'expires the reflog or prunes objects, removing the way back', frag);
         break;
       case 'merge':
+      case 'pull':
+        if (g.op === 'pull' && !g.args.some((a) => !a.startsWith('-'))) break;
         if (branchNow && pc.protectedBranch(branchNow)) pc.add('git.merge-protected', 'ask', `merges into the protected branch ${branchNow}`, frag);
         break;
       case 'remote-set-url':
@@ -88,7 +103,7 @@ export function checkGit(pc: PackContext): void {
     }
     if (g.skipsHooks) {
       const protectedPush = g.op === 'push' && g.branches.some((b) => {
-        const n = pc.branchName(b);
+        const n = current(b);
         return n !== undefined && pc.protectedBranch(n);
       });
       if (protectedPush) pc.add('git.skip-hooks-protected', 'deny', 'pushes to a protected branch with the repository\'s git hooks switched off', frag);

@@ -114,6 +114,16 @@ export function checkRemoteCode(pc: PackContext): void {
       for (const w of c.writes) if (downloaded.has(w)) pc.add('remote-code.download-chmod', 'ask', `makes the download ${w} executable`, c.text);
     }
   }
+  // `curl … | tar xz && ./install`: files unpacked from a download, then run
+  const unpacked: string[] = [];
+  for (const c of cmds) {
+    if (!/^(tar|bsdtar|gtar|unzip|7z|bunzip2|gunzip)$/.test(c.name) || c.stage === 0) continue;
+    if (!cmds.some((u) => u.pipeline === c.pipeline && u.stage < c.stage && (u.network || u.urls.length > 0))) continue;
+    unpacked.push(...c.writes.map((w) => w.replace(/\/\*$/, '')));
+  }
+  if (unpacked.length > 0) {
+    for (const c of cmds) for (const e of c.execs) if (unpacked.some((dir) => e === dir || e.startsWith(dir + '/'))) pc.add('remote-code.download-exec', 'deny', `runs ${e}, unpacked from a download`, c.text);
+  }
   for (const c of cmds) {
     if (c.name === 'gh' && (c.args[0] === 'extension' || c.args[0] === 'ext') && c.args[1] === 'install') pc.add('remote-code.gh-extension', 'ask', 'installs a GitHub CLI extension (third-party code)', c.text);
     if (/^(pip|pip3|npm|pnpm|yarn|bun|gem|cargo|go|uv)$/.test(c.name) && c.args.some((x) => /^(install|add|i|get)$/.test(x))) {

@@ -38,6 +38,17 @@ export function checkSecrets(pc: PackContext): void {
       pc.add('secrets.source', 'ask', `loads the secret file ${e} into the shell`, c.text);
       pc.out.memo.secretReads.push(e);
     }
+    for (const dir of c.treeReads ?? []) {
+      const inside = (pc.fact(dir)?.entries ?? []).filter((n) => pc.isSecret(dir.replace(/\/+$/, '') + '/' + n));
+      if (inside.length === 0) continue;
+      const hunting = c.args.some((x) => /key|token|secret|passw|pwd|credential|api/i.test(x));
+      const leaving = c.network || c.uploads.length > 0;
+      pc.add('secrets.tree-read', hunting || leaving ? 'deny' : 'ask', `reads ${dir} whole, including ${inside.slice(0, 3).join(', ')}`, c.text);
+      pc.out.memo.secretReads.push(...inside.map((n) => `${dir}/${n}`));
+    }
+    for (const m of c.mounts ?? []) {
+      if (pc.isSecret(m) || pc.isHome(m) || m === '/' || /^\/(etc|root|var\/run\/docker\.sock)$/.test(m)) pc.add('secrets.container-mount', 'deny', `mounts ${m} into a container`, c.text);
+    }
     const dynamicRead = c.reads.find((p) => pc.fact(p)?.dynamic);
     if (dynamicRead && SECRETISH.test(c.text) && !c.reads.some((p) => pc.isSecret(p))) pc.add('secrets.dynamic-read', 'ask', 'reads a file chosen at run time that looks like a secret', c.text);
     for (const t of TOKEN_COMMANDS) {

@@ -641,6 +641,7 @@ class Analyzer {
       case 'stop-process':
       case 'taskkill':
         if (plain.some((a) => /belay|code(-server|-insiders)?$|extensionhost/i.test(a))) this.signal('guard.kill', info.text, 'stops Belay or the editor that runs it');
+        else if ((name === 'pkill' || name === 'killall') && plain.some((a) => /^(node|electron|code|cursor)$/i.test(a))) this.signal('system.kill-editor', info.text, `${name} ${plain.join(' ')} may stop the editor and Belay with it`);
         if (name === 'kill' && plain.some((a) => a === '-1') || name === 'killall' && plain.length === 0) this.signal('system.kill-all', info.text, 'kills every process');
         return;
       case 'shutdown':
@@ -739,10 +740,12 @@ class Analyzer {
     if (info.uploads.includes('-') && frame.stage > 0 && frame.stdin?.fromPipe && frame.stdin.pipeline !== undefined) {
       const up = this.upstreamOf(frame.stdin.pipeline, frame.stage);
       const read = up.flatMap((c) => c.reads);
+      const upVars = up.flatMap((c) => c.vars).filter((v) => isSecretVarName(v));
       if (read.length > 0) {
         info.uploads.push(...read);
         this.signal('net.pipe-upload', info.text, `sends ${read.slice(0, 3).join(', ')} read upstream`);
-      }
+      } else if (upVars.length > 0) this.signal('net.secret-var', info.text, `sends $${upVars[0]} piped from upstream`);
+      else if (up.length > 0) this.signal('net.pipe-upload', info.text, `sends what ${up.map((c) => c.name).join(' | ')} prints`);
       if (up.some((c) => ENV_DUMP.has(c.name) && c.args.length === 0)) this.signal('net.exfil-substitution', info.text, 'sends the environment');
     }
     const stdinFile = (info as ShellCommandInfo & { stdinFile?: string }).stdinFile;

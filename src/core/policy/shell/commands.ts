@@ -81,6 +81,8 @@ function handlePatternFirst(name: string): Handler {
     const explicitPattern = def.patternFlags.some((f) => p.flags.has(f)) || def.fileFlags.some((f) => p.flags.has(f));
     const files = explicitPattern ? p.positionals : p.positionals.slice(1);
     addReads(info, ctx, files);
+    const recursive = /grep$/.test(name) ? has(p, '-r', '-R', '--recursive', '--dereference-recursive') : name === 'rg' || name === 'ag' ? has(p, '--hidden', '-.', '-u', '--unrestricted', '--no-ignore') : false;
+    if (recursive) info.treeReads = (files.length > 0 ? files.map((f) => ctx.resolve(f)) : [ctx.cwd]);
     for (const f of def.fileFlags) for (const v of values(p, f)) info.reads.push(ctx.resolve(v));
     if (name === 'jq' || name === 'awk' || name === 'gawk') {
       for (const e of p.list) if ((e.flag === '--slurpfile' || e.flag === '--rawfile') && e.word) info.reads.push(ctx.resolve(e.word));
@@ -205,6 +207,7 @@ function copyLike(kind: 'cp' | 'mv' | 'install' | 'ln'): Handler {
       }
     }
     if (!dest) return;
+    if (kind === 'cp' && has(p, '-r', '-R', '--recursive', '-a', '--archive')) info.treeReads = sources.map((s) => ctx.resolve(s));
     const destPath = ctx.resolve(dest);
     const intoDir = target !== undefined || sources.length > 1 || /[\\/]$/.test(dest.v) || dest.v === '.' || dest.v === '..';
     const symbolic = kind === 'ln' && has(p, '-s', '--symbolic');
@@ -249,6 +252,7 @@ const rsyncLike: Handler = (args, ctx, info) => {
       const src = ctx.resolve(s);
       info.reads.push(src);
       info.uploads.push(src);
+      info.treeReads = [...(info.treeReads ?? []), src];
     }
     info.urls.push(remoteUrl(dest.v));
   } else {
@@ -280,6 +284,7 @@ const tar: Handler = (args, ctx, info) => {
   if (create) {
     if (archive && archive !== '-') info.writes.push(ctx.resolve(archive));
     for (const a of p.positionals) info.reads.push(ctx.resolve(a, cwd));
+    info.treeReads = p.positionals.map((a) => ctx.resolve(a, cwd));
   } else if (extract) {
     if (archive && archive !== '-') info.reads.push(ctx.resolve(archive));
     info.writes.push(joinPath(cwd, '*'));
@@ -294,6 +299,7 @@ const zip: Handler = (args, ctx, info) => {
   const [archive, ...files] = p.positionals;
   if (archive) info.writes.push(ctx.resolve(archive));
   addReads(info, ctx, files);
+  if (has(p, '-r', '--recurse-paths')) info.treeReads = files.map((f) => ctx.resolve(f));
 };
 
 const unzip: Handler = (args, ctx, info) => {
@@ -629,7 +635,8 @@ const DECODE_EXEC = /\b(eval|exec|Function|compile|execScript)\s*\(\s*(?:[\w.]*\
  * is in another language, so this is a scan, not a parse: constructs it does
  * not recognise are flagged rather than trusted.
  */
-export function scanInlineCode(code: string, lang: string, ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): void {
+export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): void {
+  const code = source.length > 200_000 ? source.slice(0, 200_000) : source;
   for (const m of code.matchAll(DELETE_API)) {
     const target = m[2];
     const fn = m[1]!;
@@ -654,7 +661,9 @@ export function scanInlineCode(code: string, lang: string, ctx: CommandCtx, info
     for (const u of urlsIn(code)) info.urls.push(u);
     if (info.urls.length === 0) signals.push({ code: 'net.inline', fragment: info.text });
   }
-  if (DECODE_EXEC.test(code)) signals.push({ code: 'obfuscation.decoded-eval', fragment: info.text, detail: `${lang} runs code it decodes at run time` });
+  if (DECODE_EXEC.test(code) || /\b(exec|eval|compile|Function|system|popen|execSync)\s*\(/.test(code) && /\b(b64decode|atob|a85decode|b32decode|unhexlify|fromCharCode|FromBase64String)\b|Buffer\.from\([^)]*['"](base64|hex)['"]|codecs\.decode/.test(code)) {
+    signals.push({ code: 'obfuscation.decoded-exec', fragment: info.text, detail: `${lang} runs code it decodes at run time` });
+  }
   const computed = /\b(os\.system|os\.popen|subprocess\.(?:run|call|Popen|check_output|check_call|getoutput)|execSync|execFileSync|spawnSync|child_process\.exec|shell_exec|passthru|proc_open|Kernel\.system|IO\.popen)\s*\(\s*(?!["'`\[]|r["'])/.exec(code);
   if (computed) {
     if (/b64decode|atob|base64|fromCharCode|unhexlify|decode\(|Buffer\.from/.test(code)) signals.push({ code: 'obfuscation.decoded-exec', fragment: info.text, detail: `${lang} runs a command it decodes at run time` });
@@ -665,11 +674,12 @@ export function scanInlineCode(code: string, lang: string, ctx: CommandCtx, info
 
 // ---------------------------------------------------------------- databases
 
-export const SQL_DESTRUCTIVE = /\b(DROP\s+(TABLE|DATABASE|SCHEMA|INDEX|VIEW|USER|ROLE|COLLECTION|KEYSPACE|OWNED)|TRUNCATE(\s+TABLE)?\s+\w|DELETE\s+FROM\s+[\w."`\[\]]+\s*(;|$)|DELETE\s+FROM\s+\S+\s+WHERE\s+(1\s*=\s*1|TRUE|'1'\s*=\s*'1'|1)\s*(;|$)|ALTER\s+TABLE\s+\S+\s+DROP|FLUSHALL|FLUSHDB|DROPDATABASE|\.DROP\s*\(|DELETEMANY\s*\(\s*\{\s*\}\s*\)|REMOVE\s*\(\s*\{\s*\}\s*\)|UPDATE\s+[\w."`]+\s+SET\s+[^;]*?(;|$)(?![\s\S]*WHERE))/;
+export const SQL_DESTRUCTIVE = /\b(DROP\s+(TABLE|DATABASE|SCHEMA|INDEX|VIEW|USER|ROLE|COLLECTION|KEYSPACE|OWNED)|TRUNCATE(\s+TABLE)?\s+\w|DELETE\s+FROM\s+[\w."`\[\]]+\s*(;|$)|DELETE\s+FROM\s+\S+\s+WHERE\s+(1\s*=\s*1|TRUE|'1'\s*=\s*'1'|1)\s*(;|$)|ALTER\s+TABLE\s+\S+\s+DROP|FLUSHALL|FLUSHDB|\bDEL\s+\*|\bUNLINK\s+\*|DROPDATABASE|\.DROP\s*\(|DELETEMANY\s*\(\s*\{\s*\}\s*\)|REMOVE\s*\(\s*\{\s*\}\s*\)|UPDATE\s+[\w."`]+\s+SET\s+[^;]*?(;|$)(?![\s\S]*WHERE))/;
 
 /** Upper-cases SQL and removes comments, so `DrOp/**\/TaBlE` reads as `DROP TABLE`. */
 export function normaliseSql(sql: string): string {
   return sql
+    .slice(0, 20_000)
     .replace(/\/\*[\s\S]*?\*\//g, ' ')
     .replace(/--[^\n]*/g, ' ')
     .replace(/#[^\n]*/g, (m) => (/^#\s*\w+\s*=/.test(m) ? m : ' '))
@@ -939,7 +949,10 @@ const git: Handler = (args, ctx, info, signals) => {
         const script = p.positionals.slice(1).map((a) => a.v).join(' ');
         if (script) ctx.nested(script, 'git submodule foreach');
       }
-      if (sub === 'remote' && (p.positionals[0]?.v === 'set-url' || p.positionals[0]?.v === 'add')) op.op = `remote-${p.positionals[0]!.v}`;
+      if (sub === 'remote' && (p.positionals[0]?.v === 'set-url' || p.positionals[0]?.v === 'add')) {
+        op.op = `remote-${p.positionals[0]!.v}`;
+        op.args = p.positionals.map((a) => a.v);
+      }
       info.network = sub !== 'remote' && sub !== 'submodule' || info.network;
       break;
     }
@@ -1245,6 +1258,34 @@ const psWeb: Handler = (args, ctx, info) => {
   }
 };
 
+/** docker/podman run|create with -v/--volume/--mount: the mounted host paths are exposed to the container. */
+const container: Handler = (args, ctx, info) => {
+  const verb = args.find((a) => !a.v.startsWith('-'))?.v;
+  if (verb !== 'run' && verb !== 'create' && !(verb === 'compose' || verb === 'container')) return;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!.v;
+    let spec: string | undefined;
+    if (a === '-v' || a === '--volume' || a === '--mount') spec = args[++i]?.v;
+    else if (a.startsWith('--volume=') || a.startsWith('--mount=')) spec = a.slice(a.indexOf('=') + 1);
+    else if (/^-v./.test(a)) spec = a.slice(2);
+    if (!spec) continue;
+    const src = spec.includes('source=') || spec.includes('src=') ? /(?:source|src)=([^,]+)/.exec(spec)?.[1] : spec.split(':')[0];
+    if (src && (src.startsWith('/') || src.startsWith('.') || src.startsWith('~') || src.startsWith('$'))) {
+      const path = ctx.resolve(src);
+      info.reads.push(path);
+      info.mounts = [...(info.mounts ?? []), path];
+    }
+  }
+};
+
+const npmPkg: Handler = (args, _ctx, info, signals) => {
+  if (args[0]?.v !== 'pkg' || args[1]?.v !== 'set') return;
+  for (const a of args.slice(2)) {
+    const m = /^scripts\.([^=]+)=(.*)$/s.exec(a.v);
+    if (m) signals.push({ code: 'deferred.npm-script', fragment: info.text, detail: `${m[1]}=${m[2]}` });
+  }
+};
+
 const HANDLERS: Record<string, Handler> = {
   sed, perl, tee, dd,
   cp: copyLike('cp'), mv: copyLike('mv'), install: copyLike('install'), ln: copyLike('ln'), link: copyLike('ln'),
@@ -1259,6 +1300,7 @@ const HANDLERS: Record<string, Handler> = {
   aws: cloudCopy, gsutil: cloudCopy, rclone: cloudCopy, azcopy: cloudCopy, s3cmd: cloudCopy,
   git, gh,
   iwr: psWeb, irm: psWeb, 'invoke-webrequest': psWeb, 'invoke-restmethod': psWeb,
+  docker: container, podman: container, nerdctl: container, npm: npmPkg, pnpm: npmPkg,
 };
 for (const n of Object.keys(READERS)) HANDLERS[n] ??= handleReader(n);
 for (const n of Object.keys(PATTERN_FIRST)) HANDLERS[n] = handlePatternFirst(n);
