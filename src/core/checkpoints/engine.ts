@@ -354,7 +354,7 @@ export class Engine {
       tree = edits.length > 0 || !headTree ? await applyEdits(this.db, headTree, edits) : headTree;
       observed = [...files].sort();
       // The next full scan brings these into the store's index (ignored files included).
-      if (files.size > 0) fs.appendFileSync(path.join(this.storeDir, PENDING), [...files].join('\0') + '\0');
+      if (files.size > 0) this.addPending([...files]);
     } else {
       const pending = this.readPending();
       trace('capture full: head loaded');
@@ -457,7 +457,7 @@ export class Engine {
     fs.writeFileSync(path.join(this.storeDir, 'HEAD.tmp'), commit + '\n');
     fs.renameSync(path.join(this.storeDir, 'HEAD.tmp'), path.join(this.storeDir, 'HEAD'));
     fs.rmSync(path.join(this.storeDir, PENDING), { force: true });
-    if (besideScan.length > 0) fs.appendFileSync(path.join(this.storeDir, PENDING), besideScan.join('\0') + '\0');
+    if (besideScan.length > 0) this.addPending(besideScan);
   }
 
   /** The tree git's index holds: that of the commit the store's HEAD names (written by the last index-writing scan). */
@@ -468,6 +468,17 @@ export class Engine {
       return parseCommit((await this.db.read(head)).content).tree;
     } catch {
       return undefined;
+    }
+  }
+
+  /** Appends to the pending list (compacted when repeated appends made it long). */
+  private addPending(paths: string[]): void {
+    const file = path.join(this.storeDir, PENDING);
+    fs.appendFileSync(file, paths.join('\0') + '\0');
+    if ((fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 256 * 1024) {
+      const all = this.readPending();
+      fs.writeFileSync(`${file}.tmp`, [...all].join('\0') + '\0');
+      fs.renameSync(`${file}.tmp`, file);
     }
   }
 

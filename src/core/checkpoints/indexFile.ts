@@ -60,49 +60,45 @@ export function parseIndex(buf: Buffer): ParsedIndex {
   let previous: Buffer = Buffer.alloc(0);
   for (let i = 0; i < count; i++) {
     const start = pos;
-    const e = {
-      ctimeSec: buf.readUInt32BE(pos),
-      ctimeNsec: buf.readUInt32BE(pos + 4),
-      mtimeSec: buf.readUInt32BE(pos + 8),
-      mtimeNsec: buf.readUInt32BE(pos + 12),
-      dev: buf.readUInt32BE(pos + 16),
-      ino: buf.readUInt32BE(pos + 20),
-      mode: buf.readUInt32BE(pos + 24),
-      uid: buf.readUInt32BE(pos + 28),
-      gid: buf.readUInt32BE(pos + 32),
-      size: buf.readUInt32BE(pos + 36),
-      sha: buf.toString('hex', pos + 40, pos + 60),
-    };
     const flags = buf.readUInt16BE(pos + 60);
-    pos += 62;
     let extended = 0;
+    let next = pos + 62;
     if (flags & 0x4000) {
       if (version < 3) throw new Error('extended flag in a version 2 index');
-      extended = buf.readUInt16BE(pos);
-      pos += 2;
+      extended = buf.readUInt16BE(next);
+      next += 2;
     }
     let name: Buffer;
     if (version === 4) {
-      const { value: strip, next } = decodeVarint(buf, pos);
-      pos = next;
-      const nul = buf.indexOf(0, pos);
-      name = Buffer.concat([previous.subarray(0, previous.length - strip), buf.subarray(pos, nul)]);
-      pos = nul + 1;
+      const { value: strip, next: after } = decodeVarint(buf, next);
+      const nul = buf.indexOf(0, after);
+      name = Buffer.concat([previous.subarray(0, previous.length - strip), buf.subarray(after, nul)]);
+      next = nul + 1;
     } else {
-      const nul = buf.indexOf(0, pos);
-      name = buf.subarray(pos, nul);
-      const entryLen = nul - start;
-      pos = start + ((entryLen + 8) & ~7);
+      const nul = buf.indexOf(0, next);
+      name = buf.subarray(next, nul);
+      next = start + ((nul - start + 8) & ~7);
     }
     previous = name;
     entries.push({
-      ...e,
+      ctimeSec: buf.readUInt32BE(start),
+      ctimeNsec: buf.readUInt32BE(start + 4),
+      mtimeSec: buf.readUInt32BE(start + 8),
+      mtimeNsec: buf.readUInt32BE(start + 12),
+      dev: buf.readUInt32BE(start + 16),
+      ino: buf.readUInt32BE(start + 20),
+      mode: buf.readUInt32BE(start + 24),
+      uid: buf.readUInt32BE(start + 28),
+      gid: buf.readUInt32BE(start + 32),
+      size: buf.readUInt32BE(start + 36),
+      sha: buf.toString('hex', start + 40, start + 60),
       stage: (flags >> 12) & 3,
       assumeValid: (flags & 0x8000) !== 0,
       skipWorktree: (extended & 0x4000) !== 0,
       intentToAdd: (extended & 0x2000) !== 0,
       path: name.toString('utf8'),
     });
+    pos = next;
   }
   const extensions: string[] = [];
   while (pos + 8 <= body.length) {
@@ -114,18 +110,22 @@ export function parseIndex(buf: Buffer): ParsedIndex {
 
 /** Writes a version 2 index with no extensions (git rebuilds its caches on the next write). */
 export function serializeIndex(entries: IndexEntry[]): Buffer {
-  const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.path, 'utf8'), Buffer.from(b.path, 'utf8')) || a.stage - b.stage);
-  const parts: Buffer[] = [];
-  const header = Buffer.alloc(12);
-  header.write('DIRC', 0, 'latin1');
-  header.writeUInt32BE(2, 4);
-  header.writeUInt32BE(sorted.length, 8);
-  parts.push(header);
-  for (const e of sorted) {
-    const name = Buffer.from(e.path, 'utf8');
+  const named = entries.map((e) => ({ e, name: Buffer.from(e.path, 'utf8') }));
+  let ordered = true;
+  for (let i = 1; i < named.length && ordered; i++) ordered = (Buffer.compare(named[i - 1]!.name, named[i]!.name) || named[i - 1]!.e.stage - named[i]!.e.stage) < 0;
+  if (!ordered) named.sort((a, b) => Buffer.compare(a.name, b.name) || a.e.stage - b.e.stage);
+  let total = 12;
+  for (const { name } of named) total += (62 + name.length + 8) & ~7;
+  const out = Buffer.alloc(total + 20);
+  out.write('DIRC', 0, 'latin1');
+  out.writeUInt32BE(2, 4);
+  out.writeUInt32BE(named.length, 8);
+  let pos = 12;
+  for (const { e, name } of named) {
     const len = 62 + name.length;
     const padded = (len + 8) & ~7;
-    const b = Buffer.alloc(padded);
+    const b = out.subarray(pos, pos + padded);
+    pos += padded;
     b.writeUInt32BE(e.ctimeSec >>> 0, 0);
     b.writeUInt32BE(e.ctimeNsec >>> 0, 4);
     b.writeUInt32BE(e.mtimeSec >>> 0, 8);
@@ -139,8 +139,7 @@ export function serializeIndex(entries: IndexEntry[]): Buffer {
     Buffer.from(e.sha, 'hex').copy(b, 40);
     b.writeUInt16BE(((e.stage & 3) << 12) | Math.min(name.length, 0xfff), 60);
     name.copy(b, 62);
-    parts.push(b);
   }
-  const body = Buffer.concat(parts);
-  return Buffer.concat([body, crypto.createHash('sha1').update(body).digest()]);
+  crypto.createHash('sha1').update(out.subarray(0, pos)).digest().copy(out, pos);
+  return out;
 }
