@@ -129,7 +129,10 @@ export class CheckpointStore {
   /** Unified diffs per file between two checkpoints, or a checkpoint and the working tree (b undefined). */
   async diff(a: string, b?: string, opts: { paths?: string[] } = {}): Promise<FileDiff[]> {
     const engine = this.live();
-    if (b !== undefined || (opts.paths && opts.paths.length > 0)) return diffLocked(engine, a, b, opts, () => engine.withLock(() => engine.snapshotFull()));
+    // Between two checkpoints nothing is written; against the working tree
+    // the current files are stored first (under the lock, so gc cannot prune
+    // them half-way).
+    if (b !== undefined) return diffLocked(engine, a, b, opts, () => engine.snapshotFull());
     return engine.withLock(() => diffLocked(engine, a, b, opts, () => engine.snapshotFull()));
   }
 
