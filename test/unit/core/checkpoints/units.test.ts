@@ -71,3 +71,20 @@ test('checkpoint settings: dotted and nested forms, and invalid values reported'
   });
   assert.match(checkpointOptionsFromSettings({ 'belay.checkpoints.retention.maxCount': -1 }).error ?? '', /retention\.maxCount/);
 });
+
+test('a file changed between planning and acting is refused as stale', async () => {
+  const { Engine } = await import('../../../../src/core/checkpoints/engine.ts');
+  const { assertUnchanged } = await import('../../../../src/core/checkpoints/restore.ts');
+  const { CheckpointError } = await import('../../../../src/core/checkpoints/errors.ts');
+  const { hashObject } = await import('../../../../src/core/checkpoints/objects.ts');
+  const ws = tmpDir('stale');
+  write(ws, 'a.txt', 'planned\n');
+  const storeParent = tmpDir('stale-store');
+  const engine = new Engine(ws, path.join(storeParent, 'store'), { workspace: ws, storeDir: '' });
+  const planned = { mode: '100644', sha: hashObject('blob', Buffer.from('planned\n')) };
+  await assertUnchanged(engine, [{ path: 'a.txt', from: planned, to: null }]);
+  write(ws, 'a.txt', 'edited meanwhile\n');
+  await assert.rejects(assertUnchanged(engine, [{ path: 'a.txt', from: planned, to: null }]), (e: unknown) => e instanceof CheckpointError && e.code === 'stale');
+  engine.close();
+  rm(ws, storeParent);
+});
