@@ -57,13 +57,30 @@ function copyAssets() {
   }
 }
 
+// dist/belay.js is a tiny launcher: it turns on Node's compile cache before
+// loading the one-file CLI, so every later hook process skips compiling it.
+function writeLauncher() {
+  const file = path.join(dist, 'belay.js');
+  fs.writeFileSync(
+    file,
+    [
+      '#!/usr/bin/env node',
+      "'use strict';",
+      '// The belay CLI. Enables the compile cache, then loads the bundle.',
+      "try { require('node:module').enableCompileCache?.(); } catch {}",
+      "require('./belay-cli.js');",
+      '',
+    ].join('\n'),
+  );
+  fs.chmodSync(file, 0o755);
+}
+
 const builds = [
   { ...nodeCommon, entryPoints: { extension: 'src/extension.ts' }, outdir: dist },
   {
     ...nodeCommon,
-    entryPoints: { belay: 'src/runtime/main.ts' },
+    entryPoints: { 'belay-cli': 'src/runtime/main.ts' },
     outdir: dist,
-    banner: { js: "#!/usr/bin/env node\nconst __belay_import_meta_url = require('url').pathToFileURL(__filename).href;" },
   },
   {
     bundle: true,
@@ -84,10 +101,11 @@ copyAssets();
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   await Promise.all(contexts.map((c) => c.watch()));
+  writeLauncher();
   console.log('[belay] watching for changes');
 } else {
   const started = Date.now();
   await Promise.all(builds.map((b) => esbuild.build(b)));
-  fs.chmodSync(path.join(dist, 'belay.js'), 0o755);
+  writeLauncher();
   console.log(`[belay] built dist/ in ${Date.now() - started} ms`);
 }

@@ -1,8 +1,9 @@
 import module from 'node:module';
 import { main } from './cli.ts';
 
-// Entry of the `belay` binary (dist/belay.js). The compile cache makes every
-// later start of this one-file bundle cheaper (hooks start a process per call).
+// Entry of the `belay` CLI (bundled to dist/belay-cli.js and loaded by the
+// dist/belay.js launcher, which turns the compile cache on first). Running
+// from sources, the cache still serves the modules loaded after this one.
 module.enableCompileCache?.();
 
 main(process.argv.slice(2), {
