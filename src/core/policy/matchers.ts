@@ -32,9 +32,13 @@ interface Rule {
 }
 
 interface Group {
-  /** verdicts per candidate string (segments and prefixes repeat across paths) */
-  memo: Map<string, boolean>;
   rules: Rule[];
+  /** anchored groups: every possible first path segment, when all patterns start with a literal one */
+  firstSegments?: Set<string>;
+  /** a pattern starts with a glob: no first-segment pre-check */
+  openStart: boolean;
+  /** unanchored groups: literal prefix and suffix each pattern's matches must have (a cheap pre-check) */
+  affixes?: { prefix: string; suffix: string }[];
   /** all non-negated patterns in one regex (files and directories / directories only) */
   any?: RegExp;
   dirs?: RegExp;
@@ -91,16 +95,16 @@ export class PathGlobs {
       return p.slice(base.length).replace(/^[\\/]+/, '');
     };
     const absRel = p.replace(/^\/+/, '');
-    if (g.anywhere.rules.length > 0 && testSegments(g.anywhere, absRel, isDir)) return true;
-    if (g.absolute.rules.length > 0 && testPrefixes(g.absolute, absRel, isDir)) return true;
+    if (g.anywhere.rules.length > 0 && testSegments(g.anywhere, absRel, isDir, ci)) return true;
+    if (g.absolute.rules.length > 0 && testPrefixes(g.absolute, absRel, isDir, ci)) return true;
     if (g.home.rules.length > 0) {
       const h = relTo(ctx.home);
-      if (h !== undefined && testPrefixes(g.home, h, isDir)) return true;
+      if (h !== undefined && testPrefixes(g.home, h, isDir, ci)) return true;
     }
     if (g.workspace.rules.length > 0) {
       for (const root of ctx.workspaceRoots) {
         const r = relTo(root);
-        if (r !== undefined && testPrefixes(g.workspace, r, isDir)) return true;
+        if (r !== undefined && testPrefixes(g.workspace, r, isDir, ci)) return true;
       }
     }
     return false;
@@ -136,6 +140,16 @@ function compileGroups(patterns: readonly string[], nocase: boolean): Compiled {
     const re = picomatch.makeRe(p, { dot: true, nocase });
     target.rules.push({ re, negate, dirOnly });
     if (negate) target.hasNegation = true;
+    const literal = nocase ? p.toLowerCase() : p;
+    if (target === c.anywhere) {
+      (target.affixes ??= []).push(affixOf(literal));
+    } else {
+      const first = literal.split('/')[0]!;
+      if (GLOB_CHARS.test(first) || first === '') {
+        target.openStart = true;
+        delete target.firstSegments;
+      } else if (!target.openStart) (target.firstSegments ??= new Set()).add(first);
+    }
   }
   for (const g of [c.anywhere, c.workspace, c.home, c.absolute]) {
     const files = g.rules.filter((r) => !r.negate && !r.dirOnly).map((r) => `(?:${r.re.source})`);
@@ -148,10 +162,24 @@ function compileGroups(patterns: readonly string[], nocase: boolean): Compiled {
 }
 
 function group(): Group {
-  return { memo: new Map(), rules: [], hasNegation: false };
+  return { rules: [], hasNegation: false, openStart: false };
 }
 
-const MEMO_LIMIT = 8192;
+const GLOB_CHARS = /[*?[\]{}()!+@\\]/;
+
+/** Literal text before the first and after the last glob character of a one-segment pattern. */
+function affixOf(p: string): { prefix: string; suffix: string } {
+  const first = p.search(GLOB_CHARS);
+  if (first < 0) return { prefix: p, suffix: p };
+  let last = -1;
+  for (let i = p.length - 1; i >= 0; i--) {
+    if (GLOB_CHARS.test(p[i]!)) {
+      last = i;
+      break;
+    }
+  }
+  return { prefix: p.slice(0, first), suffix: p.slice(last + 1) };
+}
 
 /** Ordered gitignore evaluation of one candidate (last matching rule wins). */
 function verdict(g: Group, candidate: string, isDir: boolean): boolean | undefined {
@@ -164,21 +192,23 @@ function verdict(g: Group, candidate: string, isDir: boolean): boolean | undefin
 }
 
 function quick(g: Group, candidate: string, isDir: boolean): boolean {
-  const key = isDir ? candidate + '/' : candidate;
-  const hit = g.memo.get(key);
-  if (hit !== undefined) return hit;
-  const v = (g.any?.test(candidate) ?? false) || (isDir && (g.dirs?.test(candidate) ?? false));
-  if (g.memo.size >= MEMO_LIMIT) g.memo.clear();
-  g.memo.set(key, v);
-  return v;
+  return (g.any?.test(candidate) ?? false) || (isDir && (g.dirs?.test(candidate) ?? false));
+}
+
+function mayMatch(g: Group, segment: string, nocase: boolean): boolean {
+  if (!g.affixes) return true;
+  const s = nocase ? segment.toLowerCase() : segment;
+  for (const a of g.affixes) if (s.startsWith(a.prefix) && s.endsWith(a.suffix) && s.length >= Math.max(a.prefix.length, a.suffix.length)) return true;
+  return false;
 }
 
 /** Unanchored patterns: any path segment (a matching directory covers its contents). */
-function testSegments(g: Group, rel: string, isDir: boolean): boolean {
+function testSegments(g: Group, rel: string, isDir: boolean, nocase = false): boolean {
   const segs = rel.split('/');
   for (let i = 0; i < segs.length; i++) {
     const last = i === segs.length - 1;
     const dir = !last || isDir;
+    if (!g.hasNegation && !mayMatch(g, segs[i]!, nocase)) continue;
     if (g.hasNegation) {
       if (verdict(g, segs[i]!, dir) === true) return true;
     } else if (quick(g, segs[i]!, dir)) return true;
@@ -187,7 +217,12 @@ function testSegments(g: Group, rel: string, isDir: boolean): boolean {
 }
 
 /** Anchored patterns: the path or any of its parent directories. */
-function testPrefixes(g: Group, rel: string, isDir: boolean): boolean {
+function testPrefixes(g: Group, rel: string, isDir: boolean, nocase = false): boolean {
+  if (g.firstSegments && !g.hasNegation) {
+    const slash = rel.indexOf('/');
+    const first = slash < 0 ? rel : rel.slice(0, slash);
+    if (!g.firstSegments.has(nocase ? first.toLowerCase() : first)) return false;
+  }
   let end = -1;
   for (;;) {
     end = rel.indexOf('/', end + 1);

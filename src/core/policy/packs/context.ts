@@ -200,9 +200,16 @@ export class PackContext {
     return false;
   }
 
+  private readonly hosts = new Map<string, boolean>();
+
   trustedHost(url: string): boolean {
-    const h = hostOf(url);
-    return h !== undefined && this.trusted(h);
+    let v = this.hosts.get(url);
+    if (v === undefined) {
+      const h = hostOf(url);
+      v = h !== undefined && this.trusted(h);
+      this.hosts.set(url, v);
+    }
+    return v;
   }
 
   branchName(b: string): string | undefined {
@@ -224,6 +231,8 @@ function clip(s: string): string {
   return s.length > 300 ? s.slice(0, 297) + '…' : s;
 }
 
+const SECRET_SAMPLES = ['.env', '.env.local', '.env.production', 'id_rsa', 'id_ed25519', 'server.pem', 'server.key', '.dev.vars', 'credentials', '.git-credentials', '.npmrc'];
+
 /** A glob path (`cat .env*`, `find -name '*.pem'`) that could name a secret file. */
 function globMaySecret(p: string, pc: PackContext): boolean {
   const base = p.slice(p.lastIndexOf('/') + 1);
@@ -231,9 +240,15 @@ function globMaySecret(p: string, pc: PackContext): boolean {
   if (base === '*' || base === '**' || base === '') {
     return pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', pc.pathCtx());
   }
-  const samples = ['.env', '.env.local', '.env.production', 'id_rsa', 'id_ed25519', 'server.pem', 'server.key', '.dev.vars', 'credentials', '.git-credentials', '.npmrc'];
+  // literal text around the wildcards must fit a secret name before the glob is worth compiling
+  const first = base.search(/[*?[{]/);
+  const lastGlob = Math.max(base.lastIndexOf('*'), base.lastIndexOf('?'), base.lastIndexOf(']'), base.lastIndexOf('}'));
+  const prefix = (first < 0 ? base : base.slice(0, first)).toLowerCase();
+  const suffix = (lastGlob < 0 ? '' : base.slice(lastGlob + 1)).toLowerCase();
+  const candidates = SECRET_SAMPLES.filter((s) => s.startsWith(prefix) && s.endsWith(suffix));
+  if (candidates.length === 0) return pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', pc.pathCtx());
   const m = pc.glob(base);
-  for (const s of samples) {
+  for (const s of candidates) {
     if (!m(s)) continue;
     const candidate = dir.replace(/\/\*\*$/, '') + '/' + s;
     if (pc.secretGlobs.test(candidate, pc.pathCtx())) return true;

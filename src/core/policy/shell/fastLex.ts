@@ -123,7 +123,7 @@ function command(text: string, toks: Tok[]): CommandNode | undefined {
       const m = first && first.t === 'lit' && !first.quoted ? ASSIGN.exec(first.v) : null;
       if (m) {
         const rest = t.word.raw.slice(m[0].length);
-        if (rest.includes('~') || rest.includes('=')) return undefined;
+        if (rest.includes('~') || rest.includes('=') || rest.includes('$') || rest.includes('"') || rest.includes("'")) return undefined;
         const valueParts: Part[] = [];
         const head = first && first.t === 'lit' ? first.v.slice(m[0].length) : '';
         if (head !== '') valueParts.push({ t: 'lit', v: head, quoted: false });
@@ -249,6 +249,33 @@ function redirect(text: string, i: number, fd: number | undefined, start = i): {
   return { tok: { k: 'redir', r: { op, ...(fd !== undefined ? { fd } : {}), target: w.word }, start, end: w.next }, next: w.next };
 }
 
+/** `$NAME` or `${NAME}` (plain names only; anything else needs the grammar). */
+function variable(text: string, i: number): { name: string; next: number } | undefined {
+  const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(text.slice(i, i + 256));
+  if (!m) return undefined;
+  const next = i + m[0].length;
+  // `$X[…]`, `${X}…` followed by more expansion syntax: leave to the grammar
+  if (m[2] !== undefined && text[next] === '[') return undefined;
+  return { name: (m[1] ?? m[2])!, next };
+}
+
+/** The inside of a double-quoted string: literal text and plain variables. */
+function quotedParts(body: string, parts: Part[]): boolean {
+  let lit = '';
+  for (let k = 0; k < body.length; ) {
+    if (body[k] === '$') {
+      const v = variable(body, k);
+      if (!v) return false;
+      if (lit !== '') parts.push({ t: 'lit', v: lit, quoted: true });
+      lit = '';
+      parts.push({ t: 'var', name: v.name, quoted: true });
+      k = v.next;
+    } else lit += body[k++];
+  }
+  if (lit !== '') parts.push({ t: 'lit', v: lit, quoted: true });
+  return true;
+}
+
 function word(text: string, i: number): { word: Word; next: number } | undefined {
   const parts: Part[] = [];
   let j = i;
@@ -273,10 +300,18 @@ function word(text: string, i: number): { word: Word; next: number } | undefined
       const end = text.indexOf('"', j + 1);
       if (end < 0) return undefined;
       const body = text.slice(j + 1, end);
-      if (/[$`\\!\n]/.test(body)) return undefined;
+      if (/[`\\!\n]/.test(body)) return undefined;
       flush();
-      if (body !== '') parts.push({ t: 'lit', v: body, quoted: true });
+      if (!quotedParts(body, parts)) return undefined;
       j = end + 1;
+      continue;
+    }
+    if (ch === '$') {
+      const v = variable(text, j);
+      if (!v) return undefined;
+      flush();
+      parts.push({ t: 'var', name: v.name, quoted: false });
+      j = v.next;
       continue;
     }
     if (!PLAIN.test(ch)) return undefined;
