@@ -246,6 +246,8 @@ export interface NormalizedAction {
   signals: Signal[];
   /** the tool is one Belay knows (its effects are described above) */
   toolKnown: boolean;
+  /** the home directory with symlinks resolved, as the paths above were (decide prefers it to the context's) */
+  homeCanonical?: string;
 }
 
 export interface NormalizeEnv {

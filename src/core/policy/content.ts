@@ -38,7 +38,7 @@ export function findSecret(text: string): string | undefined {
 }
 
 /** `NAME=value` where NAME says it is a credential. */
-const SECRET_ASSIGNMENT = /\b[A-Z0-9_]*(?:SECRET|TOKEN|PASSW(?:OR)?D|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)[A-Z0-9_]*\s*[=:]/i;
+export const SECRET_ASSIGNMENT = /\b[A-Z0-9_]*(?:SECRET|TOKEN|PASSW(?:OR)?D|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)[A-Z0-9_]*\s*[=:]/i;
 
 /**
  * Encoded data in a URL that decodes to a credential or a credential

@@ -434,7 +434,8 @@ function assemble(matches: RuleMatch[], policy: LoadedPolicy, mode: Decision['mo
  * Decides one action. Pure and synchronous: it reads only its arguments
  * (the action already carries what the file system said about its paths).
  */
-export function decide(action: NormalizedAction, policy: LoadedPolicy, ctx: DecisionContext): Decision {
+export function decide(action: NormalizedAction, policy: LoadedPolicy, context: DecisionContext): Decision {
+  const ctx = action.homeCanonical && action.homeCanonical !== context.home ? { ...context, home: action.homeCanonical } : context;
   if (!policy.ok) return decideInvalid(action, policy, ctx);
   const out: Collected = { matches: [], memo: { secretReads: [], downloads: [], counters: [] } };
   runPacks(action, policy, ctx, out, false);

@@ -20,6 +20,7 @@ export function checkGithub(pc: PackContext): void {
       pc.add('github.push-protected', 'ask', `commits directly to the protected branch ${g.branch}`, frag);
     }
     if (/repo_delete|delete_repo/.test(op)) pc.add('github.delete-repo', 'deny', 'deletes a repository', frag);
+    if (/protection|ruleset|bypass/.test(op) && !/^(get|list|view)/.test(op)) pc.add('github.protection', 'deny', `changes branch protection (${op})`, frag);
     if (/repo_make_public|make_public/.test(op)) pc.add('github.make-public', 'deny', 'makes a repository public', frag);
     if (/repo_(archive|rename|transfer)|transfer_repo/.test(op)) pc.add('github.repo-admin', 'ask', `changes the repository (${op})`, frag);
     if (/^(secret|variable)_(set|delete|remove)/.test(op)) pc.add('github.secrets', 'ask', `changes GitHub ${op.split('_')[0]}s`, frag);

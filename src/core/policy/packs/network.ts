@@ -1,4 +1,4 @@
-import { containsFingerprint, encodedSecretInUrl, findSecret, lookalikeHost, opaqueBlobInUrl } from '../content.ts';
+import { containsFingerprint, encodedSecretInUrl, findSecret, lookalikeHost, opaqueBlobInUrl, SECRET_ASSIGNMENT } from '../content.ts';
 import { hostOf } from '../matchers.ts';
 import type { PackContext } from './context.ts';
 
@@ -71,7 +71,9 @@ export function checkExfiltration(pc: PackContext): void {
     const untrusted = a.urls.some((u) => !pc.trustedHost(u));
     if (untrusted) pc.add(afterSecret ? 'exfiltration.after-secret' : 'exfiltration.post', afterSecret ? 'deny' : 'ask', `sends a ${a.method} request to ${hostsOf(a.urls)}`, a.urls[0]);
   }
-  if (a.kind === 'fetch' && a.content && findSecret(a.content)) pc.add('exfiltration.secret-in-body', 'deny', 'sends a credential in the request', a.urls[0]);
+  if (a.kind === 'fetch' && a.content && (findSecret(a.content) || SECRET_ASSIGNMENT.test(a.content) && a.urls.some((u) => !pc.trustedHost(u)))) {
+    pc.add('exfiltration.secret-in-body', 'deny', 'sends a credential in the request', a.urls[0]);
+  }
 
   // MCP arguments are an egress channel to the server
   if (a.kind === 'mcp' && a.mcp) {
