@@ -50,7 +50,7 @@ export interface CaptureRequest {
   /** full scope: files to capture beside the scan even if ignored (resolved through Node) */
   alsoCapture?: string[];
   /** full scope: which files the scan left out for size must be captured anyway */
-  captureIfSkipped?: (path: string) => boolean;
+  captureIfSkipped?: (path: string) => boolean | Promise<boolean>;
 }
 
 export interface Captured {
@@ -375,7 +375,7 @@ export class Engine {
       // Large files left out by the scan that the caller needs anyway.
       const extra: TreeEdit[] = [];
       for (const sk of scan.skipped) {
-        if (sk.reason !== 'too_large' || !req.captureIfSkipped?.(sk.path)) {
+        if (sk.reason !== 'too_large' || !(await req.captureIfSkipped?.(sk.path))) {
           skipped.push(sk);
           continue;
         }

@@ -202,7 +202,8 @@ export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, 
       kind: 'safety',
       name: `before restoring ${short}`,
       alsoCapture: [...fromKnownPaths],
-      captureIfSkipped: (q) => match(q),
+      // a large file the scan leaves out is captured when the restore may write it
+      captureIfSkipped: async (q) => match(q) && (resolved.has(q) || full!.skipped.has(q) || (await lookupFile(engine.db, full!.l.tree, q)) !== undefined),
     });
     safetyId = safety.loaded.checkpoint.id;
     const now = safety.loaded.tree;
