@@ -58,7 +58,11 @@ export function checkExfiltration(pc: PackContext): void {
     else if (prints.length > 0 && containsFingerprint(url, prints)) pc.add('exfiltration.secret-in-url', 'deny', 'the URL carries a secret read earlier in this session', url);
     if (host) {
       const look = lookalikeHost(host);
-      if (look && !pc.trustedHost(url)) pc.add('exfiltration.lookalike-domain', 'ask', `${host} ${look}`, url);
+      if (look && !pc.trustedHost(url)) {
+        // sending anything to a look-alike host is the phishing-and-exfiltration pattern; a plain visit only asks
+        const sends = /[?&][^=&#]+=[^&#]{8,}/.test(url) || (a.method !== undefined && !/^(GET|HEAD)$/.test(a.method)) || pc.commands().some((c) => c.urls.includes(url) && (c.uploads.length > 0 || /(^|\s)(-d|--data\S*|-F|--form|-T|--upload-file|--post-\w+)(\s|=|$)/.test(c.args.join(' '))));
+        pc.add('exfiltration.lookalike-domain', sends ? 'deny' : 'ask', `${host} ${look}${sends ? ', and the request carries data' : ''}`, url);
+      }
     }
     if (!pc.trustedHost(url) && !secret) {
       const blob = opaqueBlobInUrl(url);

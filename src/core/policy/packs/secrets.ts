@@ -60,7 +60,8 @@ export function checkSecrets(pc: PackContext): void {
   }
   const mutated = new Set([...a.writes, ...a.deletes, ...a.moves.map((m) => m.from)]);
   for (const p of mutated) {
-    if (pc.inWorkspace(p) && pc.isSecret(p)) pc.add('secrets.write', 'ask', 'changes a secret file (approve so real values are not clobbered)', p);
+    if (!pc.inWorkspace(p) || !pc.isSecret(p) || fromTemplate(pc, p)) continue;
+    pc.add('secrets.write', 'ask', 'changes a secret file (approve so real values are not clobbered)', p);
   }
   for (const s of a.shell?.signals ?? []) {
     if (s.code === 'secrets.cli-token') {
@@ -83,6 +84,14 @@ export function checkSecrets(pc: PackContext): void {
       if (found) pc.add('secrets.content', 'ask', `writes what looks like a ${found} into ${e.path}`, e.path);
     }
   }
+}
+
+/** `cp .env.example .env` when there is no .env yet: bootstrapping from the template clobbers nothing. */
+function fromTemplate(pc: PackContext, target: string): boolean {
+  if (pc.fact(target)?.exists !== false) return false;
+  return pc.commands().some(
+    (c) => (c.name === 'cp' || c.name === 'install') && c.writes.includes(target) && c.reads.length === 1 && c.deletes.length === 0 && pc.templateNames(c.reads[0]!.slice(c.reads[0]!.lastIndexOf('/') + 1)) && !pc.isSecret(c.reads[0]!),
+  ) && pc.action.deletes.length === 0;
 }
 
 /** `env | grep -i token`: the dump is piped into a filter looking for credentials. */
