@@ -47,7 +47,7 @@ export interface CaptureRequest {
   known?: Map<string, FileEntry | null>;
   /** sizes of known entries, when the caller has them */
   knownSizes?: Map<string, number>;
-  /** full scope: files to capture beside the scan even if ignored (resolved through Node) */
+  /** full scope: more files to capture whatever the ignore rules and size threshold say */
   alsoCapture?: string[];
   /** full scope: which files the scan left out for size must be captured anyway */
   captureIfSkipped?: (path: string) => boolean | Promise<boolean>;
@@ -412,6 +412,7 @@ export class Engine {
     lock.verify();
     writeRef(this.storeDir, meta.seq, id);
     if (synced) this.indexWritten(synced, besideScan);
+    else if (besideScan.length > 0) this.addPending(besideScan); // later scans keep capturing them
     trace(`capture ${req.scope}: recorded ${id.slice(0, 12)}`);
     const loaded: Loaded = { checkpoint: toCheckpoint(id, meta), meta, tree };
     loaded.checkpoint.changed = changes;

@@ -56,3 +56,28 @@ test('files above the size threshold are left out of full scans but kept when an
     rm(ws, path.dirname(storeDir));
   }
 });
+
+test('a large file an action touched keeps being followed by later full scans', async () => {
+  const ws = makePlainWorkspace({ 'a.txt': 'a\n' });
+  fs.writeFileSync(path.join(ws, 'data.bin'), Buffer.alloc(300_000, 1));
+  const { store, storeDir } = await openStore(ws, { maxFileSizeBytes: 100_000 });
+  try {
+    await store.create({ scope: 'full' });
+    const pre = await store.create({ scope: 'paths', paths: ['data.bin'], kind: 'pre' });
+    fs.writeFileSync(path.join(ws, 'data.bin'), Buffer.alloc(300_000, 2));
+    const post = await store.create({ scope: 'paths', paths: ['data.bin'], kind: 'post' });
+    const full = await store.create({ scope: 'full' });
+    assert.deepEqual(await store.changes(post.id, full.id), [], 'the scan sees the same content the action recorded');
+    const r = await store.restore(pre.id);
+    assert.deepEqual(r.restored.map((c) => c.path), ['data.bin']);
+    assert.equal(fs.readFileSync(path.join(ws, 'data.bin'))[0], 1);
+    const after = await store.create({ scope: 'full' });
+    assert.deepEqual(await store.changes(r.restoreId, after.id), [], 'and the restored content afterwards');
+    fs.writeFileSync(path.join(ws, 'data.bin'), Buffer.alloc(300_000, 3));
+    const later = await store.create({ scope: 'full' });
+    assert.deepEqual((await store.changes(after.id, later.id)).map((c) => c.path), ['data.bin']);
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});
