@@ -48,6 +48,37 @@ export type UndoOutcome =
   | { ok: true; message: string; receipt: Receipt; changed: ChangedPath[] }
   | { ok: false; code: string; message: string; receipt?: Receipt; conflicts?: Array<{ path: string; hunks: string }> };
 
+/** The receipt fields every record of an agent's tool call shares. */
+function actionFields(envelope: HookEnvelope, meta: { agent: string; harness?: string }, action: NormalizedAction, decision: Decision) {
+  return {
+    sessionId: envelope.sessionId,
+    agent: meta.agent,
+    harness: meta.harness,
+    tool: action.tool,
+    toolUseId: envelope.toolUseId,
+    action,
+    input: action.input,
+    decision: decision.decision,
+    evaluated: decision.evaluated,
+    rule: decision.rule,
+    reason: decision.reason,
+    matches: decision.matches,
+    policyHash: decision.policyHash,
+  };
+}
+
+/** A decision replaced by a verdict of Belay's own (kill switch, approval, checkpoint failure), keeping what the rules said. */
+function overrule(decision: Decision, verdict: Decision['decision'], rule: string, reason: string, first = false): Decision {
+  const match = { rule, effect: verdict, reason };
+  return {
+    ...decision,
+    decision: verdict,
+    rule,
+    reason,
+    matches: first ? [match, ...decision.matches] : [...decision.matches, match],
+  };
+}
+
 /** One line saying what an action does, for a person to approve. */
 function summarize(action: NormalizedAction): string {
   if (action.command) return action.command.replace(/\s+/g, ' ').slice(0, 300);
@@ -165,14 +196,7 @@ export class Guard {
     const kill = readKillSwitch(this.env);
     if (kill.on && action.mutating) {
       const reason = kill.reason ?? `the Belay kill switch is on${kill.by ? ` (turned on by ${kill.by}${kill.since ? ` at ${kill.since}` : ''})` : ''}: agents may not change anything until it is turned off`;
-      decision = {
-        ...decision,
-        decision: 'deny',
-        evaluated: 'deny',
-        rule: 'belay.kill-switch',
-        reason,
-        matches: [{ rule: 'belay.kill-switch', effect: 'deny', reason }, ...decision.matches],
-      };
+      decision = { ...overrule(decision, 'deny', 'belay.kill-switch', reason, true), evaluated: 'deny' };
     }
     this.receipts.setState(this.memoryKey(action), JSON.stringify(remember(memory, action, decision, this.now())));
     if (envelope.sessionId) this.receipts.openSession({ id: envelope.sessionId, agent: meta.agent, harness: meta.harness });
@@ -205,13 +229,7 @@ export class Guard {
       const reason = approved
         ? `approved by ${a.by}${a.answer === 'always' ? ' (always)' : ''} after: ${decision.reason}`
         : `not approved${a.reason ? ` (${a.reason})` : ''}: ${decision.reason}`;
-      decision = {
-        ...decision,
-        decision: approved ? 'allow' : 'deny',
-        rule,
-        reason,
-        matches: [...decision.matches, { rule, effect: approved ? 'allow' : 'deny', reason }],
-      };
+      decision = overrule(decision, approved ? 'allow' : 'deny', rule, reason);
     }
 
     let checkpointBefore: string | undefined;
@@ -225,32 +243,14 @@ export class Guard {
         checkpointBefore = cp.id;
       } catch (err) {
         // Without a checkpoint the action could not be undone: refuse it.
-        decision = {
-          ...decision,
-          decision: decision.mode === 'enforce' ? 'deny' : decision.decision,
-          evaluated: 'deny',
-          rule: 'checkpoint.failed',
-          reason: `Belay could not checkpoint before this action, so it could not be undone: ${(err as Error).message}`,
-          matches: [...decision.matches, { rule: 'checkpoint.failed', effect: 'deny', reason: (err as Error).message }],
-        };
+        const reason = `Belay could not checkpoint before this action, so it could not be undone: ${(err as Error).message}`;
+        decision = { ...overrule(decision, decision.mode === 'enforce' ? 'deny' : decision.decision, 'checkpoint.failed', reason), evaluated: 'deny' };
       }
     }
     const blocked = decision.decision === 'deny';
     const receipt = this.receipts.append({
       kind: 'action',
-      sessionId: envelope.sessionId,
-      agent: meta.agent,
-      harness: meta.harness,
-      tool: action.tool,
-      toolUseId: envelope.toolUseId,
-      action,
-      input: action.input,
-      decision: decision.decision,
-      evaluated: decision.evaluated,
-      rule: decision.rule,
-      reason: decision.reason,
-      matches: decision.matches,
-      policyHash: decision.policyHash,
+      ...actionFields(envelope, meta, action, decision),
       approver: approval?.by,
       checkpointBefore,
       outcome: blocked ? 'blocked' : action.mutating ? 'pending' : 'done',
@@ -284,19 +284,8 @@ export class Guard {
       const decision = this.evaluate(action);
       return this.receipts.append({
         kind: 'unguarded',
-        sessionId: envelope.sessionId,
-        agent: meta.agent,
-        harness: meta.harness,
-        tool: action.tool,
-        toolUseId: envelope.toolUseId,
-        action,
-        input: action.input,
-        decision: decision.decision,
-        evaluated: decision.evaluated,
-        rule: decision.rule,
+        ...actionFields(envelope, meta, action, decision),
         reason: `ran without a PreToolUse check: ${decision.reason}`,
-        matches: decision.matches,
-        policyHash: decision.policyHash,
         outcome: 'done',
       });
     }
