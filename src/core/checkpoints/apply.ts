@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { MODE_EXEC, MODE_LINK, type ObjectDb } from './objects.ts';
 import { sameEntry, type FileEntry } from './trees.ts';
@@ -79,6 +80,23 @@ function pruneEmptyDirs(workspace: string, rel: string, keep: Set<string>): void
   }
 }
 
+let umask: number | undefined;
+
+/** The process umask, found once by creating a file (process.umask() without arguments is deprecated). */
+function processUmask(): number {
+  if (umask !== undefined) return umask;
+  const probe = path.join(os.tmpdir(), `.belay-umask-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  try {
+    fs.writeFileSync(probe, '', { mode: 0o777, flag: 'wx' });
+    umask = 0o777 & ~fs.statSync(probe).mode;
+  } catch {
+    umask = 0o777; // unknown: always chmod
+  } finally {
+    fs.rmSync(probe, { force: true });
+  }
+  return umask;
+}
+
 /** Writes one file atomically from a blob. */
 function writeOne(workspace: string, rel: string, entry: FileEntry, content: Buffer, journalId: string, madeDirs: Set<string>): void {
   const file = absPath(workspace, rel);
@@ -98,7 +116,12 @@ function writeOne(workspace: string, rel: string, entry: FileEntry, content: Buf
     // 0600; only the executable bit follows the checkpoint); a new file gets
     // the usual 0644/0755 under the umask.
     const old = existing?.isFile() ? existing.mode & 0o7777 : undefined;
-    const create = (): void => fs.writeFileSync(tmp, content, { mode: old === undefined ? (exec ? 0o755 : 0o644) : 0o600, flag: 'wx' });
+    const want = old === undefined ? undefined : exec ? old | ((old & 0o444) >> 2) : old & ~0o111;
+    // Created with the wanted bits when the umask keeps them all (no chmod
+    // needed); otherwise private first, then chmod.
+    const direct = want !== undefined && (want & processUmask()) === 0 && (want & ~0o777) === 0;
+    const mode = want === undefined ? (exec ? 0o755 : 0o644) : direct ? want : 0o600;
+    const create = (): void => fs.writeFileSync(tmp, content, { mode, flag: 'wx' });
     try {
       create(); // exclusive: never follows a stale temporary link
     } catch (err) {
@@ -106,7 +129,7 @@ function writeOne(workspace: string, rel: string, entry: FileEntry, content: Buf
       fs.rmSync(tmp, { force: true });
       create();
     }
-    if (old !== undefined) fs.chmodSync(tmp, exec ? old | ((old & 0o444) >> 2) : old & ~0o111);
+    if (want !== undefined && !direct) fs.chmodSync(tmp, want);
   }
   fs.renameSync(tmp, file);
 }
@@ -138,10 +161,16 @@ export async function applyOps(
   const writes = ops.filter((o) => o.to !== null);
   const madeDirs = new Set<string>();
   let written = 0;
-  // Blobs are read in pipelined batches (one cat-file round trip per batch, not per file).
-  for (let i = 0; i < writes.length; i += 64) {
-    const batch = writes.slice(i, i + 64);
-    const contents = await Promise.all(batch.map((o) => db.readBlob(o.to!.sha).catch((err: unknown) => err as Error)));
+  // Blobs are read in pipelined batches (one cat-file round trip per batch,
+  // not per file), the next batch being read while this one is written.
+  const BATCH = 128;
+  const read = (from: number): Promise<Array<Buffer | Error>> =>
+    Promise.all(writes.slice(from, from + BATCH).map((o) => db.readBlob(o.to!.sha).catch((err: unknown) => err as Error)));
+  let next = writes.length > 0 ? read(0) : Promise.resolve([]);
+  for (let i = 0; i < writes.length; i += BATCH) {
+    const batch = writes.slice(i, i + BATCH);
+    const contents = await next;
+    if (i + BATCH < writes.length) next = read(i + BATCH);
     if (i === 0) trace(`apply: first ${batch.length} blobs read`);
     batch.forEach((op, j) => {
       if (written++ === Math.floor(ops.length / 2)) failpoint('apply:mid');
