@@ -9,6 +9,9 @@
  * produced in the first place.
  */
 export function canonicalJson(value: unknown): string {
+  // Values built by Belay (redaction copies objects with sorted keys) are
+  // usually in canonical order already: then the native writer is exact.
+  if (inCanonicalOrder(value, 0)) return JSON.stringify(value) ?? 'null';
   const sorted = sortKeys(value, 0);
   if (sorted !== FALLBACK) return JSON.stringify(sorted) ?? 'null';
   const out: string[] = [];
@@ -17,6 +20,26 @@ export function canonicalJson(value: unknown): string {
 }
 
 const FALLBACK = Symbol('fallback');
+
+/** True when JSON.stringify(value) already is the canonical text: keys sorted, nothing it would write differently. */
+function inCanonicalOrder(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return typeof value !== 'bigint';
+  if (depth > 200) return false;
+  if (Array.isArray(value)) {
+    for (const v of value) if (!inCanonicalOrder(v, depth + 1)) return false;
+    return true;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  const obj = value as Record<string, unknown>;
+  let prev: string | undefined;
+  for (const k in obj) {
+    if (prev !== undefined && !(prev < k)) return false;
+    if (prev === undefined && INDEX_LIKE.test(k)) return false;
+    prev = k;
+    if (!inCanonicalOrder(obj[k], depth + 1)) return false;
+  }
+  return true;
+}
 const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
 
 /**

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import zlib from 'node:zlib';
 import type { SqliteDatabase } from '../config/sqlite.ts';
 import { canonicalJson } from './canonical.ts';
 import type { SecretKey } from './secretKey.ts';
@@ -43,13 +44,66 @@ export interface EventDoc {
   body: Record<string, unknown>;
 }
 
+/**
+ * An event row. A large body (a receipt's creation: most of its bytes, and
+ * very repetitive) is stored compressed: `body` is its canonical JSON under
+ * raw DEFLATE with BODY_DICTIONARY and `tail` the rest of the document text,
+ * so the document is `{"body":` + inflate(body) + tail. A small body (a
+ * completion) is not worth inflating on every read: `body` is NULL and `tail`
+ * is the whole document. Either way the document text is what is hashed and
+ * what an export carries.
+ */
 export interface StoredEvent {
   seq: number;
   receipt: string | null;
-  doc: string;
+  body: Buffer | null;
+  tail: string;
   hash: Buffer;
   mac: Buffer;
 }
+
+/** Columns of an event row, for SELECTs. */
+export const EVENT_COLUMNS = 'seq, receipt, body, tail, hash, mac';
+
+/** Bodies from this many characters of JSON on are stored compressed. */
+export const PACK_THRESHOLD = 384;
+
+/**
+ * The preset dictionary for body compression (version 1; changing it needs a
+ * new schema version). The common keys and values of receipt bodies, the most
+ * frequent last.
+ */
+export const BODY_DICTIONARY = Buffer.from(
+  [
+    '"rollbackData":{"checkpoint":"","files":[""]},"rollbackOf":"","idempotencyKey":"","approver":"","evaluated":"ask","truncated":true,',
+    '"matches":[{"effect":"deny","fragment":"","reason":"","rule":"secrets/"}],"redacted":true,"redactions":[{"at":"input.content","kind":"secret_assignment"}],',
+    '"response":"","note":"","rolledBackBy":"","outcome":"rolled_back","outcome":"abandoned","outcome":"failed","outcome":"blocked","decision":"deny",',
+    '"tool":"run_in_terminal","tool":"replace_string_in_file","tool":"create_file","tool":"Write","tool":"Read","tool":"Bash","agent":"cursor","agent":"copilot",',
+    '"input":{"command":"","description":"","explanation":"","goal":"","isBackground":false,"mode":"","filePath":"","content":"","oldString":"","newString":""},',
+    '"action":{"command":"","commands":[{"args":[""],"name":""}],"cwd":".","kind":"shell","paths":[{"access":"read","path":"src/"}]},',
+    '"changedPaths":[{"path":"src/","size":1,"status":"modified"}],"checkpointAfter":"","durationMs":1,"outcome":"done","paths":["src/"]}',
+    '{"action":{"kind":"edit","paths":[{"access":"write","path":"src/"}]},"agent":"claude-code","checkpointBefore":"","decision":"allow","harness":"claude",',
+    '"input":{"file_path":"/home/","new_string":"","old_string":""},"kind":"action","outcome":"pending","paths":["src/"],"policyHash":"",',
+    '"reason":"no rule matched","rule":"default","sessionId":"","target":"src/","tool":"Edit","toolUseId":"toolu_01","turn":""}',
+  ].join(''),
+  'utf8',
+);
+
+export function packBody(json: string): Buffer {
+  return zlib.deflateRawSync(Buffer.from(json, 'utf8'), { dictionary: BODY_DICTIONARY, level: 6 });
+}
+
+export function unpackBody(z: Buffer): string {
+  return zlib.inflateRawSync(z, { dictionary: BODY_DICTIONARY }).toString('utf8');
+}
+
+/** The document text of a stored event (throws when its body cannot be inflated). */
+export function docText(row: { body: Buffer | null; tail: string }): string {
+  return row.body === null ? row.tail : '{"body":' + unpackBody(row.body) + row.tail;
+}
+
+/** Length of the text before the body's JSON in a document. */
+const BODY_PREFIX = '{"body":'.length;
 
 export interface AppendedEvent {
   seq: number;
@@ -132,13 +186,15 @@ export interface StoredAnchor {
   mac: Buffer;
 }
 
-/** An event body with its canonical JSON, computed once. */
+/** An event body with its canonical JSON and, when large, its compressed form: computed once, outside the write lock. */
 export class PreparedBody {
   readonly body: Record<string, unknown>;
   readonly json: string;
+  readonly packed: Buffer | null;
   constructor(body: Record<string, unknown>) {
     this.body = body;
     this.json = canonicalJson(body);
+    this.packed = this.json.length >= PACK_THRESHOLD ? packBody(this.json) : null;
   }
 }
 
@@ -162,23 +218,34 @@ export class ChainWriter {
   readonly #lastEvent;
   readonly #lastAnchor;
   readonly #insert;
+  #txHead: Head | undefined;
 
   constructor(db: SqliteDatabase, key: SecretKey) {
     this.#db = db;
     this.#key = key;
     // The tail of the document holds its top-level time (see docTime).
-    this.#lastEvent = db.prepare<[], { seq: number; hash: Buffer; doc: string }>('SELECT seq, hash, substr(doc, -400) AS doc FROM events ORDER BY seq DESC LIMIT 1');
+    this.#lastEvent = db.prepare<[], { seq: number; hash: Buffer; tail: string }>('SELECT seq, hash, tail FROM events ORDER BY seq DESC LIMIT 1');
     this.#lastAnchor = db.prepare<[], StoredAnchor>('SELECT seq, doc, hash, mac FROM anchors ORDER BY seq DESC LIMIT 1');
-    this.#insert = db.prepare('INSERT INTO events (seq, receipt, doc, hash, mac) VALUES (?, ?, ?, ?, ?)');
+    this.#insert = db.prepare('INSERT INTO events (seq, receipt, body, tail, hash, mac) VALUES (?, ?, ?, ?, ?, ?)');
   }
 
   get keyId(): string {
     return this.#key.id;
   }
 
+  /**
+   * Forgets the head remembered from this connection's last append. The store
+   * calls it at the start and end of every write transaction: inside one, no
+   * other connection can append, so the remembered head stays true.
+   */
+  forgetHead(): void {
+    this.#txHead = undefined;
+  }
+
   head(): Head {
+    if (this.#txHead) return this.#txHead;
     const last = this.#lastEvent.get();
-    if (last) return { seq: last.seq, hash: last.hash.toString('hex'), time: docTime(last.doc) ?? '' };
+    if (last) return { seq: last.seq, hash: last.hash.toString('hex'), time: docTime(last.tail) ?? '' };
     const anchor = this.#lastAnchor.get();
     if (anchor) {
       const a = JSON.parse(anchor.doc) as AnchorDoc;
@@ -202,7 +269,9 @@ export class ChainWriter {
     const text = eventText(doc, prepared.json);
     const hash = sha256Hex(text);
     const mac = macHex(this.#key.keyObject, hash);
-    this.#insert.run(seq, receipt ?? null, text, Buffer.from(hash, 'hex'), Buffer.from(mac, 'hex'));
+    const tail = prepared.packed === null ? text : text.slice(BODY_PREFIX + prepared.json.length);
+    this.#insert.run(seq, receipt ?? null, prepared.packed, tail, Buffer.from(hash, 'hex'), Buffer.from(mac, 'hex'));
+    this.#txHead = { seq, hash, time };
     return { seq, hash, mac, time, doc: text, prev: head.hash, parsed: doc };
   }
 

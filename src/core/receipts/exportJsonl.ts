@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { SqliteDatabase } from '../config/sqlite.ts';
-import { GENESIS_PREV, macHex, sha256Hex } from './chain.ts';
+import { docText, GENESIS_PREV, macHex, sha256Hex } from './chain.ts';
 import type { AnchorDoc, EventDoc, StoredAnchor } from './chain.ts';
 
 /**
@@ -47,9 +47,9 @@ export function writeExport(
 ): { events: number; head: string } {
   const run = db.transaction(() => {
     const anchorRow = db.prepare<[], StoredAnchor>('SELECT seq, doc, hash, mac FROM anchors ORDER BY seq DESC LIMIT 1').get();
-    const first = db.prepare<[number], { seq: number; doc: string }>('SELECT seq, doc FROM events WHERE seq >= ? ORDER BY seq LIMIT 1').get(opts.fromSeq ?? 0);
+    const first = db.prepare<[number], { seq: number; body: Buffer | null; tail: string }>('SELECT seq, body, tail FROM events WHERE seq >= ? ORDER BY seq LIMIT 1').get(opts.fromSeq ?? 0);
     let startPrev = GENESIS_PREV;
-    if (first) startPrev = (JSON.parse(first.doc) as EventDoc).prev;
+    if (first) startPrev = (JSON.parse(docText(first)) as EventDoc).prev;
     else if (anchorRow) startPrev = (JSON.parse(anchorRow.doc) as AnchorDoc).throughHash;
     const header: ExportHeader = {
       format: EXPORT_FORMAT,
@@ -62,7 +62,7 @@ export function writeExport(
       anchor: anchorRow ? { doc: anchorRow.doc, hash: anchorRow.hash.toString('hex'), mac: anchorRow.mac.toString('hex') } : null,
     };
     let buf = JSON.stringify(header) + '\n';
-    const page = db.prepare<[number, number], { seq: number; doc: string; hash: Buffer; mac: Buffer }>('SELECT seq, doc, hash, mac FROM events WHERE seq >= ? ORDER BY seq LIMIT ?');
+    const page = db.prepare<[number, number], { seq: number; body: Buffer | null; tail: string; hash: Buffer; mac: Buffer }>('SELECT seq, body, tail, hash, mac FROM events WHERE seq >= ? ORDER BY seq LIMIT ?');
     let next = first?.seq ?? Number.MAX_SAFE_INTEGER;
     let count = 0;
     let head = startPrev;
@@ -71,7 +71,13 @@ export function writeExport(
       if (rows.length === 0) break;
       for (const r of rows) {
         head = r.hash.toString('hex');
-        buf += `{"seq":${r.seq},"hash":"${head}","mac":"${r.mac.toString('hex')}","doc":${JSON.stringify(r.doc)}}\n`;
+        let doc: string;
+        try {
+          doc = docText(r);
+        } catch {
+          doc = '(unreadable body)';
+        }
+        buf += `{"seq":${r.seq},"hash":"${head}","mac":"${r.mac.toString('hex')}","doc":${JSON.stringify(doc)}}\n`;
         count++;
         next = r.seq + 1;
         if (buf.length > 1 << 16) {

@@ -29,9 +29,7 @@ export interface ProjectionRow {
   tool: string;
   tool_use_id: string | null;
   decision: string;
-  rule: string;
   outcome: string;
-  target: string | null;
   checkpoint_before: string | null;
   checkpoint_after: string | null;
   idempotency_key: string | null;
@@ -42,8 +40,8 @@ export interface ProjectionRow {
 }
 
 export const PROJECTION_COLUMNS: readonly (keyof ProjectionRow)[] = [
-  'seq', 'id', 'create_seq', 'head_seq', 'events', 'time', 'kind', 'session_id', 'agent', 'tool', 'tool_use_id', 'decision', 'rule',
-  'outcome', 'target', 'checkpoint_before', 'checkpoint_after', 'idempotency_key', 'rollback_of', 'rolled_back_by',
+  'seq', 'id', 'create_seq', 'head_seq', 'events', 'time', 'kind', 'session_id', 'agent', 'tool', 'tool_use_id', 'decision',
+  'outcome', 'checkpoint_before', 'checkpoint_after', 'idempotency_key', 'rollback_of', 'rolled_back_by',
   'approver', 'redacted',
 ];
 
@@ -114,9 +112,7 @@ export function projectionOf(f: Folded): ProjectionRow {
     tool: f.tool,
     tool_use_id: f.toolUseId ?? null,
     decision: f.decision,
-    rule: f.rule,
     outcome: f.outcome,
-    target: f.target ?? null,
     checkpoint_before: f.checkpointBefore ?? null,
     checkpoint_after: f.checkpointAfter ?? null,
     idempotency_key: f.idempotencyKey ?? null,

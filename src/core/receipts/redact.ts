@@ -277,8 +277,10 @@ function walk(value: unknown, at: string, envFile: boolean, ctx: Ctx, depth: num
       }
     }
   }
+  // Keys are copied in sorted order: the canonical order the chain hashes in.
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) {
+  for (const k of Object.keys(obj).sort()) {
+    const v = obj[k];
     const here = join(at, k);
     if (typeof v === 'string' && v !== '' && isSecretName(k) && !isReference(v)) {
       out[k] = mask('secret_field');

@@ -17,10 +17,12 @@ import type { SqliteDatabase } from '../config/sqlite.ts';
 export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_V2 = `
+-- doc = '{"body":' || inflate(body) || tail, or tail when body is NULL: see chain.ts (StoredEvent)
 CREATE TABLE events (
   seq     INTEGER PRIMARY KEY,
   receipt TEXT,
-  doc     TEXT NOT NULL,
+  body    BLOB,
+  tail    TEXT NOT NULL,
   hash    BLOB NOT NULL,
   mac     BLOB NOT NULL
 );
@@ -38,9 +40,7 @@ CREATE TABLE receipts (
   tool              TEXT NOT NULL,
   tool_use_id       TEXT,
   decision          TEXT NOT NULL,
-  rule              TEXT NOT NULL,
   outcome           TEXT NOT NULL,
-  target            TEXT,
   checkpoint_before TEXT,
   checkpoint_after  TEXT,
   idempotency_key   TEXT,

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { belayHome } from '../config/paths.ts';
 import { openSqlite } from '../config/sqlite.ts';
 import type { SqliteDatabase } from '../config/sqlite.ts';
-import { ChainWriter, PreparedBody, docTime } from './chain.ts';
-import type { AnchorDoc, AppendedEvent, EventDoc } from './chain.ts';
+import { ChainWriter, EVENT_COLUMNS, PreparedBody, docText, docTime } from './chain.ts';
+import type { AnchorDoc, AppendedEvent, EventDoc, StoredEvent } from './chain.ts';
 import { ReceiptStoreError } from './errors.ts';
 import { writeExport } from './exportJsonl.ts';
 import type { ExportOptions } from './exportJsonl.ts';
@@ -18,7 +18,7 @@ import type { LegacyReceiptV1 } from './schema.ts';
 import { isInside, loadOrCreateSecretKey } from './secretKey.ts';
 import type { SecretKey } from './secretKey.ts';
 import { OUTCOMES, VERDICTS } from './types.ts';
-import type { CompletePatch, ListPage, ListQuery, NewReceipt, Outcome, Receipt, Session, Stats, Verdict, VerifyResult } from './types.ts';
+import type { ChangedPath, CompletePatch, ListPage, ListQuery, NewReceipt, Outcome, Receipt, Session, Stats, Verdict, VerifyResult } from './types.ts';
 import { verifyOneReceipt, verifyStore } from './verify.ts';
 
 export type { ChangedPath, CompletePatch, ListPage, ListQuery, NewReceipt, Outcome, Receipt, ReceiptKind, RuleMatch, Session, Stats, Verdict, VerifyProblem, VerifyResult } from './types.ts';
@@ -93,7 +93,7 @@ interface Subscription {
   localWrites: number;
 }
 
-const RECEIPT_COLUMNS = 'seq, id, create_seq, head_seq, events, time, kind, session_id, agent, tool, tool_use_id, decision, rule, outcome, target, checkpoint_before, checkpoint_after, idempotency_key, rollback_of, rolled_back_by, approver, redacted';
+const RECEIPT_COLUMNS = 'seq, id, create_seq, head_seq, events, time, kind, session_id, agent, tool, tool_use_id, decision, outcome, checkpoint_before, checkpoint_after, idempotency_key, rollback_of, rolled_back_by, approver, redacted';
 
 const RECEIPT_COLUMNS_R = RECEIPT_COLUMNS.split(', ').map((c) => 'r.' + c).join(', ');
 const INSERT_RECEIPT = `INSERT INTO receipts (${RECEIPT_COLUMNS}) VALUES (${RECEIPT_COLUMNS.split(',').map(() => '?').join(', ')})`;
@@ -140,6 +140,11 @@ function validateNew(r: NewReceipt): void {
   if (r.paths !== undefined && (!Array.isArray(r.paths) || r.paths.some((p) => typeof p !== 'string'))) throw invalid("receipt 'paths' must be a list of strings");
 }
 
+/** Changed paths as plain objects with keys in canonical order. */
+function sortedChanges(changes: readonly ChangedPath[] | undefined): ChangedPath[] | undefined {
+  return changes?.map((c) => (c.size !== undefined ? { path: c.path, size: c.size, status: c.status } : { path: c.path, status: c.status }));
+}
+
 function toIso(value: string, name: string): string {
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw invalid(`${name} is not a time: ${JSON.stringify(value)} (use ISO 8601, e.g. 2025-01-31T12:00:00Z)`);
@@ -171,6 +176,7 @@ export class ReceiptStore {
   readonly #busyOff: { run(): unknown };
   readonly #busyOn: { run(): unknown };
   #localWrites = 0;
+  #txReceiptSeq: number | undefined;
   #closed = false;
 
   private constructor(db: SqliteDatabase, key: SecretKey, opts: ReceiptStoreOptions) {
@@ -267,7 +273,21 @@ export class ReceiptStore {
     // therefore wait with short randomised sleeps of their own instead.
     this.#busyOff.run();
     try {
-      result = retryBusy(this.#busyMs, () => this.#tx.immediate(fn) as T, this.file, true);
+      result = retryBusy(
+        this.#busyMs,
+        () => {
+          this.#chain?.forgetHead();
+          this.#txReceiptSeq = undefined;
+          try {
+            return this.#tx.immediate(fn) as T;
+          } finally {
+            this.#chain?.forgetHead();
+            this.#txReceiptSeq = undefined;
+          }
+        },
+        this.file,
+        true,
+      );
     } catch (err) {
       // a rolled-back transaction may have added sessions to the cache
       this.#knownSessions.clear();
@@ -349,7 +369,7 @@ export class ReceiptStore {
   // ---- writing -------------------------------------------------------------
 
   /** Redaction and derived fields: done before taking the write lock. */
-  #prepare(r: NewReceipt, extra: Record<string, unknown> = {}): PreparedReceipt {
+  #prepare(r: NewReceipt, extra: { migratedFrom?: number } = {}): PreparedReceipt {
     validateNew(r);
     const red = redactValue(
       { action: r.action, input: r.input, reason: r.reason, matches: r.matches, rollbackData: r.rollbackData, target: r.target },
@@ -358,46 +378,55 @@ export class ReceiptStore {
     const v = red.value;
     const paths = pathsOf({ ...(r.paths ? { paths: r.paths } : {}), action: v.action, input: v.input, ...(r.changedPaths ? { changedPaths: r.changedPaths } : {}) }, this.workspace);
     const target = targetOf({ ...(v.target !== undefined ? { target: v.target } : {}), action: v.action, input: v.input, tool: r.tool }, paths);
+    // Keys in sorted order (and nested values sorted by redaction), so the
+    // canonical serialisation is the native one.
     const body: Record<string, unknown> = {
-      kind: r.kind ?? 'action',
-      sessionId: r.sessionId,
-      agent: r.agent,
-      harness: r.harness,
-      tool: r.tool,
-      toolUseId: r.toolUseId,
-      turn: r.turn,
       action: v.action,
-      input: v.input,
-      decision: r.decision,
-      evaluated: r.evaluated,
-      rule: r.rule,
-      reason: v.reason,
-      matches: v.matches,
-      policyHash: r.policyHash,
+      agent: r.agent,
       approver: r.approver,
-      checkpointBefore: r.checkpointBefore,
+      changedPaths: sortedChanges(r.changedPaths),
       checkpointAfter: r.checkpointAfter,
-      changedPaths: r.changedPaths,
-      outcome: r.outcome,
+      checkpointBefore: r.checkpointBefore,
+      decision: r.decision,
       durationMs: r.durationMs,
+      evaluated: r.evaluated,
+      harness: r.harness,
       idempotencyKey: r.idempotencyKey,
-      rollbackOf: r.rollbackOf,
-      rollbackData: v.rollbackData,
+      input: v.input,
+      kind: r.kind ?? 'action',
+      matches: v.matches,
+      ...(extra.migratedFrom !== undefined ? { migratedFrom: extra.migratedFrom } : {}),
+      outcome: r.outcome,
       paths,
-      target,
+      policyHash: r.policyHash,
+      reason: v.reason,
       redacted: red.redacted ? true : undefined,
       redactions: red.redactions.length > 0 ? red.redactions : undefined,
+      rollbackData: v.rollbackData,
+      rollbackOf: r.rollbackOf,
+      rule: r.rule,
+      sessionId: r.sessionId,
+      target,
+      tool: r.tool,
+      toolUseId: r.toolUseId,
       truncated: red.truncated ? true : undefined,
-      ...extra,
+      turn: r.turn,
     };
     return { body, prepared: new PreparedBody(body), id: this.#ids.next(), paths, target };
   }
 
+  /** The next receipt number; remembered within one write transaction (see ChainWriter.forgetHead). */
   #nextReceiptSeq(): number {
+    if (this.#txReceiptSeq !== undefined) return ++this.#txReceiptSeq;
     const max = this.#stmt<{ m: number | null }>('SELECT max(seq) AS m FROM receipts').get()?.m;
-    if (max !== null && max !== undefined) return max + 1;
-    const anchor = this.#writer.lastAnchor();
-    return anchor ? (JSON.parse(anchor.doc) as AnchorDoc).throughReceiptSeq + 1 : 1;
+    let next: number;
+    if (max !== null && max !== undefined) next = max + 1;
+    else {
+      const anchor = this.#writer.lastAnchor();
+      next = anchor ? (JSON.parse(anchor.doc) as AnchorDoc).throughReceiptSeq + 1 : 1;
+    }
+    this.#txReceiptSeq = next;
+    return next;
   }
 
   #allocateId(): string {
@@ -427,8 +456,8 @@ export class ReceiptStore {
     const rid = id ?? (this.#stmt('SELECT 1 FROM receipts WHERE id = ?').get(p.id) === undefined ? p.id : this.#allocateId());
     const ev = this.#writer.append('create', rid, p.prepared, now, undefined, seq);
     this.#stmt(INSERT_RECEIPT).run(
-      seq, rid, ev.seq, ev.seq, String(ev.seq), ev.time, r.kind ?? 'action', r.sessionId ?? null, r.agent, r.tool, r.toolUseId ?? null, r.decision, r.rule,
-      r.outcome, p.target ?? null, r.checkpointBefore ?? null, r.checkpointAfter ?? null, r.idempotencyKey ?? null, r.rollbackOf ?? null,
+      seq, rid, ev.seq, ev.seq, String(ev.seq), ev.time, r.kind ?? 'action', r.sessionId ?? null, r.agent, r.tool, r.toolUseId ?? null, r.decision,
+      r.outcome, r.checkpointBefore ?? null, r.checkpointAfter ?? null, r.idempotencyKey ?? null, r.rollbackOf ?? null,
       null, r.approver ?? null, p.body.redacted === true ? 1 : 0,
     );
     const ins = this.#stmt('INSERT OR IGNORE INTO receipt_paths (path, receipt_seq) VALUES (?, ?)');
@@ -501,21 +530,21 @@ export class ReceiptStore {
       if (!row) throw new ReceiptStoreError('not_found', `no receipt ${id}`);
       const nothingNew = patch.checkpointAfter === undefined && patch.changedPaths === undefined && patch.durationMs === undefined && patch.response === undefined && patch.rolledBackBy === undefined && patch.note === undefined;
       if (row.outcome === patch.outcome && nothingNew) return row.id;
-      const known = new Set(this.#stmt<{ path: string }>('SELECT path FROM receipt_paths WHERE receipt_seq = ?').all(row.seq).map((p) => p.path));
-      const added = (patch.changedPaths ?? []).map((c) => normalisePath(c.path, this.workspace)).filter((p) => p !== '' && !known.has(p));
+      const has = this.#stmt('SELECT 1 FROM receipt_paths WHERE path = ? AND receipt_seq = ?');
+      const added = (patch.changedPaths ?? []).map((c) => normalisePath(c.path, this.workspace)).filter((p) => p !== '' && has.get(p, row.seq) === undefined);
       const newPaths = [...new Set(added)];
       const now = this.#clock();
       const ev = this.#writer.append('complete', row.id, {
-        outcome: patch.outcome,
+        changedPaths: sortedChanges(patch.changedPaths),
         checkpointAfter: patch.checkpointAfter,
-        changedPaths: patch.changedPaths,
         durationMs: patch.durationMs,
-        response: red.value.response,
-        rolledBackBy: patch.rolledBackBy,
         note: red.value.note,
+        outcome: patch.outcome,
         paths: newPaths.length > 0 ? newPaths : undefined,
         redacted: red.redacted ? true : undefined,
         redactions: red.redactions.length > 0 ? red.redactions : undefined,
+        response: red.value.response,
+        rolledBackBy: patch.rolledBackBy,
         truncated: red.truncated ? true : undefined,
       }, now);
       this.#stmt(`UPDATE receipts SET outcome = ?, checkpoint_after = coalesce(?, checkpoint_after), rolled_back_by = coalesce(?, rolled_back_by), redacted = max(redacted, ?), ${ADD_EVENT} WHERE seq = ?`).run(
@@ -641,8 +670,8 @@ export class ReceiptStore {
   }
 
   #materialise(row: ProjectionRow): Receipt {
-    const at = this.#stmt<{ seq: number; receipt: string | null; doc: string; hash: Buffer; mac: Buffer }>('SELECT seq, receipt, doc, hash, mac FROM events WHERE seq = ?');
-    const events: { seq: number; receipt: string | null; doc: string; hash: Buffer; mac: Buffer }[] = [];
+    const at = this.#stmt<StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq = ?`);
+    const events: StoredEvent[] = [];
     for (const seq of parseEventList(row.events)) {
       const e = at.get(seq);
       if (!e || e.receipt !== row.id) return this.#fromRowOnly(row, `its event ${seq} is missing or belongs elsewhere`);
@@ -650,7 +679,7 @@ export class ReceiptStore {
     }
     let docs: EventDoc[];
     try {
-      docs = events.map((e) => JSON.parse(e.doc) as EventDoc);
+      docs = events.map((e) => JSON.parse(docText(e)) as EventDoc);
     } catch {
       return this.#fromRowOnly(row, 'its events are unreadable');
     }
@@ -694,7 +723,7 @@ export class ReceiptStore {
       agent: row.agent,
       tool: row.tool,
       decision: row.decision as Verdict,
-      rule: row.rule,
+      rule: '',
       reason: `(unverifiable: ${problem})`,
       outcome: row.outcome as Outcome,
       hash: '',
@@ -706,7 +735,6 @@ export class ReceiptStore {
       paths: [],
     };
     if (row.session_id !== null) r.sessionId = row.session_id;
-    if (row.target !== null) r.target = row.target;
     return r;
   }
 
@@ -746,9 +774,19 @@ export class ReceiptStore {
     return row ? this.#materialise(row) : undefined;
   }
 
+  /**
+   * First and last seq of a table, each by its own query: SQLite answers a
+   * lone min() or max() from the b-tree's edge, but scans for both at once.
+   */
+  #span(table: 'receipts' | 'events'): { lo: number | null; hi: number | null } {
+    const lo = this.#stmt<{ seq: number }>(`SELECT seq FROM ${table} ORDER BY seq ASC LIMIT 1`).get()?.seq ?? null;
+    const hi = this.#stmt<{ seq: number }>(`SELECT seq FROM ${table} ORDER BY seq DESC LIMIT 1`).get()?.seq ?? null;
+    return { lo, hi };
+  }
+
   /** Smallest receipt number whose time is at or after `iso` (times never decrease along the chain). */
   #seqAtTime(iso: string): number {
-    const bounds = this.#stmt<{ lo: number | null; hi: number | null }>('SELECT min(seq) AS lo, max(seq) AS hi FROM receipts').get();
+    const bounds = this.#span('receipts');
     if (!bounds || bounds.lo === null || bounds.hi === null) return 1;
     const at = this.#stmt<{ seq: number; time: string }>('SELECT seq, time FROM receipts WHERE seq >= ? ORDER BY seq LIMIT 1');
     let lo = bounds.lo;
@@ -859,7 +897,7 @@ export class ReceiptStore {
     };
     const byAgent = count('SELECT agent AS k, count(*) AS n FROM receipts GROUP BY agent');
     const total = Object.values(byAgent).reduce((a, b) => a + b, 0);
-    const span = this.#stmt<{ lo: number | null; hi: number | null }>('SELECT min(seq) AS lo, max(seq) AS hi FROM receipts').get();
+    const span = this.#span('receipts');
     const stats: Stats = {
       total,
       byDecision: withCommon(count("SELECT decision AS k, count(*) AS n FROM receipts WHERE decision <> 'allow' GROUP BY decision"), 'allow', total),
@@ -993,10 +1031,10 @@ export class ReceiptStore {
     const now = opts.now ?? this.#clock();
     const cutoff = new Date(now.getTime() - opts.olderThanDays * 86_400_000).toISOString();
     const result = this.#write((): PruneResult => {
-      const bounds = this.#stmt<{ lo: number | null; hi: number | null }>('SELECT min(seq) AS lo, max(seq) AS hi FROM events').get();
+      const bounds = this.#span('events');
       if (!bounds || bounds.lo === null || bounds.hi === null) return { prunedReceipts: 0, prunedEvents: 0 };
       // Largest event position with time < cutoff (times never decrease).
-      const timeAt = this.#stmt<{ seq: number; doc: string }>('SELECT seq, doc FROM events WHERE seq >= ? ORDER BY seq LIMIT 1');
+      const timeAt = this.#stmt<{ seq: number; tail: string }>('SELECT seq, tail FROM events WHERE seq >= ? ORDER BY seq LIMIT 1');
       let lo = bounds.lo;
       let hi = bounds.hi + 1;
       while (lo < hi) {
@@ -1006,7 +1044,7 @@ export class ReceiptStore {
           hi = mid;
           continue;
         }
-        if ((docTime(row.doc) ?? '') < cutoff) lo = row.seq + 1;
+        if ((docTime(row.tail) ?? '') < cutoff) lo = row.seq + 1;
         else hi = mid;
       }
       let through = lo - 1;
@@ -1017,7 +1055,7 @@ export class ReceiptStore {
         through = split - 1;
       }
       if (through < bounds.lo) return { prunedReceipts: 0, prunedEvents: 0 };
-      const last = this.#stmt<{ seq: number; doc: string; hash: Buffer }>('SELECT seq, doc, hash FROM events WHERE seq = ?').get(through);
+      const last = this.#stmt<{ seq: number; tail: string; hash: Buffer }>('SELECT seq, tail, hash FROM events WHERE seq = ?').get(through);
       if (!last) return { prunedReceipts: 0, prunedEvents: 0 };
       const receiptsThrough = this.#stmt<{ m: number | null }>('SELECT max(seq) AS m FROM receipts WHERE create_seq <= ?').get(through)?.m ?? null;
       const prevAnchorRow = this.#writer.lastAnchor();
@@ -1037,7 +1075,7 @@ export class ReceiptStore {
       const anchor = this.#writer.writeAnchor({
         throughSeq: through,
         throughHash: last.hash.toString('hex'),
-        throughTime: docTime(last.doc) ?? '',
+        throughTime: docTime(last.tail) ?? '',
         throughReceiptSeq,
         prunedEvents,
         prunedReceipts,

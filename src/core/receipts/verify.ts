@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { SqliteDatabase } from '../config/sqlite.ts';
-import { GENESIS_PREV, macHex, sha256Hex } from './chain.ts';
-import type { AnchorDoc, EventDoc, StoredAnchor } from './chain.ts';
+import { docText, EVENT_COLUMNS, GENESIS_PREV, macHex, sha256Hex } from './chain.ts';
+import type { AnchorDoc, EventDoc, StoredAnchor, StoredEvent } from './chain.ts';
 import { diffProjection, foldEvents, parseEventList, projectionOf } from './projection.ts';
 import type { ProjectionRow } from './projection.ts';
 import type { SecretKey } from './secretKey.ts';
@@ -32,6 +32,17 @@ interface EventRow {
 }
 
 const CHUNK = 2000;
+
+/** A stored event with its document text; an unreadable (tampered) body gives a text no hash matches. */
+export function decoded(row: StoredEvent): EventRow {
+  let doc: string;
+  try {
+    doc = docText(row);
+  } catch {
+    doc = '\u0000(unreadable body)';
+  }
+  return { seq: row.seq, receipt: row.receipt, doc, hash: row.hash, mac: row.mac };
+}
 
 function safeEqualHex(a: string, b: Buffer): boolean {
   const bb = Buffer.from(a, 'hex');
@@ -93,7 +104,8 @@ function verifyInSnapshot(db: SqliteDatabase, key: SecretKey, opts: VerifyOption
   const start = anchorsCheck.start;
   const upto = opts.uptoEventSeq ?? Number.MAX_SAFE_INTEGER;
 
-  const page = db.prepare<[number, number], EventRow>('SELECT seq, receipt, doc, hash, mac FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
+  const pageRows = db.prepare<[number, number], StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`);
+  const page = { all: (after: number, n: number): EventRow[] => pageRows.all(after, n).map(decoded) };
   const rowById = db.prepare<[string], { seq: number; events: string }>('SELECT seq, events FROM receipts WHERE id = ?');
 
   let expected = start.seq;
@@ -165,9 +177,14 @@ function verifyInSnapshot(db: SqliteDatabase, key: SecretKey, opts: VerifyOption
   const limitEvent = chainProblem?.eventSeq ?? Number.MAX_SAFE_INTEGER;
   const limitReceipt = opts.uptoReceiptSeq ?? Number.MAX_SAFE_INTEGER;
   const rowsPage = db.prepare<[number, number], ProjectionRow>('SELECT * FROM receipts WHERE seq > ? ORDER BY seq LIMIT ?');
-  const eventAt = db.prepare<[number], { seq: number; receipt: string | null; doc: string }>('SELECT seq, receipt, doc FROM events WHERE seq = ?');
-  const pathsOf = db.prepare<[number], { path: string }>('SELECT path FROM receipt_paths WHERE receipt_seq = ?');
+  const eventRow = db.prepare<[number], StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq = ?`);
+  const eventAt = { get: (seq: number): EventRow | undefined => {
+    const r = eventRow.get(seq);
+    return r ? decoded(r) : undefined;
+  } };
+  const pathRow = db.prepare<[string, number], { one: number }>('SELECT 1 AS one FROM receipt_paths WHERE path = ? AND receipt_seq = ?');
   let receipts = 0;
+  let pathCount = 0;
   let rowProblem: VerifyProblem | undefined;
   let afterSeq = -1;
   outer2: for (;;) {
@@ -177,13 +194,19 @@ function verifyInSnapshot(db: SqliteDatabase, key: SecretKey, opts: VerifyOption
       afterSeq = row.seq;
       if (row.seq > limitReceipt || row.create_seq >= limitEvent) break outer2;
       const listed = eventsOfRow(row, (seq) => eventAt.get(seq));
-      const problem = typeof listed === 'string' ? listed : checkRow(row, listed, pathsOf.all(row.seq).map((p) => p.path), upto);
-      if (problem !== undefined) {
-        rowProblem = { id: row.id, seq: row.seq, eventSeq: row.create_seq, problem };
+      const checked = typeof listed === 'string' ? { problem: listed, paths: 0 } : checkRow(row, listed, (p) => pathRow.get(p, row.seq) !== undefined, upto);
+      if (checked.problem !== undefined) {
+        rowProblem = { id: row.id, seq: row.seq, eventSeq: row.create_seq, problem: checked.problem };
         break outer2;
       }
+      pathCount += checked.paths;
       receipts++;
     }
+  }
+  // Entries the events do not explain (a receipt slipped into a path filter).
+  if (!chainProblem && !rowProblem && opts.uptoEventSeq === undefined && opts.uptoReceiptSeq === undefined) {
+    const indexed = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM receipt_paths').get()?.n ?? 0;
+    if (indexed !== pathCount) rowProblem = findExtraPath(db, (seq) => eventAt.get(seq)) ?? { id: 'paths', seq: 0, problem: `the path index holds ${indexed} entries where the signed events name ${pathCount} (edited?)` };
   }
   const firstBad = pickFirst(chainProblem, rowProblem);
   const result: VerifyResult = { ok: firstBad === undefined, checked, receipts };
@@ -239,24 +262,30 @@ export function eventsOfRow(row: ProjectionRow, at: (seq: number) => { seq: numb
 }
 
 /** Checks a receipts row against its signed events; returns a problem or undefined. */
-export function checkRow(row: ProjectionRow, events: { seq: number; doc: string }[], paths: string[], upto = Number.MAX_SAFE_INTEGER): string | undefined {
+/**
+ * Checks a receipts row against its signed events; `hasPath` answers whether
+ * the path index holds (path, this receipt). Returns a problem, and how many
+ * paths the receipt should have in the index (for the total check).
+ */
+export function checkRow(row: ProjectionRow, events: { seq: number; doc: string }[], hasPath: (path: string) => boolean, upto = Number.MAX_SAFE_INTEGER): { problem?: string; paths: number } {
   const within = events.filter((e) => e.seq <= upto);
-  if (within.length === 0) return 'it has no events in the chain (row added by hand?)';
+  if (within.length === 0) return { problem: 'it has no events in the chain (row added by hand?)', paths: 0 };
   let docs: EventDoc[];
   try {
     docs = within.map((e) => JSON.parse(e.doc) as EventDoc);
   } catch {
-    return 'one of its events is not valid JSON';
+    return { problem: 'one of its events is not valid JSON', paths: 0 };
   }
-  if (docs[0]?.type !== 'create') return 'its first event is not its creation';
+  if (docs[0]?.type !== 'create') return { problem: 'its first event is not its creation', paths: 0 };
   let folded;
   try {
     folded = foldEvents(docs);
   } catch (err) {
-    return `its events do not fold: ${(err as Error).message}`;
+    return { problem: `its events do not fold: ${(err as Error).message}`, paths: 0 };
   }
   const expected = projectionOf(folded);
-  if (upto !== Number.MAX_SAFE_INTEGER && within.length < events.length) {
+  const complete = upto === Number.MAX_SAFE_INTEGER || within.length === events.length;
+  if (!complete) {
     // The row reflects later events; compare only what cannot change.
     expected.head_seq = row.head_seq;
     expected.events = row.events;
@@ -267,11 +296,31 @@ export function checkRow(row: ProjectionRow, events: { seq: number; doc: string 
     expected.redacted = row.redacted;
   }
   const column = diffProjection(row, expected);
-  if (column !== undefined) return `its stored ${column} (${JSON.stringify(row[column])}) differs from its signed events (${JSON.stringify(expected[column])}) (edited?)`;
-  if (upto === Number.MAX_SAFE_INTEGER || within.length === events.length) {
-    const want = new Set(folded.paths);
-    const have = new Set(paths);
-    if (want.size !== have.size || [...want].some((p) => !have.has(p))) return 'its path index differs from its signed events (edited?)';
+  if (column !== undefined) return { problem: `its stored ${column} (${JSON.stringify(row[column])}) differs from its signed events (${JSON.stringify(expected[column])}) (edited?)`, paths: 0 };
+  if (complete) {
+    const missing = folded.paths.find((p) => !hasPath(p));
+    if (missing !== undefined) return { problem: `its path index lacks ${JSON.stringify(missing)}, which its signed events name (edited?)`, paths: 0 };
+  }
+  return { paths: folded.paths.length };
+}
+
+/**
+ * Finds the first receipt with a path-index entry its signed events do not
+ * name (only run when the index holds more entries than the events explain).
+ */
+function findExtraPath(db: SqliteDatabase, eventAt: (seq: number) => EventRow | undefined): VerifyProblem | undefined {
+  const rows = db.prepare<[], { path: string; receipt_seq: number }>('SELECT path, receipt_seq FROM receipt_paths ORDER BY receipt_seq, path').iterate();
+  const rowOf = db.prepare<[number], ProjectionRow>('SELECT * FROM receipts WHERE seq = ?');
+  let current: { seq: number; paths: Set<string>; id: string; create: number } | undefined;
+  for (const r of rows) {
+    if (!current || current.seq !== r.receipt_seq) {
+      const row = rowOf.get(r.receipt_seq);
+      if (!row) return { id: `receipt#${r.receipt_seq}`, seq: r.receipt_seq, problem: `the path index names receipt #${r.receipt_seq}, which does not exist (edited?)` };
+      const listed = eventsOfRow(row, eventAt);
+      const docs = typeof listed === 'string' ? [] : listed.map((e) => JSON.parse(e.doc) as EventDoc);
+      current = { seq: row.seq, id: row.id, create: row.create_seq, paths: new Set(docs.length > 0 ? foldEvents(docs).paths : []) };
+    }
+    if (!current.paths.has(r.path)) return { id: current.id, seq: current.seq, eventSeq: current.create, problem: `its path index holds ${JSON.stringify(r.path)}, which its signed events do not name (edited?)` };
   }
   return undefined;
 }
@@ -281,7 +330,11 @@ export function verifyOneReceipt(db: SqliteDatabase, key: SecretKey, id: string)
   const run = db.transaction((): { ok: boolean; problem?: string } => {
     const row = db.prepare<[string], ProjectionRow>('SELECT * FROM receipts WHERE id = ?').get(id);
     if (!row) return { ok: false, problem: `no receipt ${id}` };
-    const byPos = db.prepare<[number], EventRow>('SELECT seq, receipt, doc, hash, mac FROM events WHERE seq = ?');
+    const byPosRow = db.prepare<[number], StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq = ?`);
+    const byPos = { get: (seq: number): EventRow | undefined => {
+      const r = byPosRow.get(seq);
+      return r ? decoded(r) : undefined;
+    } };
     const listed = eventsOfRow(row, (seq) => byPos.get(seq));
     if (typeof listed === 'string') return { ok: false, problem: listed };
     const events = listed.map((e) => byPos.get(e.seq) as EventRow);
@@ -313,8 +366,9 @@ export function verifyOneReceipt(db: SqliteDatabase, key: SecretKey, id: string)
         if (nd.prev !== checked.hash) return { ok: false, problem: `event ${e.seq + 1} after its event ${e.seq} does not link to it (replaced?)` };
       }
     }
-    const problem = checkRow(row, events, db.prepare<[number], { path: string }>('SELECT path FROM receipt_paths WHERE receipt_seq = ?').all(row.seq).map((p) => p.path));
-    return problem === undefined ? { ok: true } : { ok: false, problem };
+    const pathRow = db.prepare<[string, number], { one: number }>('SELECT 1 AS one FROM receipt_paths WHERE path = ? AND receipt_seq = ?');
+    const checked = checkRow(row, events, (p) => pathRow.get(p, row.seq) !== undefined);
+    return checked.problem === undefined ? { ok: true } : { ok: false, problem: checked.problem };
   });
   return run();
 }

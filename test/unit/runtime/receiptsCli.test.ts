@@ -139,7 +139,7 @@ describe('belay receipts', () => {
     const bad = rs[1] as Receipt;
     const db = openSqlite(workspaceState(workspace, env).receiptsFile);
     db.prepare("UPDATE receipts SET decision = 'allow' WHERE id = ?").run(bad.id);
-    db.prepare("UPDATE receipts SET rule = 'edited' WHERE seq = 4").run();
+    db.prepare("UPDATE receipts SET agent = 'edited' WHERE seq = 4").run();
     db.close();
     const r = await receipts('verify');
     assert.equal(r.code, 1);

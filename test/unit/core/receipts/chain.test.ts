@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { canonicalJson } from '../../../../src/core/receipts/canonical.ts';
-import { eventText, MAX_CLOCK_SMOOTHING_MS, nextTime } from '../../../../src/core/receipts/chain.ts';
+import { docText, eventText, MAX_CLOCK_SMOOTHING_MS, nextTime, packBody, PACK_THRESHOLD, unpackBody } from '../../../../src/core/receipts/chain.ts';
+import { openSqlite } from '../../../../src/core/config/sqlite.ts';
+import { editReceipt } from './helpers.ts';
 import type { EventDoc } from '../../../../src/core/receipts/chain.ts';
 import { ID_ALPHABET, IdSource, normaliseIdPrefix } from '../../../../src/core/receipts/ids.ts';
 import { loadOrCreateSecretKey } from '../../../../src/core/receipts/secretKey.ts';
@@ -34,6 +37,33 @@ describe('canonical JSON', () => {
         const doc: EventDoc = { v: 1, seq: 42, prev: 'ab'.repeat(32), time: '2025-01-01T00:00:00.000Z', type: 'create', key: 'deadbeef', body, ...extra };
         assert.equal(eventText(doc, canonicalJson(body)), canonicalJson(doc));
       }
+    }
+  });
+});
+
+describe('stored documents', () => {
+  it('come back byte for byte: large bodies compressed with the dictionary, small ones as text', () => {
+    for (const json of ['{}', JSON.stringify({ s: 'ü😀\n"'.repeat(200) }), JSON.stringify({ agent: 'claude-code', tool: 'Edit' })]) {
+      assert.equal(unpackBody(packBody(json)), json);
+    }
+    const sb = sandbox();
+    try {
+      const store = sb.open();
+      const r = store.append(editReceipt());
+      store.complete(r.id, { outcome: 'done' });
+      store.close();
+      const db = openSqlite(sb.file, { readonly: true });
+      const rows = db.prepare<[string], { seq: number; body: Buffer | null; tail: string; hash: Buffer }>('SELECT seq, body, tail, hash FROM events WHERE receipt = ? ORDER BY seq').all(r.id);
+      db.close();
+      assert.equal(rows.length, 2);
+      const [create, complete] = rows;
+      assert.ok(create?.body, 'the creation is compressed');
+      assert.ok(docText(create).length >= PACK_THRESHOLD);
+      assert.ok(create.body.length < docText(create).length / 2);
+      assert.equal(complete?.body, null, 'the completion is stored as text');
+      for (const row of rows) assert.equal(crypto.createHash('sha256').update(docText(row)).digest('hex'), row.hash.toString('hex'));
+    } finally {
+      sb.cleanup();
     }
   });
 });

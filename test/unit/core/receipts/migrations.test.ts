@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { openSqlite } from '../../../../src/core/config/sqlite.ts';
+import { docText } from '../../../../src/core/receipts/chain.ts';
 import { SCHEMA_VERSION } from '../../../../src/core/receipts/schema.ts';
 import { ReceiptStoreError } from '../../../../src/core/receipts/store.ts';
 import { editReceipt, sandbox } from './helpers.ts';
@@ -89,7 +90,7 @@ describe('schema migrations', () => {
       assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((t) => t.name);
       assert.ok(!tables.includes('receipts_v1'));
-      assert.ok(!JSON.stringify(db.prepare('SELECT doc FROM events').all()).includes(secret));
+      assert.ok(!JSON.stringify(db.prepare<[], { body: Buffer; tail: string }>('SELECT body, tail FROM events').all().map(docText)).includes(secret));
       db.close();
       // opening again changes nothing
       const again = sb.open({ abandonAfterMs: 0 });

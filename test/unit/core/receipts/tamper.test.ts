@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { openSqlite } from '../../../../src/core/config/sqlite.ts';
 import type { SqliteDatabase } from '../../../../src/core/config/sqlite.ts';
+import { docText, packBody } from '../../../../src/core/receipts/chain.ts';
 import type { Receipt, VerifyResult } from '../../../../src/core/receipts/store.ts';
 import { editReceipt, sandbox } from './helpers.ts';
 import type { Sandbox } from './helpers.ts';
@@ -55,6 +56,24 @@ function verifyOne(id: string): { ok: boolean; problem?: string } {
 
 const sha = (s: string): Buffer => crypto.createHash('sha256').update(s).digest();
 
+/** The first (create) event of a receipt: its position, document text and stored tail. */
+function createEvent(db: SqliteDatabase, id: string): { seq: number; doc: string; tail: string; packed: boolean } {
+  const ev = db.prepare<[string], { seq: number; body: Buffer | null; tail: string }>('SELECT seq, body, tail FROM events WHERE receipt = ? ORDER BY seq LIMIT 1').get(id);
+  assert.ok(ev);
+  return { seq: ev.seq, doc: docText(ev), tail: ev.tail, packed: ev.body !== null };
+}
+
+/** Stores a new document text for an event, the way the store does (compressed body + tail, or the whole text). */
+function storeDoc(db: SqliteDatabase, ev: { seq: number; tail: string; packed: boolean }, doc: string, extra: { hash?: Buffer; mac?: Buffer } = {}): void {
+  if (ev.packed) {
+    assert.ok(doc.endsWith(ev.tail));
+    const body = packBody(doc.slice('{"body":'.length, doc.length - ev.tail.length));
+    db.prepare('UPDATE events SET body = ?, hash = coalesce(?, hash), mac = coalesce(?, mac) WHERE seq = ?').run(body, extra.hash ?? null, extra.mac ?? null, ev.seq);
+  } else {
+    db.prepare('UPDATE events SET tail = ?, hash = coalesce(?, hash), mac = coalesce(?, mac) WHERE seq = ?').run(doc, extra.hash ?? null, extra.mac ?? null, ev.seq);
+  }
+}
+
 describe('chain verification catches tampering', () => {
   it('an edited field in the receipts table (decision deny → allow)', () => {
     const target = receipts[4] as Receipt;
@@ -71,9 +90,8 @@ describe('chain verification catches tampering', () => {
   it('an edited event document (the signed text itself)', () => {
     const target = receipts[6] as Receipt;
     raw((db) => {
-      const ev = db.prepare<[string], { seq: number; doc: string }>('SELECT seq, doc FROM events WHERE receipt = ? ORDER BY seq LIMIT 1').get(target.id);
-      assert.ok(ev);
-      db.prepare('UPDATE events SET doc = ? WHERE seq = ?').run(ev.doc.replace('"decision":"allow"', '"decision":"deny"'), ev.seq);
+      const ev = createEvent(db, target.id);
+      storeDoc(db, ev, ev.doc.replace('"decision":"allow"', '"decision":"deny"'));
     });
     const v = verify();
     assert.equal(v.ok, false);
@@ -82,13 +100,31 @@ describe('chain verification catches tampering', () => {
     assert.match(verifyOne(target.id).problem ?? '', /does not match its hash/);
   });
 
+  it('an edited time in the stored tail, and a corrupted compressed body', () => {
+    const a = receipts[1] as Receipt;
+    const b = receipts[8] as Receipt;
+    raw((db) => {
+      db.prepare("UPDATE events SET tail = replace(tail, '\"time\":\"20', '\"time\":\"19') WHERE seq = ?").run(a.eventSeqs[0]);
+      db.prepare('UPDATE events SET body = ? WHERE seq = ?').run(crypto.randomBytes(40), b.eventSeqs[0]);
+    });
+    const v = verify();
+    assert.equal(v.firstBad?.id, a.id);
+    assert.match(v.firstBad?.problem ?? '', /does not match its hash/);
+    assert.match(verifyOne(b.id).problem ?? '', /does not match its hash/);
+    const store = sb.open({ abandonAfterMs: 0 });
+    try {
+      assert.match(store.get(b.id)?.reason ?? '', /unverifiable/, 'an unreadable receipt is shown as such, not thrown');
+    } finally {
+      store.close();
+    }
+  });
+
   it('an edited event re-hashed without the key (a forged hash)', () => {
     const target = receipts[2] as Receipt;
     raw((db) => {
-      const ev = db.prepare<[string], { seq: number; doc: string }>('SELECT seq, doc FROM events WHERE receipt = ? ORDER BY seq LIMIT 1').get(target.id);
-      assert.ok(ev);
+      const ev = createEvent(db, target.id);
       const doc = ev.doc.replace('"agent":"claude-code"', '"agent":"someone-else"');
-      db.prepare('UPDATE events SET doc = ?, hash = ? WHERE seq = ?').run(doc, sha(doc), ev.seq);
+      storeDoc(db, ev, doc, { hash: sha(doc) });
       db.prepare("UPDATE receipts SET agent = 'someone-else' WHERE id = ?").run(target.id);
     });
     const v = verify();
@@ -100,12 +136,11 @@ describe('chain verification catches tampering', () => {
     const target = receipts[2] as Receipt;
     const key = Buffer.from(fs.readFileSync(path.join(sb.home, 'secret.key'), 'utf8').trim(), 'hex');
     raw((db) => {
-      const ev = db.prepare<[string], { seq: number; doc: string }>('SELECT seq, doc FROM events WHERE receipt = ? ORDER BY seq LIMIT 1').get(target.id);
-      assert.ok(ev);
+      const ev = createEvent(db, target.id);
       const doc = ev.doc.replace('"agent":"claude-code"', '"agent":"someone-else"');
       const hash = crypto.createHash('sha256').update(doc).digest('hex');
       const mac = crypto.createHmac('sha256', key).update(hash).digest();
-      db.prepare('UPDATE events SET doc = ?, hash = ?, mac = ? WHERE seq = ?').run(doc, Buffer.from(hash, 'hex'), mac, ev.seq);
+      storeDoc(db, ev, doc, { hash: Buffer.from(hash, 'hex'), mac });
       db.prepare("UPDATE receipts SET agent = 'someone-else' WHERE id = ?").run(target.id);
     });
     const v = verify();
@@ -177,9 +212,11 @@ describe('chain verification catches tampering', () => {
     raw((db) => {
       const last = db.prepare<[], { seq: number; hash: Buffer }>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get();
       assert.ok(last);
-      const doc = JSON.stringify({ body: { agent: 'ghost', decision: 'allow', kind: 'action', outcome: 'done', paths: [], reason: 'x', receiptSeq: 11, rule: 'x', tool: 'Bash' }, key: 'deadbeef', prev: last.hash.toString('hex'), receipt: 'ghost00000', seq: last.seq + 1, time: new Date().toISOString(), type: 'create', v: 1 });
-      db.prepare('INSERT INTO events (seq, receipt, doc, hash, mac) VALUES (?, ?, ?, ?, ?)').run(last.seq + 1, 'ghost00000', doc, sha(doc), crypto.randomBytes(32));
-      db.prepare("INSERT INTO receipts (seq, id, create_seq, head_seq, events, time, kind, agent, tool, decision, rule, outcome, redacted) VALUES (11, 'ghost00000', ?, ?, ?, ?, 'action', 'ghost', 'Bash', 'allow', 'x', 'done', 0)").run(last.seq + 1, last.seq + 1, String(last.seq + 1), new Date().toISOString());
+      const body = JSON.stringify({ agent: 'ghost', decision: 'allow', kind: 'action', outcome: 'done', paths: [], reason: 'x', rule: 'x', tool: 'Bash' });
+      const tail = JSON.stringify({ key: 'deadbeef', n: 11, prev: last.hash.toString('hex'), receipt: 'ghost00000', seq: last.seq + 1, time: new Date().toISOString(), type: 'create', v: 1 }).replace(/^\{/, ',');
+      const doc = '{"body":' + body + tail;
+      db.prepare('INSERT INTO events (seq, receipt, body, tail, hash, mac) VALUES (?, ?, ?, ?, ?, ?)').run(last.seq + 1, 'ghost00000', packBody(body), tail, sha(doc), crypto.randomBytes(32));
+      db.prepare("INSERT INTO receipts (seq, id, create_seq, head_seq, events, time, kind, agent, tool, decision, outcome, redacted) VALUES (11, 'ghost00000', ?, ?, ?, ?, 'action', 'ghost', 'Bash', 'allow', 'done', 0)").run(last.seq + 1, last.seq + 1, String(last.seq + 1), new Date().toISOString());
     });
     const v = verify();
     assert.equal(v.ok, false);
@@ -188,7 +225,7 @@ describe('chain verification catches tampering', () => {
   });
 
   it('a row added to the receipts table with no events behind it', () => {
-    raw((db) => db.prepare("INSERT INTO receipts (seq, id, create_seq, head_seq, events, time, kind, agent, tool, decision, rule, outcome, redacted) VALUES (99, 'handmade00', 999, 999, '999', '2030-01-01T00:00:00.000Z', 'action', 'x', 'Bash', 'allow', 'x', 'done', 0)").run());
+    raw((db) => db.prepare("INSERT INTO receipts (seq, id, create_seq, head_seq, events, time, kind, agent, tool, decision, outcome, redacted) VALUES (99, 'handmade00', 999, 999, '999', '2030-01-01T00:00:00.000Z', 'action', 'x', 'Bash', 'allow', 'done', 0)").run());
     const v = verify();
     assert.equal(v.firstBad?.id, 'handmade00');
     assert.match(v.firstBad?.problem ?? '', /its event 999 is missing from the chain/);
@@ -210,7 +247,15 @@ describe('chain verification catches tampering', () => {
     raw((db) => db.prepare('DELETE FROM receipt_paths WHERE receipt_seq = ?').run(target.seq));
     const v = verify();
     assert.equal(v.firstBad?.id, target.id);
-    assert.match(v.firstBad?.problem ?? '', /path index differs/);
+    assert.match(v.firstBad?.problem ?? '', /path index lacks "src\/(app|f1)\.ts"/);
+  });
+
+  it('a planted path (the path index edited so a filter shows a receipt that did not touch the file)', () => {
+    const target = receipts[6] as Receipt;
+    raw((db) => db.prepare("INSERT INTO receipt_paths (path, receipt_seq) VALUES ('secrets/prod.key', ?)").run(target.seq));
+    const v = verify();
+    assert.equal(v.firstBad?.id, target.id);
+    assert.match(v.firstBad?.problem ?? '', /path index holds "secrets\/prod\.key", which its signed events do not name/);
   });
 
   it('a different install key (the database copied elsewhere, or the key replaced)', () => {
