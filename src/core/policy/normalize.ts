@@ -15,7 +15,8 @@ import {
 import { parsePatch } from './patch.ts';
 import { PathResolver, foldPath, isInside } from './paths.ts';
 import { analyzeShell } from './shell/analyze.ts';
-import { isExecGitConfig, looksLikeUrl, parseRefspec, urlsIn } from './shell/commands.ts';
+import { isExecGitConfig, parseRefspec } from './shell/cmdGit.ts';
+import { looksLikeUrl, urlsIn } from './shell/commandKit.ts';
 import type { ArgWord } from './shell/expand.ts';
 import { ParserNotReadyError, shellParserReady } from './shell/parse.ts';
 

@@ -1,4 +1,4 @@
-import { DEVICE_PATH, isDiskTool } from '../shell/commands.ts';
+import { DEVICE_PATH, isDiskTool } from '../shell/cmdOps.ts';
 import type { PackContext } from './context.ts';
 
 /** Destroying work or the machine: recursive deletes of tracked files, disks, fork bombs. */

@@ -1,4 +1,4 @@
-import { normaliseSql, SQL_DESTRUCTIVE } from '../shell/commands.ts';
+import { normaliseSql, SQL_DESTRUCTIVE } from '../shell/cmdDatabases.ts';
 import { inWindow } from '../matchers.ts';
 import type { PackContext } from './context.ts';
 

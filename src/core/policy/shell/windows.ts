@@ -1,5 +1,5 @@
 import type { ShellCommandInfo, Signal } from '../action.ts';
-import { looksLikeUrl } from './commands.ts';
+import { looksLikeUrl } from './commandKit.ts';
 
 /**
  * Commands for cmd.exe and PowerShell, as agents send them through

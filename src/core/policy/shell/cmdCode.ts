@@ -1,0 +1,149 @@
+import type { ShellCommandInfo, Signal } from '../action.ts';
+import { has, parseArgs, value, values, type ArgSpec } from './args.ts';
+import { addReads, addWrites, looksLikeUrl, urlsIn, type CommandCtx, type Handler } from './commandKit.ts';
+import { normaliseSql, SQL_DESTRUCTIVE } from './cmdDatabases.ts';
+
+/**
+ * Interpreters and the programs given to them inline.
+ */
+// ---------------------------------------------------------------- interpreters and inline code
+
+const SCRIPT_INTERPRETERS: Record<string, { inline: string[]; spec: ArgSpec }> = {
+  python: { inline: ['-c'], spec: { values: ['c', 'm', 'W', 'X', 'Q'] } },
+  node: { inline: ['-e', '--eval', '-p', '--print'], spec: { values: ['e', 'p', 'r', '--eval', '--print', '--require', '--import', '--loader', '--input-type', '--env-file', '--conditions', '-C'] } },
+  ruby: { inline: ['-e'], spec: { values: ['e', 'r', 'I', 'C', 'E'] } },
+  php: { inline: ['-r'], spec: { values: ['r', 'c', 'd', 'f', 'z', 'B', 'R', 'F', 'E'] } },
+  lua: { inline: ['-e'], spec: { values: ['e', 'l'] } },
+  deno: { inline: ['eval'], spec: { values: ['--allow-read', '--allow-write', '--allow-net', '--config', '-c', '--import-map'] } },
+  bun: { inline: ['-e', '--eval', '-p', '--print'], spec: { values: ['e', 'p', '--eval', '--print', '-r', '--preload', '--cwd'] } },
+  rscript: { inline: ['-e'], spec: { values: ['e'] } },
+  osascript: { inline: ['-e'], spec: { values: ['e', 'l', 's'] } },
+  pwsh_: { inline: [], spec: {} },
+};
+
+export function interpreterFamily(name: string): string | undefined {
+  if (/^python(\d+(\.\d+)*)?$|^pypy\d*$/.test(name)) return 'python';
+  if (name === 'node' || name === 'nodejs') return 'node';
+  if (name === 'ruby' || name === 'irb') return 'ruby';
+  if (/^php\d*$/.test(name)) return 'php';
+  if (/^lua(jit|\d(\.\d)?)?$/.test(name)) return 'lua';
+  if (name === 'deno' || name === 'bun' || name === 'osascript') return name;
+  if (name === 'rscript') return 'rscript';
+  return undefined;
+}
+
+export const interpreter = (family: string): Handler => (args, ctx, info, signals) => {
+  const def = SCRIPT_INTERPRETERS[family]!;
+  const p = parseArgs(args, { ...def.spec, stopAtFirstPositional: true });
+  if (family === 'deno' || family === 'bun') {
+    const sub = p.positionals[0]?.v;
+    if (sub === 'eval' && p.positionals[1]) {
+      info.inlineCode = p.positionals[1].v;
+      scanInlineCode(info.inlineCode, family, ctx, info, signals);
+      return;
+    }
+    if (sub === 'run' || sub === 'x') {
+      const script = p.positionals[1];
+      if (script) {
+        if (looksLikeUrl(script.v)) {
+          info.urls.push(script.v);
+          info.network = true;
+          signals.push({ code: 'exec.remote-script', fragment: script.v });
+        } else if (/[./]/.test(script.v)) info.execs.push(ctx.resolve(script));
+      }
+      return;
+    }
+  }
+  const inline = def.inline.map((f) => value(p, f)).find((v) => v !== undefined);
+  if (inline !== undefined) {
+    info.inlineCode = inline;
+    scanInlineCode(inline, family, ctx, info, signals);
+    return;
+  }
+  if (family === 'python' && has(p, '-m')) {
+    const mod = value(p, '-m') ?? '';
+    if (mod === 'http.server' || mod === 'SimpleHTTPServer') signals.push({ code: 'net.serve', fragment: info.text });
+    return;
+  }
+  const script = p.positionals[0];
+  if (!script || script.v === '-') {
+    info.interpreterStdin = true;
+    return;
+  }
+  if (looksLikeUrl(script.v)) {
+    info.urls.push(script.v);
+    info.network = true;
+    signals.push({ code: 'exec.remote-script', fragment: script.v });
+    return;
+  }
+  info.execs.push(ctx.resolve(script));
+  info.reads.push(ctx.resolve(script));
+  addReads(info, ctx, p.positionals.slice(1).filter((a) => /[./]/.test(a.v) && !a.v.startsWith('-')));
+};
+
+const DELETE_API = /\b(rmSync|rmdirSync|unlinkSync|rimraf(?:\.sync)?|rmtree|rm_rf|rm_r|remove_dir_all|removedirs|fs\.rm|fs\.rmdir|fs\.unlink|fsp?\.rm|os\.remove|os\.unlink|os\.rmdir|unlink|Path\([^)]*\)\.unlink|File\.delete|FileUtils\.rm\w*|Remove-Item|deleteSync|emptyDirSync|remove_file)\s*\(\s*(?:r?["'`]([^"'`]*)["'`])?/g;
+const READ_API = /\b(readFileSync|readFile|read_text|read_bytes|open|File\.read|File\.open|file_get_contents|load_dotenv|dotenv_values|fopen|createReadStream|IO\.read)\s*\(\s*r?["'`]([^"'`]+)["'`]/g;
+const WRITE_API = /\b(writeFileSync|writeFile|appendFileSync|appendFile|write_text|write_bytes|File\.write|file_put_contents|createWriteStream|IO\.write)\s*\(\s*r?["'`]([^"'`]+)["'`]/g;
+const OPEN_WRITE = /\bopen\s*\(\s*r?["']([^"']+)["']\s*,\s*r?["'][wax+]/g;
+const SHELL_API = /\b(system|popen|exec|execSync|execFileSync|spawnSync|spawn|run|call|check_call|check_output|getoutput|getstatusoutput|Popen|shell_exec|passthru|proc_open|`)\s*\(\s*(?:\[([^\]]*)\]|r?(["'])((?:\\.|(?!\3).)*)\3)/g;
+const NET_API = /\b(requests\.(get|post|put|patch|delete|request)|urllib\.request|urlopen|http\.client|fetch\s*\(|axios|https?\.request|https?\.get|socket\.(socket|create_connection)|net\.connect|XMLHttpRequest|Net::HTTP|curl_exec|Invoke-WebRequest|WebClient)/;
+const DECODE_EXEC = /\b(eval|exec|Function|compile|execScript)\s*\(\s*(?:[\w.]*\b(b64decode|atob|decode|fromCharCode|unhexlify|decompress|FromBase64String)\b|Buffer\.from\([^)]*base64)/;
+
+/**
+ * What an interpreter's inline program does, found by looking for the calls
+ * that delete, read, write, run commands or reach the network. The program
+ * is in another language, so this is a scan, not a parse: constructs it does
+ * not recognise are flagged rather than trusted.
+ */
+export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): void {
+  const code = source.length > 200_000 ? source.slice(0, 200_000) : source;
+  for (const m of code.matchAll(DELETE_API)) {
+    const target = m[2];
+    const fn = m[1]!;
+    const recursive = /rmtree|rm_rf|rm_r|rimraf|remove_dir_all|removedirs|emptyDir|Remove-Item/.test(fn) || /recursive\s*[:=]\s*(true|True)|-Recurse/.test(code);
+    if (target !== undefined && target !== '') info.deletes.push({ path: ctx.resolve(target), recursive, via: `${lang} ${fn}` });
+    else signals.push({ code: 'exec.inline-delete', fragment: m[0], detail: `${lang} deletes files it computes at run time` });
+  }
+  for (const m of code.matchAll(READ_API)) info.reads.push(ctx.resolve(m[2]!));
+  for (const m of code.matchAll(WRITE_API)) info.writes.push(ctx.resolve(m[2]!));
+  for (const m of code.matchAll(OPEN_WRITE)) info.writes.push(ctx.resolve(m[1]!));
+  for (const m of code.matchAll(SHELL_API)) {
+    if (m[1] === 'run' && !/subprocess|sh\.|os\./.test(code)) continue;
+    const list = m[2];
+    const str = m[4];
+    if (list !== undefined) {
+      const items = [...list.matchAll(/["']([^"']*)["']/g)].map((x) => x[1]!);
+      if (items.length > 0) ctx.nested(items.map((x) => (/[\s'"$`\\]/.test(x) ? `'${x.replace(/'/g, `'\\''`)}'` : x)).join(' '), `${lang} subprocess`);
+    } else if (str !== undefined) ctx.nested(str.replace(/\\(["'\\])/g, '$1'), `${lang} ${m[1]}`);
+  }
+  if (NET_API.test(code)) {
+    info.network = true;
+    for (const u of urlsIn(code)) info.urls.push(u);
+    if (info.urls.length === 0) signals.push({ code: 'net.inline', fragment: info.text });
+  }
+  if (DECODE_EXEC.test(code) || /\b(exec|eval|compile|Function|system|popen|execSync)\s*\(/.test(code) && /\b(b64decode|atob|a85decode|b32decode|unhexlify|fromCharCode|FromBase64String)\b|Buffer\.from\([^)]*['"](base64|hex)['"]|codecs\.decode/.test(code)) {
+    signals.push({ code: 'obfuscation.decoded-exec', fragment: info.text, detail: `${lang} runs code it decodes at run time` });
+  }
+  const computed = /\b(os\.system|os\.popen|subprocess\.(?:run|call|Popen|check_output|check_call|getoutput)|execSync|execFileSync|spawnSync|child_process\.exec|shell_exec|passthru|proc_open|Kernel\.system|IO\.popen)\s*\(\s*(?!["'`\[]|r["'])/.exec(code);
+  if (computed) {
+    if (/b64decode|atob|base64|fromCharCode|unhexlify|decode\(|Buffer\.from/.test(code)) signals.push({ code: 'obfuscation.decoded-exec', fragment: info.text, detail: `${lang} runs a command it decodes at run time` });
+    else signals.push({ code: 'shell.eval-dynamic', fragment: info.text, detail: `${lang} runs a command built at run time (${computed[1]})` });
+  }
+  if (SQL_DESTRUCTIVE.test(normaliseSql(code))) info.sql.push(code);
+}
+
+
+export const perl: Handler = (args, ctx, info, signals) => {
+  const p = parseArgs(args, { values: ['e', 'E', 'I', 'M', 'm', 'x'] });
+  const code = values(p, '-e', '-E').join('\n');
+  const inPlace = args.some((a) => /^-[a-zA-Z]*i/.test(a.v));
+  if (code) {
+    info.inlineCode = code;
+    addReads(info, ctx, p.positionals);
+    if (inPlace) addWrites(info, ctx, p.positionals);
+    scanInlineCode(code, 'perl', ctx, info, signals);
+  } else if (p.positionals[0]) {
+    info.execs.push(ctx.resolve(p.positionals[0]));
+    addReads(info, ctx, p.positionals);
+  } else info.interpreterStdin = true;
+};

@@ -1,0 +1,323 @@
+import { has, parseArgs, value, values, type ArgSpec } from './args.ts';
+import { addReads, addWrites, basename, joinPath, w, type Handler } from './commandKit.ts';
+import type { ArgWord } from './expand.ts';
+
+/**
+ * Commands that read, write, copy, archive and delete files.
+ */
+// ---------------------------------------------------------------- readers
+
+/** Commands whose positional arguments are files they read. */
+export const READERS: Record<string, ArgSpec> = {
+  cat: {}, tac: {}, nl: { values: ['b', 'n', 's', 'v', 'w'] }, less: {}, more: {}, most: {}, bat: { values: ['l', 'r', '--language', '--line-range', '--style', '--theme'] },
+  batcat: {}, head: { values: ['n', 'c', '--lines', '--bytes'] }, tail: { values: ['n', 'c', '--lines', '--bytes', '-s'] },
+  od: { values: ['t', 'A', 'N', 'j', 'w'] }, hexdump: { values: ['n', 's', 'e', 'f'] }, hd: {}, xxd: { values: ['l', 's', 'c', 'g', 'o'] },
+  strings: { values: ['n', 't', 'e'] }, base64: { values: ['w', '--wrap'] }, base32: { values: ['w'] }, basenc: {}, uuencode: {},
+  wc: {}, md5sum: {}, sha1sum: {}, sha224sum: {}, sha256sum: {}, sha384sum: {}, sha512sum: {}, shasum: { values: ['a'] }, b2sum: {}, cksum: {}, md5: {},
+  file: {}, sort: { values: ['k', 't', 'o', 'S', 'T', '--key', '--output'] }, uniq: { values: ['f', 's', 'w'] }, cut: { values: ['d', 'f', 'c', 'b'] },
+  paste: { values: ['d'] }, join: { values: ['t', '1', '2', 'o', 'j'] }, fold: { values: ['w'] }, fmt: { values: ['w'] }, column: { values: ['s', 't', 'c'] },
+  iconv: { values: ['f', 't', '--from-code', '--to-code'] }, comm: {}, diff: { values: ['U', 'C', '--label'] }, cmp: {}, sdiff: {},
+  zcat: {}, gzcat: {}, bzcat: {}, xzcat: {}, zless: {}, zmore: {}, lzcat: {}, zstdcat: {}, expand: {}, unexpand: {}, look: {}, rev: {}, shuf: {},
+  vim: {}, vi: {}, nvim: {}, nano: {}, emacs: {}, view: {}, ed: {}, stat: { values: ['c', 'f', '--format'] }, readlink: {}, realpath: {},
+  openssl: {}, gpg: { values: ['o', 'r', 'u', '--output', '--recipient'] }, pr: {}, tsort: {}, split: {}, csplit: {}, xmllint: {}, yq: {}, source: {}, '.': {},
+  type: {}, 'get-content': {}, gc: {},
+};
+
+/** Readers whose first positional argument is a pattern or a program, not a file. */
+export const PATTERN_FIRST: Record<string, { spec: ArgSpec; patternFlags: string[]; fileFlags: string[] }> = {
+  grep: { spec: { values: ['e', 'f', 'm', 'A', 'B', 'C', 'd', 'D', '--regexp', '--file', '--include', '--exclude', '--exclude-dir', '--max-count', '--context', '--color', '--label'] }, patternFlags: ['-e', '--regexp'], fileFlags: ['-f', '--file'] },
+  egrep: { spec: { values: ['e', 'f', 'm', 'A', 'B', 'C'] }, patternFlags: ['-e'], fileFlags: ['-f'] },
+  fgrep: { spec: { values: ['e', 'f', 'm', 'A', 'B', 'C'] }, patternFlags: ['-e'], fileFlags: ['-f'] },
+  zgrep: { spec: { values: ['e', 'f', 'm', 'A', 'B', 'C'] }, patternFlags: ['-e'], fileFlags: ['-f'] },
+  rg: { spec: { values: ['e', 'f', 'g', 't', 'T', 'm', 'A', 'B', 'C', 'M', 'j', 'r', '--regexp', '--file', '--glob', '--iglob', '--type', '--type-not', '--max-count', '--context', '--replace', '--max-columns', '--threads', '--color', '--colors', '--sort', '--sortr', '--type-add', '--pre', '--max-depth', '--encoding', '--engine', '--field-match-separator', '--path-separator'] }, patternFlags: ['-e', '--regexp'], fileFlags: ['-f', '--file'] },
+  ag: { spec: { values: ['G', 'A', 'B', 'C', 'm', '--ignore', '--file-search-regex'] }, patternFlags: [], fileFlags: [] },
+  ack: { spec: { values: ['A', 'B', 'C', 'm', '--type'] }, patternFlags: [], fileFlags: [] },
+  awk: { spec: { values: ['F', 'v', 'f', '--field-separator', '--assign', '--file'] }, patternFlags: [], fileFlags: ['-f', '--file'] },
+  gawk: { spec: { values: ['F', 'v', 'f'] }, patternFlags: [], fileFlags: ['-f'] },
+  mawk: { spec: { values: ['F', 'v', 'f'] }, patternFlags: [], fileFlags: ['-f'] },
+  nawk: { spec: { values: ['F', 'v', 'f'] }, patternFlags: [], fileFlags: ['-f'] },
+  jq: { spec: { values: ['f', '--arg', '--argjson', '--slurpfile', '--rawfile', '--indent', '--from-file', '--args', '-L'] }, patternFlags: [], fileFlags: ['-f', '--from-file'] },
+  'select-string': { spec: { values: ['-pattern', '-path'], singleDashLong: true }, patternFlags: [], fileFlags: [] },
+};
+
+export function handlePatternFirst(name: string): Handler {
+  const def = PATTERN_FIRST[name]!;
+  return (args, ctx, info) => {
+    const p = parseArgs(args, def.spec);
+    const explicitPattern = def.patternFlags.some((f) => p.flags.has(f)) || def.fileFlags.some((f) => p.flags.has(f));
+    const files = explicitPattern ? p.positionals : p.positionals.slice(1);
+    addReads(info, ctx, files);
+    const recursive = /grep$/.test(name) ? has(p, '-r', '-R', '--recursive', '--dereference-recursive') : name === 'rg' || name === 'ag' ? has(p, '--hidden', '-.', '-u', '--unrestricted', '--no-ignore') : false;
+    if (recursive) info.treeReads = (files.length > 0 ? files.map((f) => ctx.resolve(f)) : [ctx.cwd]);
+    for (const f of def.fileFlags) for (const v of values(p, f)) info.reads.push(ctx.resolve(v));
+    if (name === 'jq' || name === 'awk' || name === 'gawk') {
+      for (const e of p.list) if ((e.flag === '--slurpfile' || e.flag === '--rawfile') && e.word) info.reads.push(ctx.resolve(e.word));
+    }
+    if ((name === 'grep' || name === 'rg') && files.length === 0 && !ctx.stdin && (has(p, '-r', '-R', '--recursive') || name === 'rg')) {
+      info.reads.push(ctx.cwd);
+    }
+  };
+}
+
+export function handleReader(name: string): Handler {
+  const spec = READERS[name]!;
+  return (args, ctx, info) => {
+    const p = parseArgs(args, spec);
+    if (name === 'sort') {
+      const out = value(p, '-o', '--output');
+      if (out) info.writes.push(ctx.resolve(out));
+    }
+    if (name === 'uniq' && p.positionals.length >= 2) {
+      addReads(info, ctx, p.positionals.slice(0, 1));
+      addWrites(info, ctx, p.positionals.slice(1, 2));
+      return;
+    }
+    if (name === 'openssl') {
+      for (const e of p.list) {
+        if ((e.flag === '-i' || e.flag === '-in' || e.flag === '-inkey' || e.flag === '-key') && typeof e.value === 'string') info.reads.push(ctx.resolve(e.value));
+      }
+      const inIdx = args.findIndex((a) => a.v === '-in' || a.v === '-inkey' || a.v === '-key');
+      if (inIdx >= 0 && args[inIdx + 1]) info.reads.push(ctx.resolve(args[inIdx + 1]!));
+      const outIdx = args.findIndex((a) => a.v === '-out');
+      if (outIdx >= 0 && args[outIdx + 1]) info.writes.push(ctx.resolve(args[outIdx + 1]!));
+      return;
+    }
+    if (name === 'gpg') {
+      const out = value(p, '-o', '--output');
+      if (out) info.writes.push(ctx.resolve(out));
+    }
+    if (name === 'split' || name === 'csplit') {
+      addReads(info, ctx, p.positionals.slice(0, 1));
+      return;
+    }
+    if (name === 'vim' || name === 'vi' || name === 'nvim' || name === 'nano' || name === 'emacs' || name === 'ed') {
+      addReads(info, ctx, p.positionals);
+      addWrites(info, ctx, p.positionals);
+      return;
+    }
+    if (name === 'source' || name === '.') {
+      // runs the file in this shell: its variables load, nothing is printed
+      if (p.positionals[0]) info.execs.push(ctx.resolve(p.positionals[0]));
+      return;
+    }
+    addReads(info, ctx, p.positionals);
+  };
+}
+
+// ---------------------------------------------------------------- writers / copiers
+
+export const sed: Handler = (args, ctx, info) => {
+  // -i takes an optional attached suffix (GNU) or a separate one (BSD `-i ''`)
+  const inPlace = args.some((a) => /^-[a-zA-Z]*i/.test(a.v) && !a.v.startsWith('--') || a.v.startsWith('--in-place'));
+  const rest = args.filter((a, i) => !(a.v === '' && i > 0 && /^-[a-zA-Z]*i$/.test(args[i - 1]!.v)));
+  const p = parseArgs(rest, { values: ['e', 'f', 'l', '--expression', '--file', '--line-length'] });
+  const scripted = has(p, '-e', '--expression', '-f', '--file');
+  const files = scripted ? p.positionals : p.positionals.slice(1);
+  for (const f of values(p, '-f', '--file')) info.reads.push(ctx.resolve(f));
+  addReads(info, ctx, files);
+  if (inPlace) addWrites(info, ctx, files);
+  const script = [...values(p, '-e', '--expression'), ...(scripted ? [] : p.positionals.slice(0, 1).map((a) => a.v))].join('\n');
+  // sed's `e` command and `w file` write/run things
+  if (/(^|[;\n}])\s*e(\s|$)|\/e\b/.test(script)) info.execs.push('sed:e');
+  for (const m of script.matchAll(/(?:^|[;\n])\s*(?:\d+|\/[^/]*\/)?\s*w\s+(\S+)/g)) info.writes.push(ctx.resolve(m[1]!));
+};
+
+
+export const tee: Handler = (args, ctx, info) => {
+  const p = parseArgs(args, {});
+  addWrites(info, ctx, p.positionals);
+};
+
+export const dd: Handler = (args, ctx, info) => {
+  for (const a of args) {
+    if (a.v.startsWith('if=')) info.reads.push(ctx.resolve(a.v.slice(3)));
+    else if (a.v.startsWith('of=')) info.writes.push(ctx.resolve(a.v.slice(3)));
+  }
+};
+
+export function copyLike(kind: 'cp' | 'mv' | 'install' | 'ln'): Handler {
+  const spec: ArgSpec = { values: ['t', 'S', 'm', 'o', 'g', '--target-directory', '--suffix', '--mode', '--owner', '--group', '--backup', '--context'] };
+  return (args, ctx, info) => {
+    const p = parseArgs(args, spec);
+    if (kind === 'install' && has(p, '-d', '--directory')) {
+      addWrites(info, ctx, p.positionals);
+      return;
+    }
+    const target = value(p, '-t', '--target-directory');
+    let sources: ArgWord[];
+    let dest: ArgWord | undefined;
+    if (target !== undefined) {
+      sources = p.positionals;
+      dest = w(target);
+    } else {
+      if (p.positionals.length === 1 && kind === 'ln') {
+        sources = p.positionals;
+        dest = w('.');
+      } else {
+        sources = p.positionals.slice(0, -1);
+        dest = p.positionals[p.positionals.length - 1];
+      }
+    }
+    if (!dest) return;
+    if (kind === 'cp' && has(p, '-r', '-R', '--recursive', '-a', '--archive')) info.treeReads = sources.map((s) => ctx.resolve(s));
+    const destPath = ctx.resolve(dest);
+    const intoDir = target !== undefined || sources.length > 1 || /[\\/]$/.test(dest.v) || dest.v === '.' || dest.v === '..';
+    const symbolic = kind === 'ln' && has(p, '-s', '--symbolic');
+    for (const s of sources) {
+      const to = intoDir ? joinPath(destPath, basename(s.v)) : destPath;
+      const src = symbolic && !s.v.startsWith('/') ? ctx.resolve(s, to.slice(0, to.lastIndexOf('/')) || '/') : ctx.resolve(s);
+      if (kind === 'ln') ctx.link?.(to, src);
+      if (kind === 'mv') {
+        info.moves.push({ from: src, to });
+        info.writes.push(to);
+      } else {
+        // ln exposes its target under a new name: treat the target as read
+        info.reads.push(src);
+        info.writes.push(to);
+      }
+    }
+    if (sources.length === 0 && kind !== 'ln') info.writes.push(destPath);
+  };
+}
+
+
+export const touchLike: Handler = (args, ctx, info) => {
+  const p = parseArgs(args, { values: ['m', 'd', 'r', 't', 's', '--mode', '--date', '--reference', '--size', '-size'] });
+  addWrites(info, ctx, p.positionals);
+};
+
+export const rsyncLike: Handler = (args, ctx, info) => {
+  const p = parseArgs(args, { values: ['e', 'P', 'i', 'o', 'F', 'l', '--rsh', '--exclude', '--include', '--filter', '--port', '-port'] });
+  const pos = p.positionals;
+  if (pos.length < 2) return;
+  const dest = pos[pos.length - 1]!;
+  const sources = pos.slice(0, -1);
+  const isRemote = (a: ArgWord): boolean => /^[^/\s]*[^/\\\s]:(?!\\)/.test(a.v) && !/^[A-Za-z]:[\\/]/.test(a.v) || /^(rsync|sftp|scp):\/\//.test(a.v);
+  info.network = true;
+  if (isRemote(dest)) {
+    for (const s of sources) {
+      if (isRemote(s)) continue;
+      const src = ctx.resolve(s);
+      info.reads.push(src);
+      info.uploads.push(src);
+      info.treeReads = [...(info.treeReads ?? []), src];
+    }
+    info.urls.push(remoteUrl(dest.v));
+  } else {
+    info.writes.push(ctx.resolve(dest));
+    for (const s of sources) if (isRemote(s)) info.urls.push(remoteUrl(s.v));
+    else info.reads.push(ctx.resolve(s));
+  }
+  if (has(p, '--delete', '--delete-before', '--delete-after', '--delete-during', '--delete-excluded', '--remove-source-files') && !isRemote(dest)) {
+    info.deletes.push({ path: ctx.resolve(dest), recursive: true, via: 'rsync --delete', filtered: true });
+  }
+};
+
+function remoteUrl(spec: string): string {
+  if (/^[a-z]+:\/\//.test(spec)) return spec;
+  const m = /^(?:([^@\s]+)@)?([^:\s]+):(.*)$/.exec(spec);
+  return m ? `ssh://${m[2]}/${m[3]}` : spec;
+}
+
+export const tar: Handler = (args, ctx, info) => {
+  // tar accepts old-style bundled flags without a dash: `tar czf out.tgz src`
+  let list = args;
+  if (list[0] && !list[0].v.startsWith('-') && /^[a-zA-Z]+$/.test(list[0].v)) list = [w('-' + list[0].v), ...list.slice(1)];
+  const p = parseArgs(list, { values: ['f', 'C', 'T', 'X', 'b', 'H', 'I', '--file', '--directory', '--files-from', '--exclude-from', '--use-compress-program', '--transform', '--to-command'] });
+  const archive = value(p, '-f', '--file');
+  const dir = value(p, '-C', '--directory');
+  const cwd = dir !== undefined ? ctx.resolve(dir) : ctx.cwd;
+  const create = has(p, '-c', '--create', '-r', '--append', '-u', '--update');
+  const extract = has(p, '-x', '--extract', '--get');
+  if (create) {
+    if (archive && archive !== '-') info.writes.push(ctx.resolve(archive));
+    for (const a of p.positionals) info.reads.push(ctx.resolve(a, cwd));
+    info.treeReads = p.positionals.map((a) => ctx.resolve(a, cwd));
+  } else if (extract) {
+    if (archive && archive !== '-') info.reads.push(ctx.resolve(archive));
+    info.writes.push(joinPath(cwd, '*'));
+  } else if (archive && archive !== '-') info.reads.push(ctx.resolve(archive));
+  const toCommand = value(p, '--to-command', '--use-compress-program', '-I');
+  if (toCommand) ctx.nested(toCommand, 'tar --to-command');
+  for (const e of p.list) if (e.flag.startsWith('--checkpoint-action') && typeof e.value === 'string' && e.value.startsWith('exec=')) ctx.nested(e.value.slice(5), 'tar --checkpoint-action');
+};
+
+export const zip: Handler = (args, ctx, info) => {
+  const p = parseArgs(args, { values: ['x', 'i', 'b', 'n', 't', 'P', '--password'] });
+  const [archive, ...files] = p.positionals;
+  if (archive) info.writes.push(ctx.resolve(archive));
+  addReads(info, ctx, files);
+  if (has(p, '-r', '--recurse-paths')) info.treeReads = files.map((f) => ctx.resolve(f));
+};
+
+export const unzip: Handler = (args, ctx, info) => {
+  const p = parseArgs(args, { values: ['d', 'x', 'P'] });
+  const [archive] = p.positionals;
+  if (archive) info.reads.push(ctx.resolve(archive));
+  const dir = value(p, '-d');
+  if (has(p, '-p', '-l', '-t', '-v', '-Z')) return;
+  info.writes.push(joinPath(dir !== undefined ? ctx.resolve(dir) : ctx.cwd, '*'));
+};
+
+export const compressor: Handler = (args, ctx, info) => {
+  const p = parseArgs(args, { values: ['S', '--suffix', 'T'] });
+  addReads(info, ctx, p.positionals);
+  if (!has(p, '-c', '--stdout', '--to-stdout', '-l', '--list', '-t', '--test', '-k', '--keep')) addWrites(info, ctx, p.positionals);
+};
+
+export const chmodLike: Handler = (args, ctx, info) => {
+  const p = parseArgs(args, { values: ['--reference', '--from'] });
+  const recursive = has(p, '-R', '--recursive');
+  let pos = p.positionals;
+  // a mode like -w or -x looks like a flag
+  const modeFlag = args.find((a) => /^-[rwxXst]+$/.test(a.v) && !/^-R$/.test(a.v));
+  let mode = modeFlag?.v;
+  if (mode === undefined && !p.flags.has('--reference')) {
+    mode = pos[0]?.v;
+    pos = pos.slice(1);
+  }
+  info.chmod = { mode: mode ?? '', recursive };
+  addWrites(info, ctx, pos);
+};
+
+export const chownLike: Handler = (args, ctx, info) => {
+  const p = parseArgs(args, { values: ['--reference', '--from'] });
+  const pos = p.flags.has('--reference') ? p.positionals : p.positionals.slice(1);
+  info.chmod = { mode: 'owner:' + (p.positionals[0]?.v ?? ''), recursive: has(p, '-R', '--recursive') };
+  addWrites(info, ctx, pos);
+};
+
+// ---------------------------------------------------------------- deleters
+
+export const rm: Handler = (args, ctx, info) => {
+  const p = parseArgs(args, { values: ['--interactive', '--preserve-root'] });
+  const recursive = has(p, '-r', '-R', '--recursive');
+  for (const a of p.positionals) info.deletes.push({ path: ctx.resolve(a), recursive, via: 'rm', ...(a.glob ? { filtered: true } : {}) });
+};
+
+export const rmdir: Handler = (args, ctx, info) => {
+  const p = parseArgs(args, {});
+  for (const a of p.positionals) info.deletes.push({ path: ctx.resolve(a), recursive: false, via: 'rmdir' });
+};
+
+export const shred: Handler = (args, ctx, info) => {
+  const p = parseArgs(args, { values: ['n', 's', '--iterations', '--size', '--random-source', '--remove'] });
+  for (const a of p.positionals) {
+    const path = ctx.resolve(a);
+    info.deletes.push({ path, recursive: false, via: 'shred' });
+    info.writes.push(path);
+  }
+};
+
+export const recursiveDeleter = (via: string): Handler => (args, ctx, info) => {
+  const p = parseArgs(args, {});
+  for (const a of p.positionals) info.deletes.push({ path: ctx.resolve(a), recursive: true, via });
+};
+
+export const trash: Handler = (args, ctx, info) => {
+  const p = parseArgs(args, {});
+  const pos = p.positionals[0]?.v === 'trash' ? p.positionals.slice(1) : p.positionals;
+  // recoverable, but still removes the files from the workspace
+  for (const a of pos) info.moves.push({ from: ctx.resolve(a), to: joinPath(ctx.home, '.local/share/Trash') });
+};
+

@@ -1,0 +1,159 @@
+import type { Handler } from './commandKit.ts';
+
+/**
+ * Deploys, disks, containers and package scripts.
+ */
+// ---------------------------------------------------------------- deploys, scheduling, disks
+
+/** A script whose name says it deploys: deploy.sh, deploy-prod, release.sh, rollout.py */
+export const DEPLOY_SCRIPT = /^(deploy|release|rollout|publish|promote|ship)([-_.].*)?$|[-_](deploy|release|rollout)(\.\w+)?$/i;
+
+const DEPLOY_WORD = /(^|[-_:./])(deploy|deployment|release|publish|prod|production|rollout|ship|promote)([-_:./]|$)/i;
+
+export function deployOf(name: string, args: readonly string[]): string | undefined {
+  if (args.some((a) => /^--(dry-run|dryrun|check|diff|plan|what-if|preview|noop)(=.*)?$/.test(a)) || (name === 'make' || name === 'just') && args.some((a) => a === '-n' || a === '--just-print' || a === '--dry-run')) return undefined;
+  const a0 = args[0] ?? '';
+  const a1 = args[1] ?? '';
+  const joined = args.join(' ');
+  switch (name) {
+    case 'kubectl':
+    case 'oc':
+      if (/^(apply|create|delete|replace|patch|rollout|scale|set|edit|drain|cordon|uncordon|taint|annotate|label|autoscale|expose|run)$/.test(a0)) return `${name} ${a0}`;
+      return undefined;
+    case 'helm':
+      return /^(install|upgrade|uninstall|delete|rollback)$/.test(a0) ? `helm ${a0}` : undefined;
+    case 'terraform':
+    case 'tofu':
+    case 'terragrunt':
+      return /^(apply|destroy|import|taint|untaint)$/.test(a0) || (a0 === 'state' && /^(rm|mv|push|replace-provider)$/.test(a1)) || a0 === 'run-all' && /^(apply|destroy)$/.test(a1) ? `${name} ${a0}` : undefined;
+    case 'pulumi':
+      return /^(up|update|destroy|import|refresh)$/.test(a0) ? `pulumi ${a0}` : undefined;
+    case 'cdk':
+    case 'cdktf':
+      return /^(deploy|destroy)$/.test(a0) ? `${name} ${a0}` : undefined;
+    case 'serverless':
+    case 'sls':
+    case 'wrangler':
+    case 'firebase':
+    case 'netlify':
+    case 'fly':
+    case 'flyctl':
+    case 'eb':
+    case 'kamal':
+    case 'skaffold':
+    case 'railway':
+    case 'amplify':
+    case 'sst':
+    case 'cap':
+      return /^(deploy|publish|run|up|remove|destroy|release|rollback|launch|push)$/.test(a0) || /\b(deploy|production)\b/.test(joined) ? `${name} ${a0}` : undefined;
+    case 'vercel':
+      return a0 === '' || /^(deploy|--prod|promote|rollback|alias|remove|rm)$/.test(a0) || args.includes('--prod') ? 'vercel deploy' : undefined;
+    case 'heroku':
+      return /^(releases:rollback|ps:scale|container:release|pg:reset|apps:destroy|config:set)$/.test(a0) ? `heroku ${a0}` : undefined;
+    case 'gcloud':
+      return /\b(deploy|delete|update|create)\b/.test(joined) && /\b(app|run|functions|compute|container|sql|deployment-manager)\b/.test(joined) ? 'gcloud deploy' : undefined;
+    case 'aws':
+      return /\b(deploy|create-stack|update-stack|delete-stack|update-function-code|update-service|terminate-instances|delete-bucket|rb|put-bucket-policy)\b/.test(joined) ? `aws ${a0}` : undefined;
+    case 'az':
+      return /\b(deploy|delete|up|create)\b/.test(joined) && /\b(webapp|functionapp|deployment|aks|containerapp|group)\b/.test(joined) ? `az ${a0}` : undefined;
+    case 'ansible-playbook':
+      return 'ansible-playbook';
+    case 'argocd':
+      return a0 === 'app' && /^(sync|delete|rollback|set)$/.test(a1) ? `argocd app ${a1}` : undefined;
+    case 'nomad':
+      return a0 === 'job' && /^(run|stop|dispatch|revert)$/.test(a1) ? `nomad job ${a1}` : undefined;
+    case 'docker':
+      if (a0 === 'push') return 'docker push';
+      if (a0 === 'stack' && a1 === 'deploy') return 'docker stack deploy';
+      if (a0 === 'service' && /^(update|create|rm|scale|rollback)$/.test(a1)) return `docker service ${a1}`;
+      return undefined;
+    case 'npm':
+    case 'pnpm':
+    case 'yarn':
+    case 'bun':
+      if (a0 === 'publish' || a0 === 'unpublish' || a0 === 'deprecate') return `${name} ${a0}`;
+      if ((a0 === 'run' || a0 === 'run-script') && DEPLOY_WORD.test(a1)) return `${name} run ${a1}`;
+      if (name === 'yarn' && DEPLOY_WORD.test(a0) && a0 !== 'release-notes') return `yarn ${a0}`;
+      return undefined;
+    case 'cargo':
+      return a0 === 'publish' || a0 === 'yank' ? `cargo ${a0}` : undefined;
+    case 'twine':
+      return a0 === 'upload' ? 'twine upload' : undefined;
+    case 'gem':
+      return a0 === 'push' || a0 === 'yank' ? `gem ${a0}` : undefined;
+    case 'poetry':
+    case 'uv':
+    case 'hatch':
+    case 'flit':
+      return a0 === 'publish' ? `${name} publish` : undefined;
+    case 'make':
+    case 'just':
+    case 'task':
+    case 'mage':
+    case 'rake':
+    case 'invoke':
+    case 'fab':
+    case 'nx':
+    case 'turbo':
+    case 'gradle':
+    case './gradlew':
+    case 'mvn': {
+      const target = args.find((a) => !a.startsWith('-') && !a.includes('=') && DEPLOY_WORD.test(a));
+      return target ? `${name} ${target}` : undefined;
+    }
+    case 'gh':
+      if (a0 === 'workflow' && a1 === 'run' && (DEPLOY_WORD.test(args[2] ?? '') || /environment=|env=/.test(joined))) return `gh workflow run ${args[2] ?? ''}`;
+      if (a0 === 'release' && (a1 === 'create' || a1 === 'delete')) return `gh release ${a1}`;
+      return undefined;
+    default:
+      if (DEPLOY_SCRIPT.test(name.replace(/^.*\//, ''))) return name;
+      return undefined;
+  }
+}
+
+const DISK_TOOLS = new Set(['mkfs', 'mke2fs', 'mkswap', 'wipefs', 'fdisk', 'sfdisk', 'cfdisk', 'parted', 'gdisk', 'sgdisk', 'blkdiscard', 'mkdosfs', 'mkntfs', 'newfs', 'zpool', 'lvremove', 'vgremove', 'pvremove', 'cryptsetup', 'format', 'diskpart', 'format-volume', 'clear-disk', 'initialize-disk']);
+
+export function isDiskTool(name: string, args: readonly string[]): boolean {
+  if (name.startsWith('mkfs.') || name.startsWith('mkfs_') || DISK_TOOLS.has(name)) {
+    if (name === 'zpool') return args[0] === 'destroy' || args[0] === 'labelclear';
+    if (name === 'cryptsetup') return /^(luksFormat|erase|luksErase|reencrypt)$/.test(args[0] ?? '');
+    if (name === 'fdisk' || name === 'sfdisk' || name === 'parted' || name === 'gdisk') return !args.some((a) => a === '-l' || a === '--list' || a === 'print');
+    if (name === 'format') return args.some((a) => /^[A-Za-z]:$/.test(a));
+    return true;
+  }
+  if (name === 'diskutil') return /^(erase\w*|zeroDisk|randomDisk|secureErase|partitionDisk|reformat)$/i.test(args[0] ?? '');
+  if (name === 'hdparm') return args.some((a) => /security-erase|--trim-sector-ranges|--write-sector/.test(a));
+  return false;
+}
+
+export const DEVICE_PATH = /^\/dev\/(sd[a-z]+\d*|hd[a-z]+\d*|vd[a-z]+\d*|xvd[a-z]+\d*|nvme\d+(n\d+)?(p\d+)?|mmcblk\d+(p\d+)?|disk\d+(s\d+)?|rdisk\d+|dm-\d+|md\d+|mapper\/.+|loop\d+|sr\d+|mtdblock\d+|root|disk\/.+)$/;
+
+
+/** docker/podman run|create with -v/--volume/--mount: the mounted host paths are exposed to the container. */
+export const container: Handler = (args, ctx, info) => {
+  const verb = args.find((a) => !a.v.startsWith('-'))?.v;
+  if (verb !== 'run' && verb !== 'create' && !(verb === 'compose' || verb === 'container')) return;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!.v;
+    let spec: string | undefined;
+    if (a === '-v' || a === '--volume' || a === '--mount') spec = args[++i]?.v;
+    else if (a.startsWith('--volume=') || a.startsWith('--mount=')) spec = a.slice(a.indexOf('=') + 1);
+    else if (/^-v./.test(a)) spec = a.slice(2);
+    if (!spec) continue;
+    const src = spec.includes('source=') || spec.includes('src=') ? /(?:source|src)=([^,]+)/.exec(spec)?.[1] : spec.split(':')[0];
+    if (src && (src.startsWith('/') || src.startsWith('.') || src.startsWith('~') || src.startsWith('$'))) {
+      const path = ctx.resolve(src);
+      info.reads.push(path);
+      info.mounts = [...(info.mounts ?? []), path];
+    }
+  }
+};
+
+export const npmPkg: Handler = (args, _ctx, info, signals) => {
+  if (args[0]?.v !== 'pkg' || args[1]?.v !== 'set') return;
+  for (const a of args.slice(2)) {
+    const m = /^scripts\.([^=]+)=(.*)$/s.exec(a.v);
+    if (m) signals.push({ code: 'deferred.npm-script', fragment: info.text, detail: `${m[1]}=${m[2]}` });
+  }
+};
+

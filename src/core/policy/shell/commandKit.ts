@@ -1,0 +1,59 @@
+import type { ShellCommandInfo, Signal } from '../action.ts';
+import type { ArgWord } from './expand.ts';
+
+/**
+ * What command handlers share: the context a handler gets and small helpers
+ * for recording what a command reads and writes.
+ */
+
+export interface CommandCtx {
+  cwd: string;
+  home: string;
+  /** what arrives on stdin: a here-document, a here-string, or a pipe */
+  stdin?: { text?: string; dynamic: boolean; fromPipe: boolean };
+  /** canonical path of a word, relative to `cwd` (or the given directory) */
+  resolve(word: ArgWord | string, cwd?: string): string;
+  /** analyses code for another shell found inside this command (git rebase -x, os.system) */
+  nested(script: string, via: string): void;
+  /** a link this command creates: later paths through `link` lead to `target` */
+  link?(link: string, target: string): void;
+}
+
+export type Handler = (args: ArgWord[], ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]) => void;
+
+export const w = (v: string): ArgWord => ({ v, dyn: false, glob: false, vars: [], raw: v, subs: [], indirect: false });
+
+export function addReads(info: ShellCommandInfo, ctx: CommandCtx, words: readonly ArgWord[]): void {
+  for (const a of words) if (a.v !== '' && a.v !== '-') info.reads.push(ctx.resolve(a));
+}
+
+export function addWrites(info: ShellCommandInfo, ctx: CommandCtx, words: readonly ArgWord[]): void {
+  for (const a of words) if (a.v !== '' && a.v !== '-') info.writes.push(ctx.resolve(a));
+}
+
+export function basename(p: string): string {
+  const s = p.replace(/[\\/]+$/, '');
+  const i = Math.max(s.lastIndexOf('/'), s.lastIndexOf('\\'));
+  return i >= 0 ? s.slice(i + 1) : s;
+}
+
+
+export function joinPath(dir: string, name: string): string {
+  if (name === '' || name === '.' || name === '..') return dir;
+  return dir.endsWith('/') ? dir + name : dir + '/' + name;
+}
+
+export function looksLikeUrl(v: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(v) && !/^file:/i.test(v);
+}
+
+export function normaliseUrl(v: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : 'http://' + v;
+}
+
+/** URLs mentioned anywhere in a text (inline code, arguments of unknown tools). */
+export function urlsIn(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/\b(?:https?|ftp|wss?):\/\/[^\s'"`<>)\]}]+/gi)) out.push(m[0]);
+  return out;
+}
