@@ -5,8 +5,8 @@ import path from 'node:path';
 import { CheckpointError } from './errors.ts';
 
 /**
- * A cross-process lock on one store: a directory created atomically with
- * mkdir, holding the owner's pid, host and a random token, its mtime kept
+ * A cross-process lock on one store: a directory renamed atomically into
+ * place, holding the owner's pid, host and a random token, its mtime kept
  * fresh by a heartbeat. A lock whose owner process is gone (same host) or
  * whose heartbeat stopped (other host, or a hung owner) is stale and is
  * taken over; waiting callers give up with `locked` after the timeout.
@@ -67,7 +67,7 @@ function ageMs(dir: string): number {
 
 function isStale(dir: string, owner: Owner | undefined, staleMs: number): boolean {
   const age = ageMs(dir);
-  if (!owner) return age > Math.min(staleMs, 10_000); // created but never filled in: a crash between mkdir and write
+  if (!owner) return age > Math.min(staleMs, 10_000); // no owner file (not made by acquireLock): give it a moment
   if (owner.host === os.hostname() && !pidAlive(owner.pid)) return true;
   return age > staleMs;
 }
@@ -79,16 +79,23 @@ export async function acquireLock(lockDir: string, opts: LockOptions): Promise<H
   let delay = 2;
   let tookOverStale = false;
   fs.mkdirSync(path.dirname(lockDir), { recursive: true });
+  // The lock folder is prepared aside, owner file included, and renamed into
+  // place: a process killed at any moment leaves either no lock or a lock
+  // that names its (dead) owner, never an anonymous one.
+  const staging = `${lockDir}.${token}.tmp`;
   for (;;) {
+    fs.mkdirSync(staging, { recursive: true });
+    const mine: Owner = { pid: process.pid, host: os.hostname(), token, since: new Date().toISOString() };
+    fs.writeFileSync(path.join(staging, 'owner.json'), JSON.stringify(mine));
     try {
-      fs.mkdirSync(lockDir);
-      const owner: Owner = { pid: process.pid, host: os.hostname(), token, since: new Date().toISOString() };
-      const tmp = path.join(lockDir, `owner.${token}.tmp`);
-      fs.writeFileSync(tmp, JSON.stringify(owner));
-      fs.renameSync(tmp, path.join(lockDir, 'owner.json'));
+      fs.renameSync(staging, lockDir);
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOTEMPTY' && code !== 'EPERM' && code !== 'EACCES') {
+        fs.rmSync(staging, { recursive: true, force: true });
+        throw err;
+      }
     }
     const owner = readOwner(lockDir);
     if (isStale(lockDir, owner, staleMs)) {
@@ -114,6 +121,7 @@ export async function acquireLock(lockDir: string, opts: LockOptions): Promise<H
       continue;
     }
     if (Date.now() >= deadline) {
+      fs.rmSync(staging, { recursive: true, force: true });
       const who = owner ? `process ${owner.pid} on ${owner.host} since ${owner.since}` : 'another process';
       throw new CheckpointError('locked', `the checkpoint store is busy (locked by ${who}); gave up after ${opts.timeoutMs} ms`);
     }
@@ -121,6 +129,20 @@ export async function acquireLock(lockDir: string, opts: LockOptions): Promise<H
     delay = Math.min(delay * 2, 50);
   }
 
+  // staging folders of processes killed while taking the lock
+  try {
+    const base = path.basename(lockDir);
+    for (const name of fs.readdirSync(path.dirname(lockDir))) {
+      if (!name.startsWith(`${base}.`) || !name.endsWith('.tmp')) continue;
+      const dir = path.join(path.dirname(lockDir), name);
+      const o = readOwner(dir);
+      // (a folder without its owner file yet may be another process's, being prepared right now)
+      const abandoned = o ? o.host === os.hostname() && !pidAlive(o.pid) : ageMs(dir) > staleMs;
+      if (abandoned) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  } catch {
+    /* best effort */
+  }
   const ownerFile = path.join(lockDir, 'owner.json');
   const beat = setInterval(() => {
     try {
@@ -143,7 +165,17 @@ export async function acquireLock(lockDir: string, opts: LockOptions): Promise<H
       if (released) return;
       released = true;
       clearInterval(beat);
-      if (readOwner(lockDir)?.token === token) fs.rmSync(lockDir, { recursive: true, force: true });
+      if (readOwner(lockDir)?.token !== token) return;
+      // Renamed away in one step, then removed: removing it in place would
+      // leave an empty folder for a moment, which another process's rename
+      // could take over and then see deleted under it.
+      const gone = `${lockDir}.released-${token}`;
+      try {
+        fs.renameSync(lockDir, gone);
+      } catch {
+        return;
+      }
+      fs.rmSync(gone, { recursive: true, force: true });
     },
   };
 }
