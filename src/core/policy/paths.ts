@@ -181,7 +181,6 @@ export class PathResolver {
       if (st.isFile()) fact.nlink = st.nlink;
     }
     if (ads) fact.ads = true;
-    if (/[*?[]/.test(p)) fact.glob = true;
     return { canonical: walked.path, fact };
   }
 

@@ -130,7 +130,7 @@ export class PackContext {
   }
 
   isWorkspaceRoot(p: string): boolean {
-    const f = foldPath(p.replace(/\/\*{1,2}$/, '').replace(/\/+$/, '') || '/', this.ci);
+    const f = foldPath(p.replace(/\/+$/, '') || '/', this.ci);
     return this.roots.includes(f);
   }
 

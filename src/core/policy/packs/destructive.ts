@@ -8,20 +8,22 @@ export function checkDestructive(pc: PackContext): void {
     if (d.via === 'git clean') continue; // the git pack judges git clean
     const p = d.path;
     if (!pc.inWorkspace(p)) continue; // outside: the boundary pack
-    if (pc.isWorkspaceRoot(p)) continue; // the guard denies this
+    const unknownName = pc.fact(p)?.dynamic === true && pc.fact(p)?.glob !== true;
+    if (pc.isWorkspaceRoot(p) && !unknownName) continue; // the guard denies this
     const rel = p.slice((pc.workspaceOf(p) ?? '').length);
     if (/^\/\.git(\/|$)/.test(rel)) {
       pc.add('git.delete-repository', 'deny', 'deletes the git repository (.git) and its history', p, 'git');
       continue;
     }
     const fact = pc.fact(p);
-    const mass = d.recursive || p.includes('/**') || fact?.dynamic === true && fact.glob === true;
-    if (!mass) continue;
     if (pc.regenerable(p)) continue;
-    if (fact?.dynamic && !fact.glob && !d.recursive) {
-      pc.add('destructive.unknown-delete', 'ask', `${d.via} deletes files only known at run time`, p);
+    if (fact?.dynamic && !fact.glob && !p.includes('/**')) {
+      // `rm -rf "$DIR"`: the target is only known at run time
+      pc.add('destructive.unknown-delete', 'ask', `${d.via} deletes ${d.recursive ? 'a tree' : 'files'} only known at run time`, p);
       continue;
     }
+    const mass = d.recursive || p.includes('/**') || fact?.glob === true && d.filtered !== true && /\/\*$/.test(p);
+    if (!mass) continue;
     pc.add('destructive.recursive-delete', 'deny', `${d.via} deletes ${describeTarget(p, rel)} recursively (tracked work, not a build folder)`, p);
   }
   for (const c of pc.commands()) {

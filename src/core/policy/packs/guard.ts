@@ -43,8 +43,11 @@ export function checkGuard(pc: PackContext): void {
 
   // 3. critical deletes and permission changes
   for (const d of a.deleteOps) {
-    if (!d.recursive && !d.path.endsWith('/*') && !d.path.endsWith('/**') && !(pc.fact(d.path)?.glob)) continue;
-    const target = d.path.replace(/\/\*{1,2}$/, '') || '/';
+    const fact = pc.fact(d.path);
+    // a trailing `*` is a glob only when written as one; from a variable it is one unknown name
+    const globbed = d.path.endsWith('/**') || fact?.glob === true && d.path.endsWith('/*');
+    if (!d.recursive && !globbed) continue;
+    const target = globbed ? d.path.replace(/\/\*{1,2}$/, '') || '/' : d.path;
     if (d.via !== 'git clean' && isCritical(pc, target)) pc.add('guard.critical-delete', 'deny', `${d.via} would delete ${describe(pc, target)}`, d.path, 'guard');
     else if (d.via !== 'git clean' && holdsGuardFiles(pc, target)) pc.add('guard.self-protection', 'deny', `${d.via} would delete ${target}, which holds Belay's hooks or settings`, d.path, 'guard');
   }

@@ -1211,8 +1211,9 @@ class Analyzer {
     if (typeof file === 'string') info.reads.push(this.opts.resolve(file, scope.cwd));
     let cmd = p.positionals.length > 0 ? p.positionals : [{ v: 'echo', dyn: false, glob: false, vars: [], raw: 'echo', subs: [], indirect: false } as ArgWord];
     const replace = p.flags.get('-I') ?? p.flags.get('--replace') ?? (p.flags.has('-i') ? '{}' : undefined);
-    const fed = frame.stdin?.findPaths ?? (frame.stdin?.upstream !== undefined ? frame.stdin.upstream.split(/\s+/).filter((x) => x !== '') : undefined);
-    const synthetic = (fed && fed.length > 0 ? fed : ['*']).slice(0, 16).map((v) => ({ v, dyn: fed === undefined, glob: /[*?[]/.test(v), vars: [], raw: v, subs: [], indirect: false }) as ArgWord);
+    const fedText = frame.stdin?.dynamic ? undefined : frame.stdin?.upstream ?? frame.stdin?.text;
+    const fed = frame.stdin?.findPaths ?? (fedText !== undefined ? fedText.split(/\s+/).filter((x) => x !== '') : undefined);
+    const synthetic = (fed && fed.length > 0 ? fed : ['*']).slice(0, 16).map((v) => ({ v, dyn: fed === undefined, glob: fed !== undefined && /[*?[]/.test(v), vars: [], raw: v, subs: [], indirect: false }) as ArgWord);
     if (typeof replace === 'string') {
       cmd = cmd.flatMap((a) => (a.v.includes(replace) ? synthetic.map((s) => ({ ...a, v: a.v.split(replace).join(s.v), dyn: a.dyn || s.dyn, glob: a.glob || s.glob })) : [a]));
     } else cmd = [...cmd, ...synthetic];

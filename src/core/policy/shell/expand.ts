@@ -75,7 +75,7 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
         const value = lookupVar(p, env, vars, subs);
         if (value === undefined) {
           dyn = true;
-          pushLit(DYN, false);
+          pushLit(DYN, true); // a placeholder for an unknown value, not a glob
         } else if (!p.quoted && splitter(env).test(value)) {
           // unquoted expansion: word splitting on $IFS
           const pieces = value.split(splitter(env, true));
@@ -95,7 +95,7 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
         const out = env.staticSub?.(p.script);
         if (out === undefined) {
           dyn = true;
-          pushLit(DYN, false);
+          pushLit(DYN, true); // a placeholder for an unknown value, not a glob
         } else pushLit(out.replace(/\n+$/, ''), true);
         break;
       }
@@ -105,7 +105,7 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
         break;
       case 'opaque':
         dyn = true;
-        pushLit(DYN, false);
+        pushLit(DYN, true); // a placeholder for an unknown value, not a glob
         break;
     }
   }
