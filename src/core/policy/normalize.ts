@@ -46,7 +46,7 @@ export class ActionBuilder {
     const base = cwd ?? env.cwd ?? roots[0] ?? env.home;
     this.cwdCanonical = this.resolver.realDir(path.isAbsolute(base) || /^[A-Za-z]:[\\/]/.test(base) ? base : path.resolve(roots[0] ?? env.home, base));
     this.action = blankAction(kind, dialect, tool, input, { ...env, cwd: this.cwdCanonical });
-    const home = this.resolver.realDir(env.home);
+    const home = this.resolver.opts.homeCanonical ? env.home : this.resolver.realDir(env.home);
     if (home !== env.home) this.action.homeCanonical = home;
   }
 

@@ -32,6 +32,8 @@ export interface ResolverOptions {
   platform?: NodeJS.Platform;
   /** the workspace roots are already canonical (a session resolved them once) */
   rootsCanonical?: boolean;
+  /** the home directory is already canonical */
+  homeCanonical?: boolean;
   /** compiled .gitignore files shared across resolvers, checked against each file's size and mtime */
   ignoreFiles?: Map<string, { mtimeMs: number; size: number; ig: Ignore | null }>;
 }

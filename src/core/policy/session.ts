@@ -46,9 +46,13 @@ export class PolicySession {
   private readonly roots: string[];
   private readonly ignoreFiles: NonNullable<ResolverOptions['ignoreFiles']> = new Map();
 
+  private readonly home: string;
+
   constructor(opts: SessionOptions) {
     this.opts = opts;
-    this.roots = new PathResolver({ workspaceRoots: opts.workspaceRoots, home: opts.home }).roots;
+    const r = new PathResolver({ workspaceRoots: opts.workspaceRoots, home: opts.home });
+    this.roots = r.roots;
+    this.home = r.realDir(opts.home);
   }
 
   get state(): PolicyMemory {
@@ -76,13 +80,14 @@ export class PolicySession {
       workspaceRoots: this.roots,
       rootsCanonical: true,
       ignoreFiles: this.ignoreFiles,
-      home: o.home,
+      home: this.home,
+      homeCanonical: true,
       ...(o.caseInsensitive !== undefined ? { caseInsensitive: o.caseInsensitive } : {}),
       ...(o.platform !== undefined ? { platform: o.platform } : {}),
     });
     return parseHookInput(dialect, doc, {
       workspaceRoots: this.roots,
-      home: o.home,
+      home: this.home,
       resolver,
       ...(line?.cwd ? { cwd: line.cwd } : {}),
       ...(o.agent ? { agent: o.agent } : {}),
@@ -104,7 +109,7 @@ export class PolicySession {
     const branch = line?.branch ?? o.branch;
     const decision = decide(action, o.policy, {
       workspaceRoots: this.roots,
-      home: o.home,
+      home: this.home,
       now,
       memory: this.memory,
       ...(branch !== undefined ? { branch } : {}),
