@@ -156,6 +156,7 @@ function issuePath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** The compiled built-in policy, built on first use (a constant, memoised; it never changes). */
 let defaultCache: LoadedPolicy | undefined;
 
 /** The built-in default policy (every pack on, no rules). */

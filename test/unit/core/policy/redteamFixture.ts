@@ -50,9 +50,11 @@ export interface Fixture {
   cleanup(): void;
 }
 
-export const CORPUS_FILE = path.resolve(import.meta.dirname, '../../../../../shared/redteam/public-corpus.json');
+/** The shared public corpus (next to the checkout), or the file BELAY_REDTEAM_CORPUS names. */
+export const CORPUS_FILE = process.env.BELAY_REDTEAM_CORPUS ?? path.resolve(import.meta.dirname, '../../../../../shared/redteam/public-corpus.json');
 
 export function loadCorpus(file = CORPUS_FILE): RedteamCase[] {
+  if (!fs.existsSync(file)) throw new Error(`red-team corpus not found at ${file} (set BELAY_REDTEAM_CORPUS)`);
   return JSON.parse(fs.readFileSync(file, 'utf8')) as RedteamCase[];
 }
 
