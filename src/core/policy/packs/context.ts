@@ -118,6 +118,16 @@ export class PackContext {
     return { workspaceRoots: this.ctx.workspaceRoots, home: this.ctx.home, caseInsensitive: this.ci };
   }
 
+  /**
+   * Secret and guard file names match regardless of case, whatever the file
+   * system: `.ENV` is worth protecting even where it is a different file
+   * from `.env`, and a checker that does not know the file system's case
+   * rules must not let `.Claude/Settings.json` through.
+   */
+  nameCtx(): { workspaceRoots: string[]; home: string; caseInsensitive: boolean } {
+    return { workspaceRoots: this.ctx.workspaceRoots, home: this.ctx.home, caseInsensitive: true };
+  }
+
   /** The workspace folder containing a canonical path. */
   workspaceOf(p: string): string | undefined {
     const f = foldPath(p, this.ci);
@@ -169,16 +179,16 @@ export class PackContext {
     const fact = this.fact(p);
     const base = p.slice(p.lastIndexOf('/') + 1);
     if (this.templateNames(base) && !(fact?.viaSymlink) && (!fact?.exists || fact.type === 'file' && (fact.nlink ?? 1) <= 1)) return false;
-    if (this.secretGlobs.test(p, this.pathCtx())) return true;
+    if (this.secretGlobs.test(p, this.nameCtx())) return true;
     // a directory that holds secrets (~/.ssh, ~/.aws)
-    if ((!fact || fact.type === 'dir' || !fact.exists) && this.secretGlobs.test(p + '/belay-probe', this.pathCtx()) && this.secretGlobs.test(p + '/belay-probe.txt', this.pathCtx())) return true;
+    if ((!fact || fact.type === 'dir' || !fact.exists) && this.secretGlobs.test(p + '/belay-probe', this.nameCtx()) && this.secretGlobs.test(p + '/belay-probe.txt', this.nameCtx())) return true;
     if (fact?.glob || /[*?[]/.test(base)) return globMaySecret(p, this);
     return false;
   }
 
   isGuardPath(p: string): boolean {
     if (this.ctx.stateDir && isInside(foldPath(p, this.ci), foldPath(this.ctx.stateDir, this.ci))) return true;
-    return this.guardGlobs.test(p, this.pathCtx());
+    return this.guardGlobs.test(p, this.nameCtx());
   }
 
   regenerable(p: string): boolean {
@@ -238,7 +248,7 @@ function globMaySecret(p: string, pc: PackContext): boolean {
   const base = p.slice(p.lastIndexOf('/') + 1);
   const dir = p.slice(0, p.lastIndexOf('/')) || '/';
   if (base === '*' || base === '**' || base === '') {
-    return pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', pc.pathCtx());
+    return pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', pc.nameCtx());
   }
   // literal text around the wildcards must fit a secret name before the glob is worth compiling
   const first = base.search(/[*?[{]/);
@@ -246,15 +256,15 @@ function globMaySecret(p: string, pc: PackContext): boolean {
   const prefix = (first < 0 ? base : base.slice(0, first)).toLowerCase();
   const suffix = (lastGlob < 0 ? '' : base.slice(lastGlob + 1)).toLowerCase();
   const candidates = SECRET_SAMPLES.filter((s) => s.startsWith(prefix) && s.endsWith(suffix));
-  if (candidates.length === 0) return pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', pc.pathCtx());
+  if (candidates.length === 0) return pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', pc.nameCtx());
   const m = pc.glob(base);
   for (const s of candidates) {
     if (!m(s)) continue;
     const candidate = dir.replace(/\/\*\*$/, '') + '/' + s;
-    if (pc.secretGlobs.test(candidate, pc.pathCtx())) return true;
+    if (pc.secretGlobs.test(candidate, pc.nameCtx())) return true;
   }
   // a directory glob inside a secret directory (~/.ssh/*)
-  if (pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', pc.pathCtx())) return true;
+  if (pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', pc.nameCtx())) return true;
   return false;
 }
 
