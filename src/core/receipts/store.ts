@@ -669,11 +669,11 @@ export class ReceiptStore {
     return row ? this.#materialise(row) : undefined;
   }
 
-  #materialise(row: ProjectionRow): Receipt {
+  #materialise(row: ProjectionRow, fetched?: Map<number, StoredEvent>): Receipt {
     const at = this.#stmt<StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq = ?`);
     const events: StoredEvent[] = [];
     for (const seq of parseEventList(row.events)) {
-      const e = at.get(seq);
+      const e = fetched?.get(seq) ?? at.get(seq);
       if (!e || e.receipt !== row.id) return this.#fromRowOnly(row, `its event ${seq} is missing or belongs elsewhere`);
       events.push(e);
     }
@@ -874,7 +874,15 @@ export class ReceiptStore {
     const sql = `SELECT ${RECEIPT_COLUMNS_R} FROM ${from}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ${seqCol} ${order === 'newest' ? 'DESC' : 'ASC'} LIMIT ?`;
     const rows = this.#stmt<ProjectionRow>(sql).all(...args, limit + 1);
     const hasMore = rows.length > limit;
-    const items = rows.slice(0, limit).map((row) => this.#materialise(row));
+    const kept = rows.slice(0, limit);
+    // One query for the events of the whole page.
+    const seqs: number[] = [];
+    for (const row of kept) for (const n of parseEventList(row.events)) seqs.push(n);
+    const fetched = new Map<number, StoredEvent>();
+    if (seqs.length > 0) {
+      for (const e of this.#stmt<StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq IN (SELECT value FROM json_each(?))`).all(JSON.stringify(seqs))) fetched.set(e.seq, e);
+    }
+    const items = kept.map((row) => this.#materialise(row, fetched));
     const page: ListPage = { items, hasMore };
     const last = items[items.length - 1];
     if (hasMore && last) page.nextCursor = `${order === 'newest' ? 'n' : 'o'}${last.seq}`;
