@@ -55,6 +55,8 @@ export interface Meta {
   paths?: string[];
   skipped?: Skipped[];
   op?: OpRecord;
+  /** the first checkpoint of a big workspace: its files are not listed as changes */
+  baseline?: boolean;
 }
 
 export const MAX_STORED_CHANGES = 2000;
@@ -155,6 +157,7 @@ export function toCheckpoint(id: string, meta: Meta): Checkpoint {
   if (meta.paths) cp.observed = meta.paths;
   if (meta.skipped && meta.skipped.length > 0) cp.skipped = meta.skipped;
   if (meta.op) cp.op = { type: meta.op.type, safety: meta.op.safety, paths: meta.op.paths.length };
+  if (meta.baseline) cp.baseline = true;
   return cp;
 }
 

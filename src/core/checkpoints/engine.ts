@@ -387,6 +387,17 @@ export class Engine {
       for (const rel of forced) entries.set(rel, (await lookupFile(this.db, tree, rel)) ?? null);
       for (const e of extra) entries.set(e.path, e.entry);
     }
+    let baseline = false;
+    if (!changes && !headTree) {
+      // The first checkpoint of a store: every file is new. A small workspace
+      // lists them; a big one records a baseline rather than walk every folder.
+      const all = await listFilesUnder(this.db, tree, '', MAX_STORED_CHANGES);
+      if (all) changes = await this.sizedAdds([...all.entries()]);
+      else {
+        changes = [];
+        baseline = true;
+      }
+    }
     if (!changes) changes = await this.changesBetween(headTree, tree, true);
     trace(`capture ${req.scope}: ${changes.length} changes`);
     const createdAt = new Date();
@@ -406,6 +417,7 @@ export class Engine {
     if (observed) meta.paths = observed;
     if (skipped.length > 0) meta.skipped = skipped.slice(0, MAX_STORED_CHANGES);
     if (req.op) meta.op = req.op;
+    if (baseline) meta.baseline = true;
     meta.tookMs = Math.round((performance.now() - started) * 10) / 10;
     const id = writeCheckpointCommit(this.db, tree, meta);
     failpoint(`capture:${req.kind}:before-ref`);
@@ -495,6 +507,23 @@ export class Engine {
   async storeLargeFile(abs: string): Promise<string> {
     const res = await runGit({ gitDir: this.storeDir }, ['hash-object', '-w', '--no-filters', '--', abs]);
     return res.stdout.toString('utf8').trim();
+  }
+
+  /** 'added' entries with sizes (from disk when the file is there). */
+  private async sizedAdds(files: Array<[string, FileEntry]>): Promise<ChangedPath[]> {
+    files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const out: ChangedPath[] = [];
+    const fromStore: Array<{ change: ChangedPath; sha: string }> = [];
+    for (const [p, e] of files) {
+      const change: ChangedPath = { path: p, status: 'added', size: 0 };
+      out.push(change);
+      const st = lstatMaybe(absPath(this.workspace, p));
+      if (st) change.size = st.size;
+      else fromStore.push({ change, sha: e.sha });
+    }
+    const sizes = await this.db.sizes(fromStore.map((f) => f.sha)).catch(() => fromStore.map(() => 0));
+    fromStore.forEach((f, i) => (f.change.size = sizes[i] ?? 0));
+    return out;
   }
 
   /** Changed files between two trees, with sizes. */

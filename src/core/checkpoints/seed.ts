@@ -179,7 +179,10 @@ export async function seedIndex(repo: UserRepo, indexFile: string): Promise<Seed
   const kept = candidates.filter((e) => !converted.has(prefix + e.path));
   skipped += candidates.length - kept.length;
   const tmp = `${indexFile}.seed-${process.pid}`;
-  fs.writeFileSync(tmp, serializeIndex(kept));
+  // Nothing left out: the user's index can be used as it is (its own
+  // version and extensions; git drops what does not apply to the store).
+  const asIs = kept.length === parsed.entries.length && prefix === '';
+  fs.writeFileSync(tmp, asIs ? raw : serializeIndex(kept));
   // Same mtime as the user's index: git then treats exactly the entries it
   // would itself call racily clean (modified within the index's timestamp
   // granularity) as dirty and re-reads them.

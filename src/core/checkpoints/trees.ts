@@ -48,19 +48,26 @@ export async function lookupTree(db: ObjectDb, tree: string | undefined, dir: st
 }
 
 /** Every file under `tree` (optionally below `prefix`), read through the object db. */
-export async function listFilesUnder(db: ObjectDb, tree: string | undefined, prefix = ''): Promise<Map<string, FileEntry>> {
+/** Every file under `tree` (optionally below `prefix`); with `limit`, undefined as soon as there are more. */
+export async function listFilesUnder(db: ObjectDb, tree: string | undefined, prefix?: string): Promise<Map<string, FileEntry>>;
+export async function listFilesUnder(db: ObjectDb, tree: string | undefined, prefix: string, limit: number): Promise<Map<string, FileEntry> | undefined>;
+export async function listFilesUnder(db: ObjectDb, tree: string | undefined, prefix = '', limit = Infinity): Promise<Map<string, FileEntry> | undefined> {
   const out = new Map<string, FileEntry>();
   const start = await lookupTree(db, tree, prefix);
   if (!start) return out;
-  const walk = async (sha: string, base: string): Promise<void> => {
+  const walk = async (sha: string, base: string): Promise<boolean> => {
     for (const e of await db.readTree(sha)) {
       const p = base === '' ? e.name : `${base}/${e.name}`;
-      if (isTreeMode(e.mode)) await walk(e.sha, p);
-      else if (e.mode !== MODE_GITLINK) out.set(p, { mode: e.mode, sha: e.sha });
+      if (isTreeMode(e.mode)) {
+        if (!(await walk(e.sha, p))) return false;
+      } else if (e.mode !== MODE_GITLINK) {
+        out.set(p, { mode: e.mode, sha: e.sha });
+        if (out.size > limit) return false;
+      }
     }
+    return true;
   };
-  await walk(start, prefix);
-  return out;
+  return (await walk(start, prefix)) ? out : undefined;
 }
 
 interface DirNode {

@@ -51,6 +51,12 @@ export interface Checkpoint {
   changedCount: number;
   /** scope 'paths': the files this checkpoint looked at (the rest of its tree is inherited) */
   observed?: string[];
+  /**
+   * The first checkpoint of a store for a workspace of more than 2,000 files:
+   * everything in it is new, and it does not list its files as changes
+   * (changes() and diff() against it still work).
+   */
+  baseline?: true;
   /** files asked for or found but not captured, and why */
   skipped?: Array<{ path: string; reason: string; size?: number }>;
   /** set on the record Belay writes after a restore, rollback or undo */
