@@ -71,10 +71,15 @@ const FORCED_CONFIG: Array<[string, string]> = [
   ['status.showUntrackedFiles', 'all'],
 ];
 
+const STRIPPED_ENV = new Set(['EDITOR', 'VISUAL', 'PAGER', 'SSH_ASKPASS', 'SSH_ASKPASS_REQUIRE']);
+
 export function gitEnv(ctx: GitContext, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(base)) {
-    if (k.toUpperCase().startsWith('GIT_')) continue;
+    const key = k.toUpperCase();
+    // The store never runs an editor, pager or askpass; the user's choices
+    // (npm and many shells export EDITOR) would only make simple-git refuse.
+    if (key.startsWith('GIT_') || STRIPPED_ENV.has(key)) continue;
     env[k] = v;
   }
   env.GIT_DIR = ctx.gitDir;
