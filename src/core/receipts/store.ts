@@ -85,6 +85,16 @@ interface PreparedReceipt {
 
 type Transaction = ((fn: () => unknown) => unknown) & { immediate: (fn: () => unknown) => unknown };
 
+/** Counts of fields a receipt never changes, up to receipt number `through`, for receipts from `lo` on. */
+interface FixedCounts {
+  lo: number | null;
+  through: number;
+  total: number;
+  byAgent: Record<string, number>;
+  byDecision: Record<string, number>;
+  byKind: Record<string, number>;
+}
+
 interface Subscription {
   cb: (r: Receipt) => void;
   after: number;
@@ -177,6 +187,7 @@ export class ReceiptStore {
   readonly #busyOn: { run(): unknown };
   #localWrites = 0;
   #txReceiptSeq: number | undefined;
+  #counts: FixedCounts | undefined;
   #closed = false;
 
   private constructor(db: SqliteDatabase, key: SecretKey, opts: ReceiptStoreOptions) {
@@ -890,42 +901,74 @@ export class ReceiptStore {
   }
 
   /**
-   * Counts for a status view. The common values (allow, done, action) are
-   * the total minus the counted rarer ones, so every count reads an index.
+   * Counts for a status view. Agent, decision and kind never change once a
+   * receipt is written, so their counts are kept per store instance and only
+   * receipts added since are counted again (a prune starts over); outcomes
+   * change and are counted each time from their partial indexes. The common
+   * values (allow, done, action) are the total minus the counted rarer ones.
    */
   stats(): Stats {
-    const count = (sql: string): Record<string, number> => {
-      const out: Record<string, number> = {};
-      for (const r of this.#stmt<{ k: string; n: number }>(sql).all()) if (r.n > 0) out[r.k] = r.n;
-      return out;
-    };
-    const withCommon = (rare: Record<string, number>, common: string, total: number): Record<string, number> => {
-      const rest = total - Object.values(rare).reduce((a, b) => a + b, 0);
-      return rest > 0 ? { [common]: rest, ...rare } : rare;
-    };
-    const byAgent = count('SELECT agent AS k, count(*) AS n FROM receipts GROUP BY agent');
-    const total = Object.values(byAgent).reduce((a, b) => a + b, 0);
-    const span = this.#span('receipts');
-    const stats: Stats = {
-      total,
-      byDecision: withCommon(count("SELECT decision AS k, count(*) AS n FROM receipts WHERE decision <> 'allow' GROUP BY decision"), 'allow', total),
-      byAgent,
-      byOutcome: withCommon(
-        count("SELECT outcome AS k, count(*) AS n FROM receipts WHERE outcome NOT IN ('done', 'pending') GROUP BY outcome UNION ALL SELECT 'pending' AS k, count(*) AS n FROM receipts WHERE outcome IN ('pending', 'abandoned') AND outcome = 'pending'"),
-        'done',
+    const read = this.#db.transaction((): Stats => {
+      const span = this.#span('receipts');
+      const fixed = this.#fixedCounts(span);
+      const total = fixed.total;
+      const count = (sql: string): Record<string, number> => {
+        const out: Record<string, number> = {};
+        for (const r of this.#stmt<{ k: string; n: number }>(sql).all()) if (r.n > 0) out[r.k] = r.n;
+        return out;
+      };
+      const withCommon = (rare: Record<string, number>, common: string): Record<string, number> => {
+        const rest = total - Object.values(rare).reduce((a, b) => a + b, 0);
+        return rest > 0 ? { [common]: rest, ...rare } : rare;
+      };
+      const stats: Stats = {
         total,
-      ),
-      byKind: withCommon(count("SELECT kind AS k, count(*) AS n FROM receipts WHERE kind <> 'action' GROUP BY kind"), 'action', total),
-      sessions: this.#stmt<{ n: number }>('SELECT count(*) AS n FROM sessions').get()?.n ?? 0,
+        byDecision: withCommon({ ...fixed.byDecision }, 'allow'),
+        byAgent: { ...fixed.byAgent },
+        byOutcome: withCommon(
+          count("SELECT outcome AS k, count(*) AS n FROM receipts WHERE outcome NOT IN ('done', 'pending') GROUP BY outcome UNION ALL SELECT 'pending' AS k, count(*) AS n FROM receipts WHERE outcome IN ('pending', 'abandoned') AND outcome = 'pending'"),
+          'done',
+        ),
+        byKind: withCommon({ ...fixed.byKind }, 'action'),
+        sessions: this.#stmt<{ n: number }>('SELECT count(*) AS n FROM sessions').get()?.n ?? 0,
+      };
+      if (span.lo !== null && span.hi !== null) {
+        const t = this.#stmt<{ time: string }>('SELECT time FROM receipts WHERE seq = ?');
+        const first = t.get(span.lo)?.time;
+        const last = t.get(span.hi)?.time;
+        if (first !== undefined) stats.first = first;
+        if (last !== undefined) stats.last = last;
+      }
+      return stats;
+    });
+    return read();
+  }
+
+  /** Counts of the fields that never change (rarer decisions and kinds only), brought up to date. */
+  #fixedCounts(span: { lo: number | null; hi: number | null }): FixedCounts {
+    const add = (into: Record<string, number>, rows: { k: string; n: number }[]): void => {
+      for (const r of rows) into[r.k] = (into[r.k] ?? 0) + r.n;
     };
-    if (span && span.lo !== null && span.hi !== null) {
-      const t = this.#stmt<{ time: string }>('SELECT time FROM receipts WHERE seq = ?');
-      const first = t.get(span.lo)?.time;
-      const last = t.get(span.hi)?.time;
-      if (first !== undefined) stats.first = first;
-      if (last !== undefined) stats.last = last;
+    let c = this.#counts;
+    if (!c || c.lo !== span.lo || (span.hi ?? 0) < c.through) {
+      // first time, or receipts were pruned: count everything (covering index scans)
+      c = { lo: span.lo, through: span.hi ?? 0, total: 0, byAgent: {}, byDecision: {}, byKind: {} };
+      add(c.byAgent, this.#stmt<{ k: string; n: number }>('SELECT agent AS k, count(*) AS n FROM receipts GROUP BY agent').all());
+      add(c.byDecision, this.#stmt<{ k: string; n: number }>("SELECT decision AS k, count(*) AS n FROM receipts WHERE decision <> 'allow' GROUP BY decision").all());
+      add(c.byKind, this.#stmt<{ k: string; n: number }>("SELECT kind AS k, count(*) AS n FROM receipts WHERE kind <> 'action' GROUP BY kind").all());
+      c.total = Object.values(c.byAgent).reduce((a, b) => a + b, 0);
+    } else if ((span.hi ?? 0) > c.through) {
+      const rows = this.#stmt<{ agent: string; decision: string; kind: string; n: number }>('SELECT agent, decision, kind, count(*) AS n FROM receipts WHERE seq > ? GROUP BY agent, decision, kind').all(c.through);
+      for (const r of rows) {
+        c.byAgent[r.agent] = (c.byAgent[r.agent] ?? 0) + r.n;
+        if (r.decision !== 'allow') c.byDecision[r.decision] = (c.byDecision[r.decision] ?? 0) + r.n;
+        if (r.kind !== 'action') c.byKind[r.kind] = (c.byKind[r.kind] ?? 0) + r.n;
+        c.total += r.n;
+      }
+      c.through = span.hi ?? 0;
     }
-    return stats;
+    this.#counts = c;
+    return c;
   }
 
   /** The chain's last position and hash. */

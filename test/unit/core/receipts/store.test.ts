@@ -289,6 +289,21 @@ describe('reading', () => {
     assert.deepEqual(s.byOutcome, { blocked: 3, done: 12 });
     assert.equal(s.byKind.prompt, 3);
     assert.ok(s.first && s.last && s.first <= s.last);
+    // counted again only for what was added since; outcomes follow completions
+    const more = store.append(editReceipt({ agent: 'newcomer', decision: 'ask', kind: 'rollback' }));
+    store.complete(more.id, { outcome: 'failed' });
+    const t = store.stats();
+    assert.equal(t.total, 16);
+    assert.deepEqual(t.byDecision, { allow: 12, deny: 3, ask: 1 });
+    assert.equal(t.byAgent.newcomer, 1);
+    assert.equal(t.byKind.rollback, 1);
+    assert.deepEqual(t.byOutcome, { done: 12, blocked: 3, failed: 1 });
+    // another process's appends are seen too
+    const other = sb.open();
+    other.append(editReceipt({ agent: 'elsewhere' }));
+    other.close();
+    assert.equal(store.stats().byAgent.elsewhere, 1);
+    assert.equal(store.stats().total, 17);
   });
 
   it('referencedCheckpoints keeps recent receipts and every pending one', () => {
