@@ -61,7 +61,12 @@ export function checkSecrets(pc: PackContext): void {
   const mutated = new Set([...a.writes, ...a.deletes, ...a.moves.map((m) => m.from)]);
   for (const p of mutated) {
     if (!pc.inWorkspace(p) || !pc.isSecret(p) || fromTemplate(pc, p)) continue;
-    pc.add('secrets.write', 'ask', 'changes a secret file (approve so real values are not clobbered)', p);
+    if (a.kind === 'write' && a.writes.includes(p) && pc.fact(p)?.exists) {
+      // A whole-file write over an existing secret file destroys the real values.
+      pc.add('secrets.overwrite', 'deny', 'overwrites an existing secret file, destroying the values in it', p);
+    } else {
+      pc.add('secrets.write', 'ask', 'changes a secret file (approve so real values are not clobbered)', p);
+    }
   }
   for (const s of a.shell?.signals ?? []) {
     if (s.code === 'secrets.cli-token') {

@@ -208,3 +208,16 @@ describe('decisions explain themselves', () => {
     assert.ok(d.matches.some((m) => m.fragment === path.join(w.workspace, '.env')));
   });
 });
+
+test('a whole-file write over an existing secret file is denied; creating one is asked', async () => {
+  await ready();
+  const world = tempWorld();
+  const fs = await import('node:fs');
+  fs.writeFileSync(path.join(world.workspace, '.env'), 'TOKEN=real\n');
+  const overwrite = judge(world, 'write', { path: '.env', content: 'TOKEN=x\n' });
+  assert.equal(overwrite.decision, 'deny');
+  assert.equal(overwrite.rule, 'secrets.overwrite');
+  const fresh = judge(world, 'write', { path: '.env.local', content: 'TOKEN=x\n' });
+  assert.equal(fresh.decision, 'ask');
+  assert.equal(fresh.rule, 'secrets.write');
+});
