@@ -172,8 +172,11 @@ export async function applyOps(
     const contents = await next;
     if (i + BATCH < writes.length) next = read(i + BATCH);
     if (i === 0) trace(`apply: first ${batch.length} blobs read`);
-    batch.forEach((op, j) => {
+    for (let j = 0; j < batch.length; j++) {
+      const op = batch[j]!;
       if (written++ === Math.floor(ops.length / 2)) failpoint('apply:mid');
+      // let the next batch's blobs flow in meanwhile (git blocks on a full pipe)
+      if (j % 16 === 15) await new Promise((r) => setImmediate(r));
       const content = contents[j]!;
       try {
         if (content instanceof Error) throw content;
@@ -183,7 +186,7 @@ export async function applyOps(
         fs.rmSync(tmpName(absPath(workspace, op.path), journalId), { force: true });
         failed.push({ path: op.path, error: (err as Error).message });
       }
-    });
+    }
   }
   trace(`apply: ${writes.length} files written`);
   return failed;
