@@ -9,7 +9,8 @@
 //   - bytes on disk per typical receipt vs the plain table of its create document
 // Targets (issue 5): >= 2,000 durable appends/s with one writer; a 50-row page
 // <= 5 ms anywhere in 1M receipts; <= 2 KB per typical receipt.
-// BELAY_BENCH_RECEIPTS=N changes the size of the big table (default 1,000,000).
+// BELAY_BENCH_RECEIPTS=N changes the size of the big table (default 1,000,000);
+// BELAY_BENCH_RECEIPTS_PARTS=one,eight,size,verify,big picks parts.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -411,12 +412,14 @@ function verifySpeed(): void {
 
 export async function run(): Promise<void> {
   console.log(`receipt store benchmark (Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+  // BELAY_BENCH_RECEIPTS_PARTS=one,eight,size,verify,big runs only some parts
+  const parts = new Set((process.env.BELAY_BENCH_RECEIPTS_PARTS ?? 'one,eight,size,verify,big').split(',').map((p) => p.trim()));
   const doc = typicalDoc();
-  oneWriter(doc);
-  await eightWriters();
-  bytesPerReceipt(doc);
-  verifySpeed();
-  bigTable();
+  if (parts.has('one')) oneWriter(doc);
+  if (parts.has('eight')) await eightWriters();
+  if (parts.has('size')) bytesPerReceipt(doc);
+  if (parts.has('verify')) verifySpeed();
+  if (parts.has('big')) bigTable();
 }
 
 if (process.argv[1] === SELF) {

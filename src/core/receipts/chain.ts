@@ -45,18 +45,19 @@ export interface EventDoc {
 }
 
 /**
- * An event row. A large body (a receipt's creation: most of its bytes, and
- * very repetitive) is stored compressed: `body` is its canonical JSON under
- * raw DEFLATE with BODY_DICTIONARY and `tail` the rest of the document text,
- * so the document is `{"body":` + inflate(body) + tail. A small body (a
- * completion) is not worth inflating on every read: `body` is NULL and `tail`
- * is the whole document. Either way the document text is what is hashed and
- * what an export carries.
+ * An event row. The document text is stored in two parts, `body` (the body's
+ * canonical JSON) and `tail` (the rest of the document after it), so that
+ * the document is `{"body":` + body + tail, and both parts are stored
+ * compacted (see compactText): the frequent keys and fixed fragments of
+ * receipt JSON become one control character each, which valid JSON never
+ * holds raw. A large body (a long tool input) is instead stored as raw
+ * DEFLATE with BODY_DICTIONARY, a BLOB. Either way the text comes back byte
+ * for byte: that text is what is hashed and what an export carries.
  */
 export interface StoredEvent {
   seq: number;
   receipt: string | null;
-  body: Buffer | null;
+  body: string | Buffer;
   tail: string;
   hash: Buffer;
   mac: Buffer;
@@ -65,13 +66,68 @@ export interface StoredEvent {
 /** Columns of an event row, for SELECTs. */
 export const EVENT_COLUMNS = 'seq, receipt, body, tail, hash, mac';
 
-/** Bodies from this many characters of JSON on are stored compressed. */
-export const PACK_THRESHOLD = 384;
+/** Bodies from this many characters of JSON on are stored deflated rather than compacted. */
+export const DEFLATE_FROM = 2048;
 
 /**
- * The preset dictionary for body compression (version 1; changing it needs a
- * new schema version). The common keys and values of receipt bodies, the most
- * frequent last.
+ * The compaction table (version 1; changing it needs a new schema version):
+ * entry i is written as the character U+0001 + i. Canonical JSON escapes
+ * every character below U+0020, so these never occur in a document.
+ */
+export const COMPACT_TOKENS: readonly string[] = [
+  ',"key":"',
+  '","prev":"',
+  '","receipt":"',
+  ',"seq":',
+  ',"time":"20',
+  '","type":"create","v":1}',
+  '","type":"complete","v":1}',
+  '{"action":{"kind":"',
+  '"paths":[{"access":"write","path":"',
+  '"}]},"agent":"',
+  '","checkpointBefore":"',
+  '","decision":"allow","',
+  'harness":"',
+  '"input":{"file_path":"',
+  '","new_string":"',
+  '","old_string":"',
+  '"},"kind":"action","outcome":"',
+  '","paths":["',
+  '"],"policyHash":"',
+  '","reason":"',
+  '","rule":"',
+  '","sessionId":"',
+  '","target":"',
+  '","tool":"',
+  '","toolUseId":"',
+  '","turn":"',
+  '{"changedPaths":[{"path":"',
+  ',"status":"modified"}],"checkpointAfter":"',
+  '","durationMs":',
+  ',"outcome":"done"',
+  '"input":{"command":"',
+];
+
+const COMPACT_RE = new RegExp(
+  [...COMPACT_TOKENS].sort((a, b) => b.length - a.length).map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'),
+  'g',
+);
+const COMPACT_CODE = new Map(COMPACT_TOKENS.map((t, i) => [t, String.fromCharCode(i + 1)]));
+const EXPAND_RE = /[\u0001-\u001f]/g;
+
+/** Replaces the table's fragments by their one-character codes. */
+export function compactText(text: string): string {
+  return text.replace(COMPACT_RE, (m) => COMPACT_CODE.get(m) ?? m);
+}
+
+/** The inverse of compactText (any mix of codes expands the same way). */
+export function expandText(text: string): string {
+  return text.replace(EXPAND_RE, (c) => COMPACT_TOKENS[c.charCodeAt(0) - 1] ?? c);
+}
+
+/**
+ * The preset dictionary for deflating large bodies (version 1; changing it
+ * needs a new schema version): common keys and values of receipt bodies.
  */
 export const BODY_DICTIONARY = Buffer.from(
   [
@@ -97,9 +153,14 @@ export function unpackBody(z: Buffer): string {
   return zlib.inflateRawSync(z, { dictionary: BODY_DICTIONARY }).toString('utf8');
 }
 
-/** The document text of a stored event (throws when its body cannot be inflated). */
-export function docText(row: { body: Buffer | null; tail: string }): string {
-  return row.body === null ? row.tail : '{"body":' + unpackBody(row.body) + row.tail;
+/** How a body is stored: deflated when large, compacted otherwise. */
+export function storeBody(json: string): string | Buffer {
+  return json.length >= DEFLATE_FROM ? packBody(json) : compactText(json);
+}
+
+/** The document text of a stored event (throws when a deflated body cannot be inflated). */
+export function docText(row: { body: string | Buffer; tail: string }): string {
+  return '{"body":' + (typeof row.body === 'string' ? expandText(row.body) : unpackBody(row.body)) + expandText(row.tail);
 }
 
 /** Length of the text before the body's JSON in a document. */
@@ -186,15 +247,15 @@ export interface StoredAnchor {
   mac: Buffer;
 }
 
-/** An event body with its canonical JSON and, when large, its compressed form: computed once, outside the write lock. */
+/** An event body with its canonical JSON and its stored form: computed once, outside the write lock. */
 export class PreparedBody {
   readonly body: Record<string, unknown>;
   readonly json: string;
-  readonly packed: Buffer | null;
+  readonly stored: string | Buffer;
   constructor(body: Record<string, unknown>) {
     this.body = body;
     this.json = canonicalJson(body);
-    this.packed = this.json.length >= PACK_THRESHOLD ? packBody(this.json) : null;
+    this.stored = storeBody(this.json);
   }
 }
 
@@ -245,7 +306,7 @@ export class ChainWriter {
   head(): Head {
     if (this.#txHead) return this.#txHead;
     const last = this.#lastEvent.get();
-    if (last) return { seq: last.seq, hash: last.hash.toString('hex'), time: docTime(last.tail) ?? '' };
+    if (last) return { seq: last.seq, hash: last.hash.toString('hex'), time: docTime(expandText(last.tail)) ?? '' };
     const anchor = this.#lastAnchor.get();
     if (anchor) {
       const a = JSON.parse(anchor.doc) as AnchorDoc;
@@ -269,8 +330,8 @@ export class ChainWriter {
     const text = eventText(doc, prepared.json);
     const hash = sha256Hex(text);
     const mac = macHex(this.#key.keyObject, hash);
-    const tail = prepared.packed === null ? text : text.slice(BODY_PREFIX + prepared.json.length);
-    this.#insert.run(seq, receipt ?? null, prepared.packed, tail, Buffer.from(hash, 'hex'), Buffer.from(mac, 'hex'));
+    const tail = compactText(text.slice(BODY_PREFIX + prepared.json.length));
+    this.#insert.run(seq, receipt ?? null, prepared.stored, tail, Buffer.from(hash, 'hex'), Buffer.from(mac, 'hex'));
     this.#txHead = { seq, hash, time };
     return { seq, hash, mac, time, doc: text, prev: head.hash, parsed: doc };
   }

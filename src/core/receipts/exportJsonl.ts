@@ -47,7 +47,7 @@ export function writeExport(
 ): { events: number; head: string } {
   const run = db.transaction(() => {
     const anchorRow = db.prepare<[], StoredAnchor>('SELECT seq, doc, hash, mac FROM anchors ORDER BY seq DESC LIMIT 1').get();
-    const first = db.prepare<[number], { seq: number; body: Buffer | null; tail: string }>('SELECT seq, body, tail FROM events WHERE seq >= ? ORDER BY seq LIMIT 1').get(opts.fromSeq ?? 0);
+    const first = db.prepare<[number], { seq: number; body: string | Buffer; tail: string }>('SELECT seq, body, tail FROM events WHERE seq >= ? ORDER BY seq LIMIT 1').get(opts.fromSeq ?? 0);
     let startPrev = GENESIS_PREV;
     if (first) startPrev = (JSON.parse(docText(first)) as EventDoc).prev;
     else if (anchorRow) startPrev = (JSON.parse(anchorRow.doc) as AnchorDoc).throughHash;
@@ -62,7 +62,7 @@ export function writeExport(
       anchor: anchorRow ? { doc: anchorRow.doc, hash: anchorRow.hash.toString('hex'), mac: anchorRow.mac.toString('hex') } : null,
     };
     let buf = JSON.stringify(header) + '\n';
-    const page = db.prepare<[number, number], { seq: number; body: Buffer | null; tail: string; hash: Buffer; mac: Buffer }>('SELECT seq, body, tail, hash, mac FROM events WHERE seq >= ? ORDER BY seq LIMIT ?');
+    const page = db.prepare<[number, number], { seq: number; body: string | Buffer; tail: string; hash: Buffer; mac: Buffer }>('SELECT seq, body, tail, hash, mac FROM events WHERE seq >= ? ORDER BY seq LIMIT ?');
     let next = first?.seq ?? Number.MAX_SAFE_INTEGER;
     let count = 0;
     let head = startPrev;

@@ -17,11 +17,11 @@ import type { SqliteDatabase } from '../config/sqlite.ts';
 export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_V2 = `
--- doc = '{"body":' || inflate(body) || tail, or tail when body is NULL: see chain.ts (StoredEvent)
+-- document = '{"body":' || body || tail, each stored compacted (or the body deflated): see chain.ts (StoredEvent)
 CREATE TABLE events (
   seq     INTEGER PRIMARY KEY,
   receipt TEXT,
-  body    BLOB,
+  body    NOT NULL,
   tail    TEXT NOT NULL,
   hash    BLOB NOT NULL,
   mac     BLOB NOT NULL

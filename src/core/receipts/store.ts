@@ -3,7 +3,7 @@ import path from 'node:path';
 import { belayHome } from '../config/paths.ts';
 import { openSqlite } from '../config/sqlite.ts';
 import type { SqliteDatabase } from '../config/sqlite.ts';
-import { ChainWriter, EVENT_COLUMNS, PreparedBody, docText, docTime } from './chain.ts';
+import { ChainWriter, EVENT_COLUMNS, PreparedBody, docText, docTime, expandText } from './chain.ts';
 import type { AnchorDoc, AppendedEvent, EventDoc, StoredEvent } from './chain.ts';
 import { ReceiptStoreError } from './errors.ts';
 import { writeExport } from './exportJsonl.ts';
@@ -1095,7 +1095,7 @@ export class ReceiptStore {
           hi = mid;
           continue;
         }
-        if ((docTime(row.tail) ?? '') < cutoff) lo = row.seq + 1;
+        if ((docTime(expandText(row.tail)) ?? '') < cutoff) lo = row.seq + 1;
         else hi = mid;
       }
       let through = lo - 1;
@@ -1126,7 +1126,7 @@ export class ReceiptStore {
       const anchor = this.#writer.writeAnchor({
         throughSeq: through,
         throughHash: last.hash.toString('hex'),
-        throughTime: docTime(last.tail) ?? '',
+        throughTime: docTime(expandText(last.tail)) ?? '',
         throughReceiptSeq,
         prunedEvents,
         prunedReceipts,

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { canonicalJson } from '../../../../src/core/receipts/canonical.ts';
-import { docText, eventText, MAX_CLOCK_SMOOTHING_MS, nextTime, packBody, PACK_THRESHOLD, unpackBody } from '../../../../src/core/receipts/chain.ts';
+import { COMPACT_TOKENS, compactText, DEFLATE_FROM, docText, eventText, expandText, MAX_CLOCK_SMOOTHING_MS, nextTime, packBody, unpackBody } from '../../../../src/core/receipts/chain.ts';
 import { openSqlite } from '../../../../src/core/config/sqlite.ts';
 import { editReceipt } from './helpers.ts';
 import type { EventDoc } from '../../../../src/core/receipts/chain.ts';
@@ -42,25 +42,39 @@ describe('canonical JSON', () => {
 });
 
 describe('stored documents', () => {
-  it('come back byte for byte: large bodies compressed with the dictionary, small ones as text', () => {
-    for (const json of ['{}', JSON.stringify({ s: 'ü😀\n"'.repeat(200) }), JSON.stringify({ agent: 'claude-code', tool: 'Edit' })]) {
-      assert.equal(unpackBody(packBody(json)), json);
-    }
+  it('compaction is reversible, for any text JSON can hold', () => {
+    assert.ok(COMPACT_TOKENS.length <= 31);
+    const samples = [
+      '',
+      COMPACT_TOKENS.join(''),
+      COMPACT_TOKENS.join('x'),
+      '{"body":{"action":{"kind":"edit"}},"key":"abc","prev":"00","receipt":"r","seq":1,"time":"2025","type":"create","v":1}',
+      JSON.stringify({ s: '\u0001 stays escaped', t: ',"key":" inside a string is escaped too' }),
+      'ü😀'.repeat(50),
+    ];
+    for (const text of samples) assert.equal(expandText(compactText(text)), text);
+    assert.ok(compactText(COMPACT_TOKENS.join('')).length === COMPACT_TOKENS.length);
+    for (const json of ['{}', JSON.stringify({ s: 'ü😀\n"'.repeat(400) })]) assert.equal(unpackBody(packBody(json)), json);
+  });
+
+  it('come back byte for byte: typical bodies compacted text, large ones deflated', () => {
     const sb = sandbox();
     try {
       const store = sb.open();
       const r = store.append(editReceipt());
       store.complete(r.id, { outcome: 'done' });
+      const big = store.append(editReceipt({ input: { file_path: 'src/big.ts', content: 'export const x = 1;\n'.repeat(150) } }));
       store.close();
       const db = openSqlite(sb.file, { readonly: true });
-      const rows = db.prepare<[string], { seq: number; body: Buffer | null; tail: string; hash: Buffer }>('SELECT seq, body, tail, hash FROM events WHERE receipt = ? ORDER BY seq').all(r.id);
+      const rows = db.prepare<[string, string], { seq: number; body: string | Buffer; tail: string; hash: Buffer }>('SELECT seq, body, tail, hash FROM events WHERE receipt IN (?, ?) ORDER BY seq').all(r.id, big.id);
       db.close();
-      assert.equal(rows.length, 2);
-      const [create, complete] = rows;
-      assert.ok(create?.body, 'the creation is compressed');
-      assert.ok(docText(create).length >= PACK_THRESHOLD);
-      assert.ok(create.body.length < docText(create).length / 2);
-      assert.equal(complete?.body, null, 'the completion is stored as text');
+      assert.equal(rows.length, 3);
+      const [create, complete, large] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
+      assert.equal(typeof create.body, 'string');
+      assert.ok(create.body.length + create.tail.length < docText(create).length * 0.75, 'compaction saves a quarter or more');
+      assert.equal(typeof complete.body, 'string');
+      assert.ok(Buffer.isBuffer(large.body), 'a large body is deflated');
+      assert.ok(docText(large).length >= DEFLATE_FROM);
       for (const row of rows) assert.equal(crypto.createHash('sha256').update(docText(row)).digest('hex'), row.hash.toString('hex'));
     } finally {
       sb.cleanup();

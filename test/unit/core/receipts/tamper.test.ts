@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { openSqlite } from '../../../../src/core/config/sqlite.ts';
 import type { SqliteDatabase } from '../../../../src/core/config/sqlite.ts';
-import { docText, packBody } from '../../../../src/core/receipts/chain.ts';
+import { compactText, docText, expandText, storeBody } from '../../../../src/core/receipts/chain.ts';
 import type { Receipt, VerifyResult } from '../../../../src/core/receipts/store.ts';
 import { editReceipt, sandbox } from './helpers.ts';
 import type { Sandbox } from './helpers.ts';
@@ -57,21 +57,17 @@ function verifyOne(id: string): { ok: boolean; problem?: string } {
 const sha = (s: string): Buffer => crypto.createHash('sha256').update(s).digest();
 
 /** The first (create) event of a receipt: its position, document text and stored tail. */
-function createEvent(db: SqliteDatabase, id: string): { seq: number; doc: string; tail: string; packed: boolean } {
-  const ev = db.prepare<[string], { seq: number; body: Buffer | null; tail: string }>('SELECT seq, body, tail FROM events WHERE receipt = ? ORDER BY seq LIMIT 1').get(id);
+function createEvent(db: SqliteDatabase, id: string): { seq: number; doc: string; tail: string } {
+  const ev = db.prepare<[string], { seq: number; body: string | Buffer; tail: string }>('SELECT seq, body, tail FROM events WHERE receipt = ? ORDER BY seq LIMIT 1').get(id);
   assert.ok(ev);
-  return { seq: ev.seq, doc: docText(ev), tail: ev.tail, packed: ev.body !== null };
+  return { seq: ev.seq, doc: docText(ev), tail: expandText(ev.tail) };
 }
 
-/** Stores a new document text for an event, the way the store does (compressed body + tail, or the whole text). */
-function storeDoc(db: SqliteDatabase, ev: { seq: number; tail: string; packed: boolean }, doc: string, extra: { hash?: Buffer; mac?: Buffer } = {}): void {
-  if (ev.packed) {
-    assert.ok(doc.endsWith(ev.tail));
-    const body = packBody(doc.slice('{"body":'.length, doc.length - ev.tail.length));
-    db.prepare('UPDATE events SET body = ?, hash = coalesce(?, hash), mac = coalesce(?, mac) WHERE seq = ?').run(body, extra.hash ?? null, extra.mac ?? null, ev.seq);
-  } else {
-    db.prepare('UPDATE events SET tail = ?, hash = coalesce(?, hash), mac = coalesce(?, mac) WHERE seq = ?').run(doc, extra.hash ?? null, extra.mac ?? null, ev.seq);
-  }
+/** Stores a new document text for an event whose tail (the part after the body) is unchanged, the way the store does. */
+function storeDoc(db: SqliteDatabase, ev: { seq: number; tail: string }, doc: string, extra: { hash?: Buffer; mac?: Buffer } = {}): void {
+  assert.ok(doc.endsWith(ev.tail));
+  const body = storeBody(doc.slice('{"body":'.length, doc.length - ev.tail.length));
+  db.prepare('UPDATE events SET body = ?, hash = coalesce(?, hash), mac = coalesce(?, mac) WHERE seq = ?').run(body, extra.hash ?? null, extra.mac ?? null, ev.seq);
 }
 
 describe('chain verification catches tampering', () => {
@@ -104,7 +100,8 @@ describe('chain verification catches tampering', () => {
     const a = receipts[1] as Receipt;
     const b = receipts[8] as Receipt;
     raw((db) => {
-      db.prepare("UPDATE events SET tail = replace(tail, '\"time\":\"20', '\"time\":\"19') WHERE seq = ?").run(a.eventSeqs[0]);
+      const tail = db.prepare<[number], { tail: string }>('SELECT tail FROM events WHERE seq = ?').get(a.eventSeqs[0] as number)?.tail ?? '';
+      db.prepare('UPDATE events SET tail = ? WHERE seq = ?').run(compactText(expandText(tail).replace('"time":"20', '"time":"19')), a.eventSeqs[0]);
       db.prepare('UPDATE events SET body = ? WHERE seq = ?').run(crypto.randomBytes(40), b.eventSeqs[0]);
     });
     const v = verify();
@@ -215,7 +212,7 @@ describe('chain verification catches tampering', () => {
       const body = JSON.stringify({ agent: 'ghost', decision: 'allow', kind: 'action', outcome: 'done', paths: [], reason: 'x', rule: 'x', tool: 'Bash' });
       const tail = JSON.stringify({ key: 'deadbeef', n: 11, prev: last.hash.toString('hex'), receipt: 'ghost00000', seq: last.seq + 1, time: new Date().toISOString(), type: 'create', v: 1 }).replace(/^\{/, ',');
       const doc = '{"body":' + body + tail;
-      db.prepare('INSERT INTO events (seq, receipt, body, tail, hash, mac) VALUES (?, ?, ?, ?, ?, ?)').run(last.seq + 1, 'ghost00000', packBody(body), tail, sha(doc), crypto.randomBytes(32));
+      db.prepare('INSERT INTO events (seq, receipt, body, tail, hash, mac) VALUES (?, ?, ?, ?, ?, ?)').run(last.seq + 1, 'ghost00000', storeBody(body), compactText(tail), sha(doc), crypto.randomBytes(32));
       db.prepare("INSERT INTO receipts (seq, id, create_seq, head_seq, events, time, kind, agent, tool, decision, outcome, redacted) VALUES (11, 'ghost00000', ?, ?, ?, ?, 'action', 'ghost', 'Bash', 'allow', 'done', 0)").run(last.seq + 1, last.seq + 1, String(last.seq + 1), new Date().toISOString());
     });
     const v = verify();
