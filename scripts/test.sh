@@ -24,12 +24,14 @@ tier() {
   step "$name"
   local log="$LOGS/$name.log" status=0
   "$@" 2>&1 | tee "$log" || status=$?
-  local p f
-  p=$(grep -aoE '^ℹ pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
-  f=$(grep -aoE '^ℹ fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+  local p f summary
+  # (grep finds nothing in some tiers: never let that end the script)
+  p=$( (grep -aoE '^ℹ pass [0-9]+' "$log" || true) | awk '{s+=$3} END {print s+0}')
+  f=$( (grep -aoE '^ℹ fail [0-9]+' "$log" || true) | awk '{s+=$3} END {print s+0}')
   if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
-    p=$(grep -aoE '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 | awk '{print $1+0}')
-    f=$(grep -aoE '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 | awk '{print $3+0}')
+    summary=$( (grep -aoE '^[0-9]+ passed, [0-9]+ failed' "$log" || true) | tail -n 1)
+    p=$(printf '%s\n' "$summary" | awk '{print $1+0}')
+    f=$(printf '%s\n' "$summary" | awk '{print $3+0}')
   fi
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
