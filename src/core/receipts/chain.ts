@@ -279,7 +279,9 @@ export class ChainWriter {
   readonly #lastEvent;
   readonly #lastAnchor;
   readonly #insert;
+  readonly #lastSeq;
   #txHead: Head | undefined;
+  #seen: Head | undefined;
 
   constructor(db: SqliteDatabase, key: SecretKey) {
     this.#db = db;
@@ -288,6 +290,7 @@ export class ChainWriter {
     this.#lastEvent = db.prepare<[], { seq: number; hash: Buffer; tail: string }>('SELECT seq, hash, tail FROM events ORDER BY seq DESC LIMIT 1');
     this.#lastAnchor = db.prepare<[], StoredAnchor>('SELECT seq, doc, hash, mac FROM anchors ORDER BY seq DESC LIMIT 1');
     this.#insert = db.prepare('INSERT INTO events (seq, receipt, body, tail, hash, mac) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#lastSeq = db.prepare<[], { seq: number }>('SELECT seq FROM events ORDER BY seq DESC LIMIT 1');
   }
 
   get keyId(): string {
@@ -303,10 +306,22 @@ export class ChainWriter {
     this.#txHead = undefined;
   }
 
+  /** Forgets every remembered head: after a rolled-back transaction, what it appended never happened. */
+  forgetAll(): void {
+    this.#txHead = undefined;
+    this.#seen = undefined;
+  }
+
   head(): Head {
     if (this.#txHead) return this.#txHead;
+    // The head this connection saw last is still the head when the last
+    // position has not moved (positions only grow, one writer at a time).
+    if (this.#seen && this.#lastSeq.get()?.seq === this.#seen.seq) return this.#seen;
     const last = this.#lastEvent.get();
-    if (last) return { seq: last.seq, hash: last.hash.toString('hex'), time: docTime(expandText(last.tail)) ?? '' };
+    if (last) {
+      this.#seen = { seq: last.seq, hash: last.hash.toString('hex'), time: docTime(expandText(last.tail)) ?? '' };
+      return this.#seen;
+    }
     const anchor = this.#lastAnchor.get();
     if (anchor) {
       const a = JSON.parse(anchor.doc) as AnchorDoc;
@@ -333,6 +348,7 @@ export class ChainWriter {
     const tail = compactText(text.slice(BODY_PREFIX + prepared.json.length));
     this.#insert.run(seq, receipt ?? null, prepared.stored, tail, Buffer.from(hash, 'hex'), Buffer.from(mac, 'hex'));
     this.#txHead = { seq, hash, time };
+    this.#seen = this.#txHead;
     return { seq, hash, mac, time, doc: text, prev: head.hash, parsed: doc };
   }
 

@@ -43,6 +43,8 @@ export function mask(kind: string): string {
 interface TextRule {
   kind: string;
   re: RegExp;
+  /** a cheap test that must pass before `re` runs (for rules whose pattern matches ordinary text often) */
+  hint?: RegExp;
   /** replacement; default masks the whole match */
   replace?: (match: string, ...groups: string[]) => string;
 }
@@ -112,34 +114,40 @@ const TEXT_RULES: TextRule[] = [
   {
     // Authorization: Bearer xxx / Basic xxx (headers, curl -H, JSON-ish text)
     kind: 'authorization',
+    hint: /authorization/i,
     re: /\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?:(bearer|basic|token|digest|bot|apikey)\s+)?([^\s"',;]+)/gi,
     replace: (_m, head = '', scheme, cred = '') => (isReference(cred) ? _m : `${head}${scheme ? scheme + ' ' : ''}${mask('authorization')}`),
   },
   {
     kind: 'bearer_token',
+    hint: /bearer/i,
     re: /\b(bearer\s+)([A-Za-z0-9._~+/=-]{12,})/gi,
     replace: (_m, head = '', cred = '') => (cred.startsWith('[REDACTED') ? _m : `${head}${mask('bearer_token')}`),
   },
   {
     kind: 'header_secret',
+    hint: /api-key|auth-token|access-token|private-token|cookie/i,
     re: /\b((?:x-api-key|api-key|x-auth-token|x-access-token|private-token|cookie|set-cookie)\s*:\s*)([^\r\n"']+)/gi,
     replace: (_m, head = '', value = '') => (isReference(value.trim()) ? _m : `${head}${mask('header_secret')}`),
   },
   {
     // scheme://user:password@host
     kind: 'url_password',
+    hint: /:\/\/[^\s/@]*:/,
     re: /\b([a-z][a-z0-9+.-]*:\/\/[^/\s:@"']*:)([^@\s/"']+)(@)/gi,
     replace: (_m, head = '', pass = '', at = '') => (isReference(pass) ? _m : `${head}${mask('url_password')}${at}`),
   },
   {
     // --password X, --token=X, -p? (not: too ambiguous)
     kind: 'cli_secret',
+    hint: /-(?:pass|token|api|secret|client|access|auth|private)/i,
     re: /(--?(?:password|passwd|pass|token|api-key|apikey|secret|client-secret|access-token|auth-token|private-key)(?:=|\s+))(["']?)([^\s"']+)\2/gi,
     replace: (_m, head = '', q = '', value = '') => (isReference(value) || value.startsWith('-') ? _m : `${head}${q}${mask('cli_secret')}${q}`),
   },
   {
     // NAME=value, NAME: value, "NAME": "value", export NAME="value" where NAME is secret-named
     kind: 'secret_assignment',
+    hint: /pass|pwd|secret|token|credential|key|auth|cookie|dsn|session|bearer|_pat\b|\bpat\b/i,
     re: /(^|[\s;&|(,{?'"`])((?:export[ \t]+)?["']?)([A-Za-z_][A-Za-z0-9_.-]*)(["']?[ \t]*(?:=|:(?!\/\/))[ \t]*)(["']?)([^\s"'`,;}()[\]<>]+)\5/gm,
     replace: (m, lead = '', pre = '', name = '', sep = '', q = '', value = '') =>
       isSecretName(name) && !isReference(value) ? `${lead}${pre}${name}${sep}${q}${mask('secret_assignment')}${q}` : m,
@@ -157,6 +165,7 @@ export function redactText(text: string, envFile = false): { text: string; kinds
   if (text.length < 8 || (!envFile && !MAY_HOLD_SECRET.test(text))) return { text, kinds };
   let out = text;
   for (const rule of TEXT_RULES) {
+    if (rule.hint && !rule.hint.test(out)) continue;
     rule.re.lastIndex = 0;
     if (!rule.re.test(out)) continue;
     rule.re.lastIndex = 0;

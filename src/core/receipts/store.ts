@@ -291,6 +291,9 @@ export class ReceiptStore {
           this.#txReceiptSeq = undefined;
           try {
             return this.#tx.immediate(fn) as T;
+          } catch (err) {
+            this.#chain?.forgetAll();
+            throw err;
           } finally {
             this.#chain?.forgetHead();
             this.#txReceiptSeq = undefined;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureWorkspaceState, workspaceState } from '../../core/config/paths.ts';
+import { belayHome, ensureWorkspaceState, workspaceState } from '../../core/config/paths.ts';
 import type { WorkspaceState } from '../../core/config/paths.ts';
 import { verifyExportText } from '../../core/receipts/exportJsonl.ts';
 import { ReceiptStore, ReceiptStoreError } from '../../core/receipts/store.ts';
@@ -312,8 +312,7 @@ function verifyExportFile(args: Args, io: CliIO): number {
   }
   let key: Buffer | undefined;
   try {
-    const home = io.env.BELAY_HOME && io.env.BELAY_HOME.trim() !== '' ? path.resolve(io.env.BELAY_HOME) : path.join(io.env.HOME ?? '', '.belay');
-    const hex = fs.readFileSync(path.join(home, 'secret.key'), 'utf8').trim();
+    const hex = fs.readFileSync(path.join(belayHome(io.env), 'secret.key'), 'utf8').trim();
     if (/^[0-9a-f]{64}$/i.test(hex)) key = Buffer.from(hex, 'hex');
   } catch {
     // no key here: hashes only

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { openSqlite } from '../../../../src/core/config/sqlite.ts';
 import { ReceiptStore, ReceiptStoreError } from '../../../../src/core/receipts/store.ts';
 import type { Receipt } from '../../../../src/core/receipts/store.ts';
 import { editReceipt, sandbox } from './helpers.ts';
@@ -338,5 +339,25 @@ describe('change feed', () => {
     store.append(editReceipt());
     await new Promise((r) => setTimeout(r, 80));
     assert.equal(seen.length, 2, 'nothing after unsubscribing');
+  });
+});
+
+describe('a failed write', () => {
+  it('is rolled back whole, and the store chains onto the real head afterwards', () => {
+    const r = store.append(editReceipt());
+    // make the receipts insert fail inside the transaction, after the event was appended
+    const db = openSqlite(sb.file);
+    db.exec("CREATE TRIGGER boom BEFORE INSERT ON receipts WHEN NEW.agent = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
+    db.close();
+    assert.throws(() => store.append(editReceipt({ agent: 'boom' })), /boom/);
+    // another process appends exactly one event at the position the failed write had used
+    const other = sb.open();
+    other.append(editReceipt({ agent: 'other', sessionId: 'sess-1' }));
+    other.close();
+    store.append(editReceipt());
+    store.complete(r.id, { outcome: 'done' });
+    const v = store.verify();
+    assert.equal(v.ok, true, JSON.stringify(v.firstBad));
+    assert.equal(store.stats().byAgent.boom, undefined);
   });
 });
