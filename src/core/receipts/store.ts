@@ -633,11 +633,15 @@ export class ReceiptStore {
   markAbandoned(olderThanMs: number, now: Date = this.#clock()): number {
     if (!(olderThanMs >= 0)) throw invalid('olderThanMs must be a non-negative number');
     const cutoff = new Date(now.getTime() - olderThanMs).toISOString();
-    const sql = "SELECT seq, id FROM receipts WHERE outcome IN ('pending', 'abandoned') AND outcome = 'pending' AND time < ? ORDER BY seq";
+    // Runs on every open (every hook call): it must read the small index of
+    // open receipts, never the table (the planner would rather scan the
+    // table in seq order than sort a few rows, hence INDEXED BY and the sort
+    // in JavaScript).
+    const sql = "SELECT seq, id FROM receipts INDEXED BY receipts_open WHERE outcome IN ('pending', 'abandoned') AND outcome = 'pending' AND time < ?";
     if (this.#stmt(sql).get(cutoff) === undefined) return 0;
     const note = `no completion within ${formatDuration(olderThanMs)} (the agent or its hook stopped before reporting the result)`;
     return this.#write(() => {
-      const rows = this.#stmt<{ seq: number; id: string }>(sql).all(cutoff);
+      const rows = this.#stmt<{ seq: number; id: string }>(sql).all(cutoff).sort((a, b) => a.seq - b.seq);
       for (const row of rows) {
         const ev = this.#writer.append('complete', row.id, { outcome: 'abandoned', note }, this.#clock());
         this.#stmt(`UPDATE receipts SET outcome = ?, ${ADD_EVENT} WHERE seq = ?`).run('abandoned', ev.seq, ev.seq, row.seq);
@@ -845,7 +849,12 @@ export class ReceiptStore {
     }
     if (q.outcome !== undefined) {
       if (!OUTCOMES.includes(q.outcome)) throw invalid(`outcome must be one of ${OUTCOMES.join(', ')}`);
-      where.push(q.outcome === 'done' ? 'r.outcome = ?' : q.outcome === 'pending' ? "r.outcome = ? AND r.outcome IN ('pending', 'abandoned')" : "r.outcome = ? AND r.outcome NOT IN ('done', 'pending')");
+      if (q.outcome === 'pending' || q.outcome === 'abandoned') {
+        // from the small index of open receipts, whatever the planner would guess
+        where.push("r.seq IN (SELECT seq FROM receipts INDEXED BY receipts_open WHERE outcome IN ('pending', 'abandoned') AND outcome = ?)");
+      } else {
+        where.push(q.outcome === 'done' ? 'r.outcome = ?' : "r.outcome = ? AND r.outcome NOT IN ('done', 'pending')");
+      }
       args.push(q.outcome);
     }
     if (q.kind !== undefined) {
