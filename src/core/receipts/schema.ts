@@ -55,7 +55,7 @@ CREATE TABLE receipts (
 -- dense), and pending receipts are found through receipts_open.
 CREATE INDEX receipts_session  ON receipts(session_id, seq) WHERE session_id IS NOT NULL;
 CREATE INDEX receipts_agent    ON receipts(agent, seq);
-CREATE INDEX receipts_open     ON receipts(tool_use_id, outcome) WHERE outcome IN ('pending', 'abandoned');
+CREATE INDEX receipts_open     ON receipts(outcome, seq, tool_use_id) WHERE outcome IN ('pending', 'abandoned');
 CREATE INDEX receipts_outcome  ON receipts(outcome, seq) WHERE outcome NOT IN ('done', 'pending');
 CREATE INDEX receipts_decision ON receipts(decision, seq) WHERE decision <> 'allow';
 CREATE INDEX receipts_kind     ON receipts(kind, seq) WHERE kind <> 'action';

@@ -634,14 +634,13 @@ export class ReceiptStore {
     if (!(olderThanMs >= 0)) throw invalid('olderThanMs must be a non-negative number');
     const cutoff = new Date(now.getTime() - olderThanMs).toISOString();
     // Runs on every open (every hook call): it must read the small index of
-    // open receipts, never the table (the planner would rather scan the
-    // table in seq order than sort a few rows, hence INDEXED BY and the sort
-    // in JavaScript).
-    const sql = "SELECT seq, id FROM receipts INDEXED BY receipts_open WHERE outcome IN ('pending', 'abandoned') AND outcome = 'pending' AND time < ?";
+    // open receipts, never the table (INDEXED BY, in case the planner would
+    // rather scan the table in seq order).
+    const sql = "SELECT seq, id FROM receipts INDEXED BY receipts_open WHERE outcome IN ('pending', 'abandoned') AND outcome = 'pending' AND time < ? ORDER BY seq";
     if (this.#stmt(sql).get(cutoff) === undefined) return 0;
     const note = `no completion within ${formatDuration(olderThanMs)} (the agent or its hook stopped before reporting the result)`;
     return this.#write(() => {
-      const rows = this.#stmt<{ seq: number; id: string }>(sql).all(cutoff).sort((a, b) => a.seq - b.seq);
+      const rows = this.#stmt<{ seq: number; id: string }>(sql).all(cutoff);
       for (const row of rows) {
         const ev = this.#writer.append('complete', row.id, { outcome: 'abandoned', note }, this.#clock());
         this.#stmt(`UPDATE receipts SET outcome = ?, ${ADD_EVENT} WHERE seq = ?`).run('abandoned', ev.seq, ev.seq, row.seq);
@@ -777,13 +776,20 @@ export class ReceiptStore {
     return this.#loadById([...candidates][0] as string);
   }
 
-  /** The receipt a PostToolUse belongs to: the newest pending (or abandoned) one with this tool-use id. */
+  /**
+   * The receipt a PostToolUse belongs to: the newest pending receipt with
+   * this tool-use id, else the newest abandoned one (a completion that came
+   * late). Reads only the index of open receipts.
+   */
   findPending(q: { sessionId?: string; toolUseId: string }): Receipt | undefined {
-    const sql = q.sessionId !== undefined
-      ? `SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE tool_use_id = ? AND outcome IN ('pending', 'abandoned') AND session_id = ? ORDER BY seq DESC LIMIT 1`
-      : `SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE tool_use_id = ? AND outcome IN ('pending', 'abandoned') ORDER BY seq DESC LIMIT 1`;
-    const row = q.sessionId !== undefined ? this.#stmt<ProjectionRow>(sql).get(q.toolUseId, q.sessionId) : this.#stmt<ProjectionRow>(sql).get(q.toolUseId);
-    return row ? this.#materialise(row) : undefined;
+    const sql = `SELECT ${RECEIPT_COLUMNS} FROM receipts INDEXED BY receipts_open WHERE outcome IN ('pending', 'abandoned') AND outcome = ? AND tool_use_id = ?${q.sessionId !== undefined ? ' AND session_id = ?' : ''} ORDER BY seq DESC LIMIT 1`;
+    for (const outcome of ['pending', 'abandoned']) {
+      const args: unknown[] = [outcome, q.toolUseId];
+      if (q.sessionId !== undefined) args.push(q.sessionId);
+      const row = this.#stmt<ProjectionRow>(sql).get(...args);
+      if (row) return this.#materialise(row);
+    }
+    return undefined;
   }
 
   /**
@@ -850,8 +856,8 @@ export class ReceiptStore {
     if (q.outcome !== undefined) {
       if (!OUTCOMES.includes(q.outcome)) throw invalid(`outcome must be one of ${OUTCOMES.join(', ')}`);
       if (q.outcome === 'pending' || q.outcome === 'abandoned') {
-        // from the small index of open receipts, whatever the planner would guess
-        where.push("r.seq IN (SELECT seq FROM receipts INDEXED BY receipts_open WHERE outcome IN ('pending', 'abandoned') AND outcome = ?)");
+        // the index of open receipts, in seq order
+        where.push("r.outcome = ? AND r.outcome IN ('pending', 'abandoned')");
       } else {
         where.push(q.outcome === 'done' ? 'r.outcome = ?' : "r.outcome = ? AND r.outcome NOT IN ('done', 'pending')");
       }

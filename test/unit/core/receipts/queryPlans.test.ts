@@ -10,8 +10,8 @@ import { editReceipt, sandbox } from './helpers.ts';
  * asked directly, with the statements the store runs.
  */
 const queries: Array<[string, string, RegExp]> = [
-  ['findPending', "SELECT * FROM receipts WHERE tool_use_id = ? AND outcome IN ('pending', 'abandoned') ORDER BY seq DESC LIMIT 1", /USING INDEX receipts_open/],
-  ['markAbandoned', "SELECT seq, id FROM receipts INDEXED BY receipts_open WHERE outcome IN ('pending', 'abandoned') AND outcome = 'pending' AND time < ?", /receipts_open/],
+  ['findPending', "SELECT * FROM receipts INDEXED BY receipts_open WHERE outcome IN ('pending', 'abandoned') AND outcome = ? AND tool_use_id = ? AND session_id = ? ORDER BY seq DESC LIMIT 1", /SEARCH receipts USING INDEX receipts_open \(outcome=\?\)/],
+  ['markAbandoned', "SELECT seq, id FROM receipts INDEXED BY receipts_open WHERE outcome IN ('pending', 'abandoned') AND outcome = 'pending' AND time < ? ORDER BY seq", /SEARCH receipts USING INDEX receipts_open \(outcome=\?\)/],
   ['get by id', 'SELECT * FROM receipts WHERE id = ?', /USING INDEX sqlite_autoindex_receipts_1/],
   ['id prefix', 'SELECT id FROM receipts WHERE id >= ? AND id < ? || char(1114111) ORDER BY id LIMIT 6', /USING COVERING INDEX sqlite_autoindex_receipts_1/],
   ['page', 'SELECT * FROM receipts r WHERE r.seq < ? ORDER BY r.seq DESC LIMIT 51', /USING INTEGER PRIMARY KEY/],
@@ -19,7 +19,7 @@ const queries: Array<[string, string, RegExp]> = [
   ['by agent', 'SELECT * FROM receipts r WHERE r.agent = ? ORDER BY r.seq DESC LIMIT 51', /USING INDEX receipts_agent/],
   ['denied', "SELECT * FROM receipts r WHERE r.decision = ? AND r.decision <> 'allow' ORDER BY r.seq DESC LIMIT 51", /USING INDEX receipts_decision/],
   ['blocked', "SELECT * FROM receipts r WHERE r.outcome = ? AND r.outcome NOT IN ('done', 'pending') ORDER BY r.seq DESC LIMIT 51", /USING INDEX receipts_outcome/],
-  ['pending', "SELECT * FROM receipts r WHERE r.seq IN (SELECT seq FROM receipts INDEXED BY receipts_open WHERE outcome IN ('pending', 'abandoned') AND outcome = ?) ORDER BY r.seq DESC LIMIT 51", /receipts_open/],
+  ['pending', "SELECT * FROM receipts r WHERE r.seq < ? AND r.outcome = ? AND r.outcome IN ('pending', 'abandoned') ORDER BY r.seq DESC LIMIT 51", /SEARCH r USING INDEX receipts_open \(outcome=\? AND seq<\?\)/],
   ['prompts', "SELECT * FROM receipts r WHERE r.kind = ? AND r.kind <> 'action' ORDER BY r.seq DESC LIMIT 51", /USING INDEX receipts_kind/],
   ['one path', 'SELECT r.* FROM receipt_paths p CROSS JOIN receipts r ON r.seq = p.receipt_seq WHERE p.path = ? AND p.receipt_seq < ? ORDER BY p.receipt_seq DESC LIMIT 51', /SEARCH p USING PRIMARY KEY \(path=\? AND receipt_seq<\?\)/],
   ['path in the index', 'SELECT 1 FROM receipt_paths WHERE path = ? AND receipt_seq = ?', /USING PRIMARY KEY/],
