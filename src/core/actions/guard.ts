@@ -113,6 +113,7 @@ export class Guard {
   private readonly now: () => Date;
   private readonly actor: string;
   private checkpointStore: Promise<CheckpointStore> | undefined;
+  private compiled: { key: string; policy: LoadedPolicy } | undefined;
 
   private constructor(state: WorkspaceState, receipts: ReceiptStore, opts: GuardOptions) {
     this.state = state;
@@ -136,10 +137,19 @@ export class Guard {
     return this.state.workspace;
   }
 
-  /** The policy as the workspace settings define it now (fails closed when invalid). */
+  /**
+   * The policy as the workspace settings define it now (fails closed when
+   * invalid). The settings file is read every time; it is compiled again only
+   * when what it says changed, so a long-lived guard (the hook server, the
+   * extension) follows every edit at the cost of one small read.
+   */
   policy(): LoadedPolicy {
     const load = loadWorkspaceSettings(this.workspace);
-    return loadPolicy(load.settings, load.error);
+    const key = JSON.stringify([load.settings, load.error ?? null]);
+    if (this.compiled?.key === key) return this.compiled.policy;
+    const policy = loadPolicy(load.settings, load.error);
+    this.compiled = { key, policy };
+    return policy;
   }
 
   checkpoints(): Promise<CheckpointStore> {
