@@ -1,11 +1,14 @@
-// Builds the three bundles Belay ships, into dist/:
+// Builds the bundles Belay ships, into dist/:
 //   extension.js  the VS Code extension (CommonJS, `vscode` external)
-//   belay.js      the `belay` CLI and hook command (CommonJS, one file)
+//   belay.js      the `belay` command: a small launcher that hands hook calls
+//                 to the warm hook server and loads belay-cli.js otherwise
+//   belay-cli.js  the whole CLI in one file (CommonJS)
 //   webview/      the Timeline webview (browser ESM) and its CSS
 // and copies the runtime assets the bundles load from disk: the tree-sitter
 // WASM files and better-sqlite3's N-API binaries (one per platform, loaded
 // through `nativeBinding`). Type-checking is separate: `npm run typecheck`.
 import * as esbuild from 'esbuild';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -33,6 +36,9 @@ const nodeCommon = {
     'import.meta.url': '__belay_import_meta_url',
     __BELAY_BUNDLED__: 'true',
     'process.env.BELAY_VERSION': JSON.stringify(pkg.version),
+    // One id per build: a hook process only hands its call to a hook server
+    // of the very same build.
+    __BELAY_BUILD__: JSON.stringify(`${pkg.version}+${crypto.randomUUID()}`),
   },
   // jsonc-parser's UMD "main" build requires its modules dynamically, which a
   // bundle cannot resolve; its ESM build bundles cleanly.
@@ -57,30 +63,18 @@ function copyAssets() {
   }
 }
 
-// dist/belay.js is a tiny launcher: it turns on Node's compile cache before
-// loading the one-file CLI, so every later hook process skips compiling it.
-function writeLauncher() {
-  const file = path.join(dist, 'belay.js');
-  fs.writeFileSync(
-    file,
-    [
-      '#!/usr/bin/env node',
-      "'use strict';",
-      '// The belay CLI. Enables the compile cache, then loads the bundle.',
-      "try { require('node:module').enableCompileCache?.(); } catch {}",
-      "require('./belay-cli.js');",
-      '',
-    ].join('\n'),
-  );
-  fs.chmodSync(file, 0o755);
-}
-
 const builds = [
   { ...nodeCommon, entryPoints: { extension: 'src/extension.ts' }, outdir: dist },
+  // the full CLI: exports start(), loaded by the launcher
+  { ...nodeCommon, entryPoints: { 'belay-cli': 'src/runtime/start.ts' }, outdir: dist },
+  // dist/belay.js, the `belay` command: a small launcher that starts fast and
+  // hands hook calls to the warm hook server (src/runtime/launcher.ts)
   {
     ...nodeCommon,
-    entryPoints: { 'belay-cli': 'src/runtime/main.ts' },
+    entryPoints: { belay: 'src/runtime/launcher.ts' },
     outdir: dist,
+    banner: { js: '#!/usr/bin/env node' },
+    define: { ...nodeCommon.define, 'import.meta.url': 'undefined' },
   },
   {
     bundle: true,
@@ -100,12 +94,13 @@ fs.rmSync(dist, { recursive: true, force: true });
 copyAssets();
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  fs.chmodSync(path.join(dist, 'belay.js'), 0o755);
   await Promise.all(contexts.map((c) => c.watch()));
-  writeLauncher();
   console.log('[belay] watching for changes');
 } else {
   const started = Date.now();
   await Promise.all(builds.map((b) => esbuild.build(b)));
-  writeLauncher();
+  fs.chmodSync(path.join(dist, 'belay.js'), 0o755);
   console.log(`[belay] built dist/ in ${Date.now() - started} ms`);
 }

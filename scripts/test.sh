@@ -8,6 +8,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 source "$BELAY_ROOT/scripts/tools.sh"
 cd "$BELAY_ROOT"
+# Hook servers that the tests' hook calls start exit soon after their last call.
+export BELAY_HOOK_SERVER_IDLE_MINUTES="${BELAY_HOOK_SERVER_IDLE_MINUTES:-2}"
 
 LOGS="$(mktemp -d)"
 trap 'rm -rf "$LOGS"' EXIT

@@ -13,6 +13,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   receipts: { summary: 'the record of agent actions: belay receipts list|show|verify|export|stats', load: () => import('./commands/receipts.ts') },
   'kill-switch': { summary: 'deny every mutating agent action at once: belay kill-switch on|off|status', load: () => import('./commands/killSwitch.ts') },
   status: { summary: 'what Belay guards in this workspace: belay status', load: () => import('./commands/status.ts') },
+  serve: { summary: 'the warm hook server hooks hand their calls to: belay serve [status|stop]', load: () => import('./commands/serve.ts') },
   connect: { summary: 'install or remove Belay hooks for other agents: belay connect [--agent A] [--remove] [--status]', load: () => import('./commands/connect.ts') },
 };
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import type { Guard } from '../core/actions/guard.ts';
 
 /** The process surface a CLI command may use; injected so tests can run commands in-process. */
 export interface CliIO {
@@ -9,6 +10,18 @@ export interface CliIO {
   stderr: Writable;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** set when the hook command runs inside the warm hook server */
+  hookHost?: HookHost;
+}
+
+/**
+ * What the warm hook server lends the hook command: workspace guards that
+ * stay open between calls, and a way to tell the waiting hook process that
+ * its time budget grew (a person is being asked).
+ */
+export interface HookHost {
+  guard(workspace: string, env: NodeJS.ProcessEnv): Promise<{ guard: Guard; release: () => void }>;
+  extend(ms: number): void;
 }
 
 /**

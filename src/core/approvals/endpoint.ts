@@ -4,11 +4,11 @@
  * user), each naming its socket (or named pipe), its bearer token, its owning
  * pid and the workspaces it serves.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { belayHome, canonicalWorkspace } from '../config/paths.ts';
+import { canonicalWorkspace } from '../config/paths.ts';
+import { MAX_SOCKET_PATH, currentUid, ensurePrivateDir, isPidAlive, privateDirProblem, runDir, socketProblem, userTag } from '../config/private.ts';
 import { PROTOCOL_VERSION, describeIssues, endpointFileSchema } from './protocol.ts';
 import type { EndpointFile } from './protocol.ts';
 
@@ -17,71 +17,13 @@ const isWindows = process.platform === 'win32';
 /** `approvals-<pid>-<id>.json|.sock|.json.tmp` */
 const ENTRY = /^approvals-(\d+)-([0-9a-f]{8,64})\.(json|sock|json\.tmp)$/;
 
-/**
- * Longest Unix socket path we bind: `sun_path` holds 108 bytes on Linux and
- * 104 on macOS and the BSDs, including the terminating NUL.
- */
-const MAX_SOCKET_PATH = 100;
-
 /** The per-user directory holding endpoint files and sockets. */
 export function approvalsRunDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(belayHome(env), 'run');
+  return runDir(env);
 }
 
 export function endpointFileName(pid: number, id: string): string {
   return `approvals-${pid}-${id}.json`;
-}
-
-function currentUid(): number | undefined {
-  return typeof process.getuid === 'function' ? process.getuid() : undefined;
-}
-
-/**
- * Checks that `dir` is a real directory (not a symlink), owned by this user,
- * with no permission bits for group or others. Returns what is wrong, or
- * undefined. Always fine on Windows, where the user profile's ACLs apply.
- */
-export function privateDirProblem(dir: string): string | undefined {
-  if (isWindows) return undefined;
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(dir);
-  } catch (err) {
-    return `${dir} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
-  }
-  if (st.isSymbolicLink()) return `${dir} is a symbolic link`;
-  if (!st.isDirectory()) return `${dir} is not a directory`;
-  const uid = currentUid();
-  if (uid !== undefined && st.uid !== uid) return `${dir} belongs to uid ${st.uid}, not to this user (uid ${uid})`;
-  if ((st.mode & 0o077) !== 0) return `${dir} is open to other users (mode ${(st.mode & 0o777).toString(8)})`;
-  return undefined;
-}
-
-/**
- * Creates `dir` (mode 0700) or tightens an existing one the user owns; throws
- * when it is a symlink, not a directory or someone else's.
- */
-export function ensurePrivateDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (isWindows) return;
-  const st = fs.lstatSync(dir);
-  if (st.isSymbolicLink() || !st.isDirectory()) throw new Error(`${dir} must be a directory, not a link or a file`);
-  const uid = currentUid();
-  if (uid !== undefined && st.uid !== uid) throw new Error(`${dir} belongs to uid ${st.uid}, not to this user (uid ${uid})`);
-  if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
-  const problem = privateDirProblem(dir);
-  if (problem) throw new Error(problem);
-}
-
-/** A short per-user, per-state-dir tag for names in shared namespaces (named pipes, /tmp). */
-function userTag(env: NodeJS.ProcessEnv): string {
-  let user = '';
-  try {
-    user = os.userInfo().username;
-  } catch {
-    user = env.USERNAME ?? env.USER ?? '';
-  }
-  return crypto.createHash('sha256').update(`${user}\0${currentUid() ?? ''}\0${belayHome(env)}`).digest('hex').slice(0, 16);
 }
 
 /**
@@ -107,16 +49,6 @@ function isOwnSocketPath(env: NodeJS.ProcessEnv, endpoint: string, pid: number, 
   const inRun = path.join(approvalsRunDir(env), `approvals-${pid}-${id}.sock`);
   const inTmp = path.join(os.tmpdir(), `belay-${currentUid() ?? 'user'}`, `${userTag(env).slice(0, 8)}-${pid}-${id}.sock`);
   return endpoint === inRun || endpoint === inTmp;
-}
-
-/** Whether a process with this pid exists (EPERM: it exists but is someone else's). */
-export function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Writes an endpoint file atomically with mode 0600. */
@@ -244,26 +176,6 @@ export function listEndpoints(env: NodeJS.ProcessEnv = process.env): EndpointLis
 }
 
 /**
- * Checks, before the token is sent, that a Unix socket endpoint is a socket
- * owned by this user in a private directory. Returns what is wrong, or undefined.
- */
-export function socketProblem(endpoint: string): string | undefined {
-  if (isWindows) return undefined;
-  const dirProblem = privateDirProblem(path.dirname(endpoint));
-  if (dirProblem) return dirProblem;
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(endpoint);
-  } catch (err) {
-    return `${endpoint} is gone (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
-  }
-  if (!st.isSocket()) return `${endpoint} is not a socket`;
-  const uid = currentUid();
-  if (uid !== undefined && st.uid !== uid) return `${endpoint} belongs to uid ${st.uid}`;
-  return undefined;
-}
-
-/**
  * How well a server's workspace folders cover `requested`: the length of the
  * longest folder that is `requested` or contains it, or -1 when none does.
  */
@@ -282,3 +194,5 @@ export function workspaceMatch(requested: string, served: readonly string[]): nu
   }
   return best;
 }
+
+export { ensurePrivateDir, isPidAlive, privateDirProblem, socketProblem };

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Dialect } from '../../core/policy/action.ts';
 import type { HookEnvelope } from '../../core/policy/adapters.ts';
-import type { Approver } from '../../core/actions/guard.ts';
+import type { Approver, Guard } from '../../core/actions/guard.ts';
 import { CliError, readAll, type CliIO } from '../cliTypes.ts';
 import { failClosedAnswer, noDecision, preToolUseAnswer, type HookAnswer } from '../hooks/answers.ts';
 
@@ -76,8 +76,18 @@ async function answer(
   const { resolveWorkspace } = await import('../cliTypes.ts');
   const workspace = resolveWorkspace(pickWorkspace(workspaceFlag, doc, io), io);
   const { parseHookInput } = await import('../../core/policy/adapters.ts');
-  const { Guard } = await import('../../core/actions/guard.ts');
-  const guard = await Guard.open({ workspace, env: io.env });
+  let guard: Guard;
+  let release: () => Promise<void>;
+  if (io.hookHost) {
+    const lent = await io.hookHost.guard(workspace, io.env);
+    guard = lent.guard;
+    release = async () => lent.release();
+  } else {
+    const { Guard } = await import('../../core/actions/guard.ts');
+    const opened = await Guard.open({ workspace, env: io.env });
+    guard = opened;
+    release = () => opened.close();
+  }
   try {
     const envelope: HookEnvelope = parseHookInput(dialect, doc, {
       workspaceRoots: [guard.workspace],
@@ -130,7 +140,7 @@ async function answer(
         return noDecision(dialect);
     }
   } finally {
-    await guard.close();
+    await release();
   }
 }
 
@@ -163,6 +173,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     extend(ms: number) {
       clearTimeout(timer);
       timer = setTimeout(onTimeout, ms);
+      io.hookHost?.extend(ms + 1000);
     },
   };
   const work = (async (): Promise<HookAnswer> => {

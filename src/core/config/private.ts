@@ -1,0 +1,136 @@
+/**
+ * Files and folders only this user may touch: the per-user run directory of
+ * Belay's local servers (approvals, hooks), their endpoint files and sockets.
+ * No dependencies beyond Node, so the small hook client can use it too.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { belayHome } from './paths.ts';
+
+const isWindows = process.platform === 'win32';
+
+/**
+ * Longest Unix socket path we bind: `sun_path` holds 108 bytes on Linux and
+ * 104 on macOS and the BSDs, including the terminating NUL.
+ */
+export const MAX_SOCKET_PATH = 100;
+
+/** The per-user directory holding endpoint files and sockets of Belay's local servers. */
+export function runDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(belayHome(env), 'run');
+}
+
+export function currentUid(): number | undefined {
+  return typeof process.getuid === 'function' ? process.getuid() : undefined;
+}
+
+/**
+ * Checks that `dir` is a real directory (not a symlink), owned by this user,
+ * with no permission bits for group or others. Returns what is wrong, or
+ * undefined. Always fine on Windows, where the user profile's ACLs apply.
+ */
+export function privateDirProblem(dir: string): string | undefined {
+  if (isWindows) return undefined;
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(dir);
+  } catch (err) {
+    return `${dir} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+  if (st.isSymbolicLink()) return `${dir} is a symbolic link`;
+  if (!st.isDirectory()) return `${dir} is not a directory`;
+  const uid = currentUid();
+  if (uid !== undefined && st.uid !== uid) return `${dir} belongs to uid ${st.uid}, not to this user (uid ${uid})`;
+  if ((st.mode & 0o077) !== 0) return `${dir} is open to other users (mode ${(st.mode & 0o777).toString(8)})`;
+  return undefined;
+}
+
+/**
+ * Creates `dir` (mode 0700) or tightens an existing one the user owns; throws
+ * when it is a symlink, not a directory or someone else's.
+ */
+export function ensurePrivateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (isWindows) return;
+  const st = fs.lstatSync(dir);
+  if (st.isSymbolicLink() || !st.isDirectory()) throw new Error(`${dir} must be a directory, not a link or a file`);
+  const uid = currentUid();
+  if (uid !== undefined && st.uid !== uid) throw new Error(`${dir} belongs to uid ${st.uid}, not to this user (uid ${uid})`);
+  if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
+  const problem = privateDirProblem(dir);
+  if (problem) throw new Error(problem);
+}
+
+/** A short per-user, per-state-dir tag for names in shared namespaces (named pipes, /tmp). */
+export function userTag(env: NodeJS.ProcessEnv): string {
+  let user = '';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    user = env.USERNAME ?? env.USER ?? '';
+  }
+  return crypto.createHash('sha256').update(`${user}\0${currentUid() ?? ''}\0${belayHome(env)}`).digest('hex').slice(0, 16);
+}
+
+/** Whether a process with this pid exists (EPERM: it exists but is someone else's). */
+export function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Checks, before a token is sent, that a Unix socket endpoint is a socket
+ * owned by this user in a private directory. Returns what is wrong, or undefined.
+ */
+export function socketProblem(endpoint: string): string | undefined {
+  if (isWindows) return undefined;
+  const dirProblem = privateDirProblem(path.dirname(endpoint));
+  if (dirProblem) return dirProblem;
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(endpoint);
+  } catch (err) {
+    return `${endpoint} is gone (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+  if (!st.isSocket()) return `${endpoint} is not a socket`;
+  const uid = currentUid();
+  if (uid !== undefined && st.uid !== uid) return `${endpoint} belongs to uid ${st.uid}`;
+  return undefined;
+}
+
+/**
+ * Reads a small JSON file only this user can have written: a regular file
+ * (no symlink) owned by the user with no group/other bits. Throws with what
+ * is wrong.
+ */
+export function readPrivateJson(file: string, maxBytes = 64 * 1024): unknown {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${file} is not a regular file`);
+    if (!isWindows) {
+      const uid = currentUid();
+      if (uid !== undefined && st.uid !== uid) throw new Error(`${file} is owned by uid ${st.uid}`);
+      if ((st.mode & 0o077) !== 0) throw new Error(`${file} (mode ${(st.mode & 0o777).toString(8)}) is open to other users`);
+    }
+    if (st.size > maxBytes) throw new Error(`${file} is too large`);
+    return JSON.parse(fs.readFileSync(fd, 'utf8'));
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Writes a JSON file atomically with mode 0600. */
+export function writePrivateJson(file: string, data: unknown): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600, flag: 'w' });
+  if (!isWindows) fs.chmodSync(tmp, 0o600);
+  fs.renameSync(tmp, file);
+}

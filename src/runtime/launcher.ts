@@ -1,0 +1,114 @@
+/**
+ * dist/belay.js, the `belay` command as shipped: a small file that starts
+ * fast. For `belay hook …` it hands the hook document to the warm hook server
+ * (`belay serve`, see hookServer/server.ts) and prints its answer; when no
+ * server of this build runs, it starts one in the background for the next
+ * call and decides this one in-process with the full CLI (dist/belay-cli.js).
+ * Every other command goes straight to the full CLI.
+ *
+ * BELAY_HOOK_SERVER=off never uses or starts a server; =manual uses one that
+ * is running but never starts one. BELAY_HOOK_TRACE=1 says on stderr which
+ * path answered.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import module from 'node:module';
+import path from 'node:path';
+import { callHookServer } from './hookServer/client.ts';
+import { hookEndpointFile } from './hookServer/endpoint.ts';
+import { failClosedAnswer } from './hooks/answers.ts';
+import type { Dialect } from '../core/policy/action.ts';
+
+try {
+  module.enableCompileCache?.();
+} catch {
+  // an old Node without the compile cache
+}
+
+const dialects: ReadonlySet<string> = new Set(['claude', 'vscode', 'cursor', 'codex', 'copilot-cli']);
+
+function loadCli(argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): void {
+  const req = module.createRequire(__filename);
+  (req('./belay-cli.js') as { start: (argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv }) => void }).start(argv, opts);
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    process.stdin.on('error', reject);
+  });
+}
+
+function budgetMs(env: NodeJS.ProcessEnv): number {
+  const v = Number(env.BELAY_HOOK_BUDGET_MS);
+  return Number.isFinite(v) && v > 0 ? v : 8000;
+}
+
+/** Starts `belay serve` detached, at most once every few seconds per state directory. */
+function startServer(env: NodeJS.ProcessEnv): void {
+  try {
+    const marker = `${hookEndpointFile(env)}.starting`;
+    try {
+      if (Date.now() - fs.statSync(marker).mtimeMs < 10_000) return;
+    } catch {
+      // no recent start
+    }
+    try {
+      fs.mkdirSync(path.dirname(marker), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(marker, String(process.pid), { mode: 0o600 });
+    } catch {
+      return;
+    }
+    const child = spawn(process.execPath, [__filename, 'serve', '--quiet'], {
+      detached: true,
+      stdio: 'ignore',
+      env,
+      cwd: path.dirname(marker),
+      windowsHide: true,
+    });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // the hook still answers in-process
+  }
+}
+
+function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolve) => (text ? stream.write(text, () => resolve()) : resolve()));
+}
+
+async function hook(argv: string[]): Promise<void> {
+  const env = process.env;
+  const started = Date.now();
+  const budget = budgetMs(env);
+  const stdin = await readStdin();
+  const result = await callHookServer({ argv, stdin, env, cwd: process.cwd(), budgetMs: budget + 1000 });
+  const trace = env.BELAY_HOOK_TRACE === '1' ? (line: string) => process.stderr.write(`belay: ${line}\n`) : () => undefined;
+  if (result.kind === 'answer') {
+    trace(`answered by the hook server (pid ${result.pid})`);
+    await write(process.stderr, result.stderr);
+    await write(process.stdout, result.stdout);
+    process.exit(result.exitCode);
+  }
+  if (result.kind === 'timeout') {
+    trace('the hook server did not answer within the budget');
+    const a = failClosedAnswer(argv[1] as Dialect, 'belay.timeout', 'Belay could not decide within its time budget; denied to stay safe');
+    await write(process.stderr, a.stderr);
+    await write(process.stdout, a.stdout);
+    process.exit(a.exitCode);
+  }
+  trace(`decided in-process: ${result.reason}`);
+  if (result.start && env.BELAY_HOOK_SERVER !== 'manual') startServer(env);
+  // Decide in-process within what is left of the budget.
+  const left = Math.max(1000, budget - (Date.now() - started));
+  loadCli(argv, { stdin, env: { ...env, BELAY_HOOK_BUDGET_MS: String(left) } });
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === 'hook' && argv[1] !== undefined && dialects.has(argv[1]) && process.env.BELAY_HOOK_SERVER !== 'off') {
+  hook(argv).catch(() => loadCli(argv));
+} else {
+  loadCli(argv);
+}

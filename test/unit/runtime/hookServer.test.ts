@@ -1,0 +1,252 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { startHookServer } from '../../../src/runtime/hookServer/server.ts';
+import { callHookServer } from '../../../src/runtime/hookServer/client.ts';
+import { buildId, hookEndpointFile, readHookEndpoint } from '../../../src/runtime/hookServer/endpoint.ts';
+import { run as runHook } from '../../../src/runtime/commands/hook.ts';
+import { ReceiptStore } from '../../../src/core/receipts/store.ts';
+import { workspaceState } from '../../../src/core/config/paths.ts';
+import { repoRoot } from '../../support/cli.ts';
+import { isolatedEnv, userRepo, writeSettings } from '../../support/fixtures.ts';
+import { claudePost, claudePre } from '../../support/hookDocs.ts';
+
+const bundle = path.join(repoRoot, 'dist', 'belay.js');
+const noBundle = !fs.existsSync(bundle) && 'dist/belay.js is not built (npm run build)';
+
+/** The hook command run in this process, without a server: what the server must answer too. */
+async function inProcess(argv: string[], stdin: string, env: NodeJS.ProcessEnv, cwd: string) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = new PassThrough().on('data', (c: Buffer) => out.push(c.toString()));
+  const stderr = new PassThrough().on('data', (c: Buffer) => err.push(c.toString()));
+  const exitCode = await runHook(argv.slice(1), { stdin: Readable.from([stdin]), stdout, stderr, env, cwd });
+  return { exitCode, stdout: out.join(''), stderr: err.join('') };
+}
+
+function call(env: NodeJS.ProcessEnv, cwd: string, doc: unknown, budgetMs = 20_000) {
+  return callHookServer({ argv: ['hook', 'claude'], stdin: JSON.stringify(doc), env, cwd, budgetMs });
+}
+
+test('the hook server answers exactly as the in-process hook does, and records the same receipts', async () => {
+  const ws = userRepo();
+  writeSettings(ws, { 'belay.policy': { rules: [{ id: 'no-pem', effect: 'deny', kinds: ['write'], paths: ['**/*.pem'], reason: 'no certificates' }] } });
+  const env = isolatedEnv();
+  const server = await startHookServer({ env });
+  try {
+    const docs = [
+      claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }),
+      claudePre({ cwd: ws, id: 'w1', tool: 'Write', input: { file_path: path.join(ws, 'server.pem'), content: 'x' } }),
+      claudePre({ cwd: ws, id: 'e1', tool: 'Write', input: { file_path: path.join(ws, '.env'), content: 'TOKEN=1' } }),
+      claudePre({ cwd: ws, id: 'b1', tool: 'Bash', input: { command: 'rm -rf ~' } }),
+      claudePre({ cwd: ws, id: 'n1', tool: 'Write', input: { file_path: path.join(ws, 'notes.txt'), content: 'hello' } }),
+    ];
+    for (const doc of docs) {
+      const served = await call(env, ws, doc);
+      assert.equal(served.kind, 'answer', JSON.stringify(served));
+      assert.equal(served.kind === 'answer' && served.pid, process.pid);
+      const local = await inProcess(['hook', 'claude'], JSON.stringify({ ...doc, tool_use_id: `${String(doc.tool_use_id)}-local` }), env, ws);
+      if (served.kind !== 'answer') continue;
+      assert.equal(served.exitCode, local.exitCode, `${String(doc.tool_name)}: ${served.stderr} / ${local.stderr}`);
+      assert.equal(served.stdout, local.stdout);
+      assert.equal(served.stderr, local.stderr);
+    }
+    // the write the server allowed really was checkpointed and completes through the server
+    fs.writeFileSync(path.join(ws, 'notes.txt'), 'hello');
+    const post = await call(env, ws, claudePost({ cwd: ws, id: 'n1', tool: 'Write', input: { file_path: path.join(ws, 'notes.txt'), content: 'hello' } }));
+    assert.equal(post.kind, 'answer');
+    const store = ReceiptStore.open({ file: workspaceState(ws, env).receiptsFile, workspace: ws, env });
+    try {
+      const items = store.list({ limit: 50, order: 'oldest', kind: 'action' }).items;
+      const byTool = (id: string) => items.find((r) => r.toolUseId === id);
+      assert.equal(byTool('w1')?.decision, 'deny');
+      assert.equal(byTool('w1')?.rule, 'no-pem');
+      assert.equal(byTool('n1')?.outcome, 'done');
+      assert.deepEqual(byTool('n1')?.changedPaths?.map((c) => c.path), ['notes.txt']);
+      assert.equal(items.length, docs.length * 2);
+      assert.equal(store.verify().ok, true);
+    } finally {
+      store.close();
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('the endpoint file and socket are private; a wrong token is refused and the server keeps serving', { skip: process.platform === 'win32' && 'Unix permissions' }, async () => {
+  const ws = userRepo();
+  const env = isolatedEnv();
+  const server = await startHookServer({ env });
+  try {
+    const file = hookEndpointFile(env);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(server.endpoint.endpoint).mode & 0o777, 0o600);
+    const reply = await new Promise<string>((resolve) => {
+      const s = net.connect(server.endpoint.endpoint);
+      let buf = '';
+      s.setEncoding('utf8');
+      s.on('connect', () =>
+        s.write(JSON.stringify({ v: 1, token: 'f'.repeat(64), build: buildId(), argv: ['hook', 'claude'], cwd: ws, env, stdin: '{}' }) + '\n'),
+      );
+      s.on('data', (c: string) => (buf += c));
+      s.on('close', () => resolve(buf));
+    });
+    assert.deepEqual(JSON.parse(reply), { t: 'retry', reason: 'unauthorized' });
+    const ok = await call(env, ws, claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }));
+    assert.equal(ok.kind, 'answer');
+    // an endpoint file others could have written is not trusted
+    fs.chmodSync(file, 0o644);
+    const r = await call(env, ws, claudePre({ cwd: ws, id: 'r2', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }));
+    assert.equal(r.kind, 'unavailable');
+    fs.chmodSync(file, 0o600);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a hook server of another build is not used', async () => {
+  const ws = userRepo();
+  const env = isolatedEnv();
+  const server = await startHookServer({ env });
+  try {
+    const ep = readHookEndpoint(env)!;
+    fs.writeFileSync(hookEndpointFile(env), JSON.stringify({ ...ep, build: 'another' }), { mode: 0o600 });
+    const r = await call(env, ws, claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }));
+    assert.equal(r.kind, 'unavailable');
+    assert.equal(r.kind === 'unavailable' && r.start, true);
+  } finally {
+    await server.close();
+  }
+});
+
+test('the server stops when idle, when another server takes over, or when its state directory goes', async () => {
+  const env = isolatedEnv();
+  const idle = await startHookServer({ env, idleMs: 150, checkEveryMs: 50 });
+  assert.equal(await idle.closed, 'idle');
+  assert.equal(fs.existsSync(hookEndpointFile(env)), false, 'the endpoint file is removed');
+  assert.equal(fs.existsSync(idle.endpoint.endpoint), false, 'the socket is removed');
+
+  const taken = await startHookServer({ env, checkEveryMs: 50 });
+  fs.writeFileSync(hookEndpointFile(env), JSON.stringify({ ...taken.endpoint, pid: 1 }), { mode: 0o600 });
+  assert.match(await taken.closed, /server 1 took over/);
+
+  const env2 = isolatedEnv();
+  const gone = await startHookServer({ env: env2, checkEveryMs: 50 });
+  fs.rmSync(env2.BELAY_HOME!, { recursive: true, force: true });
+  assert.match(await gone.closed, /gone/);
+});
+
+test('a server that takes the call but does not answer in time is a timeout, not an allow', async () => {
+  const ws = userRepo();
+  const env = isolatedEnv();
+  const real = await startHookServer({ env });
+  const ep = real.endpoint;
+  await real.close();
+  // a stand-in that accepts and never answers, at the published endpoint
+  const sockets: net.Socket[] = [];
+  const hang = net.createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => hang.listen(ep.endpoint, () => r()));
+  try {
+    fs.mkdirSync(path.dirname(hookEndpointFile(env)), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(hookEndpointFile(env), JSON.stringify(ep), { mode: 0o600 });
+    const started = Date.now();
+    const r = await call(env, ws, claudePre({ cwd: ws, id: 'w1', tool: 'Write', input: { file_path: path.join(ws, 'a.txt'), content: 'x' } }), 300);
+    assert.equal(r.kind, 'timeout');
+    assert.ok(Date.now() - started < 5000);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => hang.close(() => r()));
+  }
+});
+
+function runBundle(args: string[], env: NodeJS.ProcessEnv, input: string) {
+  return spawnSync(process.execPath, [bundle, ...args], { env, input, encoding: 'utf8', timeout: 60_000 });
+}
+
+async function waitFor(check: () => boolean, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('belay hook (shipped launcher): the first call decides in-process and starts the server; later calls are served; a killed server is replaced', { skip: noBundle }, async () => {
+  const ws = userRepo();
+  writeSettings(ws, { 'belay.policy': { rules: [{ id: 'no-pem', effect: 'deny', kinds: ['write'], paths: ['**/*.pem'], reason: 'no certificates' }] } });
+  const env = { ...isolatedEnv(), BELAY_HOOK_TRACE: '1' };
+  const pem = (id: string) => JSON.stringify(claudePre({ cwd: ws, id, tool: 'Write', input: { file_path: path.join(ws, 'key.pem'), content: 'x' } }));
+  const first = runBundle(['hook', 'claude'], env, pem('p1'));
+  assert.equal(first.status, 2, first.stderr);
+  assert.match(first.stderr, /decided in-process: no hook server/);
+  assert.match(first.stderr, /no-pem/);
+  await waitFor(() => readHookEndpoint(env) !== undefined);
+  const pid = readHookEndpoint(env)!.pid;
+  // a second server of the same build does not start beside it
+  const twice = runBundle(['serve'], env, '');
+  assert.equal(twice.status, 0);
+  assert.match(twice.stderr, new RegExp(`hook server \\(pid ${pid}\\) already serves`));
+  const second = runBundle(['hook', 'claude'], env, pem('p2'));
+  assert.equal(second.status, 2, second.stderr);
+  assert.match(second.stderr, new RegExp(`answered by the hook server \\(pid ${pid}\\)`));
+  assert.equal(JSON.parse(second.stdout).hookSpecificOutput.permissionDecision, 'deny');
+  // settings edited while the server runs apply to the next call
+  writeSettings(ws, { 'belay.policy': { rules: [] } });
+  const relaxed = runBundle(['hook', 'claude'], env, pem('p3'));
+  assert.equal(relaxed.status, 0, relaxed.stderr);
+  assert.match(relaxed.stderr, /answered by the hook server/);
+  // kill switch turned on from the CLI: the served hook denies at once
+  assert.equal(runBundle(['kill-switch', 'on', '--workspace', ws], env, '').status, 0);
+  const killed = runBundle(['hook', 'claude'], env, pem('p4'));
+  assert.equal(killed.status, 2);
+  assert.match(killed.stderr, /kill-switch/);
+  assert.equal(runBundle(['kill-switch', 'off', '--workspace', ws], env, '').status, 0);
+  // a server killed outright: the next hook still decides, and a new server starts
+  process.kill(pid, 'SIGKILL');
+  await waitFor(() => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  fs.rmSync(`${hookEndpointFile(env)}.starting`, { force: true });
+  const after = runBundle(['hook', 'claude'], env, pem('p5'));
+  assert.equal(after.status, 0, after.stderr);
+  assert.match(after.stderr, /decided in-process/);
+  await waitFor(() => {
+    const ep = readHookEndpoint(env);
+    return ep !== undefined && ep.pid !== pid;
+  });
+  const status = runBundle(['serve', 'status', '--json'], env, '');
+  assert.equal(JSON.parse(status.stdout).running, true);
+  assert.equal(runBundle(['serve', 'stop'], env, '').status, 0);
+  await waitFor(() => readHookEndpoint(env) === undefined);
+});
+
+test('belay hook (shipped launcher): a server that hangs is answered with deny within the budget', { skip: noBundle }, async () => {
+  const ws = userRepo();
+  const env = { ...isolatedEnv(), BELAY_HOOK_BUDGET_MS: '400' };
+  // start a real server of this build to learn its endpoint, then put a silent one in its place
+  const server = spawn(process.execPath, [bundle, 'serve', '--quiet'], { env, stdio: 'ignore' });
+  await waitFor(() => readHookEndpoint(env) !== undefined);
+  const ep = readHookEndpoint(env)!;
+  server.kill('SIGSTOP');
+  try {
+    const started = Date.now();
+    const r = runBundle(['hook', 'claude'], env, JSON.stringify(claudePre({ cwd: ws, id: 'w1', tool: 'Write', input: { file_path: path.join(ws, 'a.txt'), content: 'x' } })));
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(JSON.parse(r.stdout).hookSpecificOutput.permissionDecision, 'deny');
+    assert.match(r.stderr, /belay\.timeout/);
+    assert.ok(Date.now() - started < 10_000);
+    assert.equal(readHookEndpoint(env)?.pid, ep.pid);
+  } finally {
+    server.kill('SIGKILL');
+  }
+});
