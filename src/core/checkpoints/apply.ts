@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MODE_EXEC, MODE_LINK, type ObjectDb } from './objects.ts';
 import { sameEntry, type FileEntry } from './trees.ts';
-import { absPath, lstatMaybe, readWorkFile } from './workspaceFiles.ts';
+import { absPath, readWorkFile } from './workspaceFiles.ts';
 import type { OpRecord } from './catalog.ts';
 import { failpoint, trace } from './failpoint.ts';
 
@@ -97,21 +98,32 @@ function processUmask(): number {
   return umask;
 }
 
-/** Writes one file atomically from a blob. */
-function writeOne(workspace: string, rel: string, entry: FileEntry, content: Buffer, journalId: string, madeDirs: Set<string>): void {
+/**
+ * How many files are being written at once. Replacing a file is a handful of
+ * system calls that mostly wait (on the filesystem journal, and on the
+ * kernel letting go of the replaced file's pages), so writing several at once
+ * overlaps the waits; the calls run on Node's thread pool.
+ */
+const WRITE_CONCURRENCY = 16;
+
+/** Writes one file atomically from a blob: written beside it, then renamed over it. */
+async function writeOne(workspace: string, rel: string, entry: FileEntry, content: Buffer, journalId: string, dirs: Map<string, Promise<unknown>>): Promise<void> {
   const file = absPath(workspace, rel);
   const dir = path.dirname(file);
-  if (!madeDirs.has(dir)) {
-    fs.mkdirSync(dir, { recursive: true });
-    madeDirs.add(dir);
+  let made = dirs.get(dir);
+  if (!made) {
+    made = fsp.mkdir(dir, { recursive: true });
+    made.catch(() => dirs.delete(dir)); // the next file in it tries again
+    dirs.set(dir, made);
   }
+  await made;
   const tmp = tmpName(file, journalId);
   if (entry.mode === MODE_LINK) {
-    fs.rmSync(tmp, { force: true });
-    fs.symlinkSync(content.toString('utf8'), tmp);
+    await fsp.rm(tmp, { force: true });
+    await fsp.symlink(content.toString('utf8'), tmp);
   } else {
     const exec = entry.mode === MODE_EXEC;
-    const existing = lstatMaybe(file);
+    const existing = await fsp.lstat(file).catch(() => undefined);
     // Keep the permissions of the file being replaced (a 0600 .env stays
     // 0600; only the executable bit follows the checkpoint); a new file gets
     // the usual 0644/0755 under the umask.
@@ -121,17 +133,17 @@ function writeOne(workspace: string, rel: string, entry: FileEntry, content: Buf
     // needed); otherwise private first, then chmod.
     const direct = want !== undefined && (want & processUmask()) === 0 && (want & ~0o777) === 0;
     const mode = want === undefined ? (exec ? 0o755 : 0o644) : direct ? want : 0o600;
-    const create = (): void => fs.writeFileSync(tmp, content, { mode, flag: 'wx' });
+    const create = (): Promise<void> => fsp.writeFile(tmp, content, { mode, flag: 'wx' });
     try {
-      create(); // exclusive: never follows a stale temporary link
+      await create(); // exclusive: never follows a stale temporary link
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      fs.rmSync(tmp, { force: true });
-      create();
+      await fsp.rm(tmp, { force: true });
+      await create();
     }
-    if (want !== undefined && !direct) fs.chmodSync(tmp, want);
+    if (want !== undefined && !direct) await fsp.chmod(tmp, want);
   }
-  fs.renameSync(tmp, file);
+  await fsp.rename(tmp, file);
 }
 
 /**
@@ -159,35 +171,40 @@ export async function applyOps(
   }
   trace(`apply: ${ops.length - ops.filter((o) => o.to !== null).length} deletions`);
   const writes = ops.filter((o) => o.to !== null);
-  const madeDirs = new Set<string>();
-  let written = 0;
+  const dirs = new Map<string, Promise<unknown>>();
   // Blobs are read in pipelined batches (one cat-file round trip per batch,
   // not per file), the next batch being read while this one is written.
   const BATCH = 128;
-  const read = (from: number): Promise<Array<Buffer | Error>> =>
-    Promise.all(writes.slice(from, from + BATCH).map((o) => db.readBlob(o.to!.sha).catch((err: unknown) => err as Error)));
-  let next = writes.length > 0 ? read(0) : Promise.resolve([]);
-  for (let i = 0; i < writes.length; i += BATCH) {
-    const batch = writes.slice(i, i + BATCH);
-    const contents = await next;
-    if (i + BATCH < writes.length) next = read(i + BATCH);
-    if (i === 0) trace(`apply: first ${batch.length} blobs read`);
-    for (let j = 0; j < batch.length; j++) {
-      const op = batch[j]!;
-      if (written++ === Math.floor(ops.length / 2)) failpoint('apply:mid');
-      // let the next batch's blobs flow in meanwhile (git blocks on a full pipe)
-      if (j % 16 === 15) await new Promise((r) => setImmediate(r));
-      const content = contents[j]!;
+  const batches: Array<Promise<Array<Buffer | Error | undefined>>> = [];
+  const batch = (b: number): Promise<Array<Buffer | Error | undefined>> =>
+    (batches[b] ??= Promise.all(writes.slice(b * BATCH, (b + 1) * BATCH).map((o) => db.readBlob(o.to!.sha).catch((err: unknown) => err as Error))));
+  const contentOf = async (k: number): Promise<Buffer | Error> => {
+    const b = Math.floor(k / BATCH);
+    if ((b + 1) * BATCH < writes.length) void batch(b + 1);
+    const contents = await batch(b);
+    const content = contents[k % BATCH]!;
+    contents[k % BATCH] = undefined; // written once; let it go
+    return content;
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < writes.length) {
+      const k = next++;
+      const op = writes[k]!;
+      const content = await contentOf(k);
+      if (k === 0) trace('apply: first blobs read');
+      if (k === Math.floor(writes.length / 2)) failpoint('apply:mid');
       try {
         if (content instanceof Error) throw content;
-        writeOne(workspace, op.path, op.to!, content, journalId, madeDirs);
+        await writeOne(workspace, op.path, op.to!, content, journalId, dirs);
         sizes?.set(op.path, content.length);
       } catch (err) {
-        fs.rmSync(tmpName(absPath(workspace, op.path), journalId), { force: true });
+        await fsp.rm(tmpName(absPath(workspace, op.path), journalId), { force: true }).catch(() => undefined);
         failed.push({ path: op.path, error: (err as Error).message });
       }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, writes.length) }, worker));
   trace(`apply: ${writes.length} files written`);
   return failed;
 }
