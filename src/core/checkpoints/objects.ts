@@ -309,7 +309,7 @@ export class ObjectDb {
   }
 
   writeTree(entries: TreeEntry[]): string {
-    const sorted = [...entries].sort(compareTreeEntries);
+    const sorted = sortedEntries(entries);
     const sha = this.write('tree', serializeTree(sorted));
     this.treeCache.set(sha, sorted);
     return sha;
@@ -320,13 +320,30 @@ export class ObjectDb {
   }
 }
 
-function sortKey(e: TreeEntry): Buffer {
-  return Buffer.from(isTreeMode(e.mode) ? e.name + '/' : e.name, 'utf8');
+function sortKey(e: TreeEntry): string {
+  return isTreeMode(e.mode) ? e.name + '/' : e.name;
+}
+
+/** Whether comparing as JavaScript strings (UTF-16 units) orders like comparing UTF-8 bytes: true unless surrogates are involved. */
+function utf16OrderIsByteOrder(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0xd800) return false;
+  return true;
 }
 
 /** git's tree order: by name bytes, a tree sorting as if its name ended in '/'. */
 export function compareTreeEntries(a: TreeEntry, b: TreeEntry): number {
-  return Buffer.compare(sortKey(a), sortKey(b));
+  const ka = sortKey(a);
+  const kb = sortKey(b);
+  if (utf16OrderIsByteOrder(ka) && utf16OrderIsByteOrder(kb)) return ka < kb ? -1 : ka > kb ? 1 : 0;
+  return Buffer.compare(Buffer.from(ka, 'utf8'), Buffer.from(kb, 'utf8'));
+}
+
+/** Entries in git's tree order (most trees come out of an edit already in order: that is checked first). */
+function sortedEntries(entries: TreeEntry[]): TreeEntry[] {
+  for (let i = 1; i < entries.length; i++) {
+    if (compareTreeEntries(entries[i - 1]!, entries[i]!) > 0) return [...entries].sort(compareTreeEntries);
+  }
+  return entries;
 }
 
 export function parseTree(buf: Buffer): TreeEntry[] {
@@ -345,12 +362,17 @@ export function parseTree(buf: Buffer): TreeEntry[] {
 }
 
 export function serializeTree(entries: TreeEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const e of entries) {
-    parts.push(Buffer.from(`${isTreeMode(e.mode) ? MODE_TREE : e.mode} ${e.name}\0`, 'utf8'));
-    parts.push(Buffer.from(e.sha, 'hex'));
-  }
-  return Buffer.concat(parts);
+  // one buffer, sized first: trees are written by the thousand when many files change
+  const heads = entries.map((e) => `${isTreeMode(e.mode) ? MODE_TREE : e.mode} ${e.name}\0`);
+  let size = 0;
+  for (const h of heads) size += Buffer.byteLength(h, 'utf8') + 20;
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  entries.forEach((e, i) => {
+    pos += out.write(heads[i]!, pos, 'utf8');
+    pos += out.write(e.sha, pos, 'hex');
+  });
+  return out;
 }
 
 export interface CommitFields {
