@@ -43,7 +43,11 @@ export interface CaptureRequest {
   kind: CheckpointKind;
   receiptId?: string;
   op?: OpRecord;
-  /** known-path checkpoints: entries already known (written by Belay), so the files are not re-read */
+  /**
+   * known-path checkpoints: entries already known (written by Belay), so the
+   * files are not re-read; its paths are normalised workspace files, taken
+   * as they are
+   */
   known?: Map<string, FileEntry | null>;
   /** sizes of known entries, when the caller has them */
   knownSizes?: Map<string, number>;
@@ -311,6 +315,11 @@ export class Engine {
     const skipped: Skipped[] = [];
     const asked: string[] = [];
     for (const p of req.paths ?? []) {
+      // paths Belay itself just wrote (a restore's own record) are already workspace files
+      if (req.known?.has(p)) {
+        asked.push(p);
+        continue;
+      }
       const r = toWorkspacePath(this.workspace, p);
       if (r.ok) asked.push(r.rel);
       else if (r.reason !== 'workspace_root') skipped.push({ path: p, reason: r.reason });
@@ -324,7 +333,10 @@ export class Engine {
     let observed: string[] | undefined;
     if (req.scope === 'paths') {
       const files = new Set<string>();
-      for (const rel of asked) for (const f of await this.expand(rel, headTree)) files.add(f);
+      for (const rel of asked) {
+        if (req.known?.has(rel)) files.add(rel); // a file Belay wrote or deleted: not a folder to expand
+        else for (const f of await this.expand(rel, headTree)) files.add(f);
+      }
       const edits: TreeEdit[] = [];
       changes = [];
       /** changes whose size is read from the store afterwards (in one pipelined batch) */
