@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import { canonicalJson } from '../receipts/canonical.ts';
 import type { Dialect, GithubOp, NormalizeEnv, NormalizedAction } from './action.ts';
 import { ActionBuilder, applyPatchText, gitOpFromInput, mcpArguments } from './normalize.ts';
 
@@ -472,14 +474,26 @@ export function parseHookInput(dialect: Dialect, doc: unknown, env: NormalizeEnv
     const tool = str(doc, 'toolName');
     if (tool === undefined) throw new Error('copilot-cli input has no toolName');
     const args = typeof doc.toolArgs === 'string' ? parseToolArgs(doc.toolArgs) : doc.toolArgs ?? {};
-    base.action = normalizeTool('copilot-cli', tool, args, agentEnv, extra);
+    // Copilot CLI names neither the event nor the call: its postToolUse
+    // document is the preToolUse one plus toolResult, so the result tells
+    // the two apart and the call's content pairs them.
+    if (!rawEvent && doc.toolResult !== undefined) base.event = 'PostToolUse';
+    const callId = base.toolUseId ?? `copilot-${crypto.createHash('sha256').update(`${tool}\0${canonicalJson(args)}`).digest('hex').slice(0, 24)}`;
+    base.toolUseId = callId;
+    base.action = normalizeTool('copilot-cli', tool, args, agentEnv, { ...extra, toolUseId: callId });
     if (doc.toolResult !== undefined) base.toolResponse = doc.toolResult;
     return base;
+  }
+  if (dialect === 'copilot-cli' && !rawEvent) {
+    // the lifecycle documents, told apart by their fields
+    if (typeof doc.prompt === 'string') base.event = 'UserPromptSubmit';
+    else if ('source' in doc || 'initialPrompt' in doc) base.event = 'SessionStart';
+    else if ('reason' in doc) base.event = 'SessionEnd';
   }
 
   const tool = str(doc, 'tool_name', 'toolName');
   if (tool === undefined) {
-    if (event === 'PreToolUse' || event === 'PostToolUse') throw new Error(`${rawEvent ?? 'tool event'} input has no tool_name`);
+    if (base.event === 'PreToolUse' || base.event === 'PostToolUse') throw new Error(`${rawEvent ?? 'tool event'} input has no tool_name`);
     return base;
   }
   const input = doc.tool_input ?? doc.toolInput ?? doc.tool_args ?? {};

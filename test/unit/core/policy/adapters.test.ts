@@ -193,6 +193,20 @@ describe('Copilot CLI', () => {
     assert.deepEqual(parseHookInput('copilot-cli', { cwd: w.workspace, toolName: 'create', toolArgs: JSON.stringify({ path: ws('n.ts'), file_text: 'x' }) }, env).action!.writes, [ws('n.ts')]);
     assert.equal(parseHookInput('copilot-cli', { cwd: w.workspace, toolName: 'view', toolArgs: JSON.stringify({ path: ws('src') }) }, env).action!.kind, 'read');
   });
+  test('no event name: postToolUse is told by toolResult, lifecycle events by their fields; pre and post of one call pair up', () => {
+    const pre = { timestamp: 1, cwd: w.workspace, toolName: 'bash', toolArgs: '{"command":"rm a.txt","description":"x"}' };
+    const post = { ...pre, toolArgs: '{"description":"x","command":"rm a.txt"}', toolResult: { resultType: 'success', textResultForLlm: '' } };
+    const p = parseHookInput('copilot-cli', pre, env);
+    const q = parseHookInput('copilot-cli', post, env);
+    assert.deepEqual([p.event, q.event], ['PreToolUse', 'PostToolUse']);
+    assert.ok(p.toolUseId);
+    assert.equal(q.toolUseId, p.toolUseId);
+    assert.equal(p.action!.toolUseId, p.toolUseId);
+    assert.notEqual(parseHookInput('copilot-cli', { ...pre, toolArgs: '{"command":"rm b.txt"}' }, env).toolUseId, p.toolUseId);
+    assert.equal(parseHookInput('copilot-cli', { timestamp: 1, cwd: w.workspace, prompt: 'fix it' }, env).event, 'UserPromptSubmit');
+    assert.equal(parseHookInput('copilot-cli', { timestamp: 1, cwd: w.workspace, source: 'new', initialPrompt: 'hi' }, env).event, 'SessionStart');
+    assert.equal(parseHookInput('copilot-cli', { timestamp: 1, cwd: w.workspace, reason: 'complete' }, env).event, 'SessionEnd');
+  });
   test('malformed toolArgs is a one-line error', () => {
     assert.throws(() => parseHookInput('copilot-cli', { toolName: 'bash', toolArgs: '{nope' }, env), /toolArgs is not valid JSON/);
   });
