@@ -197,7 +197,10 @@ export class Guard {
    * "before" checkpoint of what it will touch and write a pending receipt; a
    * denied action gets its final, blocked receipt at once.
    */
-  async pre(envelope: HookEnvelope, meta: { agent: string; harness?: string; approver?: Approver }): Promise<PreResult> {
+  async pre(
+    envelope: HookEnvelope,
+    meta: { agent: string; harness?: string; approver?: Approver; /** false: the agent cannot ask a person (an unanswered ask is a deny) */ agentAsks?: boolean },
+  ): Promise<PreResult> {
     const action = envelope.action;
     if (!action) throw new Error(`${envelope.event} carries no tool call`);
     const started = Date.now();
@@ -240,6 +243,12 @@ export class Guard {
         ? `approved by ${a.by}${a.answer === 'always' ? ' (always)' : ''} after: ${decision.reason}`
         : `not approved${a.reason ? ` (${a.reason})` : ''}: ${decision.reason}`;
       decision = overrule(decision, approved ? 'allow' : 'deny', rule, reason);
+    }
+
+    // An agent with no confirmation of its own, and no person to ask: the
+    // ask stands as the deny the agent is answered with.
+    if (decision.decision === 'ask' && !approval && meta.agentAsks === false) {
+      decision = overrule(decision, 'deny', decision.rule, `${decision.reason} (${meta.agent} cannot ask a person, so it is denied)`);
     }
 
     let checkpointBefore: string | undefined;

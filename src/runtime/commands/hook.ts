@@ -108,7 +108,8 @@ async function answer(
             return requestApproval({ ...req, workspace: guard.workspace, agent, timeoutMs }, { env: io.env });
           };
         }
-        const { decision } = await guard.pre(envelope, { agent, harness: dialect, approver });
+        // Codex has no confirmation of its own for hooks (see answers.ts)
+        const { decision } = await guard.pre(envelope, { agent, harness: dialect, approver, agentAsks: dialect !== 'codex' });
         return preToolUseAnswer(dialect, decision);
       }
       case 'PostToolUse':
