@@ -10,7 +10,6 @@
  * is running but never starts one. BELAY_HOOK_TRACE=1 says on stderr which
  * path answered.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
@@ -32,7 +31,17 @@ function loadCli(argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv
   (req('./belay-cli.js') as { start: (argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv }) => void }).start(argv, opts);
 }
 
+/**
+ * Reads all of standard input. A blocking read of fd 0 costs far less than
+ * building process.stdin (a stream and a socket); a non-blocking descriptor
+ * (EAGAIN) falls back to the stream.
+ */
 function readStdin(): Promise<string> {
+  try {
+    return Promise.resolve(fs.readFileSync(0, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return Promise.reject(err as Error);
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     process.stdin.on('data', (c: Buffer) => chunks.push(c));
@@ -61,6 +70,8 @@ function startServer(env: NodeJS.ProcessEnv): void {
     } catch {
       return;
     }
+    // loaded here, not at start: only the call that starts a server pays for it
+    const { spawn } = module.createRequire(__filename)('node:child_process') as typeof import('node:child_process');
     const child = spawn(process.execPath, [__filename, 'serve', '--quiet'], {
       detached: true,
       stdio: 'ignore',
@@ -75,8 +86,18 @@ function startServer(env: NodeJS.ProcessEnv): void {
   }
 }
 
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve) => (text ? stream.write(text, () => resolve()) : resolve()));
+/** Writes to stdout (1) or stderr (2) without building the process's stream objects. */
+function write(fd: 1 | 2, text: string): void {
+  let buf = Buffer.from(text, 'utf8');
+  while (buf.length > 0) {
+    try {
+      const n = fs.writeSync(fd, buf);
+      buf = buf.subarray(n);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
 }
 
 async function hook(argv: string[]): Promise<void> {
@@ -85,18 +106,18 @@ async function hook(argv: string[]): Promise<void> {
   const budget = budgetMs(env);
   const stdin = await readStdin();
   const result = await callHookServer({ argv, stdin, env, cwd: process.cwd(), budgetMs: budget + 1000 });
-  const trace = env.BELAY_HOOK_TRACE === '1' ? (line: string) => process.stderr.write(`belay: ${line}\n`) : () => undefined;
+  const trace = env.BELAY_HOOK_TRACE === '1' ? (line: string) => write(2, `belay: ${line}\n`) : () => undefined;
   if (result.kind === 'answer') {
     trace(`answered by the hook server (pid ${result.pid})`);
-    await write(process.stderr, result.stderr);
-    await write(process.stdout, result.stdout);
+    write(2, result.stderr);
+    write(1, result.stdout);
     process.exit(result.exitCode);
   }
   if (result.kind === 'timeout') {
     trace('the hook server did not answer within the budget');
     const a = failClosedAnswer(argv[1] as Dialect, 'belay.timeout', 'Belay could not decide within its time budget; denied to stay safe');
-    await write(process.stderr, a.stderr);
-    await write(process.stdout, a.stdout);
+    write(2, a.stderr);
+    write(1, a.stdout);
     process.exit(a.exitCode);
   }
   trace(`decided in-process: ${result.reason}`);
