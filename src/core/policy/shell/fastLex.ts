@@ -26,7 +26,7 @@ type Tok =
 export function fastParse(text: string): Script | undefined {
   if (text.length > MAX) return undefined;
   const toks = tokenize(text);
-  if (!toks) return undefined;
+  if (!toks || nestsRedirectedPipe(toks)) return undefined;
   // statements split on ';'
   const items: { node: Node; op: string }[] = [];
   let i = 0;
@@ -43,6 +43,26 @@ export function fastParse(text: string): Script | undefined {
   }
   if (items.length === 0) return undefined;
   return { items, error: false };
+}
+
+/**
+ * tree-sitter-bash nests a redirected command that feeds a pipe anywhere but
+ * at the start of a statement (`a && b 2>&1 | c`, `a | b 2>&1 | c`) in a way
+ * that differs from the flat shape this lexer builds: such lines go to the
+ * grammar, so both paths always agree.
+ */
+function nestsRedirectedPipe(toks: Tok[]): boolean {
+  let first = true;
+  let redirected = false;
+  for (const t of toks) {
+    if (t.k === 'redir') redirected = true;
+    else if (t.k === 'op') {
+      if (t.op === '|' && redirected && !first) return true;
+      first = t.op === ';';
+      redirected = false;
+    }
+  }
+  return false;
 }
 
 /** Source text of a list or pipeline: trailing redirects belong to its last command, not to it. */
@@ -315,7 +335,9 @@ function word(text: string, i: number): { word: Word; next: number } | undefined
       continue;
     }
     if (!PLAIN.test(ch)) return undefined;
-    if ((ch === '~' && j !== i) || (ch === '=' && j === i)) return undefined;
+    // `~` past the start is literal (`HEAD~2`), except after `=` or `:`, where bash may expand it
+    if (ch === '~' && j !== i && (text[j - 1] === '=' || text[j - 1] === ':')) return undefined;
+    if (ch === '=' && j === i) return undefined;
     lit += ch;
     j++;
   }

@@ -54,6 +54,14 @@ describe('the fast lexer agrees with the grammar', () => {
       'cmd 2>/dev/null', 'npm test -- --watch=false', 'git push origin +HEAD:main', 'cd x && echo y > z', 'a | b > f', 'echo a>b', 'ls ~/x ~', 'A=b c=d',
       'tee -a f < in', 'x=1 y=2 z', 'echo "" \'\'', 'make -j4 all &> build.log', 'a >> b 2>> c', 'git log --format=%H%n -n 3', 'curl -H "Accept: */*" https://x.example/?a=1',
       'echo $HOME', 'echo "$HOME"', 'echo "a $X b" c$Y ${Z}/d', 'psql "$DATABASE_URL" -c "SELECT 1"', '$CMD -rf src', 'X=1 $Y z', 'echo "${A}"', 'echo "$X$Y"', 'cat $F.txt',
+      // tildes past the start of a word are literal
+      'git diff HEAD~4 -- src', 'git log a~b~~', 'echo "a"~', "echo 'a'~b", 'echo ~', 'echo ~/x~y', 'echo a~$X', 'echo $X~', 'echo "$X"~/a', 'ls x~ y~z',
+      'git show HEAD~1:src/a.ts', 'git rebase -i @~3', 'cp a.txt a.txt~', 'echo a ~ b', 'echo a~*', 'echo a~-', 'git diff --stat HEAD~1 -- src/ && git status',
+      // redirects feeding a pipe at the start of a statement
+      'b 2>&1 | c', 'a; b 2>&1 | c', 'a && b 2>&1', 'a 2>&1 | b && c', 'npm run build 2>&1 | tail -n 5 && echo done', 'make 2>/dev/null | grep -v warn; echo $?x',
+      // quotes, globs, escapes-free concatenations, redirects
+      'rm -rf "$HOME"/x', "rm -rf '~'/x", 'cat <f >g', 'cmd >>"log file" 2>&1', 'ls *.ts src/**/*.md ?x [ab]', 'echo a=b c==d', 'X=1 Y=2 env', 'sort -k2 -n -t: f',
+      'tar czf /tmp/a-1.tgz src && ls -la /tmp/a-1.tgz', 'echo "a|b;c&&d" \'x>y<z\'', 'git commit -m "fix: a (b)"', 'grep -E "a|b" f | head -3 >> out.txt',
     );
     let accepted = 0;
     for (const line of lines) {
@@ -64,8 +72,43 @@ describe('the fast lexer agrees with the grammar', () => {
     }
     assert.ok(accepted > lines.length / 2, `accepted ${accepted} of ${lines.length}`);
   });
+  test('on generated lines mixing quotes, expansions, operators and redirects', () => {
+    // a fixed pseudo-random generator: the same lines on every run
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const plain = ['a', 'rm', 'git', '-rf', '--x=1', 'src/a.ts', '~', '~/x', 'x~1', 'HEAD~2', '"q r"', "'s t'", '"$X"', '$Y', '${Z}', '"a $B c"', 'a"b"c', "a'b'c", '*.ts', 'X=1', 'k=v', 'a:b', '2', '10'];
+    const exotic = ['?', '[ab]', 'Y=~/p', '=', ':', '@', '%', '+', ',', '.', '..', '/', '$(id)', '`id`', '\\x', '"\\$"', '$1', '$?', '#c', '{a,b}', '!', '(', ')', '<(a)', 'if', 'for', 'done', '[['];
+    const piece = (): string => (rnd(5) === 0 ? exotic[rnd(exotic.length)]! : plain[rnd(plain.length)]!);
+    const redirects = ['', '', '', ' > f', ' >> g', ' 2>&1', ' < in', ' &> l', ' 2>/dev/null', '>x', '<y', ' >&2', ' 2> "e f"'];
+    const ops = [' && ', ' || ', ' | ', '; ', ' | ', ' & ', '\n', ';', '|'];
+    let accepted = 0;
+    for (let k = 0; k < 6000; k++) {
+      let line = '';
+      const commands = 1 + rnd(4);
+      for (let c = 0; c < commands; c++) {
+        const words = 1 + rnd(4);
+        for (let i = 0; i < words; i++) line += (i > 0 ? ' ' : '') + piece() + (rnd(6) === 0 ? piece() : '');
+        line += redirects[rnd(redirects.length)]!;
+        if (c < commands - 1) line += ops[rnd(ops.length)]!;
+      }
+      const fast = fastParse(line);
+      if (!fast) continue;
+      accepted++;
+      assert.deepEqual(fast, parseShellWithGrammar(line), line);
+    }
+    assert.ok(accepted > 1500, `accepted ${accepted} generated lines`);
+  });
   test('declines what needs the grammar', () => {
-    for (const line of ['echo $1', 'echo ${X:-y}', 'echo "$"', 'echo `id`', 'a & b', 'if x; then y; fi', '(a)', '{a,b}', 'echo \\x', 'cat <<EOF\nx\nEOF', 'echo a\nb', 'export X=1', '! a', 'a #c']) {
+    for (const line of ['echo $1', 'echo ${X:-y}', 'echo "$"', 'echo `id`', 'a & b', 'if x; then y; fi', '(a)', '{a,b}', 'echo \\x', 'cat <<EOF\nx\nEOF', 'echo a\nb', 'export X=1', '! a', 'a #c',
+      // tilde expansion after `=` or `:`, `~user`, `~+`
+      'echo x=~/y', 'echo a:~/b', 'X=a~b cmd', 'echo ~root', 'echo --x=~/a', 'echo ~+', '~x',
+      // the grammar nests a redirected command feeding a pipe inside a list or a longer pipeline
+      'a && b 2>&1 | c', 'a && b > f | c', 'a || b 2>/dev/null | c', 'a | b 2>&1 | c', 'cd p && NODE_ENV=test npx jest 2>&1 | tail -n 3',
+      // substitutions, heredocs, escapes, background jobs, process substitution
+      'echo $(id)', 'diff <(a) <(b)', 'cat <<< "x"', 'echo a\\ b', 'a &', 'a |& b', 'for f in *; do echo $f; done', 'case x in a) b;; esac', 'f() { a; }']) {
       assert.equal(fastParse(line), undefined, line);
     }
   });
