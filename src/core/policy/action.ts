@@ -285,7 +285,9 @@ export function blankAction(kind: ActionKind, dialect: Dialect, tool: string, in
     deleteOps: [],
     moves: [],
     edits: [],
-    paths: {},
+    // a prototype-less object is a hash table from the start: one hidden-class
+    // transition per new path name would cost microseconds per path
+    paths: Object.create(null) as Record<string, PathFact>,
     signals: [],
     toolKnown: true,
   };
