@@ -17,6 +17,7 @@ import { callHookServer } from './hookServer/client.ts';
 import { hookEndpointFile } from './hookServer/endpoint.ts';
 import { failClosedAnswer } from './hooks/answers.ts';
 import type { Dialect } from '../core/policy/action.ts';
+import type { spawn as Spawn } from 'node:child_process';
 
 try {
   module.enableCompileCache?.();
@@ -71,7 +72,7 @@ function startServer(env: NodeJS.ProcessEnv): void {
       return;
     }
     // loaded here, not at start: only the call that starts a server pays for it
-    const { spawn } = module.createRequire(__filename)('node:child_process') as typeof import('node:child_process');
+    const { spawn } = module.createRequire(__filename)('node:child_process') as { spawn: typeof Spawn };
     const child = spawn(process.execPath, [__filename, 'serve', '--quiet'], {
       detached: true,
       stdio: 'ignore',

@@ -6,6 +6,8 @@ import type { ActionResult, TimelinePage } from '../shared/protocol.ts';
 import { Disposable } from './disposable.ts';
 
 const PAGE_SIZE = 50;
+/** How often an open workspace marks abandoned receipts and applies receipt retention. */
+const MAINTAIN_EVERY_MS = 5 * 60_000;
 
 /**
  * Belay for one workspace folder inside VS Code. Opens the guard (SQLite
@@ -38,6 +40,9 @@ export class WorkspaceSession extends Disposable {
     this.guardPromise ??= Guard.open({ workspace: this.folder.uri.fsPath, actor: 'user' }).then(
       (guard) => {
         this.log.info(`Belay guards ${guard.workspace}; state in ${guard.state.dir}`);
+        this.maintain(guard);
+        const timer = setInterval(() => this.maintain(guard), MAINTAIN_EVERY_MS);
+        this.register({ dispose: () => clearInterval(timer) });
         this.unsubscribe = guard.receipts.subscribe(
           (r) => {
             this.log.debug(`receipt ${r.id}: ${r.tool} ${r.decision} ${r.outcome}`);
@@ -55,6 +60,17 @@ export class WorkspaceSession extends Disposable {
       },
     );
     return this.guardPromise;
+  }
+
+  /** Marks abandoned receipts and applies the retention setting (see Guard.maintain). */
+  private maintain(guard: Guard): void {
+    try {
+      const r = guard.maintain();
+      if (r.abandoned > 0) this.log.info(`${r.abandoned} receipt(s) never reported completion and were marked abandoned`);
+      if (r.pruned && r.pruned.prunedReceipts > 0) this.log.info(`retention: pruned ${r.pruned.prunedReceipts} receipt(s); the chain stays verifiable`);
+    } catch (err) {
+      this.log.warn(`receipt maintenance failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   async page(cursor?: string): Promise<TimelinePage> {

@@ -15,7 +15,8 @@ import {
   type PolicyMemory,
 } from '../policy/engine.ts';
 import { CheckpointStore, type ChangedPath } from '../checkpoints/store.ts';
-import { ReceiptStore, type Receipt } from '../receipts/store.ts';
+import { ReceiptStore, type PruneResult, type Receipt } from '../receipts/store.ts';
+import { settingValue } from '../config/settings.ts';
 import { readCurrentBranch } from '../config/git.ts';
 import { addPolicyRule, alwaysAllowRule } from '../config/policyEdit.ts';
 import { readKillSwitch, setKillSwitch, type KillSwitchState } from './killSwitch.ts';
@@ -47,6 +48,9 @@ export interface PreResult {
 export type UndoOutcome =
   | { ok: true; message: string; receipt: Receipt; changed: ChangedPath[] }
   | { ok: false; code: string; message: string; receipt?: Receipt; conflicts?: Array<{ path: string; hunks: string }> };
+
+/** When `maintain` last pruned receipts (a state key of the receipt store). */
+const LAST_PRUNE_KEY = 'maintenance:last-prune';
 
 /** The receipt fields every record of an agent's tool call shares. */
 function actionFields(envelope: HookEnvelope, meta: { agent: string; harness?: string }, action: NormalizedAction, decision: Decision) {
@@ -472,6 +476,27 @@ export class Guard {
       changedPaths: changed,
       outcome: 'done',
     });
+  }
+
+  /**
+   * Housekeeping the receipt settings ask for: pending receipts whose
+   * completion never came (`belay.receipts.pendingTimeoutMinutes`) are marked
+   * abandoned, and receipts older than `belay.receipts.retentionDays` are
+   * pruned behind a signed anchor, at most once a day. Long-lived callers
+   * (the extension, the hook server) run it now and then; hooks run it at
+   * session boundaries.
+   */
+  maintain(): { abandoned: number; pruned?: PruneResult } {
+    const { settings } = loadWorkspaceSettings(this.workspace);
+    const now = this.now();
+    const abandoned = this.receipts.markAbandoned(settingValue(settings, 'belay.receipts.pendingTimeoutMinutes') * 60_000, now);
+    const days = settingValue(settings, 'belay.receipts.retentionDays');
+    if (days <= 0) return { abandoned };
+    const last = Date.parse(this.receipts.getState(LAST_PRUNE_KEY) ?? '');
+    if (Number.isFinite(last) && now.getTime() - last < 86_400_000) return { abandoned };
+    const pruned = this.receipts.prune({ olderThanDays: days, now });
+    this.receipts.setState(LAST_PRUNE_KEY, now.toISOString());
+    return { abandoned, pruned };
   }
 
   /** Turns the kill switch on or off for every agent and records who did it. */

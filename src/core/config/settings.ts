@@ -56,6 +56,17 @@ export const settingsSchema = {
 
 export type SettingKey = keyof typeof settingsSchema;
 
+/**
+ * One setting's value from the flattened workspace settings, or its default
+ * when it is missing or invalid (an invalid value is reported by whoever
+ * validates the file; maintenance must still run).
+ */
+export function settingValue<K extends SettingKey>(settings: Record<string, unknown>, key: K): z.output<(typeof settingsSchema)[K]> {
+  const schema = settingsSchema[key] as z.ZodType;
+  const parsed = schema.safeParse(settings[key]);
+  return (parsed.success ? parsed.data : schema.parse(undefined)) as z.output<(typeof settingsSchema)[K]>;
+}
+
 interface JsonSchema {
   [key: string]: unknown;
 }

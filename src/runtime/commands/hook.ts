@@ -60,6 +60,15 @@ function approvalTimeoutMs(settings: Record<string, unknown>): number {
   return (typeof v === 'number' && v > 0 ? Math.min(v, 3600) : 45) * 1000;
 }
 
+/** Receipt housekeeping at session boundaries; never in the way of the answer. */
+function maintain(guard: Guard, io: CliIO): void {
+  try {
+    guard.maintain();
+  } catch (err) {
+    io.stderr.write(`belay: receipt maintenance failed: ${(err as Error).message.split('\n')[0]}\n`);
+  }
+}
+
 /** Lets the time budget grow while a person is being asked. */
 export interface BudgetControl {
   extend(ms: number): void;
@@ -117,10 +126,12 @@ async function answer(
         return noDecision(dialect);
       case 'SessionStart':
         if (envelope.sessionId) guard.receipts.openSession({ id: envelope.sessionId, agent, harness: dialect });
+        maintain(guard, io);
         return noDecision(dialect);
       case 'Stop':
       case 'SessionEnd':
         if (envelope.sessionId) guard.receipts.endSession(envelope.sessionId);
+        maintain(guard, io);
         return noDecision(dialect);
       case 'UserPromptSubmit':
         if (envelope.sessionId) guard.receipts.openSession({ id: envelope.sessionId, agent, harness: dialect });

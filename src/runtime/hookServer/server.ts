@@ -40,6 +40,7 @@ export interface HookServer {
 /** Opened guards, one per state directory and workspace, kept warm between calls. */
 class GuardPool {
   private readonly entries = new Map<string, { guard: Promise<Guard>; lastUsed: number; inUse: number }>();
+  private maintainedAt = 0;
 
   async acquire(workspace: string, env: NodeJS.ProcessEnv): Promise<{ guard: Guard; release: () => void }> {
     const key = `${belayHome(env)}\0${env.HOME ?? ''}\0${canonicalWorkspace(workspace)}`;
@@ -65,6 +66,22 @@ class GuardPool {
     } catch (err) {
       e.inUse--;
       throw err;
+    }
+  }
+
+  /** Receipt housekeeping for every open guard, at most every `everyMs`. */
+  async maintain(everyMs: number, log: (line: string) => void): Promise<void> {
+    const now = Date.now();
+    if (now - this.maintainedAt < everyMs) return;
+    this.maintainedAt = now;
+    for (const e of this.entries.values()) {
+      try {
+        const guard = await e.guard;
+        const r = guard.maintain();
+        if (r.abandoned > 0 || (r.pruned?.prunedReceipts ?? 0) > 0) log(`${guard.workspace}: ${r.abandoned} receipt(s) marked abandoned, ${r.pruned?.prunedReceipts ?? 0} pruned`);
+      } catch (err) {
+        log(`receipt maintenance failed: ${(err as Error).message.split('\n')[0]}`);
+      }
     }
   }
 
@@ -262,7 +279,7 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
       void close('idle');
       return;
     }
-    void pool.sweep(guardIdleMs);
+    void pool.maintain(5 * 60_000, log).then(() => pool.sweep(guardIdleMs));
   }, opts.checkEveryMs ?? Math.min(5000, idleMs));
 
   return { endpoint, closed, close };

@@ -92,3 +92,41 @@ test('a rollback keeps a later edit by the user elsewhere in the same file', asy
   assert.equal(fs.readFileSync(file, 'utf8'), 'one\ntwo\nthree\nfour\nfive\nsix\nSEVEN (user)\n');
   await guard.close();
 });
+
+test('maintain marks receipts that never completed abandoned and applies receipt retention at most once a day', async () => {
+  const { ws, env, guard, envelope } = await setup({ 'belay.receipts.pendingTimeoutMinutes': 10, 'belay.receipts.retentionDays': 1 });
+  const write = { file_path: path.join(ws, 'notes.txt'), content: 'x' };
+  const pending = await guard.pre(envelope(claudePre({ cwd: ws, id: 'never-completed', tool: 'Write', input: write })), { agent: 'claude-code' });
+  await guard.pre(envelope(claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } })), { agent: 'claude-code' });
+  // right away nothing is old enough
+  assert.deepEqual(guard.maintain(), { abandoned: 0, pruned: { prunedReceipts: 0, prunedEvents: 0 } });
+  await guard.close();
+
+  // three days later
+  let now = Date.now() + 3 * 86_400_000;
+  const later = await Guard.open({ workspace: ws, env, now: () => new Date(now) });
+  const first = later.maintain();
+  assert.equal(first.abandoned, 1, 'the write that never completed is marked abandoned first');
+  assert.ok(first.pruned && first.pruned.prunedReceipts >= 2, JSON.stringify(first));
+  assert.equal(later.receipts.get(pending.receipt.id), undefined, 'the old receipts are pruned');
+  assert.equal(later.receipts.verify().ok, true, 'the chain still verifies after the prune');
+  now += 3_600_000;
+  assert.equal(later.maintain().pruned, undefined, 'no second prune the same day');
+  now += 86_400_000;
+  assert.ok(later.maintain().pruned, 'the next day it prunes again');
+  await later.close();
+});
+
+test('maintain applies belay.receipts.pendingTimeoutMinutes, and retention 0 keeps everything', async () => {
+  const { ws, env, guard, envelope } = await setup({ 'belay.receipts.pendingTimeoutMinutes': 10 });
+  const pending = await guard.pre(
+    envelope(claudePre({ cwd: ws, id: 'p1', tool: 'Write', input: { file_path: path.join(ws, 'notes.txt'), content: 'x' } })),
+    { agent: 'claude-code' },
+  );
+  await guard.close();
+  const later = await Guard.open({ workspace: ws, env, now: () => new Date(Date.now() + 15 * 60_000) });
+  assert.deepEqual(later.maintain(), { abandoned: 1 });
+  assert.equal(later.receipts.get(pending.receipt.id)?.outcome, 'abandoned');
+  assert.equal(later.receipts.verify().ok, true);
+  await later.close();
+});
