@@ -7,6 +7,7 @@ import { publishHookRuntime } from './vscode/hookRuntime.ts';
 import { GuardStatusBar } from './vscode/statusBar.ts';
 import { UnguardedWatcher } from './vscode/unguardedWatcher.ts';
 import { ApprovalPrompts } from './vscode/approvals.ts';
+import { repairConnectedAgents } from './vscode/connectAgents.ts';
 
 /** What other extensions and the integration tests may use. */
 export interface BelayApi {
@@ -25,6 +26,9 @@ export function activate(context: vscode.ExtensionContext): BelayApi {
   } catch (err) {
     log.error(`could not record the runtime for agent hooks: ${err instanceof Error ? err.message : String(err)}`);
   }
+
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (folder) repairConnectedAgents(folder.uri.fsPath, context.extensionPath, log);
 
   const statusBar = new GuardStatusBar();
   let session: WorkspaceSession | undefined;

@@ -9,6 +9,7 @@ import {
   connectionStatus,
   planConnect,
   planDisconnect,
+  planRepair,
   type AgentId,
   type ConnectEnv,
 } from '../core/connectors/connect.ts';
@@ -60,4 +61,31 @@ export async function connectAgentsInteractively(workspace: string, extensionPat
   for (const c of changes) log.info(`connect: ${c.agent} ${c.after === undefined ? 'removed from' : 'written to'} ${c.file}`);
   void vscode.window.showInformationMessage(`Belay: ${changes.length} hook file(s) updated.`);
   return 'applied';
+}
+
+/** `<extensions>/belay-dev.belay-<version>/dist/belay.js`: the CLI of an installed Belay extension. */
+const INSTALLED_CLI = /[\\/]belay-dev\.belay-[^\\/]+[\\/]dist[\\/]belay\.js$/i;
+
+/**
+ * After an update the hooks `belay connect` wrote still name the previous
+ * version's CLI, which VS Code deletes: every guarded call would then be
+ * denied. On activation, hooks that run a CLI or runtime that is gone, or an
+ * older installed version of this extension, are pointed at this one (only
+ * Belay's own entries change; the user's hooks stay). Returns what changed.
+ */
+export function repairConnectedAgents(workspace: string, extensionPath: string, log: vscode.LogOutputChannel): string[] {
+  const env = connectEnv(workspace, extensionPath);
+  let changes;
+  try {
+    changes = planRepair(env, (p) => INSTALLED_CLI.test(p.cli) && path.resolve(p.cli) !== path.resolve(env.command.cli));
+    applyChanges(changes);
+  } catch (err) {
+    log.warn(`could not update the connected agents' hooks: ${err instanceof Error ? err.message : String(err)}`);
+    return [];
+  }
+  for (const c of changes) log.info(`connect: ${agentName(c.agent)}'s Belay hooks now run ${env.command.cli} (${c.file})`);
+  if (changes.length > 0) {
+    void vscode.window.showInformationMessage(`Belay updated its hooks for ${[...new Set(changes.map((c) => agentName(c.agent)))].join(', ')} to this version.`);
+  }
+  return changes.map((c) => c.file);
 }

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AGENTS } from './agents.ts';
+import type { HookProgram } from './commands.ts';
 import { connectText, disconnectText, findBelayHooks, matchesEntries, type FoundHook } from './hooksFile.ts';
 import { ConnectError, parseConfig, splitBom } from './jsonEdit.ts';
 import { unifiedDiff } from './unifiedDiff.ts';
@@ -121,6 +122,34 @@ export function planConnect(agents: AgentId[], env: ConnectEnv): PlannedChange[]
     if (after !== before) changes.push(change(id, file, before, after, env));
   }
   return changes;
+}
+
+/**
+ * Repair after an update: the agents whose Belay hooks run a runtime or CLI
+ * that no longer exists, or one `stale` says is superseded (an older
+ * version of the extension), with the changes that point them at
+ * `env.command`. Agents without Belay hooks, and hooks that run `belay` from
+ * PATH, are left alone; unreadable files are skipped (status reports them).
+ */
+export function planRepair(env: ConnectEnv, stale: (program: HookProgram) => boolean = () => false): PlannedChange[] {
+  const agents: AgentId[] = [];
+  for (const id of AGENT_IDS) {
+    const spec = AGENTS[id];
+    if (spec.unsupported?.(env)) continue;
+    const file = spec.file(env);
+    let found: FoundHook[];
+    try {
+      const text = readText(file);
+      if (text === undefined) continue;
+      found = findBelayHooks(parseConfig(splitBom(text).body, file) as Record<string, unknown>, spec.format.layout, file);
+    } catch {
+      continue;
+    }
+    const programs = found.map((f) => spec.program(f.handler)).filter((p) => p !== undefined);
+    const current = (p: HookProgram) => p.runtime === env.command.runtime && p.cli === env.command.cli;
+    if (programs.some((p) => !current(p) && (!fs.existsSync(p.runtime) || !fs.existsSync(p.cli) || stale(p)))) agents.push(id);
+  }
+  return agents.length > 0 ? planConnect(agents, env) : [];
 }
 
 /** What removing Belay's hooks for `agents` would change; the user's own hooks and settings stay. */

@@ -11,6 +11,7 @@ import {
   detectAgents,
   planConnect,
   planDisconnect,
+  planRepair,
   type AgentId,
   type ConnectEnv,
 } from '../../../../src/core/connectors/connect.ts';
@@ -399,4 +400,34 @@ test('detectAgents finds the agents whose configuration folders exist, never the
   fs.mkdirSync(path.join(box.workspace, '.cursor'));
   fs.mkdirSync(path.join(box.home, '.copilot'));
   assert.deepEqual(detectAgents(box.env), ['claude-code', 'cursor', 'copilot-cli']);
+});
+
+test('planRepair points hooks whose CLI is gone, or superseded, at the current one; others stay as they are', () => {
+  const box = sandbox();
+  write(fileOf('claude-code', box.env), USER_FILES['claude-code']);
+  write(fileOf('copilot-cli', box.env), USER_FILES['copilot-cli']);
+  // connected with an older CLI that an update then removes
+  const old = path.join(box.awkward, 'belay-old.js');
+  fs.copyFileSync(box.env.command.cli, old);
+  applyChanges(planConnect(['claude-code', 'copilot-cli'], { ...box.env, command: { ...box.env.command, cli: old } }));
+  assert.deepEqual(planRepair(box.env), [], 'an older CLI that still exists is kept unless called stale');
+  assert.deepEqual(
+    planRepair(box.env, (p) => p.cli === old).map((c) => c.agent),
+    ['claude-code', 'copilot-cli'],
+  );
+  fs.rmSync(old);
+  const plan = planRepair(box.env);
+  assert.deepEqual(plan.map((c) => c.agent), ['claude-code', 'copilot-cli']);
+  applyChanges(plan);
+  const status = new Map(connectionStatus(box.env).map((s) => [s.agent, s]));
+  assert.equal(status.get('claude-code')?.connected, true, status.get('claude-code')?.detail);
+  assert.equal(status.get('copilot-cli')?.connected, true, status.get('copilot-cli')?.detail);
+  // the user's own hooks are still there, and agents never connected were not touched
+  const user = json(USER_FILES['claude-code']);
+  const after = json(read(fileOf('claude-code', box.env)));
+  for (const [event, groups] of Object.entries(user.hooks ?? {}) as Array<[string, Json[]]>) {
+    for (const g of groups) for (const h of g.hooks) assert.ok(JSON.stringify(after.hooks[event]).includes(JSON.stringify(h.command)), `kept ${String(h.command)}`);
+  }
+  assert.equal(fs.existsSync(fileOf('cursor', box.env)), false);
+  assert.deepEqual(planRepair(box.env), [], 'nothing left to repair');
 });
