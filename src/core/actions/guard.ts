@@ -215,7 +215,9 @@ export class Guard {
       const reason = kill.reason ?? `the Belay kill switch is on${kill.by ? ` (turned on by ${kill.by}${kill.since ? ` at ${kill.since}` : ''})` : ''}: agents may not change anything until it is turned off`;
       decision = { ...overrule(decision, 'deny', 'belay.kill-switch', reason, true), evaluated: 'deny' };
     }
-    this.receipts.setState(this.memoryKey(action), JSON.stringify(remember(memory, action, decision, this.now())));
+    // (an unchanged memory is not written again: one commit less per call)
+    const remembered = remember(memory, action, decision, this.now());
+    if (remembered !== memory) this.receipts.setState(this.memoryKey(action), JSON.stringify(remembered));
     if (envelope.sessionId) this.receipts.openSession({ id: envelope.sessionId, agent: meta.agent, harness: meta.harness });
 
     // An `ask` for an agent with no confirmation of its own goes to a person in VS Code.
