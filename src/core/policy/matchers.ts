@@ -43,6 +43,8 @@ interface Group {
   any?: RegExp;
   dirs?: RegExp;
   hasNegation: boolean;
+  /** unanchored groups without negations: segment -> matches as a file / as a directory (a memo of a pure function) */
+  memo?: Map<string, number>;
 }
 
 interface Compiled {
@@ -88,27 +90,34 @@ export class PathGlobs {
     if (this.empty) return false;
     const ci = ctx.caseInsensitive === true;
     const g = this.groups(ci);
-    const fp = foldPath(p, ci);
-    const relTo = (base: string): string | undefined => {
-      const fb = foldPath(base, ci);
-      if (!isInside(fp, fb) || fp === fb) return undefined;
-      return p.slice(base.length).replace(/^[\\/]+/, '');
-    };
-    const absRel = p.replace(/^\/+/, '');
+    let lead = 0;
+    while (lead < p.length && p.charCodeAt(lead) === 47) lead++;
+    const absRel = lead === 0 ? p : p.slice(lead);
     if (g.anywhere.rules.length > 0 && testSegments(g.anywhere, absRel, isDir, ci)) return true;
     if (g.absolute.rules.length > 0 && testPrefixes(g.absolute, absRel, isDir, ci)) return true;
+    if (g.home.rules.length === 0 && g.workspace.rules.length === 0) return false;
+    const fp = foldPath(p, ci);
     if (g.home.rules.length > 0) {
-      const h = relTo(ctx.home);
+      const h = relativeTo(p, fp, ctx.home, ci);
       if (h !== undefined && testPrefixes(g.home, h, isDir, ci)) return true;
     }
     if (g.workspace.rules.length > 0) {
       for (const root of ctx.workspaceRoots) {
-        const r = relTo(root);
+        const r = relativeTo(p, fp, root, ci);
         if (r !== undefined && testPrefixes(g.workspace, r, isDir, ci)) return true;
       }
     }
     return false;
   }
+}
+
+/** `p` relative to `base` (without leading separators) when strictly below it. */
+function relativeTo(p: string, fp: string, base: string, ci: boolean): string | undefined {
+  const fb = foldPath(base, ci);
+  if (fp === fb || !isInside(fp, fb)) return undefined;
+  let i = base.length;
+  while (i < p.length && (p.charCodeAt(i) === 47 || p.charCodeAt(i) === 92)) i++;
+  return p.slice(i);
 }
 
 function compileGroups(patterns: readonly string[], nocase: boolean): Compiled {
@@ -202,18 +211,38 @@ function mayMatch(g: Group, segment: string, nocase: boolean): boolean {
   return false;
 }
 
+const MEMO_LIMIT = 4096;
+
 /** Unanchored patterns: any path segment (a matching directory covers its contents). */
 function testSegments(g: Group, rel: string, isDir: boolean, nocase = false): boolean {
-  const segs = rel.split('/');
-  for (let i = 0; i < segs.length; i++) {
-    const last = i === segs.length - 1;
+  let start = 0;
+  for (;;) {
+    const end = rel.indexOf('/', start);
+    const last = end < 0;
+    const seg = last ? rel.slice(start) : rel.slice(start, end);
     const dir = !last || isDir;
-    if (!g.hasNegation && !mayMatch(g, segs[i]!, nocase)) continue;
     if (g.hasNegation) {
-      if (verdict(g, segs[i]!, dir) === true) return true;
-    } else if (quick(g, segs[i]!, dir)) return true;
+      if (verdict(g, seg, dir) === true) return true;
+    } else if (segmentMatches(g, seg, dir, nocase)) return true;
+    if (last) return false;
+    start = end + 1;
   }
-  return false;
+}
+
+/** One segment against a group without negations, remembered per group (bit 1: as a file, bit 2: as a directory). */
+function segmentMatches(g: Group, seg: string, dir: boolean, nocase: boolean): boolean {
+  const memo = (g.memo ??= new Map());
+  let bits = memo.get(seg);
+  if (bits === undefined) {
+    bits = 0;
+    if (mayMatch(g, seg, nocase)) {
+      if (quick(g, seg, false)) bits = 3;
+      else if (quick(g, seg, true)) bits = 2;
+    }
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(seg, bits);
+  }
+  return (bits & (dir ? 2 : 1)) !== 0;
 }
 
 /** Anchored patterns: the path or any of its parent directories. */

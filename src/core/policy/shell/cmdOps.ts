@@ -10,11 +10,20 @@ export const DEPLOY_SCRIPT = /^(deploy|release|rollout|publish|promote|ship)([-_
 
 const DEPLOY_WORD = /(^|[-_:./])(deploy|deployment|release|publish|prod|production|rollout|ship|promote)([-_:./]|$)/i;
 
+const DRY_RUN = /^--(dry-run|dryrun|check|diff|plan|what-if|preview|noop)(=.*)?$/;
+
 export function deployOf(name: string, args: readonly string[]): string | undefined {
-  if (args.some((a) => /^--(dry-run|dryrun|check|diff|plan|what-if|preview|noop)(=.*)?$/.test(a)) || (name === 'make' || name === 'just') && args.some((a) => a === '-n' || a === '--just-print' || a === '--dry-run')) return undefined;
+  const target = deployTarget(name, args);
+  if (target === undefined) return undefined;
+  if (args.some((a) => DRY_RUN.test(a)) || (name === 'make' || name === 'just') && args.some((a) => a === '-n' || a === '--just-print' || a === '--dry-run')) return undefined;
+  return target;
+}
+
+function deployTarget(name: string, args: readonly string[]): string | undefined {
   const a0 = args[0] ?? '';
   const a1 = args[1] ?? '';
-  const joined = args.join(' ');
+  let joinedText: string | undefined;
+  const joined = (): string => (joinedText ??= args.join(' '));
   switch (name) {
     case 'kubectl':
     case 'oc':
@@ -45,17 +54,17 @@ export function deployOf(name: string, args: readonly string[]): string | undefi
     case 'amplify':
     case 'sst':
     case 'cap':
-      return /^(deploy|publish|run|up|remove|destroy|release|rollback|launch|push)$/.test(a0) || /\b(deploy|production)\b/.test(joined) ? `${name} ${a0}` : undefined;
+      return /^(deploy|publish|run|up|remove|destroy|release|rollback|launch|push)$/.test(a0) || /\b(deploy|production)\b/.test(joined()) ? `${name} ${a0}` : undefined;
     case 'vercel':
       return a0 === '' || /^(deploy|--prod|promote|rollback|alias|remove|rm)$/.test(a0) || args.includes('--prod') ? 'vercel deploy' : undefined;
     case 'heroku':
       return /^(releases:rollback|ps:scale|container:release|pg:reset|apps:destroy|config:set)$/.test(a0) ? `heroku ${a0}` : undefined;
     case 'gcloud':
-      return /\b(deploy|delete|update|create)\b/.test(joined) && /\b(app|run|functions|compute|container|sql|deployment-manager)\b/.test(joined) ? 'gcloud deploy' : undefined;
+      return /\b(deploy|delete|update|create)\b/.test(joined()) && /\b(app|run|functions|compute|container|sql|deployment-manager)\b/.test(joined()) ? 'gcloud deploy' : undefined;
     case 'aws':
-      return /\b(deploy|create-stack|update-stack|delete-stack|update-function-code|update-service|terminate-instances|delete-bucket|rb|put-bucket-policy)\b/.test(joined) ? `aws ${a0}` : undefined;
+      return /\b(deploy|create-stack|update-stack|delete-stack|update-function-code|update-service|terminate-instances|delete-bucket|rb|put-bucket-policy)\b/.test(joined()) ? `aws ${a0}` : undefined;
     case 'az':
-      return /\b(deploy|delete|up|create)\b/.test(joined) && /\b(webapp|functionapp|deployment|aks|containerapp|group)\b/.test(joined) ? `az ${a0}` : undefined;
+      return /\b(deploy|delete|up|create)\b/.test(joined()) && /\b(webapp|functionapp|deployment|aks|containerapp|group)\b/.test(joined()) ? `az ${a0}` : undefined;
     case 'ansible-playbook':
       return 'ansible-playbook';
     case 'argocd':
@@ -102,7 +111,7 @@ export function deployOf(name: string, args: readonly string[]): string | undefi
       return target ? `${name} ${target}` : undefined;
     }
     case 'gh':
-      if (a0 === 'workflow' && a1 === 'run' && (DEPLOY_WORD.test(args[2] ?? '') || /environment=|env=/.test(joined))) return `gh workflow run ${args[2] ?? ''}`;
+      if (a0 === 'workflow' && a1 === 'run' && (DEPLOY_WORD.test(args[2] ?? '') || /environment=|env=/.test(joined()))) return `gh workflow run ${args[2] ?? ''}`;
       if (a0 === 'release' && (a1 === 'create' || a1 === 'delete')) return `gh release ${a1}`;
       return undefined;
     default:

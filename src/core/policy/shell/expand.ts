@@ -35,6 +35,7 @@ export interface ExpandEnv {
 }
 
 const DYN = '*';
+const GLOB_CHAR = /[*?[]/;
 const MAX_BRACE_WORDS = 256;
 
 interface Seg {
@@ -118,7 +119,7 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
       let glob = false;
       for (const s of e) {
         v += s.s;
-        if (!s.quoted && /[*?[]/.test(s.s)) glob = true;
+        if (!glob && !s.quoted && GLOB_CHAR.test(s.s)) glob = true;
       }
       out.push({ v, dyn, glob, vars, raw: word.raw, subs, indirect });
     }
@@ -135,10 +136,14 @@ export function expandSingle(word: Word, env: ExpandEnv): ArgWord {
   return { ...first, v: words.map((w) => w.v).join(' ') };
 }
 
+const DEFAULT_SPLIT = /[ \t\n]+/;
+const DEFAULT_SPLIT_G = /[ \t\n]+/g;
+
 /** Field splitting on $IFS (default: space, tab, newline). */
 function splitter(env: ExpandEnv, global = false): RegExp {
   const ifs = env.vars.get('IFS');
-  const chars = typeof ifs === 'string' ? ifs : ' \t\n';
+  if (typeof ifs !== 'string') return global ? DEFAULT_SPLIT_G : DEFAULT_SPLIT;
+  const chars = ifs;
   if (chars === '') return /(?!)/;
   const cls = [...chars].map((c) => (/[\\\]^-]/.test(c) ? '\\' + c : c)).join('');
   return new RegExp(`[${cls}]+`, global ? 'g' : '');
@@ -200,10 +205,11 @@ function expandTilde(v: string, home: string): string {
 
 /** Bash brace expansion over unquoted text: `{a,b}c` -> `ac bc`, `{1..3}` -> `1 2 3`. */
 export function braceExpand(segs: Seg[]): Seg[][] {
+  // nothing to expand without an unquoted brace (the common case: no per-character copy)
+  if (!segs.some((s) => !s.quoted && s.s.includes('{'))) return [segs];
   // flatten into characters with a quoted flag
   const chars: { c: string; q: boolean }[] = [];
   for (const s of segs) for (const c of s.s) chars.push({ c, q: s.quoted });
-  if (!chars.some((ch) => !ch.q && ch.c === '{')) return [segs];
   const results = expandChars(chars, 0);
   return results.slice(0, MAX_BRACE_WORDS).map((cs) => toSegs(cs));
 }
