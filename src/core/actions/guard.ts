@@ -209,6 +209,14 @@ export class Guard {
     if (!action) throw new Error(`${envelope.event} carries no tool call`);
     const started = Date.now();
     const memory = this.loadMemory(action);
+    // The same call seen by a second hook (VS Code also runs the hooks it
+    // finds in ~/.copilot/hooks and .claude/settings.json): answer as the
+    // first did, without a second checkpoint, receipt, approval or count.
+    const twin = envelope.toolUseId ? this.receipts.findPending({ sessionId: envelope.sessionId, toolUseId: envelope.toolUseId }) : undefined;
+    if (twin?.outcome === 'pending') {
+      const again = this.evaluate(action, memory);
+      return { decision: { ...again, decision: twin.decision as Decision['decision'], rule: twin.rule ?? again.rule, reason: twin.reason ?? again.reason }, receipt: twin };
+    }
     let decision = this.evaluate(action, memory);
     const kill = readKillSwitch(this.env);
     if (kill.on && action.mutating) {
@@ -305,6 +313,9 @@ export class Guard {
       : undefined;
     if (!pending) {
       if (!action.mutating) return undefined;
+      // a second hook of a call another hook already completed
+      const twin = envelope.toolUseId ? this.recentlyCompleted(envelope.toolUseId, envelope.sessionId) : undefined;
+      if (twin) return twin;
       // A tool ran without its PreToolUse reaching Belay: record what we can.
       const decision = this.evaluate(action);
       return this.receipts.append({
@@ -334,6 +345,14 @@ export class Guard {
       durationMs: Number.isFinite(startedAt) ? Math.max(0, this.now().getTime() - startedAt) : undefined,
       response: envelope.toolResponse,
     });
+  }
+
+  /** A receipt of this call (created within the last hour) that is no longer pending, if any. */
+  private recentlyCompleted(toolUseId: string, sessionId: string | undefined): Receipt | undefined {
+    const since = new Date(this.now().getTime() - 60 * 60_000).toISOString();
+    return this.receipts
+      .list({ since, limit: 200, order: 'newest', kind: 'action', sessionId })
+      .items.find((r) => r.toolUseId === toolUseId && r.outcome !== 'pending');
   }
 
   /** Whether a receipt's own change can be undone on its own. */

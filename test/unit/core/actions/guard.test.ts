@@ -130,3 +130,33 @@ test('maintain applies belay.receipts.pendingTimeoutMinutes, and retention 0 kee
   assert.equal(later.receipts.verify().ok, true);
   await later.close();
 });
+
+test('one call seen by two hooks (VS Code also runs Copilot CLI and Claude hook files) gets one receipt and one checkpoint', async () => {
+  const { ws, env, guard } = await setup();
+  const file = path.join(ws, 'notes.txt');
+  const vscodeDoc = (event: string) => ({
+    timestamp: new Date().toISOString(),
+    hook_event_name: event,
+    session_id: 'vs-1',
+    transcript_path: '',
+    cwd: ws,
+    tool_name: 'create_file',
+    tool_input: { filePath: file, content: 'hello' },
+    tool_use_id: 'call_1__vscode-1',
+    ...(event === 'PostToolUse' ? { tool_response: '' } : {}),
+  });
+  const as = (dialect: 'vscode' | 'copilot-cli', doc: Record<string, unknown>) =>
+    parseHookInput(dialect, doc, { workspaceRoots: [ws], home: env.HOME!, cwd: ws, agent: dialect === 'vscode' ? 'copilot-agent' : 'copilot-cli' });
+  const first = await guard.pre(as('vscode', vscodeDoc('PreToolUse')), { agent: 'copilot-agent', harness: 'vscode' });
+  const second = await guard.pre(as('copilot-cli', vscodeDoc('PreToolUse')), { agent: 'copilot-cli', harness: 'copilot-cli' });
+  assert.equal(second.receipt.id, first.receipt.id);
+  assert.equal(second.decision.decision, first.decision.decision);
+  fs.writeFileSync(file, 'hello');
+  const done = await guard.post(as('vscode', vscodeDoc('PostToolUse')), { agent: 'copilot-agent', harness: 'vscode' });
+  const again = await guard.post(as('copilot-cli', vscodeDoc('PostToolUse')), { agent: 'copilot-cli', harness: 'copilot-cli' });
+  assert.equal(again?.id, done?.id);
+  const all = guard.receipts.list({ limit: 50 }).items;
+  assert.deepEqual(all.map((r) => [r.kind, r.outcome]), [['action', 'done']], 'no second receipt and no unguarded record');
+  assert.deepEqual(done?.changedPaths?.map((c) => c.path), ['notes.txt']);
+  await guard.close();
+});
