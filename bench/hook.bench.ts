@@ -40,7 +40,9 @@ export async function run(): Promise<void> {
   spawnSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qam', 'init', '--allow-empty'], { cwd: ws });
   spawnSync('git', ['add', '-A'], { cwd: ws });
   spawnSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qm', 'files'], { cwd: ws });
-  const env = { ...process.env, HOME: home, BELAY_HOME: path.join(home, '.belay'), NODE_COMPILE_CACHE: path.join(home, 'compile-cache') };
+  // as agents run hooks: no NODE_COMPILE_CACHE (the launcher turns the cache on for the full CLI itself)
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, BELAY_HOME: path.join(home, '.belay') };
+  delete env.NODE_COMPILE_CACHE;
   const doc = (tool: string, input: Record<string, unknown>, i: number) =>
     JSON.stringify({ session_id: 'bench', cwd: ws, hook_event_name: 'PreToolUse', tool_name: tool, tool_input: input, tool_use_id: `t${i}` });
   const cases: Array<{ name: string; input: (i: number) => string }> = [
@@ -51,7 +53,7 @@ export async function run(): Promise<void> {
   const rounds = Number(process.env.BELAY_BENCH_ROUNDS ?? 15);
   // The first hook starts the warm server; wait until it answers.
   time([cli, 'hook', 'claude'], cases[0]!.input(0), env);
-  const endpointFile = path.join(env.BELAY_HOME, 'run', 'hooks.json');
+  const endpointFile = path.join(env.BELAY_HOME!, 'run', 'hooks.json');
   for (let i = 0; i < 100 && !fs.existsSync(endpointFile); i++) await new Promise((r) => setTimeout(r, 100));
   if (!fs.existsSync(endpointFile)) throw new Error('the hook server did not start');
   const modes: Array<{ title: string; env: NodeJS.ProcessEnv }> = [

@@ -19,15 +19,15 @@ import { failClosedAnswer } from './hooks/answers.ts';
 import type { Dialect } from '../core/policy/action.ts';
 import type { spawn as Spawn } from 'node:child_process';
 
-try {
-  module.enableCompileCache?.();
-} catch {
-  // an old Node without the compile cache
-}
-
 const dialects: ReadonlySet<string> = new Set(['claude', 'vscode', 'cursor', 'codex', 'copilot-cli']);
 
 function loadCli(argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): void {
+  // The compile cache pays off for the 2 MB CLI, not for this small file.
+  try {
+    module.enableCompileCache?.();
+  } catch {
+    // an old Node without the compile cache
+  }
   const req = module.createRequire(__filename);
   (req('./belay-cli.js') as { start: (argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv }) => void }).start(argv, opts);
 }
