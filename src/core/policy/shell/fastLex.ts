@@ -1,4 +1,4 @@
-import type { Assign, CommandNode, Node, Part, Redirect, Script, Word } from './ir.ts';
+import type { Assign, Node, Part, Redirect, Script, Word } from './ir.ts';
 
 /**
  * A lexer for the plainly regular subset of shell lines: words made of
@@ -21,13 +21,21 @@ const MAX = 1000;
 type Tok =
   | { k: 'word'; word: Word; start: number; end: number }
   | { k: 'op'; op: '&&' | '||' | '|' | ';' }
-  | { k: 'redir'; r: Redirect; start: number; end: number };
+  | { k: 'redir'; r: Redirect; start: number; end: number }
+  /** a `for NAME in WORDS; do …; done` loop, already built */
+  | { k: 'node'; node: Node; start: number; end: number };
 
 export function fastParse(text: string): Script | undefined {
   if (text.length > MAX) return undefined;
-  const toks = tokenize(text);
-  if (!toks || nestsRedirectedPipe(toks)) return undefined;
-  // statements split on ';'
+  const raw = tokenize(text);
+  const toks = raw && foldLoops(text, raw);
+  if (!toks) return undefined;
+  return statements(text, toks);
+}
+
+/** Statements split on ';' (a trailing ';' ends the last one). */
+function statements(text: string, toks: Tok[]): Script | undefined {
+  if (nestsRedirectedPipe(toks)) return undefined;
   const items: { node: Node; op: string }[] = [];
   let i = 0;
   while (i < toks.length) {
@@ -43,6 +51,72 @@ export function fastParse(text: string): Script | undefined {
   }
   if (items.length === 0) return undefined;
   return { items, error: false };
+}
+
+function keyword(t: Tok | undefined, name: string): t is Extract<Tok, { k: 'word' }> {
+  if (!t || t.k !== 'word') return false;
+  const p = t.word.parts;
+  return p.length === 1 && p[0]!.t === 'lit' && !p[0]!.quoted && t.word.raw === name;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * One-line `for NAME in WORDS; do LIST; done` loops, at the start of a
+ * command and followed by nothing or an operator, become one token holding
+ * the loop; anything else about them (no `in`, nesting, redirects on the
+ * loop) is left to the grammar.
+ */
+function foldLoops(text: string, toks: Tok[]): Tok[] | undefined {
+  if (!toks.some((t) => keyword(t, 'for'))) return toks;
+  const out: Tok[] = [];
+  let i = 0;
+  while (i < toks.length) {
+    const t = toks[i]!;
+    const atStart = i === 0 || toks[i - 1]!.k === 'op';
+    if (!atStart || !keyword(t, 'for')) {
+      out.push(t);
+      i++;
+      continue;
+    }
+    const v = toks[i + 1];
+    if (!v || v.k !== 'word' || !NAME.test(v.word.raw) || v.word.parts.length !== 1 || RESERVED.has(v.word.raw) || !keyword(toks[i + 2], 'in')) return undefined;
+    let j = i + 3;
+    const values: Word[] = [];
+    while (j < toks.length && toks[j]!.k === 'word') {
+      const w = toks[j] as Extract<Tok, { k: 'word' }>;
+      if (RESERVED.has(w.word.raw)) return undefined;
+      values.push(w.word);
+      j++;
+    }
+    const semi = toks[j];
+    if (values.length === 0 || !semi || semi.k !== 'op' || semi.op !== ';' || !keyword(toks[j + 1], 'do')) return undefined;
+    const doTok = toks[j + 1] as Extract<Tok, { k: 'word' }>;
+    // the body runs to the first `done` in command position; it must end with ';'
+    let k = j + 2;
+    while (k < toks.length && !(keyword(toks[k], 'done') && toks[k - 1]!.k === 'op')) k++;
+    if (k >= toks.length) return undefined;
+    const doneTok = toks[k] as Extract<Tok, { k: 'word' }>;
+    const bodyToks = toks.slice(j + 2, k);
+    const lastBody = bodyToks[bodyToks.length - 1];
+    if (!lastBody || lastBody.k !== 'op' || lastBody.op !== ';') return undefined;
+    if (bodyToks.some((b) => b.k === 'word' && (keyword(b, 'for') || keyword(b, 'do') || keyword(b, 'done')))) return undefined;
+    const body = statements(text, bodyToks);
+    if (!body) return undefined;
+    const after = toks[k + 1];
+    if (after && after.k !== 'op') return undefined;
+    const node: Node = {
+      t: 'for',
+      variable: v.word.raw,
+      values,
+      body: { items: [{ node: { t: 'group', body, redirects: [], text: text.slice(doTok.start, doneTok.end) }, op: '\n' }], error: false },
+      redirects: [],
+      text: text.slice(t.start, doneTok.end),
+    };
+    out.push({ k: 'node', node, start: t.start, end: doneTok.end });
+    i = k + 1;
+  }
+  return out;
 }
 
 /**
@@ -72,7 +146,7 @@ function span(text: string, toks: Tok[]): string {
   for (const t of toks) {
     if (t.k === 'op') continue;
     start = Math.min(start, t.start);
-    if (t.k === 'word') end = Math.max(end, t.end);
+    if (t.k === 'word' || t.k === 'node') end = Math.max(end, t.end);
   }
   return end < 0 ? '' : text.slice(start, end);
 }
@@ -123,15 +197,16 @@ function pipeline(text: string, toks: Tok[]): Node | undefined {
 
 const ASSIGN = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
 
-function command(text: string, toks: Tok[]): CommandNode | undefined {
+function command(text: string, toks: Tok[]): Node | undefined {
   const assigns: Assign[] = [];
   const words: Word[] = [];
   const redirects: Redirect[] = [];
   let wordStart = -1;
   let wordEnd = -1;
   let seenRedirect = false;
+  if (toks[0]?.k === 'node') return toks.length === 1 ? toks[0].node : undefined;
   for (const t of toks) {
-    if (t.k === 'op') return undefined;
+    if (t.k === 'op' || t.k === 'node') return undefined;
     if (t.k === 'redir') {
       redirects.push(t.r);
       seenRedirect = true;

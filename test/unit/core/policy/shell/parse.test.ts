@@ -61,6 +61,10 @@ describe('the fast lexer agrees with the grammar', () => {
       'b 2>&1 | c', 'a; b 2>&1 | c', 'a && b 2>&1', 'a 2>&1 | b && c', 'npm run build 2>&1 | tail -n 5 && echo done', 'make 2>/dev/null | grep -v warn; echo $?x',
       // quotes, globs, escapes-free concatenations, redirects
       'rm -rf "$HOME"/x', "rm -rf '~'/x", 'cat <f >g', 'cmd >>"log file" 2>&1', 'ls *.ts src/**/*.md ?x [ab]', 'echo a=b c==d', 'X=1 Y=2 env', 'sort -k2 -n -t: f',
+      // one-line for loops
+      'for f in src/a/*.ts b; do echo "$f"; wc -l "$f"; done | sort -k2 | tail -5', 'for f in a; do x; done', 'for f in a b; do x; done; y', 'for f in a; do x; done && y',
+      'x && for f in a; do x; done', 'x | for f in a; do y; done', 'for f in a; do x | y; z && w; done', 'for f in "a b" $X; do rm -rf $f; done', 'for f in a; do x 2>&1 | y; done',
+      'for f in a; do x > o; done', 'y; for f in a; do x; done | z', 'echo for in do done', 'for=1 x', 'for f in ~/a HEAD~1; do git show $f; done',
       'tar czf /tmp/a-1.tgz src && ls -la /tmp/a-1.tgz', 'echo "a|b;c&&d" \'x>y<z\'', 'git commit -m "fix: a (b)"', 'grep -E "a|b" f | head -3 >> out.txt',
     );
     let accepted = 0;
@@ -85,6 +89,7 @@ describe('the fast lexer agrees with the grammar', () => {
     const redirects = ['', '', '', ' > f', ' >> g', ' 2>&1', ' < in', ' &> l', ' 2>/dev/null', '>x', '<y', ' >&2', ' 2> "e f"'];
     const ops = [' && ', ' || ', ' | ', '; ', ' | ', ' & ', '\n', ';', '|'];
     let accepted = 0;
+    let loops = 0;
     for (let k = 0; k < 6000; k++) {
       let line = '';
       const commands = 1 + rnd(4);
@@ -92,14 +97,16 @@ describe('the fast lexer agrees with the grammar', () => {
         const words = 1 + rnd(4);
         for (let i = 0; i < words; i++) line += (i > 0 ? ' ' : '') + piece() + (rnd(6) === 0 ? piece() : '');
         line += redirects[rnd(redirects.length)]!;
+        if (rnd(5) === 0) line = `for v in ${piece()} ${piece()}; do ${line}; ${rnd(2) === 0 ? piece() + '; ' : ''}done${redirects[rnd(redirects.length)]!}`;
         if (c < commands - 1) line += ops[rnd(ops.length)]!;
       }
       const fast = fastParse(line);
       if (!fast) continue;
       accepted++;
+      if (line.startsWith('for ')) loops++;
       assert.deepEqual(fast, parseShellWithGrammar(line), line);
     }
-    assert.ok(accepted > 1500, `accepted ${accepted} generated lines`);
+    assert.ok(accepted > 1500 && loops > 100, `accepted ${accepted} generated lines, ${loops} of them loops`);
   });
   test('declines what needs the grammar', () => {
     for (const line of ['echo $1', 'echo ${X:-y}', 'echo "$"', 'echo `id`', 'a & b', 'if x; then y; fi', '(a)', '{a,b}', 'echo \\x', 'cat <<EOF\nx\nEOF', 'echo a\nb', 'export X=1', '! a', 'a #c',
@@ -108,7 +115,10 @@ describe('the fast lexer agrees with the grammar', () => {
       // the grammar nests a redirected command feeding a pipe inside a list or a longer pipeline
       'a && b 2>&1 | c', 'a && b > f | c', 'a || b 2>/dev/null | c', 'a | b 2>&1 | c', 'cd p && NODE_ENV=test npx jest 2>&1 | tail -n 3',
       // substitutions, heredocs, escapes, background jobs, process substitution
-      'echo $(id)', 'diff <(a) <(b)', 'cat <<< "x"', 'echo a\\ b', 'a &', 'a |& b', 'for f in *; do echo $f; done', 'case x in a) b;; esac', 'f() { a; }']) {
+      // loops the lexer leaves to the grammar: redirected, nested, without `in`, empty
+      'for f in a; do x; done > o', 'for f in a; do x; done 2>&1 | y', 'for f; do x; done', 'for f in; do x; done', 'for f in a; do for g in b; do x; done; done',
+      'for f in a; do; done', 'for in in a; do x; done', 'for f in a do; do x; done', 'for f in a; do x; done y', 'for f in a; do x; done &',
+      'echo $(id)', 'diff <(a) <(b)', 'cat <<< "x"', 'echo a\\ b', 'a &', 'a |& b', 'case x in a) b;; esac', 'f() { a; }']) {
       assert.equal(fastParse(line), undefined, line);
     }
   });
