@@ -185,11 +185,41 @@ export interface Head {
 }
 
 export function sha256Hex(text: string): string {
-  return crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+  // the one-shot form: no Hash object per call
+  return crypto.hash('sha256', text, 'hex');
 }
 
 export function macHex(key: Buffer | crypto.KeyObject, hashHex: string): string {
   return crypto.createHmac('sha256', key).update(hashHex, 'utf8').digest('hex');
+}
+
+/**
+ * HMAC-SHA-256 of event hashes (64 hex characters) with one key, as two
+ * one-shot SHA-256 calls over buffers prepared once (RFC 2104:
+ * H((K ^ opad) || H((K ^ ipad) || m)) with K zero-padded to the 64-byte
+ * block): the same value as `macHex(key, hashHex)`, without an HMAC object
+ * per event.
+ */
+export class EventSigner {
+  readonly #inner = Buffer.alloc(128);
+  readonly #outer = Buffer.alloc(96);
+
+  constructor(key: Buffer) {
+    if (key.length > 64) throw new Error('an HMAC key longer than the SHA-256 block is not supported here');
+    this.#inner.fill(0x36, 0, 64);
+    this.#outer.fill(0x5c, 0, 64);
+    for (let i = 0; i < key.length; i++) {
+      this.#inner[i] = 0x36 ^ (key[i] as number);
+      this.#outer[i] = 0x5c ^ (key[i] as number);
+    }
+  }
+
+  /** HMAC-SHA-256(key, hashHex) as lower-case hex; hashHex must be 64 hex characters. */
+  sign(hashHex: string): string {
+    if (this.#inner.write(hashHex, 64, 'latin1') !== 64 || hashHex.length !== 64) throw new Error('an event hash is 64 hex characters');
+    crypto.hash('sha256', this.#inner, 'buffer').copy(this.#outer, 64);
+    return crypto.hash('sha256', this.#outer, 'hex');
+  }
 }
 
 /** How far back the clock may step and still be smoothed over (NTP corrections). */
@@ -276,6 +306,7 @@ export function eventText(doc: EventDoc, bodyJson: string): string {
 export class ChainWriter {
   readonly #db: SqliteDatabase;
   readonly #key: SecretKey;
+  readonly #signer: EventSigner;
   readonly #lastEvent;
   readonly #lastAnchor;
   readonly #insert;
@@ -286,6 +317,7 @@ export class ChainWriter {
   constructor(db: SqliteDatabase, key: SecretKey) {
     this.#db = db;
     this.#key = key;
+    this.#signer = new EventSigner(key.key);
     // The tail of the document holds its top-level time (see docTime).
     this.#lastEvent = db.prepare<[], { seq: number; hash: Buffer; tail: string }>('SELECT seq, hash, tail FROM events ORDER BY seq DESC LIMIT 1');
     this.#lastAnchor = db.prepare<[], StoredAnchor>('SELECT seq, doc, hash, mac FROM anchors ORDER BY seq DESC LIMIT 1');
@@ -312,11 +344,16 @@ export class ChainWriter {
     this.#seen = undefined;
   }
 
-  head(): Head {
+  /**
+   * The chain's head. `lastSeq`, when the caller has just read the last
+   * event position inside this transaction (null: no events), saves reading
+   * it again.
+   */
+  head(lastSeq?: number | null): Head {
     if (this.#txHead) return this.#txHead;
     // The head this connection saw last is still the head when the last
     // position has not moved (positions only grow, one writer at a time).
-    if (this.#seen && this.#lastSeq.get()?.seq === this.#seen.seq) return this.#seen;
+    if (this.#seen && (lastSeq === undefined ? this.#lastSeq.get()?.seq : lastSeq) === this.#seen.seq) return this.#seen;
     const last = this.#lastEvent.get();
     if (last) {
       this.#seen = { seq: last.seq, hash: last.hash.toString('hex'), time: docTime(expandText(last.tail)) ?? '' };
@@ -330,21 +367,27 @@ export class ChainWriter {
     return { seq: 0, hash: GENESIS_PREV, time: '' };
   }
 
+  /** The time the next event after `head` gets when appended at `now` (what append() writes). */
+  static timeAfter(head: Head, now: Date): string {
+    return nextTime(now, head.time === '' ? undefined : head.time);
+  }
+
   /**
    * Appends one event after the current head; returns it with its hash.
    * `body` may come already serialised (canonical JSON of the same object),
    * so the costly part is done before the write lock is taken.
    */
-  append(type: EventType, receipt: string | undefined, body: Record<string, unknown> | PreparedBody, now: Date = new Date(), head: Head = this.head(), n?: number): AppendedEvent {
+  append(type: EventType, receipt: string | undefined, body: Record<string, unknown> | PreparedBody, now: Date = new Date(), head: Head = this.head(), n?: number, at?: string): AppendedEvent {
     const seq = head.seq + 1;
-    const time = nextTime(now, head.time === '' ? undefined : head.time);
+    // `at`: ChainWriter.timeAfter(head, now), when the caller has it already
+    const time = at ?? ChainWriter.timeAfter(head, now);
     const prepared = body instanceof PreparedBody ? body : new PreparedBody(body);
     const doc: EventDoc = { v: CHAIN_VERSION, seq, prev: head.hash, time, type, key: this.#key.id, body: prepared.body };
     if (receipt !== undefined) doc.receipt = receipt;
     if (n !== undefined) doc.n = n;
     const text = eventText(doc, prepared.json);
     const hash = sha256Hex(text);
-    const mac = macHex(this.#key.keyObject, hash);
+    const mac = this.#signer.sign(hash);
     const tail = compactText(text.slice(BODY_PREFIX + prepared.json.length));
     this.#insert.run(seq, receipt ?? null, prepared.stored, tail, Buffer.from(hash, 'hex'), Buffer.from(mac, 'hex'));
     this.#txHead = { seq, hash, time };

@@ -74,8 +74,24 @@ function nameSegments(name: string): string[] {
 /** True when a variable, field, header or flag name says its value is a secret. */
 const SECRET_NAME_HINT = /pass|pwd|secret|token|credential|key|auth|cookie|dsn|sessionid|pat|bearer/i;
 
+/** Answers of isSecretName for names seen before (field and variable names repeat from receipt to receipt). */
+const secretNameMemo = new Map<string, boolean>();
+const SECRET_NAME_MEMO_MAX = 4096;
+
 export function isSecretName(name: string): boolean {
   if (!SECRET_NAME_HINT.test(name)) return false;
+  let known = secretNameMemo.get(name);
+  if (known === undefined) {
+    known = secretNameBySegments(name);
+    if (name.length <= 128) {
+      if (secretNameMemo.size >= SECRET_NAME_MEMO_MAX) secretNameMemo.clear();
+      secretNameMemo.set(name, known);
+    }
+  }
+  return known;
+}
+
+function secretNameBySegments(name: string): boolean {
   const segs = nameSegments(name);
   // PWD/OLDPWD are the shell's working directories, not passwords.
   if (segs.length === 1 && (segs[0] === 'pwd' || segs[0] === 'oldpwd')) return false;
@@ -157,6 +173,13 @@ const TEXT_RULES: TextRule[] = [
 /** `.env`-style line: every value is masked when the text comes from an env file. */
 const ENV_LINE = /^([ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.-]*[ \t]*=[ \t]*)(["']?)(.*?)\2([ \t]*(?:#.*)?)$/gm;
 
+/**
+ * Text none of the rules without a hint can match: every one of them needs
+ * one of these fragments (a token's prefix, a PEM header, Slack's webhook
+ * host), here matched case-insensitively and anywhere, so a superset.
+ */
+const TOKEN_SHAPE = /-----BEGIN|hooks\.slack\.com|A[BCGIKNRS][A-Z]{2}[0-9A-Z]{16}|gh[pousr]_|github_pat_|gl(?:pat|dt|ptt|rt)-|xox[abposre]-|[spr]k_(?:live|test)_|sk-|AIza|npm_|hf_|pypi-|eyJ/i;
+
 /** Text no rule can match: no assignment, header, flag or known token prefix. */
 const MAY_HOLD_SECRET = /[=:]|-----BEGIN|--?(?:pass|token|api|secret|client|access|auth|private)|\b(?:A[BCGIKNRS][A-Z]{2}[0-9A-Z]{16}|gh[pousr]_|github_pat_|gl(?:pat|dt|ptt|rt)-|xox[abposre]-|[spr]k_(?:live|test)_|sk-|AIza|npm_|hf_|pypi-|eyJ|bearer\s)/i;
 
@@ -164,8 +187,9 @@ export function redactText(text: string, envFile = false): { text: string; kinds
   const kinds: string[] = [];
   if (text.length < 8 || (!envFile && !MAY_HOLD_SECRET.test(text))) return { text, kinds };
   let out = text;
+  const tokens = TOKEN_SHAPE.test(text);
   for (const rule of TEXT_RULES) {
-    if (rule.hint && !rule.hint.test(out)) continue;
+    if (rule.hint ? !rule.hint.test(out) : !tokens) continue;
     rule.re.lastIndex = 0;
     if (!rule.re.test(out)) continue;
     rule.re.lastIndex = 0;
@@ -245,7 +269,8 @@ function join(at: string, key: string | number): string {
   return at === '' ? key : `${at}.${key}`;
 }
 
-function redactString(s: string, at: string, envFile: boolean, ctx: Ctx): string {
+/** Redacts one string found at `at` (or, when `key` is given, at member `key` of `at`: the location is only spelled out when something is found). */
+function redactString(s: string, at: string, envFile: boolean, ctx: Ctx, key?: string | number): string {
   let text = s;
   let cut = 0;
   if (text.length > ctx.max) {
@@ -255,7 +280,10 @@ function redactString(s: string, at: string, envFile: boolean, ctx: Ctx): string
     text = text.slice(0, ctx.max + TRUNCATION_MARGIN);
   }
   const r = redactText(text, envFile);
-  for (const kind of r.kinds) note(ctx, at, kind);
+  if (r.kinds.length > 0) {
+    const where = key === undefined ? at : join(at, key);
+    for (const kind of r.kinds) note(ctx, where, kind);
+  }
   text = r.text;
   if (cut > 0) {
     ctx.truncated = true;
@@ -275,12 +303,13 @@ function walk(value: unknown, at: string, envFile: boolean, ctx: Ctx, depth: num
     ctx.truncated = true;
     return '[truncated: nested too deep]';
   }
-  if (Array.isArray(value)) return value.map((v, i) => walk(v, join(at, i), envFile, ctx, depth + 1));
+  if (Array.isArray(value)) return value.map((v, i) => (typeof v === 'string' ? redactString(v, at, envFile, ctx, i) : walk(v, join(at, i), envFile, ctx, depth + 1)));
   const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
   let env = envFile;
   if (!env) {
-    for (const [k, v] of Object.entries(obj)) {
-      if (namesEnvFile(k, v)) {
+    for (const k of keys) {
+      if (namesEnvFile(k, obj[k])) {
         env = true;
         break;
       }
@@ -288,16 +317,24 @@ function walk(value: unknown, at: string, envFile: boolean, ctx: Ctx, depth: num
   }
   // Keys are copied in sorted order: the canonical order the chain hashes in.
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(obj).sort()) {
+  for (const k of keys.sort()) {
     const v = obj[k];
-    const here = join(at, k);
     if (typeof v === 'string' && v !== '' && isSecretName(k) && !isReference(v)) {
       out[k] = mask('secret_field');
-      note(ctx, here, 'secret_field');
+      note(ctx, join(at, k), 'secret_field');
       continue;
     }
-    const lower = k.toLowerCase();
-    out[k] = walk(v, here, env && !PATH_KEYS.has(lower) && !PATH_LIST_KEYS.has(lower), ctx, depth + 1);
+    if (v === null || (typeof v !== 'object' && typeof v !== 'string')) {
+      // numbers, booleans, null: nothing to redact, no location to name
+      out[k] = walk(v, at, false, ctx, depth + 1);
+      continue;
+    }
+    let inEnv = env;
+    if (inEnv) {
+      const lower = k.toLowerCase();
+      inEnv = !PATH_KEYS.has(lower) && !PATH_LIST_KEYS.has(lower);
+    }
+    out[k] = typeof v === 'string' ? redactString(v, at, inEnv, ctx, k) : walk(v, join(at, k), inEnv, ctx, depth + 1);
   }
   return out;
 }

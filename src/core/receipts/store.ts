@@ -4,7 +4,7 @@ import { belayHome } from '../config/paths.ts';
 import { openSqlite } from '../config/sqlite.ts';
 import type { SqliteDatabase } from '../config/sqlite.ts';
 import { ChainWriter, EVENT_COLUMNS, PreparedBody, docText, docTime, expandText } from './chain.ts';
-import type { AnchorDoc, AppendedEvent, EventDoc, StoredEvent } from './chain.ts';
+import type { AnchorDoc, AppendedEvent, EventDoc, Head, StoredEvent } from './chain.ts';
 import { ReceiptStoreError } from './errors.ts';
 import { writeExport } from './exportJsonl.ts';
 import type { ExportOptions } from './exportJsonl.ts';
@@ -114,6 +114,12 @@ const ADD_EVENT = "head_seq = ?, events = events || ',' || CAST(? AS INTEGER)";
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/** The receipts row could not be inserted because its id is taken. */
+function isIdTaken(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  return e.code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof e.message === 'string' && e.message.includes('receipts.id');
 }
 
 function sleepSync(ms: number): void {
@@ -384,10 +390,11 @@ export class ReceiptStore {
       this.#redact,
     );
     const v = red.value;
-    const paths = pathsOf({ ...(r.paths ? { paths: r.paths } : {}), action: v.action, input: v.input, ...(r.changedPaths ? { changedPaths: r.changedPaths } : {}) }, this.workspace);
-    const target = targetOf({ ...(v.target !== undefined ? { target: v.target } : {}), action: v.action, input: v.input, tool: r.tool }, paths);
+    const paths = pathsOf({ paths: r.paths, action: v.action, input: v.input, changedPaths: r.changedPaths }, this.workspace);
+    const target = targetOf({ target: v.target, action: v.action, input: v.input, tool: r.tool }, paths);
     // Keys in sorted order (and nested values sorted by redaction), so the
-    // canonical serialisation is the native one.
+    // canonical serialisation is the native one. (No spread inside this
+    // literal: one makes V8 define every later key through the runtime.)
     const body: Record<string, unknown> = {
       action: v.action,
       agent: r.agent,
@@ -403,7 +410,7 @@ export class ReceiptStore {
       input: v.input,
       kind: r.kind ?? 'action',
       matches: v.matches,
-      ...(extra.migratedFrom !== undefined ? { migratedFrom: extra.migratedFrom } : {}),
+      migratedFrom: extra.migratedFrom,
       outcome: r.outcome,
       paths,
       policyHash: r.policyHash,
@@ -423,27 +430,11 @@ export class ReceiptStore {
     return { body, prepared: new PreparedBody(body), id: this.#ids.next(), paths, target };
   }
 
-  /** The next receipt number; remembered within one write transaction (see ChainWriter.forgetHead). */
-  #nextReceiptSeq(): number {
-    if (this.#txReceiptSeq !== undefined) return ++this.#txReceiptSeq;
-    const max = this.#stmt<{ m: number | null }>('SELECT max(seq) AS m FROM receipts').get()?.m;
-    let next: number;
-    if (max !== null && max !== undefined) next = max + 1;
-    else {
-      const anchor = this.#writer.lastAnchor();
-      next = anchor ? (JSON.parse(anchor.doc) as AnchorDoc).throughReceiptSeq + 1 : 1;
-    }
-    this.#txReceiptSeq = next;
-    return next;
-  }
-
-  #allocateId(): string {
-    const exists = this.#stmt('SELECT 1 FROM receipts WHERE id = ?');
-    for (let i = 0; i < 16; i++) {
-      const id = this.#ids.next();
-      if (exists.get(id) === undefined) return id;
-    }
-    throw new ReceiptStoreError('invalid', 'could not allocate a unique receipt id');
+  /** The receipt number after `max` (the largest in the table, or null when it is empty). */
+  #receiptSeqAfter(max: number | null | undefined): number {
+    if (max !== null && max !== undefined) return max + 1;
+    const anchor = this.#writer.lastAnchor();
+    return anchor ? (JSON.parse(anchor.doc) as AnchorDoc).throughReceiptSeq + 1 : 1;
   }
 
   #ensureSession(sessionId: string, agent: string, harness: string | undefined, now: Date, startedAt: string = now.toISOString()): void {
@@ -457,17 +448,46 @@ export class ReceiptStore {
     this.#knownSessions.add(sessionId);
   }
 
-  /** Inside a write transaction: the create event and its projection. */
+  /**
+   * Inside a write transaction: the create event and its projection. The
+   * row goes in first, at the position and time the event will get, so the
+   * id's UNIQUE index is its uniqueness check: a drawn id that is taken
+   * (about one chance in 10^9 at a million receipts) fails that insert alone
+   * and another is drawn. One query reads both the chain's last position
+   * and the last receipt number.
+   */
   #insertReceipt(p: PreparedReceipt, r: NewReceipt, now: Date, id?: string): { id: string; seq: number; event: AppendedEvent } {
     if (r.sessionId !== undefined) this.#ensureSession(r.sessionId, r.agent, r.harness, now);
-    const seq = this.#nextReceiptSeq();
-    const rid = id ?? (this.#stmt('SELECT 1 FROM receipts WHERE id = ?').get(p.id) === undefined ? p.id : this.#allocateId());
-    const ev = this.#writer.append('create', rid, p.prepared, now, undefined, seq);
-    this.#stmt(INSERT_RECEIPT).run(
-      seq, rid, ev.seq, ev.seq, String(ev.seq), ev.time, r.kind ?? 'action', r.sessionId ?? null, r.agent, r.tool, r.toolUseId ?? null, r.decision,
-      r.outcome, r.checkpointBefore ?? null, r.checkpointAfter ?? null, r.idempotencyKey ?? null, r.rollbackOf ?? null,
-      null, r.approver ?? null, p.body.redacted === true ? 1 : 0,
-    );
+    let seq: number;
+    let head: Head;
+    if (this.#txReceiptSeq !== undefined) {
+      seq = ++this.#txReceiptSeq;
+      head = this.#writer.head();
+    } else {
+      const last = this.#stmt<{ e: number | null; r: number | null }>('SELECT (SELECT seq FROM events ORDER BY seq DESC LIMIT 1) AS e, (SELECT seq FROM receipts ORDER BY seq DESC LIMIT 1) AS r').get();
+      head = this.#writer.head(last?.e ?? null);
+      seq = this.#receiptSeqAfter(last?.r);
+      this.#txReceiptSeq = seq;
+    }
+    const evSeq = head.seq + 1;
+    const time = ChainWriter.timeAfter(head, now);
+    const insert = this.#stmt(INSERT_RECEIPT);
+    let rid = id ?? p.id;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        insert.run(
+          seq, rid, evSeq, evSeq, String(evSeq), time, r.kind ?? 'action', r.sessionId ?? null, r.agent, r.tool, r.toolUseId ?? null, r.decision,
+          r.outcome, r.checkpointBefore ?? null, r.checkpointAfter ?? null, r.idempotencyKey ?? null, r.rollbackOf ?? null,
+          null, r.approver ?? null, p.body.redacted === true ? 1 : 0,
+        );
+        break;
+      } catch (err) {
+        // only a drawn id that is taken is drawn again; a given id (migration) or another conflict is an error
+        if (id !== undefined || attempt >= 16 || !isIdTaken(err)) throw err;
+        rid = this.#ids.next();
+      }
+    }
+    const ev = this.#writer.append('create', rid, p.prepared, now, head, seq, time);
     const ins = this.#stmt('INSERT OR IGNORE INTO receipt_paths (path, receipt_seq) VALUES (?, ?)');
     for (const pth of p.paths) ins.run(pth, seq);
     return { id: rid, seq, event: ev };
@@ -706,21 +726,22 @@ export class ReceiptStore {
       throw new ReceiptStoreError('invalid', 'a receipt needs its create event');
     }
     const f = foldEvents(docs);
-    const { createSeq: _c, headSeq: _h, id, seq, time, kind, ...rest } = f;
-    const r: Receipt = {
-      id,
-      seq,
-      time,
-      kind,
-      ...rest,
-      workspace: this.workspace,
-      hash: first.hash,
-      prevHash: docs[0].prev,
-      mac: first.mac,
-      headHash: last.hash,
-    };
-    if (f.migratedFrom === undefined) delete r.migratedFrom;
-    return r;
+    // id, seq, time and kind first, then the other fields in their order
+    // (a plain loop: a rest pattern and a spread in the middle of a literal
+    // both go through V8's slow generic paths)
+    const r: Record<string, unknown> = { id: f.id, seq: f.seq, time: f.time, kind: f.kind };
+    const from = f as unknown as Record<string, unknown>;
+    for (const k in from) {
+      if (k === 'createSeq' || k === 'headSeq' || k === 'id' || k === 'seq' || k === 'time' || k === 'kind') continue;
+      if (k === 'migratedFrom' && from[k] === undefined) continue;
+      r[k] = from[k];
+    }
+    r.workspace = this.workspace;
+    r.hash = first.hash;
+    r.prevHash = docs[0].prev;
+    r.mac = first.mac;
+    r.headHash = last.hash;
+    return r as unknown as Receipt;
   }
 
   /** A receipt whose events cannot be read: shown from its row, flagged. */

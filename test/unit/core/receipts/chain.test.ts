@@ -3,9 +3,9 @@ import crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { canonicalJson } from '../../../../src/core/receipts/canonical.ts';
-import { COMPACT_TOKENS, compactText, DEFLATE_FROM, docText, eventText, expandText, MAX_CLOCK_SMOOTHING_MS, nextTime, packBody, unpackBody } from '../../../../src/core/receipts/chain.ts';
+import { COMPACT_TOKENS, compactText, DEFLATE_FROM, docText, EventSigner, eventText, expandText, macHex, MAX_CLOCK_SMOOTHING_MS, nextTime, packBody, sha256Hex, unpackBody } from '../../../../src/core/receipts/chain.ts';
 import { openSqlite } from '../../../../src/core/config/sqlite.ts';
 import { editReceipt } from './helpers.ts';
 import type { EventDoc } from '../../../../src/core/receipts/chain.ts';
@@ -82,6 +82,22 @@ describe('stored documents', () => {
   });
 });
 
+describe('signatures', () => {
+  it('the event signer computes HMAC-SHA-256 exactly as createHmac does', () => {
+    for (const key of [crypto.randomBytes(32), Buffer.alloc(32), Buffer.alloc(32, 0xff), crypto.randomBytes(64), crypto.randomBytes(7)]) {
+      const signer = new EventSigner(key);
+      for (let i = 0; i < 50; i++) {
+        const hash = sha256Hex(`event ${i} ${key.toString('hex')}`);
+        assert.equal(signer.sign(hash), macHex(key, hash));
+        assert.equal(signer.sign(hash), crypto.createHmac('sha256', key).update(hash).digest('hex'));
+      }
+    }
+    assert.equal(sha256Hex('é'), crypto.createHash('sha256').update('é', 'utf8').digest('hex'));
+    assert.throws(() => new EventSigner(Buffer.alloc(65)));
+    assert.throws(() => new EventSigner(Buffer.alloc(32)).sign('abc'));
+  });
+});
+
 describe('event times', () => {
   it('follow the chain through a small clock step back, but not a large one', () => {
     const prev = '2025-01-01T12:00:00.000Z';
@@ -104,6 +120,28 @@ describe('receipt ids', () => {
     }
     assert.equal(seen.size, 20_000);
     assert.ok(!/[ilou]/.test(ID_ALPHABET));
+  });
+
+  it('a drawn id that is already taken is drawn again under the write lock', (t) => {
+    // ids come from a buffer of random bytes: make the first two ids equal
+    const bytes = Buffer.alloc(4096);
+    bytes.fill(1, 20, 30);
+    mock.method(crypto, 'randomBytes', (n: number) => (n === 4096 ? Buffer.from(bytes) : crypto.webcrypto.getRandomValues(Buffer.alloc(n))));
+    t.after(() => mock.restoreAll());
+    const box = sandbox();
+    t.after(() => box.cleanup());
+    const store = box.open();
+    try {
+      const a = store.append(editReceipt());
+      const b = store.append(editReceipt());
+      assert.equal(a.id, '0000000000');
+      assert.equal(b.id, '1111111111');
+      assert.equal(store.get('1111111111')?.seq, 2);
+      assert.equal(store.get(a.id)?.seq, 1);
+      assert.equal(store.verify().ok, true);
+    } finally {
+      store.close();
+    }
   });
 
   it('forgive case, i/l/o and hyphens in what a person types', () => {

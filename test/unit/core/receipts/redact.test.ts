@@ -47,6 +47,36 @@ describe('redaction of common secret shapes', () => {
     ['YAML password', 'services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: example-pass-42', 'example-pass-42'],
     ['x-api-key header', 'X-API-Key: 0123456789abcdef0123', '0123456789abcdef0123'],
   ];
+  it('finds each provider token shape by itself, in plain text with no assignment around it', () => {
+    const gitlab = 'glpat-' + 'abcdefghij0123456789';
+    const webhook = 'https://hooks.slack.com/services/' + 'T000/B000/XXXX';
+    const hf = 'hf_' + 'abcdefghijklmnopqrstuvwxyz0123';
+    const pypi = 'pypi-' + 'AgEIcHlwaS5vcmcCJGFiY2RlZmdoLWlqa2wtbW5vcC1xcnN0LXV2d3h5ejAxMjM0';
+    const cutPem = pem.split('\n').slice(0, 2).join('\n');
+    const shapes: Array<[string, string]> = [
+      ['github_token', gh], ['github_token', ghFine], ['aws_access_key_id', aws], ['gitlab_token', gitlab], ['slack_token', slack],
+      ['slack_webhook', webhook], ['stripe_key', stripe], ['anthropic_key', anthropic], ['openai_key', openai], ['google_api_key', google],
+      ['npm_token', npm], ['huggingface_token', hf], ['pypi_token', pypi], ['jwt', jwt], ['private_key', pem], ['private_key', cutPem],
+    ];
+    for (const [kind, token] of shapes) {
+      for (const text of [`${token}`, `please use ${token} for the deploy`, `first line\n${token}\nlast line`]) {
+        const r = redactText(text);
+        assert.ok(r.kinds.includes(kind), `${kind} not found in ${JSON.stringify(text)}: ${JSON.stringify(r.kinds)}`);
+        assert.ok(!r.text.includes(token.slice(0, 24)), `${kind} leaked: ${r.text}`);
+      }
+    }
+  });
+
+  it('answers the same for a secret-looking name however often it is asked', () => {
+    for (const name of ['file_path', 'DB_PASSWORD', 'apiKey', 'token', 'PWD', 'tokenizer', 'x-auth-token', 'patch', 'author']) {
+      const first = isSecretName(name);
+      for (let i = 0; i < 3; i++) assert.equal(isSecretName(name), first, name);
+    }
+    assert.equal(isSecretName('DB_PASSWORD'), true);
+    assert.equal(isSecretName('file_path'), false);
+    assert.equal(isSecretName('PWD'), false);
+  });
+
   for (const [name, text, secret] of cases) {
     it(`masks a ${name}`, () => {
       const r = redactText(text);
