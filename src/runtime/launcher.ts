@@ -106,7 +106,7 @@ async function hook(argv: string[]): Promise<void> {
   const started = Date.now();
   const budget = budgetMs(env);
   const stdin = await readStdin();
-  const result = await callHookServer({ argv, stdin, env, cwd: process.cwd(), budgetMs: budget + 1000 });
+  const result = callHookServer({ argv, stdin, env, cwd: process.cwd(), budgetMs: budget + 1000 });
   const trace = env.BELAY_HOOK_TRACE === '1' ? (line: string) => write(2, `belay: ${line}\n`) : () => undefined;
   if (result.kind === 'answer') {
     trace(`answered by the hook server (pid ${result.pid})`);

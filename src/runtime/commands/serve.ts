@@ -29,7 +29,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const state = {
       running,
       pid: running ? ep.pid : undefined,
-      endpoint: running ? ep.endpoint : undefined,
+      spool: running ? ep.spool : undefined,
       startedAt: running ? ep.startedAt : undefined,
       sameBuild: running ? ep.build === buildId() : undefined,
       endpointFile: hookEndpointFile(io.env),

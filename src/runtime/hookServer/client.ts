@@ -1,14 +1,16 @@
 /**
- * The hook process's side of the warm hook server: hands the hook document to
- * the server and returns its answer. Everything that can go wrong before the
- * server has taken the request (no server, another build, a stale socket) is
- * "unavailable", and the caller decides in-process instead; a server that
- * took the request but does not answer within the budget is a timeout, which
- * the caller answers with a fail-closed deny.
+ * The hook process's side of the warm hook server: drops the call into the
+ * server's spool folder and waits for the answer file, blocking (a hook
+ * process has nothing else to do). Everything that goes wrong before the
+ * server has claimed the call (no server, another build, a server that is
+ * gone or does not claim it within a second) is "unavailable", and the
+ * caller decides in-process instead; a server that claimed the call but does
+ * not answer within the budget is a timeout, which the caller answers with a
+ * fail-closed deny.
  */
-import net from 'node:net';
-import { isPidAlive, socketProblem } from '../../core/config/private.ts';
-import { HOOK_PROTOCOL, buildId, readHookEndpoint, type HookReply, type HookRequest } from './endpoint.ts';
+import fs from 'node:fs';
+import { isPidAlive, privateDirProblem } from '../../core/config/private.ts';
+import { HOOK_PROTOCOL, buildId, readHookEndpoint, spoolFiles, type HookReply, type HookRequest } from './endpoint.ts';
 
 export type HookCallResult =
   | { kind: 'answer'; exitCode: number; stdout: string; stderr: string; /** the server's pid */ pid: number }
@@ -22,6 +24,8 @@ export interface HookCall {
   cwd: string;
   /** how long the server may take before the caller fails closed */
   budgetMs: number;
+  /** how long the server has to claim the call before the caller decides itself (default 1000 ms) */
+  claimMs?: number;
 }
 
 function plainEnv(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -30,62 +34,103 @@ function plainEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
-export function callHookServer(call: HookCall): Promise<HookCallResult> {
-  const ep = readHookEndpoint(call.env);
-  if (!ep) return Promise.resolve({ kind: 'unavailable', reason: 'no hook server', start: true });
-  if (ep.build !== buildId()) return Promise.resolve({ kind: 'unavailable', reason: `the hook server runs another build (${ep.build})`, start: true });
-  if (!isPidAlive(ep.pid)) return Promise.resolve({ kind: 'unavailable', reason: 'the hook server is gone', start: true });
-  const unsafe = socketProblem(ep.endpoint);
-  if (unsafe) return Promise.resolve({ kind: 'unavailable', reason: unsafe, start: false });
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleep(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
 
-  return new Promise<HookCallResult>((resolve) => {
-    let settled = false;
-    let accepted = false;
-    let buffered = '';
-    const socket = net.connect(ep.endpoint);
-    const finish = (r: HookCallResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(r);
-    };
-    let timer = setTimeout(() => finish({ kind: 'timeout' }), call.budgetMs);
-    socket.setEncoding('utf8');
-    socket.on('connect', () => {
-      accepted = true;
-      const req: HookRequest = { v: HOOK_PROTOCOL, token: ep.token, build: buildId(), argv: call.argv, cwd: call.cwd, env: plainEnv(call.env), stdin: call.stdin };
-      socket.write(JSON.stringify(req) + '\n');
-    });
-    socket.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        let reply: HookReply;
-        try {
-          reply = JSON.parse(line) as HookReply;
-        } catch {
-          finish({ kind: 'unavailable', reason: 'the hook server sent a malformed reply', start: false });
-          return;
-        }
-        if (reply.t === 'extend' && typeof reply.ms === 'number') {
-          clearTimeout(timer);
-          timer = setTimeout(() => finish({ kind: 'timeout' }), reply.ms);
-        } else if (reply.t === 'answer' && typeof reply.exitCode === 'number') {
-          finish({ kind: 'answer', exitCode: reply.exitCode, stdout: String(reply.stdout ?? ''), stderr: String(reply.stderr ?? ''), pid: ep.pid });
-          return;
-        } else if (reply.t === 'retry') {
-          finish({ kind: 'unavailable', reason: `the hook server declined: ${String(reply.reason)}`, start: reply.reason === 'build' });
-          return;
-        }
+function randomHex(): string {
+  return Math.floor(Math.random() * 0x100000000)
+    .toString(16)
+    .padStart(8, '0');
+}
+
+function unlinkQuietly(p: string): boolean {
+  try {
+    fs.unlinkSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readIfThere(p: string): string | undefined {
+  try {
+    return fs.readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function callHookServer(call: HookCall): HookCallResult {
+  const ep = readHookEndpoint(call.env);
+  if (!ep) return { kind: 'unavailable', reason: 'no hook server', start: true };
+  if (ep.build !== buildId()) return { kind: 'unavailable', reason: `the hook server runs another build (${ep.build})`, start: true };
+  if (!isPidAlive(ep.pid)) return { kind: 'unavailable', reason: 'the hook server is gone', start: true };
+  const unsafe = privateDirProblem(ep.spool);
+  if (unsafe) return { kind: 'unavailable', reason: unsafe, start: false };
+
+  // (not crypto: loading it costs more than the call; the folder is private
+  // and the file is created exclusively, so the id only has to be unique)
+  const id = `${process.pid}-${randomHex()}${randomHex()}`;
+  const f = spoolFiles(ep.spool, id);
+  const req: HookRequest = { v: HOOK_PROTOCOL, build: buildId(), argv: call.argv, cwd: call.cwd, env: plainEnv(call.env), stdin: call.stdin };
+  try {
+    fs.writeFileSync(f.tmp, JSON.stringify(req), { mode: 0o600, flag: 'wx' });
+    fs.renameSync(f.tmp, f.req);
+  } catch (err) {
+    unlinkQuietly(f.tmp);
+    return { kind: 'unavailable', reason: `cannot hand the call over (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, start: false };
+  }
+
+  const started = Date.now();
+  let deadline = started + call.budgetMs;
+  const claimBy = started + (call.claimMs ?? 1000);
+  let claimed = false;
+  let checkedAlive = started;
+  for (let round = 0; ; round++) {
+    const out = readIfThere(f.out);
+    if (out !== undefined) {
+      unlinkQuietly(f.out);
+      unlinkQuietly(f.ext);
+      let reply: HookReply;
+      try {
+        reply = JSON.parse(out) as HookReply;
+      } catch {
+        return { kind: 'unavailable', reason: 'the hook server wrote a malformed answer', start: false };
       }
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      // refused or reset before an answer: decide in-process
-      finish({ kind: 'unavailable', reason: `hook server unreachable (${err.code ?? err.message})`, start: !accepted });
-    });
-    socket.on('close', () => finish({ kind: 'unavailable', reason: 'the hook server closed the connection without an answer', start: false }));
-  });
+      if (reply.t === 'answer' && typeof reply.exitCode === 'number') {
+        return { kind: 'answer', exitCode: reply.exitCode, stdout: String(reply.stdout ?? ''), stderr: String(reply.stderr ?? ''), pid: ep.pid };
+      }
+      const reason = reply.t === 'retry' ? String(reply.reason) : 'unknown answer';
+      return { kind: 'unavailable', reason: `the hook server declined: ${reason}`, start: reason === 'build' };
+    }
+    const now = Date.now();
+    if (!claimed) {
+      claimed = !fs.existsSync(f.req);
+      // Not claimed in time: take the call back (an unlink that succeeds
+      // proves the server never saw it) and decide in-process.
+      if (!claimed && now >= claimBy && unlinkQuietly(f.req)) return { kind: 'unavailable', reason: 'the hook server did not take the call', start: false };
+    }
+    const ext = readIfThere(f.ext);
+    if (ext !== undefined) {
+      const ms = Number(ext);
+      if (Number.isFinite(ms) && ms > 0) deadline = Math.max(deadline, now + ms);
+      unlinkQuietly(f.ext);
+    }
+    if (now - checkedAlive >= 100) {
+      checkedAlive = now;
+      if (!isPidAlive(ep.pid)) {
+        if (unlinkQuietly(f.req)) return { kind: 'unavailable', reason: 'the hook server is gone', start: true };
+        if (readIfThere(f.out) === undefined) return { kind: 'unavailable', reason: 'the hook server stopped before answering', start: true };
+        continue;
+      }
+    }
+    if (now >= deadline) {
+      unlinkQuietly(f.req);
+      return { kind: 'timeout' };
+    }
+    // poll often while an answer is likely soon, then back off
+    sleep(round < 200 ? 0.25 : round < 400 ? 1 : 5);
+  }
 }

@@ -1,18 +1,22 @@
 /**
- * Where the warm hook server listens and how a hook process finds it: one
- * endpoint file `<belayHome>/run/hooks.json` (mode 0600 in the user's 0700
- * run directory) naming the server's pid, socket (or named pipe), bearer
- * token and build. Node built-ins only: the hook client loads this before
- * anything else, so it must stay small.
+ * How a hook process finds the warm hook server and hands it a call. The
+ * server names itself in `<belayHome>/run/hooks.json` (mode 0600 in the
+ * user's 0700 run directory): its pid, build and spool folder. A call is a
+ * file dropped into the spool folder (itself 0700); the answer comes back as
+ * a file beside it. Files rather than a socket: a hook process then needs
+ * nothing beyond `fs`, which Node has loaded before any user code runs,
+ * where a socket client first loads and compiles Node's net and stream
+ * modules — more time than the rest of a served call.
+ *
+ * Node built-ins only: the hook client loads this before anything else.
  */
-import os from 'node:os';
 import path from 'node:path';
-import { MAX_SOCKET_PATH, currentUid, ensurePrivateDir, readPrivateJson, runDir, userTag } from '../../core/config/private.ts';
+import { readPrivateJson, runDir } from '../../core/config/private.ts';
 
 declare const __BELAY_BUILD__: string | undefined;
 
 /** Hook server protocol version; a client and server that differ do not talk. */
-export const HOOK_PROTOCOL = 1;
+export const HOOK_PROTOCOL = 2;
 
 /** This build's id: a client only uses a server of the very same build. */
 export function buildId(): string {
@@ -22,9 +26,8 @@ export function buildId(): string {
 export interface HookEndpoint {
   v: number;
   pid: number;
-  /** Unix socket path or Windows named pipe */
-  endpoint: string;
-  token: string;
+  /** the folder calls are dropped into */
+  spool: string;
   build: string;
   startedAt: string;
 }
@@ -33,17 +36,23 @@ export function hookEndpointFile(env: NodeJS.ProcessEnv): string {
   return path.join(runDir(env), 'hooks.json');
 }
 
-/** The socket (or pipe) a hook server with this pid listens on. */
-export function hookSocketPath(env: NodeJS.ProcessEnv, pid: number): string {
-  if (process.platform === 'win32') return `\\\\.\\pipe\\belay-hooks-${userTag(env)}-${pid}`;
-  const inRun = path.join(runDir(env), `hooks-${pid}.sock`);
-  if (Buffer.byteLength(inRun) <= MAX_SOCKET_PATH) return inRun;
-  const dir = path.join(os.tmpdir(), `belay-${currentUid() ?? 'user'}`);
-  ensurePrivateDir(dir);
-  const short = path.join(dir, `${userTag(env).slice(0, 8)}-hooks-${pid}.sock`);
-  if (Buffer.byteLength(short) > MAX_SOCKET_PATH) throw new Error(`no socket path short enough for ${inRun}`);
-  return short;
+export function hookSpoolDir(env: NodeJS.ProcessEnv): string {
+  return path.join(runDir(env), 'hook-calls');
 }
+
+/**
+ * The spool files of one call `<id>`: the client writes `<id>.req` (through
+ * `<id>.req.tmp`), the server claims it by renaming it to `<id>.work`, may
+ * write `<id>.ext` (wait this much longer: a person is being asked) and
+ * finally `<id>.out` (through `<id>.out.tmp`).
+ */
+export function spoolFiles(spool: string, id: string) {
+  const base = path.join(spool, id);
+  return { tmp: `${base}.req.tmp`, req: `${base}.req`, work: `${base}.work`, ext: `${base}.ext`, out: `${base}.out`, outTmp: `${base}.out.tmp` };
+}
+
+/** A call id: the client's pid and randomness, safe in a file name. */
+export const CALL_ID = /^[0-9]+-[0-9a-f]{16}$/;
 
 /**
  * The endpoint file, read only when it is a private file of this user with
@@ -58,24 +67,15 @@ export function readHookEndpoint(env: NodeJS.ProcessEnv): HookEndpoint | undefin
   }
   if (!raw || typeof raw !== 'object') return undefined;
   const e = raw as Record<string, unknown>;
-  if (
-    e.v !== HOOK_PROTOCOL ||
-    typeof e.pid !== 'number' ||
-    typeof e.endpoint !== 'string' ||
-    typeof e.token !== 'string' ||
-    e.token.length < 32 ||
-    typeof e.build !== 'string' ||
-    typeof e.startedAt !== 'string'
-  ) {
+  if (e.v !== HOOK_PROTOCOL || typeof e.pid !== 'number' || typeof e.spool !== 'string' || typeof e.build !== 'string' || typeof e.startedAt !== 'string') {
     return undefined;
   }
-  return { v: e.v, pid: e.pid, endpoint: e.endpoint, token: e.token, build: e.build, startedAt: e.startedAt };
+  return { v: e.v, pid: e.pid, spool: e.spool, build: e.build, startedAt: e.startedAt };
 }
 
-/** One request per connection, one JSON line. */
+/** One call: what the in-process hook command would have been given. */
 export interface HookRequest {
   v: number;
-  token: string;
   build: string;
   /** the CLI arguments, starting with `hook` */
   argv: string[];
@@ -84,10 +84,8 @@ export interface HookRequest {
   stdin: string;
 }
 
-/** What the server writes back, one JSON line each. */
+/** The server's answer (`<id>.out`). */
 export type HookReply =
-  /** a person is being asked: the client waits this much longer */
-  | { t: 'extend'; ms: number }
   /** the hook's answer, exactly what the in-process CLI would have printed */
   | { t: 'answer'; exitCode: number; stdout: string; stderr: string }
   /** not served here (another build, shutting down, refused): the client decides in-process */

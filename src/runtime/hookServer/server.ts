@@ -3,21 +3,20 @@
  * calls with the policy engine, receipt store and checkpoint store already
  * loaded, so an agent's hook process only starts Node, hands over its
  * document and prints the answer. It runs exactly the in-process hook
- * command (one implementation), listens on a Unix socket (a named pipe on
- * Windows) in the user's private run directory, accepts only requests that
- * carry the token from its 0600 endpoint file and come from the same build,
- * and exits when idle, when another server takes over, or when its state
+ * command (one implementation). Calls arrive as files in a spool folder
+ * inside the user's private run directory (see endpoint.ts); only the user
+ * can put them there, and only calls from the same build are served. It
+ * exits when idle, when another server takes over, or when its state
  * directory goes away.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
+import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { belayHome, canonicalWorkspace } from '../../core/config/paths.ts';
-import { ensurePrivateDir, isPidAlive, runDir, writePrivateJson } from '../../core/config/private.ts';
+import { currentUid, ensurePrivateDir, isPidAlive, runDir, writePrivateJson } from '../../core/config/private.ts';
 import { Guard } from '../../core/actions/guard.ts';
 import type { HookHost } from '../cliTypes.ts';
-import { HOOK_PROTOCOL, MAX_REQUEST_BYTES, buildId, hookEndpointFile, hookSocketPath, readHookEndpoint, type HookEndpoint, type HookReply, type HookRequest } from './endpoint.ts';
+import { CALL_ID, HOOK_PROTOCOL, MAX_REQUEST_BYTES, buildId, hookEndpointFile, hookSpoolDir, readHookEndpoint, spoolFiles, type HookEndpoint, type HookReply, type HookRequest } from './endpoint.ts';
 
 export interface HookServerOptions {
   env: NodeJS.ProcessEnv;
@@ -104,12 +103,6 @@ class GuardPool {
   }
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
-}
-
 function unlinkQuietly(p: string): void {
   try {
     fs.unlinkSync(p);
@@ -133,16 +126,9 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
   if (existing && existing.pid !== process.pid && existing.build === buildId() && isPidAlive(existing.pid)) {
     throw Object.assign(new Error(`a hook server (pid ${existing.pid}) already serves ${belayHome(env)}`), { code: 'ALREADY_RUNNING', pid: existing.pid });
   }
-  const endpointPath = hookSocketPath(env, process.pid);
-  if (process.platform !== 'win32') unlinkQuietly(endpointPath);
-  const endpoint: HookEndpoint = {
-    v: HOOK_PROTOCOL,
-    pid: process.pid,
-    endpoint: endpointPath,
-    token: crypto.randomBytes(32).toString('hex'),
-    build: buildId(),
-    startedAt: new Date().toISOString(),
-  };
+  const spool = hookSpoolDir(env);
+  ensurePrivateDir(spool);
+  const endpoint: HookEndpoint = { v: HOOK_PROTOCOL, pid: process.pid, spool, build: buildId(), startedAt: new Date().toISOString() };
   const pool = new GuardPool();
   const { run: runHook } = await import('../commands/hook.ts');
   let inFlight = 0;
@@ -151,71 +137,59 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
   let resolveClosed: (why: string) => void = () => undefined;
   const closed = new Promise<string>((r) => (resolveClosed = r));
 
-  const handle = async (req: HookRequest, reply: (r: HookReply) => void): Promise<void> => {
+  const writeReply = (id: string, reply: HookReply): void => {
+    const f = spoolFiles(spool, id);
+    try {
+      fs.writeFileSync(f.outTmp, JSON.stringify(reply), { mode: 0o600 });
+      fs.renameSync(f.outTmp, f.out);
+    } catch (err) {
+      log(`could not answer call ${id}: ${(err as Error).message}`);
+    }
+  };
+
+  const handle = async (id: string, req: HookRequest): Promise<HookReply> => {
     const stdout: string[] = [];
     const stderr: string[] = [];
     const sink = (into: string[]) =>
       new PassThrough().on('data', (c: Buffer | string) => {
         into.push(typeof c === 'string' ? c : c.toString('utf8'));
       });
-    const out = sink(stdout);
-    const err = sink(stderr);
     const host: HookHost = {
       guard: (workspace, e) => pool.acquire(workspace, e),
-      extend: (ms) => reply({ t: 'extend', ms }),
+      extend: (ms) => {
+        const f = spoolFiles(spool, id);
+        try {
+          fs.writeFileSync(`${f.ext}.tmp`, String(ms), { mode: 0o600 });
+          fs.renameSync(`${f.ext}.tmp`, f.ext);
+        } catch {
+          // the client keeps its own budget
+        }
+      },
     };
     const exitCode = await runHook(req.argv.slice(1), {
       stdin: Readable.from([req.stdin]),
-      stdout: out,
-      stderr: err,
+      stdout: sink(stdout),
+      stderr: sink(stderr),
       env: req.env,
       cwd: req.cwd,
       hookHost: host,
     });
-    reply({ t: 'answer', exitCode, stdout: stdout.join(''), stderr: stderr.join('') });
+    return { t: 'answer', exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
   };
 
-  const server = net.createServer((socket) => {
-    let buffered = '';
-    let taken = false;
-    socket.setEncoding('utf8');
-    const reply = (r: HookReply) => {
-      if (!socket.destroyed) socket.write(JSON.stringify(r) + '\n');
-    };
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk: string) => {
-      if (taken) return;
-      buffered += chunk;
-      if (buffered.length > MAX_REQUEST_BYTES) {
-        taken = true;
-        reply({ t: 'retry', reason: 'request too large' });
-        socket.end();
-        return;
-      }
-      const nl = buffered.indexOf('\n');
-      if (nl < 0) return;
-      taken = true;
-      let req: HookRequest;
-      try {
-        req = JSON.parse(buffered.slice(0, nl)) as HookRequest;
-      } catch {
-        reply({ t: 'retry', reason: 'malformed request' });
-        socket.end();
-        return;
-      }
-      if (typeof req !== 'object' || req === null || typeof req.token !== 'string' || !safeEqual(req.token, endpoint.token)) {
-        log('refused a request with a wrong token');
-        reply({ t: 'retry', reason: 'unauthorized' });
-        socket.end();
-        return;
-      }
-      if (req.v !== HOOK_PROTOCOL || req.build !== endpoint.build) {
-        reply({ t: 'retry', reason: 'build' });
-        socket.end();
-        return;
-      }
+  /** Reads a claimed call; what is wrong with it as a retry reason. */
+  const readCall = (file: string): HookRequest | string => {
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+      const st = fs.fstatSync(fd);
+      const uid = currentUid();
+      if (!st.isFile() || (uid !== undefined && st.uid !== uid)) return 'not a call of this user';
+      if (st.size > MAX_REQUEST_BYTES) return 'request too large';
+      const req = JSON.parse(fs.readFileSync(fd, 'utf8')) as HookRequest;
+      if (typeof req !== 'object' || req === null) return 'malformed request';
+      if (req.v !== HOOK_PROTOCOL || req.build !== endpoint.build) return 'build';
       if (
-        closing ||
         !Array.isArray(req.argv) ||
         req.argv[0] !== 'hook' ||
         !req.argv.every((a) => typeof a === 'string') ||
@@ -224,41 +198,113 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
         typeof req.env !== 'object' ||
         req.env === null
       ) {
-        reply({ t: 'retry', reason: closing ? 'shutting down' : 'not a hook request' });
-        socket.end();
-        return;
+        return 'not a hook request';
       }
-      inFlight++;
-      lastRequest = Date.now();
-      handle(req, reply)
-        .catch((e: unknown) => reply({ t: 'retry', reason: `internal error: ${(e as Error).message.split('\n')[0]}` }))
-        .finally(() => {
-          inFlight--;
-          lastRequest = Date.now();
-          socket.end();
-        });
-    });
-  });
+      return req;
+    } catch (err) {
+      return `unreadable request (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+      try {
+        fs.unlinkSync(file);
+      } catch {
+        // already gone
+      }
+    }
+  };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(endpointPath, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  if (process.platform !== 'win32') fs.chmodSync(endpointPath, 0o600);
+  const take = (id: string): void => {
+    const f = spoolFiles(spool, id);
+    try {
+      fs.renameSync(f.req, f.work); // the claim: the client sees its .req go
+    } catch {
+      return; // taken back by the client, or by another server
+    }
+    const req = readCall(f.work);
+    if (typeof req === 'string') {
+      if (req !== 'build') log(`refused call ${id}: ${req}`);
+      writeReply(id, { t: 'retry', reason: req });
+      return;
+    }
+    if (closing) {
+      writeReply(id, { t: 'retry', reason: 'shutting down' });
+      return;
+    }
+    inFlight++;
+    lastRequest = Date.now();
+    handle(id, req)
+      .catch((e: unknown): HookReply => ({ t: 'retry', reason: `internal error: ${(e as Error).message.split('\n')[0]}` }))
+      .then((reply) => writeReply(id, reply))
+      .finally(() => {
+        inFlight--;
+        lastRequest = Date.now();
+      });
+  };
+
+  let draining = false;
+  let again = false;
+  const drain = (): void => {
+    if (draining) {
+      again = true;
+      return;
+    }
+    draining = true;
+    try {
+      do {
+        again = false;
+        let names: string[];
+        try {
+          names = fs.readdirSync(spool);
+        } catch {
+          return;
+        }
+        for (const name of names) {
+          if (!name.endsWith('.req')) continue;
+          const id = name.slice(0, -4);
+          if (CALL_ID.test(id)) take(id);
+        }
+      } while (again);
+    } finally {
+      draining = false;
+    }
+  };
+
+  const watcher = fs.watch(spool, () => drain());
+  watcher.on('error', (err) => log(`spool watch failed: ${err.message}`));
+  const poller = setInterval(drain, 200); // in case a change notification is lost
   writePrivateJson(hookEndpointFile(env), endpoint);
-  log(`hook server ${process.pid} listening on ${endpointPath}`);
+  drain();
+  log(`hook server ${process.pid} serving calls in ${spool}`);
+
+  /** Leftovers of clients that died: answers nobody read, temp files, calls never finished. */
+  const sweepSpool = (): void => {
+    let names: string[];
+    try {
+      names = fs.readdirSync(spool);
+    } catch {
+      return;
+    }
+    const cutoff = Date.now() - 10 * 60_000;
+    for (const name of names) {
+      if (name.endsWith('.req')) continue;
+      const file = path.join(spool, name);
+      try {
+        if (fs.lstatSync(file).mtimeMs < cutoff) fs.unlinkSync(file);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
 
   const close = async (why = 'closed'): Promise<void> => {
     if (closing) return;
     closing = why;
     clearInterval(ticker);
-    await new Promise<void>((r) => server.close(() => r()));
+    clearInterval(poller);
+    watcher.close();
+    drain(); // calls already dropped are answered (with a retry) rather than left waiting
     while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
     await pool.sweep(0);
-    if (process.platform !== 'win32') unlinkQuietly(endpointPath);
     const named = readHookEndpoint(env);
     if (named?.pid === process.pid) unlinkQuietly(hookEndpointFile(env));
     log(`hook server ${process.pid} stopped: ${why}`);
@@ -279,6 +325,7 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
       void close('idle');
       return;
     }
+    sweepSpool();
     void pool.maintain(5 * 60_000, log).then(() => pool.sweep(guardIdleMs));
   }, opts.checkEveryMs ?? Math.min(5000, idleMs));
 

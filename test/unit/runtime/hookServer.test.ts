@@ -2,12 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { startHookServer } from '../../../src/runtime/hookServer/server.ts';
-import { callHookServer } from '../../../src/runtime/hookServer/client.ts';
-import { buildId, hookEndpointFile, readHookEndpoint } from '../../../src/runtime/hookServer/endpoint.ts';
+import type { callHookServer } from '../../../src/runtime/hookServer/client.ts';
+import { HOOK_PROTOCOL, hookEndpointFile, readHookEndpoint, spoolFiles } from '../../../src/runtime/hookServer/endpoint.ts';
 import { run as runHook } from '../../../src/runtime/commands/hook.ts';
 import { ReceiptStore } from '../../../src/core/receipts/store.ts';
 import { workspaceState } from '../../../src/core/config/paths.ts';
@@ -28,8 +27,24 @@ async function inProcess(argv: string[], stdin: string, env: NodeJS.ProcessEnv, 
   return { exitCode, stdout: out.join(''), stderr: err.join('') };
 }
 
-function call(env: NodeJS.ProcessEnv, cwd: string, doc: unknown, budgetMs = 20_000) {
-  return callHookServer({ argv: ['hook', 'claude'], stdin: JSON.stringify(doc), env, cwd, budgetMs });
+/** A hook call from a worker thread would block this one; a child process plays the hook. */
+function call(env: NodeJS.ProcessEnv, cwd: string, doc: unknown, budgetMs = 20_000, claimMs?: number): Promise<ReturnType<typeof callHookServer>> {
+  const script = `import { callHookServer } from ${JSON.stringify(path.join(repoRoot, 'src', 'runtime', 'hookServer', 'client.ts'))};
+process.stdout.write(JSON.stringify(callHookServer(JSON.parse(process.argv[1]))));`;
+  const arg = JSON.stringify({ argv: ['hook', 'claude'], stdin: JSON.stringify(doc), env, cwd, budgetMs, claimMs });
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, arg], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', reject);
+    child.on('close', () => {
+      try {
+        resolve(JSON.parse(out) as ReturnType<typeof callHookServer>);
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+  });
 }
 
 test('the hook server answers exactly as the in-process hook does, and records the same receipts', async () => {
@@ -77,7 +92,7 @@ test('the hook server answers exactly as the in-process hook does, and records t
   }
 });
 
-test('the endpoint file and socket are private; a wrong token is refused and the server keeps serving', { skip: process.platform === 'win32' && 'Unix permissions' }, async () => {
+test('the endpoint file and spool are private; an endpoint file others could write is not trusted', { skip: process.platform === 'win32' && 'Unix permissions' }, async () => {
   const ws = userRepo();
   const env = isolatedEnv();
   const server = await startHookServer({ env });
@@ -85,25 +100,18 @@ test('the endpoint file and socket are private; a wrong token is refused and the
     const file = hookEndpointFile(env);
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
-    assert.equal(fs.statSync(server.endpoint.endpoint).mode & 0o777, 0o600);
-    const reply = await new Promise<string>((resolve) => {
-      const s = net.connect(server.endpoint.endpoint);
-      let buf = '';
-      s.setEncoding('utf8');
-      s.on('connect', () =>
-        s.write(JSON.stringify({ v: 1, token: 'f'.repeat(64), build: buildId(), argv: ['hook', 'claude'], cwd: ws, env, stdin: '{}' }) + '\n'),
-      );
-      s.on('data', (c: string) => (buf += c));
-      s.on('close', () => resolve(buf));
-    });
-    assert.deepEqual(JSON.parse(reply), { t: 'retry', reason: 'unauthorized' });
+    assert.equal(fs.statSync(server.endpoint.spool).mode & 0o777, 0o700);
     const ok = await call(env, ws, claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }));
     assert.equal(ok.kind, 'answer');
-    // an endpoint file others could have written is not trusted
     fs.chmodSync(file, 0o644);
     const r = await call(env, ws, claudePre({ cwd: ws, id: 'r2', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }));
     assert.equal(r.kind, 'unavailable');
     fs.chmodSync(file, 0o600);
+    // a call of another build is declined, so its hook decides in-process
+    const f = spoolFiles(server.endpoint.spool, `${process.pid}-00000000deadbeef`);
+    fs.writeFileSync(f.req, JSON.stringify({ v: HOOK_PROTOCOL, build: 'another', argv: ['hook', 'claude'], cwd: ws, env: {}, stdin: '{}' }), { mode: 0o600 });
+    for (let i = 0; i < 100 && !fs.existsSync(f.out); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(JSON.parse(fs.readFileSync(f.out, 'utf8')), { t: 'retry', reason: 'build' });
   } finally {
     await server.close();
   }
@@ -129,7 +137,6 @@ test('the server stops when idle, when another server takes over, or when its st
   const idle = await startHookServer({ env, idleMs: 150, checkEveryMs: 50 });
   assert.equal(await idle.closed, 'idle');
   assert.equal(fs.existsSync(hookEndpointFile(env)), false, 'the endpoint file is removed');
-  assert.equal(fs.existsSync(idle.endpoint.endpoint), false, 'the socket is removed');
 
   const taken = await startHookServer({ env, checkEveryMs: 50 });
   fs.writeFileSync(hookEndpointFile(env), JSON.stringify({ ...taken.endpoint, pid: 1 }), { mode: 0o600 });
@@ -141,26 +148,35 @@ test('the server stops when idle, when another server takes over, or when its st
   assert.match(await gone.closed, /gone/);
 });
 
-test('a server that takes the call but does not answer in time is a timeout, not an allow', async () => {
+test('a server that takes the call but does not answer in time is a timeout, not an allow; one that never takes it is bypassed', async () => {
   const ws = userRepo();
   const env = isolatedEnv();
   const real = await startHookServer({ env });
   const ep = real.endpoint;
   await real.close();
-  // a stand-in that accepts and never answers, at the published endpoint
-  const sockets: net.Socket[] = [];
-  const hang = net.createServer((s) => sockets.push(s));
-  await new Promise<void>((r) => hang.listen(ep.endpoint, () => r()));
+  // a stand-in at the published endpoint (this process is alive) that claims calls and never answers
+  fs.writeFileSync(hookEndpointFile(env), JSON.stringify(ep), { mode: 0o600 });
+  let claiming = true;
+  const claimer = setInterval(() => {
+    if (!claiming) return;
+    for (const name of fs.readdirSync(ep.spool)) {
+      if (name.endsWith('.req')) fs.renameSync(path.join(ep.spool, name), path.join(ep.spool, name.replace(/\.req$/, '.work')));
+    }
+  }, 10);
   try {
-    fs.mkdirSync(path.dirname(hookEndpointFile(env)), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(hookEndpointFile(env), JSON.stringify(ep), { mode: 0o600 });
+    const doc = claudePre({ cwd: ws, id: 'w1', tool: 'Write', input: { file_path: path.join(ws, 'a.txt'), content: 'x' } });
     const started = Date.now();
-    const r = await call(env, ws, claudePre({ cwd: ws, id: 'w1', tool: 'Write', input: { file_path: path.join(ws, 'a.txt'), content: 'x' } }), 300);
+    const r = await call(env, ws, doc, 500);
     assert.equal(r.kind, 'timeout');
     assert.ok(Date.now() - started < 5000);
+    // a server that never claims the call: taken back after the claim time, decided in-process
+    claiming = false;
+    const r2 = await call(env, ws, doc, 20_000, 300);
+    assert.equal(r2.kind, 'unavailable');
+    assert.match(r2.kind === 'unavailable' ? r2.reason : '', /did not take the call/);
+    assert.deepEqual(fs.readdirSync(ep.spool).filter((n) => n.endsWith('.req')), [], 'the call was taken back');
   } finally {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => hang.close(() => r()));
+    clearInterval(claimer);
   }
 });
 
@@ -230,23 +246,72 @@ test('belay hook (shipped launcher): the first call decides in-process and start
   await waitFor(() => readHookEndpoint(env) === undefined);
 });
 
-test('belay hook (shipped launcher): a server that hangs is answered with deny within the budget', { skip: noBundle }, async () => {
+test('belay hook (shipped launcher): a hung server that took the call is answered with deny within the budget; one that takes nothing is bypassed', { skip: noBundle }, async () => {
   const ws = userRepo();
-  const env = { ...isolatedEnv(), BELAY_HOOK_BUDGET_MS: '400' };
-  // start a real server of this build to learn its endpoint, then put a silent one in its place
+  const env = { ...isolatedEnv(), BELAY_HOOK_BUDGET_MS: '600', BELAY_HOOK_TRACE: '1' };
   const server = spawn(process.execPath, [bundle, 'serve', '--quiet'], { env, stdio: 'ignore' });
   await waitFor(() => readHookEndpoint(env) !== undefined);
   const ep = readHookEndpoint(env)!;
   server.kill('SIGSTOP');
+  const doc = JSON.stringify(claudePre({ cwd: ws, id: 'w1', tool: 'Write', input: { file_path: path.join(ws, 'a.txt'), content: 'x' } }));
   try {
-    const started = Date.now();
-    const r = runBundle(['hook', 'claude'], env, JSON.stringify(claudePre({ cwd: ws, id: 'w1', tool: 'Write', input: { file_path: path.join(ws, 'a.txt'), content: 'x' } })));
-    assert.equal(r.status, 2, r.stderr);
-    assert.equal(JSON.parse(r.stdout).hookSpecificOutput.permissionDecision, 'deny');
-    assert.match(r.stderr, /belay\.timeout/);
-    assert.ok(Date.now() - started < 10_000);
-    assert.equal(readHookEndpoint(env)?.pid, ep.pid);
+    // stopped: nobody claims the call, so the hook takes it back and decides itself
+    const bypassed = runBundle(['hook', 'claude'], env, doc);
+    assert.equal(bypassed.status, 0, bypassed.stderr);
+    assert.match(bypassed.stderr, /decided in-process: the hook server did not take the call/);
+    // claimed, then never answered: deny, in the agent's format, within the budget
+    const claimer = spawn(
+      process.execPath,
+      ['-e', `const fs=require('fs');setInterval(()=>{for(const n of fs.readdirSync(${JSON.stringify(ep.spool)}))if(n.endsWith('.req'))try{fs.renameSync(${JSON.stringify(ep.spool)}+'/'+n,${JSON.stringify(ep.spool)}+'/'+n.slice(0,-4)+'.work')}catch{}},5)`],
+      { stdio: 'ignore' },
+    );
+    try {
+      const started = Date.now();
+      const r = runBundle(['hook', 'claude'], env, doc);
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(JSON.parse(r.stdout).hookSpecificOutput.permissionDecision, 'deny');
+      assert.match(r.stderr, /belay\.timeout/);
+      assert.ok(Date.now() - started < 10_000);
+    } finally {
+      claimer.kill('SIGKILL');
+    }
   } finally {
     server.kill('SIGKILL');
+  }
+});
+
+test('belay hook (shipped launcher): while a person is asked, the served call may take longer than the budget', { skip: noBundle }, async () => {
+  const { startApprovalServer } = await import('../../../src/core/approvals/server.ts');
+  const ws = userRepo();
+  writeSettings(ws, { 'belay.policy': { rules: [{ id: 'ask-notes', effect: 'ask', kinds: ['write'], paths: ['**/notes.md'], reason: 'notes need a person' }] } });
+  const env = { ...isolatedEnv(), BELAY_HOOK_BUDGET_MS: '500', BELAY_APPROVALS: 'editor', BELAY_HOOK_TRACE: '1' };
+  const approvals = await startApprovalServer({
+    env,
+    workspaces: () => [ws],
+    onRequest: async () => {
+      await new Promise((r) => setTimeout(r, 2500));
+      return { answer: 'approve', by: 'a person' };
+    },
+  });
+  try {
+    const doc = (id: string) => JSON.stringify(claudePre({ cwd: ws, id, tool: 'Write', input: { file_path: path.join(ws, 'notes.md'), content: 'x' } }));
+    runBundle(['hook', 'claude'], { ...env, BELAY_APPROVALS: 'agent' }, doc('warm')); // starts the server
+    await waitFor(() => readHookEndpoint(env) !== undefined);
+    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bundle, 'hook', 'claude'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+      child.stdin.end(doc('asked'));
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /answered by the hook server/);
+    assert.equal(JSON.parse(r.stdout).hookSpecificOutput.permissionDecision, 'allow');
+    assert.match(JSON.parse(r.stdout).hookSpecificOutput.permissionDecisionReason, /approved by a person/);
+  } finally {
+    await approvals.close();
+    runBundle(['serve', 'stop'], env, '');
   }
 });
