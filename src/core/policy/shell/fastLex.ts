@@ -35,7 +35,6 @@ export function fastParse(text: string): Script | undefined {
 
 /** Statements split on ';' (a trailing ';' ends the last one). */
 function statements(text: string, toks: Tok[]): Script | undefined {
-  if (nestsRedirectedPipe(toks)) return undefined;
   const items: { node: Node; op: string }[] = [];
   let i = 0;
   while (i < toks.length) {
@@ -117,26 +116,6 @@ function foldLoops(text: string, toks: Tok[]): Tok[] | undefined {
     i = k + 1;
   }
   return out;
-}
-
-/**
- * tree-sitter-bash nests a redirected command that feeds a pipe anywhere but
- * at the start of a statement (`a && b 2>&1 | c`, `a | b 2>&1 | c`) in a way
- * that differs from the flat shape this lexer builds: such lines go to the
- * grammar, so both paths always agree.
- */
-function nestsRedirectedPipe(toks: Tok[]): boolean {
-  let first = true;
-  let redirected = false;
-  for (const t of toks) {
-    if (t.k === 'redir') redirected = true;
-    else if (t.k === 'op') {
-      if (t.op === '|' && redirected && !first) return true;
-      first = t.op === ';';
-      redirected = false;
-    }
-  }
-  return false;
 }
 
 /** Source text of a list or pipeline: trailing redirects belong to its last command, not to it. */

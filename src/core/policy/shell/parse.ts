@@ -227,7 +227,7 @@ class Builder {
           const n = this.statement(c);
           if (n) stages.push(n);
         });
-        return { t: 'pipeline', stages, text };
+        return regroupPipeline(stages, text);
       }
       case 'subshell':
         return { t: 'subshell', body: { items: this.statements(c), error: false }, redirects: [], text };
@@ -686,6 +686,27 @@ class Builder {
  * tree-sitter-bash hangs a trailing redirect on the whole `a && b > f` or
  * `a | b > f`; bash applies it to the last command only.
  */
+/**
+ * tree-sitter-bash reads a redirect in the middle of `a && b 2>&1 | c` or
+ * `a | b 2>&1 | c` as applying to everything before it, so the pipe's first
+ * stage comes out as the whole list or pipeline. Bash binds `|` tighter than
+ * `&&` and `||`: `b`'s output feeds `c`, and `a` runs on its own. Put the
+ * stages back where bash has them.
+ */
+function regroupPipeline(stages: Node[], text: string): Node {
+  const head = stages[0];
+  if (!head || stages.length < 2) return { t: 'pipeline', stages, text };
+  if (head.t === 'pipeline') return { t: 'pipeline', stages: [...head.stages, ...stages.slice(1)], text };
+  if (head.t === 'list' && head.items.length > 1 && text.startsWith(head.text)) {
+    const last = head.items[head.items.length - 1]!;
+    if (head.text.endsWith(last.node.text)) {
+      const tail = regroupPipeline([last.node, ...stages.slice(1)], text.slice(head.text.length - last.node.text.length));
+      return { t: 'list', items: [...head.items.slice(0, -1), { node: tail, op: last.op }], text };
+    }
+  }
+  return { t: 'pipeline', stages, text };
+}
+
 function attachRedirects(node: Node, redirects: Redirect[], text: string): Node {
   if (redirects.length === 0) return node;
   switch (node.t) {

@@ -26,6 +26,16 @@ describe('tree-sitter-bash to IR', () => {
       assert.equal(n.redirects[0]!.body!.raw, '$HOME\n');
     }
   });
+  test('a redirect inside `a && b 2>&1 | c` leaves `|` binding tighter than `&&`, as in bash', () => {
+    const s = parseShellWithGrammar('a && b 2>&1 | c');
+    const n = s.items[0]!.node;
+    assert.equal(n.t, 'list');
+    if (n.t !== 'list') return;
+    assert.deepEqual(n.items.map((i) => [i.node.t, i.node.text, i.op]), [['cmd', 'a', '&&'], ['pipeline', 'b 2>&1 | c', '']]);
+    const p = parseShellWithGrammar('curl -s x | tee log 2>/dev/null | sh').items[0]!.node;
+    assert.equal(p.t, 'pipeline');
+    if (p.t === 'pipeline') assert.deepEqual(p.stages.map((st) => st.text), ['curl -s x', 'tee log', 'sh']);
+  });
   test('syntax errors are reported, not thrown', () => {
     const s = parseShellWithGrammar('{rm,-rf,src}');
     assert.equal(s.error, true);
@@ -57,8 +67,9 @@ describe('the fast lexer agrees with the grammar', () => {
       // tildes past the start of a word are literal
       'git diff HEAD~4 -- src', 'git log a~b~~', 'echo "a"~', "echo 'a'~b", 'echo ~', 'echo ~/x~y', 'echo a~$X', 'echo $X~', 'echo "$X"~/a', 'ls x~ y~z',
       'git show HEAD~1:src/a.ts', 'git rebase -i @~3', 'cp a.txt a.txt~', 'echo a ~ b', 'echo a~*', 'echo a~-', 'git diff --stat HEAD~1 -- src/ && git status',
-      // redirects feeding a pipe at the start of a statement
-      'b 2>&1 | c', 'a; b 2>&1 | c', 'a && b 2>&1', 'a 2>&1 | b && c', 'npm run build 2>&1 | tail -n 5 && echo done', 'make 2>/dev/null | grep -v warn; echo $?x',
+      // redirects feeding a pipe, anywhere in a list or pipeline
+      'a && b 2>&1 | c', 'a && b > f | c', 'a || b 2>/dev/null | c', 'a | b 2>&1 | c', 'cd p && NODE_ENV=test npx jest 2>&1 | tail -n 3', 'a && b | c 2>&1 | d',
+      'a && b 2>&1 | c && d', 'x; a || b 2>&1 | c > f', 'a && a 2>&1 | a', 'for f in a; do x && y 2>&1 | z; done', 'b 2>&1 | c', 'a; b 2>&1 | c', 'a && b 2>&1', 'a 2>&1 | b && c', 'npm run build 2>&1 | tail -n 5 && echo done', 'make 2>/dev/null | grep -v warn; echo $?x',
       // quotes, globs, escapes-free concatenations, redirects
       'rm -rf "$HOME"/x', "rm -rf '~'/x", 'cat <f >g', 'cmd >>"log file" 2>&1', 'ls *.ts src/**/*.md ?x [ab]', 'echo a=b c==d', 'X=1 Y=2 env', 'sort -k2 -n -t: f',
       // one-line for loops
@@ -112,8 +123,6 @@ describe('the fast lexer agrees with the grammar', () => {
     for (const line of ['echo $1', 'echo ${X:-y}', 'echo "$"', 'echo `id`', 'a & b', 'if x; then y; fi', '(a)', '{a,b}', 'echo \\x', 'cat <<EOF\nx\nEOF', 'echo a\nb', 'export X=1', '! a', 'a #c',
       // tilde expansion after `=` or `:`, `~user`, `~+`
       'echo x=~/y', 'echo a:~/b', 'X=a~b cmd', 'echo ~root', 'echo --x=~/a', 'echo ~+', '~x',
-      // the grammar nests a redirected command feeding a pipe inside a list or a longer pipeline
-      'a && b 2>&1 | c', 'a && b > f | c', 'a || b 2>/dev/null | c', 'a | b 2>&1 | c', 'cd p && NODE_ENV=test npx jest 2>&1 | tail -n 3',
       // substitutions, heredocs, escapes, background jobs, process substitution
       // loops the lexer leaves to the grammar: redirected, nested, without `in`, empty
       'for f in a; do x; done > o', 'for f in a; do x; done 2>&1 | y', 'for f; do x; done', 'for f in; do x; done', 'for f in a; do for g in b; do x; done; done',
