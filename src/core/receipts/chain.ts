@@ -217,7 +217,8 @@ export class EventSigner {
   /** HMAC-SHA-256(key, hashHex) as lower-case hex; hashHex must be 64 hex characters. */
   sign(hashHex: string): string {
     if (this.#inner.write(hashHex, 64, 'latin1') !== 64 || hashHex.length !== 64) throw new Error('an event hash is 64 hex characters');
-    crypto.hash('sha256', this.#inner, 'buffer').copy(this.#outer, 64);
+    // the inner digest as a binary string: an output Buffer costs more than the hash
+    this.#outer.write(crypto.hash('sha256', this.#inner, 'binary'), 64, 'latin1');
     return crypto.hash('sha256', this.#outer, 'hex');
   }
 }

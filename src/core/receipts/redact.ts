@@ -217,9 +217,10 @@ export function redactText(text: string, envFile = false): { text: string; kinds
 
 /** A path naming a dotenv-style file: `.env`, `.env.local`, `prod.env`, `.envrc`, `.npmrc`, `.pypirc`, `.netrc`. */
 export function isEnvFilePath(p: string): boolean {
-  const base = p.replace(/\\/g, '/').split('/').pop() ?? '';
-  return /^\.env(?:\..+)?$/i.test(base) || /\.env$/i.test(base) || /^\.(?:envrc|npmrc|pypirc|netrc|pgpass|git-credentials)$/i.test(base);
+  return ENV_FILE_NAME.test(p);
 }
+/** The last segment (after `/` or `\\`) is `.env`, `.env.<x>`, `<x>.env` or a known credentials file. */
+const ENV_FILE_NAME = /(?:^|[\\/])(?:\.env(?:\.[^\\/\n\r\u2028\u2029]+)?|[^\\/]*\.env|\.(?:envrc|npmrc|pypirc|netrc|pgpass|git-credentials))$/i;
 
 const PATH_KEYS = new Set(['path', 'filepath', 'file_path', 'file', 'filename', 'target', 'notebook_path', 'uri']);
 const PATH_LIST_KEYS = new Set(['paths', 'writes', 'files', 'targets']);
