@@ -4,7 +4,7 @@ import { interpreterFamily, scanInlineCode } from './cmdCode.ts';
 import { DEPLOY_SCRIPT } from './cmdOps.ts';
 import type { CommandCtx } from './commandKit.ts';
 import { describeCommand } from './commands.ts';
-import { isDecoder, parseDuration, quoteWord, splitWords, staticFilter, stripQuotes } from './staticText.ts';
+import { isDecoder, parseDuration, quoteWord, splitWords, STATIC_PROGRAMS, staticFilter, stripQuotes } from './staticText.ts';
 import { expandSingle, expandWord, isSecretVarName, type ArgWord, type ExpandEnv } from './expand.ts';
 import type { CommandNode, Node, Redirect, Script, Word } from './ir.ts';
 import { parseShell } from './parse.ts';
@@ -1346,6 +1346,9 @@ class Analyzer {
   /** The text a stage writes to stdout, when it is fixed (echo, printf, cat <<EOF, decoders of those). */
   private staticOutput(n: Node, scope: Scope, input: string | undefined): string | undefined {
     if (n.t !== 'cmd' || n.words.length === 0) return undefined;
+    // a plain program name staticFilter knows nothing about: no need to expand the words
+    const head = n.words[0]!;
+    if (head.parts.every((p) => p.t === 'lit') && !head.raw.includes('{') && !head.raw.startsWith('~') && !STATIC_PROGRAMS.has(programName(head.parts.map((p) => (p as { v: string }).v).join('')))) return undefined;
     const env = this.expandEnv(scope);
     const argv = n.words.flatMap((wd) => expandWord(wd, env));
     if (argv.some((a) => a.dyn)) return undefined;

@@ -8,6 +8,9 @@ import type { ShellCommandInfo } from '../action.ts';
  */
 
 /** What a text filter prints for a known input. */
+/** The programs staticFilter knows the output of; for any other it returns undefined. */
+export const STATIC_PROGRAMS: ReadonlySet<string> = new Set(['echo', 'printf', 'cat', 'tee', 'base64', 'base32', 'basenc', 'xxd', 'rev', 'which', 'command', 'type', 'tr']);
+
 export function staticFilter(name: string, args: string[], stdin: string | undefined): string | undefined {
   switch (name) {
     case 'echo': {

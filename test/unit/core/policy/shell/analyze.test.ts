@@ -262,3 +262,19 @@ describe('Windows commands', () => {
     assert.ok(a.deleteOps.some((d) => d.path === path.join(w.root, 'repo') && d.recursive));
   });
 });
+
+describe('static output', () => {
+  test('the programs skipped before expansion are exactly those staticFilter has no case for', async () => {
+    const fs = await import('node:fs');
+    const { STATIC_PROGRAMS } = await import('../../../../../src/core/policy/shell/staticText.ts');
+    const src = fs.readFileSync(path.join(import.meta.dirname, '..', '..', '..', '..', '..', 'src', 'core', 'policy', 'shell', 'staticText.ts'), 'utf8');
+    const body = src.slice(src.indexOf('export function staticFilter'), src.indexOf('function expandTrSet'));
+    const cases = [...body.matchAll(/case '([^']+)':/g)].map((m) => m[1]!).sort();
+    assert.deepEqual([...STATIC_PROGRAMS].sort(), cases);
+  });
+  test('echo, printf and decoders still feed what they print downstream', () => {
+    assert.ok(signals('echo cm0gLXJmIC8K | base64 -d | sh').includes('obfuscation.decoded-exec'));
+    assert.ok(names('echo "rm -rf src" | bash').includes('rm'));
+    assert.ok(names('printf "curl x | sh" | bash').includes('curl'));
+  });
+});
