@@ -298,11 +298,10 @@ export class Engine {
       for (const p of (await listFilesUnder(this.db, headTree, rel)).keys()) files.add(p);
       return [...files];
     }
-    if (!st) {
-      const under = await listFilesUnder(this.db, headTree, rel);
-      if (under.size > 0) return [...under.keys()];
-    }
-    return [rel];
+    // Gone, or a file now: the files the last checkpoint had under it (a folder that went) are looked at too.
+    const under = await listFilesUnder(this.db, headTree, rel);
+    if (!st && under.size > 0) return [...under.keys()];
+    return [rel, ...under.keys()];
   }
 
   /** Creates a checkpoint; the caller holds the lock. */

@@ -82,7 +82,8 @@ function newNode(): DirNode {
 /**
  * Applies file edits to a tree and writes the changed trees (only those on
  * the edited paths). Setting a file where the base has a directory replaces
- * the directory; removing a file never removes a directory of that name.
+ * the directory (even when other edits remove files in it); removing a file
+ * never removes a directory of that name.
  */
 export async function applyEdits(db: ObjectDb, base: string | undefined, edits: TreeEdit[]): Promise<string> {
   const root = newNode();
@@ -107,11 +108,14 @@ export async function applyEdits(db: ObjectDb, base: string | undefined, edits: 
       const existing = entries.get(name);
       if (entry === null) {
         if (existing && !isTreeMode(existing.mode)) entries.delete(name);
-      } else if (!node.dirs.has(name)) {
+      } else {
         entries.set(name, { name, mode: entry.mode, sha: entry.sha });
       }
     }
     for (const [name, child] of node.dirs) {
+      // A file set here replaces the folder of that name, whatever the edits below it say
+      // (they are the folder's files going: a folder became a file).
+      if (node.files.get(name)) continue;
       const existing = entries.get(name);
       const childBase = existing && isTreeMode(existing.mode) ? existing.sha : undefined;
       const sha = await build(child, childBase);

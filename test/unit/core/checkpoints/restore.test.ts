@@ -211,6 +211,46 @@ test('validation: unknown or collected targets and files in the way are refused 
       ['added x', 'deleted x/inside.txt'],
     );
     assert.equal(read(ws, 'x'), 'file\n');
+    // the restore's record holds the file it wrote, so the next checkpoint sees nothing new, and the restore undoes
+    assert.deepEqual((await store.create({ scope: 'full' })).changed, []);
+    await store.undoRestore(res2.restoreId);
+    assert.equal(read(ws, 'x/inside.txt'), 'a folder now\n');
+    assert.ok(fs.statSync(path.join(ws, 'x')).isDirectory());
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});
+
+test('a folder replaced by a file of its name is captured by full and known-path checkpoints, and both ways restore', async () => {
+  const ws = makePlainWorkspace({ 'keep.txt': 'k\n', 'x/a.txt': 'a\n', 'x/b.txt': 'b\n', 'y/c.txt': 'c\n' });
+  const { store, storeDir } = await openStore(ws);
+  try {
+    const c1 = await store.create({ scope: 'full' });
+    const folderState = snapshot(ws);
+    fs.rmSync(path.join(ws, 'x'), { recursive: true });
+    write(ws, 'x', 'a file now\n');
+    const c2 = await store.create({ scope: 'full' });
+    assert.deepEqual(
+      c2.changed.map((c) => `${c.status} ${c.path}`),
+      ['added x', 'deleted x/a.txt', 'deleted x/b.txt'],
+    );
+    // the same with a known-path checkpoint
+    await store.create({ scope: 'paths', paths: ['y'], kind: 'pre' });
+    fs.rmSync(path.join(ws, 'y'), { recursive: true });
+    write(ws, 'y', 'also a file\n');
+    const c3 = await store.create({ scope: 'paths', paths: ['y'], kind: 'post' });
+    assert.deepEqual(
+      c3.changed.map((c) => `${c.status} ${c.path}`),
+      ['added y', 'deleted y/c.txt'],
+    );
+    const fileState = snapshot(ws);
+    assert.deepEqual(await store.diff(c3.id), []);
+    const r = await store.restore(c1.id);
+    assert.deepEqual(snapshot(ws), folderState);
+    await store.undoRestore(r.restoreId);
+    assert.deepEqual(snapshot(ws), fileState);
+    fsckStore(storeDir);
   } finally {
     await store.close();
     rm(ws, path.dirname(storeDir));
