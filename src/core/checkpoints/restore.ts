@@ -5,9 +5,9 @@ import { runGit, splitZ } from './git.ts';
 import type { Engine } from './engine.ts';
 import type { Loaded } from './catalog.ts';
 import type { HeldLock } from './lock.ts';
-import { applyOps, clearJournal, newJournalId, writeJournal, type FileOp } from './apply.ts';
+import { applyOps, clearJournal, newJournalId, stageJournal, type FileOp } from './apply.ts';
 import { diffTrees, lookupFile, sameEntry, type FileEntry } from './trees.ts';
-import { absPath, lstatMaybe, readWorkFile } from './workspaceFiles.ts';
+import { absPath, lookAtFiles, lstatMaybe, type FoundFile } from './workspaceFiles.ts';
 import type { ChangedPath, RestoreResult } from './types.ts';
 import { failpoint, trace } from './failpoint.ts';
 
@@ -91,18 +91,19 @@ export function structuralProblem(engine: Engine, op: FileOp, deleting: Set<stri
   return undefined;
 }
 
-/** Re-reads each file to change and refuses (`stale`) if any is not as planned. */
-export async function assertUnchanged(engine: Engine, ops: FileOp[]): Promise<void> {
-  const changed: string[] = [];
-  for (const op of ops) {
-    const now = (await readWorkFile(engine.workspace, op.path))?.entry ?? null;
-    if (!sameEntry(now, op.from)) changed.push(op.path);
-  }
+/**
+ * Re-reads each file to change and refuses (`stale`) if any is not as
+ * planned. Returns what it found (the writer keeps the files' permissions).
+ */
+export async function assertUnchanged(engine: Engine, ops: FileOp[]): Promise<Map<string, FoundFile>> {
+  const found = await lookAtFiles(engine.workspace, ops.map((op) => op.path));
+  const changed = ops.filter((op) => !sameEntry(found.get(op.path)?.entry, op.from)).map((op) => op.path);
   if (changed.length > 0) {
     throw new CheckpointError('stale', `files changed on disk while Belay was planning; nothing was changed: ${changed.slice(0, 10).join(', ')}${changed.length > 10 ? ', …' : ''}`, {
       paths: changed,
     });
   }
+  return found;
 }
 
 /** Result entries for applied ops (sizes of written files as written; of deleted ones from the store). */
@@ -115,9 +116,10 @@ export async function describeOps(engine: Engine, ops: FileOp[], written = new M
 }
 
 /**
- * Writes the journal, changes the files, records the result (the record's id
- * is what undoRestore takes), clears the journal. Returns the record id and
- * the files that could not be changed.
+ * Checks the files are as planned (assertUnchanged, refusing with `stale`
+ * before anything changes), writes the journal, changes the files, records
+ * the result (the record's id is what undoRestore takes), clears the
+ * journal. Returns the record id and the files that could not be changed.
  */
 export async function executeOps(
   engine: Engine,
@@ -131,10 +133,23 @@ export async function executeOps(
   let failed: Array<{ path: string; error: string }> = [];
   const sizes = new Map<string, number>();
   if (ops.length > 0) {
-    writeJournal(engine.storeDir, { id: journalId, startedAt: new Date().toISOString(), op, ops });
+    // The journal is flushed to disk while the files are checked; it is put
+    // in force only once they are found as planned.
+    const journal = stageJournal(engine.storeDir, { id: journalId, startedAt: new Date().toISOString(), op, ops });
+    let found: Map<string, FoundFile>;
+    try {
+      found = await assertUnchanged(engine, ops);
+      trace('files are as planned');
+      await journal.durable;
+    } catch (err) {
+      journal.discard();
+      throw err;
+    }
+    lock.verify();
+    journal.commit();
     trace('journal written');
     failpoint('apply:after-journal');
-    failed = await applyOps(engine.workspace, engine.db, ops, journalId, new Set(), sizes);
+    failed = await applyOps(engine.workspace, engine.db, ops, journalId, new Set(), sizes, found);
     failpoint('apply:before-record');
   }
   const failedSet = new Set(failed.map((f) => f.path));
@@ -293,8 +308,6 @@ export async function restoreLocked(engine: Engine, lock: HeldLock, id: string, 
 
   trace(`restore: planned ${planned.length} changes`);
   // 6. Act: nothing changed on disk since the safety checkpoint, then write.
-  await assertUnchanged(engine, planned);
-  trace('restore: checked files are as planned');
   const exec = await executeOps(engine, lock, planned, { type: 'restore', safety: safetyId, target: target.ref.id, name: `restored ${short}` });
   trace('restore: written and recorded');
   for (const f of exec.failed) skipped.push({ path: f.path, reason: `could not be written: ${f.error}` });

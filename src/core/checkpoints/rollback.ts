@@ -7,7 +7,7 @@ import { diffTrees, lookupFile, sameEntry, type FileEntry } from './trees.ts';
 import { MODE_LINK } from './objects.ts';
 import { mergeUndo } from './merge.ts';
 import { readWorkFile, isBinary } from './workspaceFiles.ts';
-import { assertUnchanged, describeOps, executeOps, structuralProblem } from './restore.ts';
+import { describeOps, executeOps, structuralProblem } from './restore.ts';
 import type { Conflict, RollbackRequest, RollbackResult } from './types.ts';
 
 /**
@@ -173,22 +173,23 @@ export async function rollbackLocked(
     name: kind === 'undo-restore' ? `before undoing ${short}` : `before rolling back ${short}`,
   });
   const safetyId = safety.loaded.checkpoint.id;
+  let exec: Awaited<ReturnType<typeof executeOps>>;
   try {
     for (const op of ops) {
       if (!sameEntry(safety.entries.get(op.path) ?? null, op.from)) throw new CheckpointError('stale', `${op.path} changed on disk while Belay was planning; nothing was changed`);
     }
-    await assertUnchanged(engine, ops);
+    // (executeOps checks the files again just before writing)
+    exec = await executeOps(engine, lock, ops, {
+      type: kind,
+      safety: safetyId,
+      before: last.before.ref.id,
+      after: last.after.ref.id,
+      name: kind === 'undo-restore' ? `undid ${short}` : `rolled back ${short}`,
+    });
   } catch (err) {
     if (err instanceof CheckpointError && err.code === 'stale') return { ok: false, code: 'stale', message: err.message, conflicts: [] };
     throw err;
   }
-  const exec = await executeOps(engine, lock, ops, {
-    type: kind,
-    safety: safetyId,
-    before: last.before.ref.id,
-    after: last.after.ref.id,
-    name: kind === 'undo-restore' ? `undid ${short}` : `rolled back ${short}`,
-  });
   if (exec.failed.length > 0) {
     throw new CheckpointError('io_error', `could not write ${exec.failed.map((f) => `${f.path} (${f.error})`).join(', ')}; the other files were undone and record ${exec.id} can undo this`, {
       failed: exec.failed,

@@ -113,6 +113,26 @@ export async function readWorkFile(
   return { entry: { mode, sha }, size: content.length, content, stat: st };
 }
 
+/** The entry a workspace file has now, and its lstat (null: absent, or not a file or link). */
+export interface FoundFile {
+  entry: FileEntry | null;
+  stat?: fs.Stats;
+}
+
+/**
+ * What several workspace files are now, as readWorkFile sees them (nothing
+ * is stored). Read one after another: small reads from the page cache cost
+ * less in order than through the thread pool.
+ */
+export async function lookAtFiles(workspace: string, rels: string[]): Promise<Map<string, FoundFile>> {
+  const out = new Map<string, FoundFile>();
+  for (const rel of rels) {
+    const wf = await readWorkFile(workspace, rel);
+    out.set(rel, wf ? { entry: wf.entry, stat: wf.stat } : { entry: null });
+  }
+  return out;
+}
+
 async function hashFileStreaming(abs: string): Promise<string> {
   const st = fs.statSync(abs);
   const h = crypto.createHash('sha1');
