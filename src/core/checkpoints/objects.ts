@@ -184,14 +184,23 @@ export class ObjectDb {
     return path.join(dir, sha.slice(0, 2), sha.slice(2));
   }
 
+  /** The object folder the last loose read found its object in: a restore reads runs of objects from the same one. */
+  private lastLooseDir: string | undefined;
+
   private readLoose(sha: string): { type: string; content: Buffer } | undefined {
-    for (const dir of [this.objectsDir, ...this.alternateDirs()]) {
+    const dirs = [this.objectsDir, ...this.alternateDirs()];
+    if (this.lastLooseDir !== undefined && dirs[0] !== this.lastLooseDir && dirs.includes(this.lastLooseDir)) dirs.unshift(this.lastLooseDir);
+    const tried = new Set<string>();
+    for (const dir of dirs) {
+      if (tried.has(dir)) continue;
+      tried.add(dir);
       let raw: Buffer;
       try {
         raw = fs.readFileSync(this.loosePath(dir, sha));
       } catch {
         continue;
       }
+      this.lastLooseDir = dir;
       const data = zlib.inflateSync(raw);
       const nul = data.indexOf(0);
       const [type] = data.subarray(0, nul).toString('latin1').split(' ');
@@ -297,10 +306,19 @@ export class ObjectDb {
   }
 
   async readTree(sha: string): Promise<TreeEntry[]> {
+    return this.treeNow(sha) ?? this.cacheTree(sha, await this.read(sha));
+  }
+
+  /** A tree without waiting, when it is cached or loose (undefined: it must be asked of git, see readTree). */
+  treeNow(sha: string): TreeEntry[] | undefined {
     if (sha === EMPTY_TREE) return [];
     const cached = this.treeCache.get(sha);
     if (cached) return cached;
-    const o = await this.read(sha);
+    const loose = this.readLoose(sha);
+    return loose ? this.cacheTree(sha, loose) : undefined;
+  }
+
+  private cacheTree(sha: string, o: { type: string; content: Buffer }): TreeEntry[] {
     if (o.type !== 'tree') throw new Error(`object ${sha} is a ${o.type}, not a tree`);
     const entries = parseTree(o.content);
     if (this.treeCache.size > 20000) this.treeCache.clear();

@@ -1,4 +1,4 @@
-import { isTreeMode, MODE_GITLINK, type ObjectDb, type TreeEntry } from './objects.ts';
+import { compareTreeEntries, isTreeMode, MODE_GITLINK, type ObjectDb, type TreeEntry } from './objects.ts';
 
 /** A file as a tree records it: mode and blob id. */
 export interface FileEntry {
@@ -23,7 +23,7 @@ export async function lookupFile(db: ObjectDb, tree: string | undefined, file: s
   const parts = file.split('/');
   let current = tree;
   for (let i = 0; i < parts.length; i++) {
-    const entries = await db.readTree(current);
+    const entries = db.treeNow(current) ?? (await db.readTree(current));
     const e = entries.find((x) => x.name === parts[i]);
     if (!e) return undefined;
     const last = i === parts.length - 1;
@@ -103,7 +103,7 @@ export async function applyEdits(db: ObjectDb, base: string | undefined, edits: 
   }
   const build = async (node: DirNode, baseSha: string | undefined): Promise<string | undefined> => {
     const entries = new Map<string, TreeEntry>();
-    if (baseSha) for (const e of await db.readTree(baseSha)) entries.set(e.name, e);
+    if (baseSha) for (const e of db.treeNow(baseSha) ?? (await db.readTree(baseSha))) entries.set(e.name, e);
     for (const [name, entry] of node.files) {
       const existing = entries.get(name);
       if (entry === null) {
@@ -128,6 +128,11 @@ export async function applyEdits(db: ObjectDb, base: string | undefined, edits: 
   return (await build(root, base)) ?? db.writeTree([]);
 }
 
+function inTreeOrder(entries: TreeEntry[]): boolean {
+  for (let i = 1; i < entries.length; i++) if (compareTreeEntries(entries[i - 1]!, entries[i]!) >= 0) return false;
+  return true;
+}
+
 export interface TreeChange {
   path: string;
   status: 'added' | 'modified' | 'deleted';
@@ -138,24 +143,43 @@ export interface TreeChange {
 /** Files that differ between two trees, skipping identical subtrees (cost follows what changed). */
 export async function diffTrees(db: ObjectDb, a: string | undefined, b: string | undefined, prefix = ''): Promise<TreeChange[]> {
   const out: TreeChange[] = [];
+  /** Records a file difference under `base`; with a folder on either side, walks it. */
+  const compare = (base: string, x: TreeEntry | undefined, y: TreeEntry | undefined): Promise<void> | undefined => {
+    if (x && y && x.sha === y.sha && x.mode === y.mode) return undefined; // the same file, or the same folder
+    const p = base === '' ? (x ?? y)!.name : `${base}/${(x ?? y)!.name}`;
+    const xTree = x && isTreeMode(x.mode) ? x.sha : undefined;
+    const yTree = y && isTreeMode(y.mode) ? y.sha : undefined;
+    const xFile = x && !isTreeMode(x.mode) && x.mode !== MODE_GITLINK ? { mode: x.mode, sha: x.sha } : undefined;
+    const yFile = y && !isTreeMode(y.mode) && y.mode !== MODE_GITLINK ? { mode: y.mode, sha: y.sha } : undefined;
+    if (xFile && yFile) {
+      if (!sameEntry(xFile, yFile)) out.push({ path: p, status: 'modified', before: xFile, after: yFile });
+    } else if (xFile) out.push({ path: p, status: 'deleted', before: xFile });
+    else if (yFile) out.push({ path: p, status: 'added', after: yFile });
+    return xTree !== undefined || yTree !== undefined ? walk(xTree, yTree, p) : undefined;
+  };
   const walk = async (sa: string | undefined, sb: string | undefined, base: string): Promise<void> => {
     if (sa === sb) return;
-    const ea = new Map((sa ? await db.readTree(sa) : []).map((e) => [e.name, e]));
-    const eb = new Map((sb ? await db.readTree(sb) : []).map((e) => [e.name, e]));
-    const names = new Set([...ea.keys(), ...eb.keys()]);
-    for (const name of [...names].sort()) {
-      const x = ea.get(name);
-      const y = eb.get(name);
-      const p = base === '' ? name : `${base}/${name}`;
-      const xTree = x && isTreeMode(x.mode) ? x.sha : undefined;
-      const yTree = y && isTreeMode(y.mode) ? y.sha : undefined;
-      const xFile = x && !isTreeMode(x.mode) && x.mode !== MODE_GITLINK ? { mode: x.mode, sha: x.sha } : undefined;
-      const yFile = y && !isTreeMode(y.mode) && y.mode !== MODE_GITLINK ? { mode: y.mode, sha: y.sha } : undefined;
-      if (xTree !== undefined || yTree !== undefined) await walk(xTree, yTree, p);
-      if (xFile && yFile) {
-        if (!sameEntry(xFile, yFile)) out.push({ path: p, status: 'modified', before: xFile, after: yFile });
-      } else if (xFile) out.push({ path: p, status: 'deleted', before: xFile });
-      else if (yFile) out.push({ path: p, status: 'added', after: yFile });
+    const ea = sa ? (db.treeNow(sa) ?? (await db.readTree(sa))) : [];
+    const eb = sb ? (db.treeNow(sb) ?? (await db.readTree(sb))) : [];
+    if (inTreeOrder(ea) && inTreeOrder(eb)) {
+      // both in git's order (as git and Belay write them): one merge pass
+      let i = 0;
+      let j = 0;
+      while (i < ea.length || j < eb.length) {
+        const c = i === ea.length ? 1 : j === eb.length ? -1 : compareTreeEntries(ea[i]!, eb[j]!);
+        const x = c <= 0 ? ea[i++] : undefined;
+        const y = c >= 0 ? eb[j++] : undefined;
+        const sub = compare(base, x, y);
+        if (sub) await sub;
+      }
+      return;
+    }
+    // (a tree out of order, which git would not write: by name)
+    const ma = new Map(ea.map((e) => [e.name, e]));
+    const mb = new Map(eb.map((e) => [e.name, e]));
+    for (const name of new Set([...ma.keys(), ...mb.keys()])) {
+      const sub = compare(base, ma.get(name), mb.get(name));
+      if (sub) await sub;
     }
   };
   const ta = await lookupTree(db, a, prefix);

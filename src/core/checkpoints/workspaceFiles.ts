@@ -52,7 +52,12 @@ export function lstatMaybe(p: string): fs.Stats | undefined {
   }
 }
 
+/** An empty, '.' or '..' component: such a path goes through path.join. */
+const UNUSUAL_COMPONENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
 export function absPath(workspace: string, rel: string): string {
+  // the common case, cheaply (a restore calls this several times per file)
+  if (path.sep === '/' && !UNUSUAL_COMPONENT.test(rel)) return workspace.endsWith('/') ? workspace + rel : `${workspace}/${rel}`;
   return path.join(workspace, ...rel.split('/'));
 }
 

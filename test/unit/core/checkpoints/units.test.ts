@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseIndex, serializeIndex } from '../../../../src/core/checkpoints/indexFile.ts';
@@ -87,4 +88,48 @@ test('a file changed between planning and acting is refused as stale', async () 
   await assert.rejects(assertUnchanged(engine, [{ path: 'a.txt', from: planned, to: null }]), (e: unknown) => e instanceof CheckpointError && e.code === 'stale');
   engine.close();
   rm(ws, storeParent);
+});
+
+test('tree writes and tree diffs agree with git (odd names and orders, a file and a folder of one name, links)', async () => {
+  const { ObjectDb } = await import('../../../../src/core/checkpoints/objects.ts');
+  const { applyEdits, diffTrees } = await import('../../../../src/core/checkpoints/trees.ts');
+  const repo = tmpDir('trees');
+  git(repo, 'init', '-q', '--bare');
+  const db = new ObjectDb(repo);
+  const blob = (s: string): { mode: string; sha: string } => ({ mode: '100644', sha: db.write('blob', Buffer.from(s)) });
+  const paths = ['a0', 'a.b', 'a-b', 'a/x', 'a.b0/y', 'é/ü', 'z\u{1F600}', 'z\uE000', 'Z', 'sub/deep/er/file', 'sub/deep.x'];
+  const edits = paths.map((p) => ({ path: p, entry: blob(p) }));
+  const t1 = await applyEdits(db, undefined, edits);
+  // git builds the same tree from the same entries
+  const index = path.join(repo, 'scratch-index');
+  const env = { ...process.env, GIT_DIR: repo, GIT_INDEX_FILE: index, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+  const info = edits.map((e) => `${e.entry.mode} ${e.entry.sha}\t${e.path}\0`).join('');
+  assert.equal(spawnSync('git', ['update-index', '--add', '-z', '--index-info'], { env, input: info }).status, 0);
+  assert.equal(spawnSync('git', ['write-tree'], { env, encoding: 'utf8' }).stdout.trim(), t1);
+  const t2 = await applyEdits(db, t1, [
+    { path: 'a.b0/y', entry: null },
+    { path: 'a0', entry: { mode: '120000', sha: db.write('blob', Buffer.from('target')) } },
+    { path: 'a-b', entry: { mode: '100755', sha: edits[2]!.entry.sha } },
+    { path: 'z\uE000', entry: blob('changed') },
+    { path: 'new/file', entry: blob('new') },
+    { path: 'sub/deep/er/file', entry: null },
+    { path: 'sub/deep', entry: blob('a file where a folder was') },
+  ]);
+  git(repo, 'fsck', '--strict', '--no-dangling');
+  const ours = (await diffTrees(db, t1, t2)).map((d) => `${d.status[0]!.toUpperCase()}\t${d.path}`);
+  const fields = spawnSync('git', ['diff-tree', '-r', '-z', '--no-renames', '--name-status', t1, t2], { env, encoding: 'utf8' }).stdout.split('\0');
+  const theirs: string[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) theirs.push(`${fields[i] === 'T' ? 'M' : fields[i]}\t${fields[i + 1]}`);
+  theirs.sort((p, q) => (p.split('\t')[1]! < q.split('\t')[1]! ? -1 : 1));
+  assert.deepEqual(ours, theirs);
+  assert.equal(ours.length, 7);
+  db.close();
+  rm(repo);
+});
+
+test('workspace paths: the quick join gives what path.join gives', async () => {
+  const { absPath } = await import('../../../../src/core/checkpoints/workspaceFiles.ts');
+  for (const rel of ['a', 'a/b', 'a//b', './a', 'a/..', 'a/./b', '', 'a/.b', '..a', 'a/b/', 'é/ü', 'a/...']) {
+    assert.equal(absPath('/ws', rel), path.join('/ws', ...rel.split('/')), rel);
+  }
 });
