@@ -10,11 +10,18 @@ export function failpoint(name: string): void {
 
 const tracing = process.env.BELAY_CHECKPOINT_TRACE === '1';
 let last = performance.now();
+let lastCpu = tracing ? process.cpuUsage() : undefined;
 
-/** Phase timings on stderr when BELAY_CHECKPOINT_TRACE=1 (for finding where a slow checkpoint spends its time). */
+/**
+ * Phase timings on stderr when BELAY_CHECKPOINT_TRACE=1 (for finding where a
+ * slow checkpoint spends its time): wall time, and the CPU time this process
+ * used meanwhile (user + system, all threads; git's own processes are not in it).
+ */
 export function trace(label: string): void {
   if (!tracing) return;
   const now = performance.now();
-  process.stderr.write(`[belay checkpoints] ${label} +${(now - last).toFixed(1)} ms\n`);
+  const cpu = process.cpuUsage(lastCpu);
+  process.stderr.write(`[belay checkpoints] ${label} +${(now - last).toFixed(1)} ms (cpu ${(cpu.user / 1000).toFixed(1)} + ${(cpu.system / 1000).toFixed(1)} ms)\n`);
   last = now;
+  lastCpu = process.cpuUsage();
 }
