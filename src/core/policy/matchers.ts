@@ -38,13 +38,23 @@ interface Group {
   /** a pattern starts with a glob: no first-segment pre-check */
   openStart: boolean;
   /** unanchored groups: literal prefix and suffix each pattern's matches must have (a cheap pre-check) */
-  affixes?: { prefix: string; suffix: string }[];
+  affixes?: Affix[];
   /** all non-negated patterns in one regex (files and directories / directories only) */
   any?: RegExp;
   dirs?: RegExp;
   hasNegation: boolean;
-  /** unanchored groups without negations: segment -> matches as a file / as a directory (a memo of a pure function) */
-  memo?: Map<string, number>;
+  /** the affixes indexed by the first character of their prefix, or (empty prefix) the last of their suffix */
+  byFirst?: Map<string, Affix[]>;
+  byLast?: Map<string, Affix[]>;
+  /** an affix with neither prefix nor suffix (`*`): every segment may match */
+  anyAffix?: boolean;
+}
+
+interface Affix {
+  prefix: string;
+  suffix: string;
+  /** the shortest segment that can carry both */
+  min: number;
 }
 
 interface Compiled {
@@ -151,7 +161,11 @@ function compileGroups(patterns: readonly string[], nocase: boolean): Compiled {
     if (negate) target.hasNegation = true;
     const literal = nocase ? p.toLowerCase() : p;
     if (target === c.anywhere) {
-      (target.affixes ??= []).push(affixOf(literal));
+      const a = affixOf(literal);
+      (target.affixes ??= []).push(a);
+      if (a.prefix !== '') pushTo((target.byFirst ??= new Map()), a.prefix[0]!, a);
+      else if (a.suffix !== '') pushTo((target.byLast ??= new Map()), a.suffix[a.suffix.length - 1]!, a);
+      else target.anyAffix = true;
     } else {
       const first = literal.split('/')[0]!;
       if (GLOB_CHARS.test(first) || first === '') {
@@ -176,10 +190,16 @@ function group(): Group {
 
 const GLOB_CHARS = /[*?[\]{}()!+@\\]/;
 
+function pushTo(m: Map<string, Affix[]>, k: string, a: Affix): void {
+  const list = m.get(k);
+  if (list) list.push(a);
+  else m.set(k, [a]);
+}
+
 /** Literal text before the first and after the last glob character of a one-segment pattern. */
-function affixOf(p: string): { prefix: string; suffix: string } {
+function affixOf(p: string): Affix {
   const first = p.search(GLOB_CHARS);
-  if (first < 0) return { prefix: p, suffix: p };
+  if (first < 0) return { prefix: p, suffix: p, min: p.length };
   let last = -1;
   for (let i = p.length - 1; i >= 0; i--) {
     if (GLOB_CHARS.test(p[i]!)) {
@@ -187,7 +207,9 @@ function affixOf(p: string): { prefix: string; suffix: string } {
       break;
     }
   }
-  return { prefix: p.slice(0, first), suffix: p.slice(last + 1) };
+  const prefix = p.slice(0, first);
+  const suffix = p.slice(last + 1);
+  return { prefix, suffix, min: Math.max(prefix.length, suffix.length) };
 }
 
 /** Ordered gitignore evaluation of one candidate (last matching rule wins). */
@@ -204,14 +226,18 @@ function quick(g: Group, candidate: string, isDir: boolean): boolean {
   return (g.any?.test(candidate) ?? false) || (isDir && (g.dirs?.test(candidate) ?? false));
 }
 
+/** Could any pattern of an unanchored group match this segment? (its literal prefix and suffix must be there) */
 function mayMatch(g: Group, segment: string, nocase: boolean): boolean {
-  if (!g.affixes) return true;
+  if (!g.affixes || g.anyAffix) return true;
   const s = nocase ? segment.toLowerCase() : segment;
-  for (const a of g.affixes) if (s.startsWith(a.prefix) && s.endsWith(a.suffix) && s.length >= Math.max(a.prefix.length, a.suffix.length)) return true;
+  const n = s.length;
+  if (n === 0) return false;
+  const byFirst = g.byFirst?.get(s[0]!);
+  const byLast = g.byLast?.get(s[n - 1]!);
+  if (byFirst) for (const a of byFirst) if (n >= a.min && s.startsWith(a.prefix) && s.endsWith(a.suffix)) return true;
+  if (byLast) for (const a of byLast) if (n >= a.min && s.endsWith(a.suffix)) return true;
   return false;
 }
-
-const MEMO_LIMIT = 4096;
 
 /** Unanchored patterns: any path segment (a matching directory covers its contents). */
 function testSegments(g: Group, rel: string, isDir: boolean, nocase = false): boolean {
@@ -223,26 +249,10 @@ function testSegments(g: Group, rel: string, isDir: boolean, nocase = false): bo
     const dir = !last || isDir;
     if (g.hasNegation) {
       if (verdict(g, seg, dir) === true) return true;
-    } else if (segmentMatches(g, seg, dir, nocase)) return true;
+    } else if (mayMatch(g, seg, nocase) && quick(g, seg, dir)) return true;
     if (last) return false;
     start = end + 1;
   }
-}
-
-/** One segment against a group without negations, remembered per group (bit 1: as a file, bit 2: as a directory). */
-function segmentMatches(g: Group, seg: string, dir: boolean, nocase: boolean): boolean {
-  const memo = (g.memo ??= new Map());
-  let bits = memo.get(seg);
-  if (bits === undefined) {
-    bits = 0;
-    if (mayMatch(g, seg, nocase)) {
-      if (quick(g, seg, false)) bits = 3;
-      else if (quick(g, seg, true)) bits = 2;
-    }
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(seg, bits);
-  }
-  return (bits & (dir ? 2 : 1)) !== 0;
 }
 
 /** Anchored patterns: the path or any of its parent directories. */

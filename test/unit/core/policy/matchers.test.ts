@@ -41,6 +41,27 @@ describe('path globs (gitignore syntax with anchors)', () => {
   });
 });
 
+describe('path globs against a plain evaluation', () => {
+  test('unanchored patterns: the literal-affix index never skips a segment some pattern matches', async () => {
+    const picomatch = (await import('picomatch')).default;
+    const { SECRET_PATHS } = await import('../../../../src/core/policy/packs/context.ts');
+    const patterns = [...SECRET_PATHS.filter((p) => !p.includes('/')), '*', 'a?c', '[xy]z*', '*.{js,cjs}', 'Makefile', '*~', '.*rc'];
+    const segments = ['.env', '.ENV', '.env.local', 'x.env', 'a.pem', 'A.PEM', 'pem', '.pem', 'id_rsa', 'id_rsa.pub', 'ID_RSA', 'xid_rsa', 'abc', 'abd', 'xz', 'yz1', 'zz', 'a.js', 'a.cjs', 'a.mjs',
+      'Makefile', 'makefile', 'notes~', '.bashrc', '.rc', 'rc', '', 'İd_rsa', 'src', 'a.tfstate.backup', 'a.tfstate', '.tfstate', 'k.keystore', '_netrc', '.netrc', 'netrc', '.git-credentials'];
+    for (const nocase of [false, true]) {
+      for (let n = 1; n <= patterns.length; n++) {
+        const chosen = patterns.slice(0, n);
+        const globs = new PathGlobs(chosen);
+        const plain = chosen.map((p) => picomatch(p, { dot: true, nocase }));
+        for (const seg of segments) {
+          const expected = plain.some((m) => m('d') || m(seg));
+          assert.equal(globs.test('/d/' + seg, { ...ctx, caseInsensitive: nocase }), expected, `${chosen.join(' ')} on ${seg} (nocase ${nocase})`);
+        }
+      }
+    }
+  });
+});
+
 describe('command patterns', () => {
   const m = (pattern: string, line: string): boolean => {
     const [name, ...args] = line.split(' ');
