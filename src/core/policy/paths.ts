@@ -214,7 +214,7 @@ export class PathResolver {
         continue;
       }
       const next = cur === '/' ? '/' + comp : cur + '/' + comp;
-      const virtual = this.virtualLinks.get(next);
+      const virtual = this.virtualLinks.size > 0 ? this.virtualLinks.get(next) : undefined;
       if (virtual !== undefined && links < MAX_SYMLINKS) {
         links++;
         viaSymlink = true;

@@ -536,15 +536,16 @@ class Analyzer {
   }
 
   private commandCtx(scope: Scope, frame: Frame, info: ShellCommandInfo): CommandCtx {
-    return {
+    const ctx: CommandCtx = {
       cwd: scope.cwd,
       home: this.opts.home,
-      ...(frame.stdin ? { stdin: frame.stdin } : {}),
       resolve: (wd, dir) => (typeof wd === 'string' ? this.opts.resolve(wd, dir ?? scope.cwd) : this.opts.resolve(wd.v, dir ?? scope.cwd, wd)),
       nested: (script, via) => this.nestedScript(script, copyScope(scope), { ...frame, stdin: undefined, pipeline: this.pipelines++, stage: 0 }, via),
-      ...(this.opts.link ? { link: this.opts.link } : {}),
     };
+    if (frame.stdin) ctx.stdin = frame.stdin;
+    if (this.opts.link) ctx.link = this.opts.link;
     void info;
+    return ctx;
   }
 
   /** Semantics that need the analyser's context: env dumps, secret echoes, cd, sleep, scheduling. */

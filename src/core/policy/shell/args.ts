@@ -23,16 +23,25 @@ export interface ParsedArgs {
   positionals: ArgWord[];
 }
 
-const cache = new WeakMap<ArgSpec, { short: Set<string>; long: Set<string> }>();
+/**
+ * Specs are mostly object literals written at the call, a new object every
+ * time: the compiled sets are kept by the text of their option list.
+ */
+const cache = new Map<string, { short: Set<string>; long: Set<string> }>();
+const NONE = { short: new Set<string>(), long: new Set<string>() };
 
 function compiled(spec: ArgSpec): { short: Set<string>; long: Set<string> } {
-  let c = cache.get(spec);
+  const values = spec.values;
+  if (!values || values.length === 0) return NONE;
+  const key = values.join('\n');
+  let c = cache.get(key);
   if (!c) {
     const short = new Set<string>();
     const long = new Set<string>();
-    for (const v of spec.values ?? []) (v.startsWith('--') ? long : short).add(v.startsWith('--') ? v : v.replace(/^-/, ''));
+    for (const v of values) (v.startsWith('--') ? long : short).add(v.startsWith('--') ? v : v.replace(/^-/, ''));
     c = { short, long };
-    cache.set(spec, c);
+    if (cache.size >= 1024) cache.clear();
+    cache.set(key, c);
   }
   return c;
 }
