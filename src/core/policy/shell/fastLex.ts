@@ -11,7 +11,9 @@ import type { Assign, Node, Part, Redirect, Script, Word } from './ir.ts';
  * the same analysis on every line this lexer accepts.
  */
 
-const PLAIN = /^[A-Za-z0-9_@%+=:,./~^*?-]$/;
+/** Characters that stand for themselves in an unquoted word: `A-Za-z0-9_@%+=:,./~^*?-` (a table, not a regex per character). */
+const PLAIN = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./~^*?-') PLAIN[ch.charCodeAt(0)] = 1;
 const RESERVED = new Set([
   'if', 'then', 'elif', 'else', 'fi', 'for', 'while', 'until', 'do', 'done', 'case', 'esac', 'function', 'select', 'time', 'coproc',
   'export', 'declare', 'local', 'readonly', 'typeset', 'unset', '[[', ']]', 'in',
@@ -388,7 +390,8 @@ function word(text: string, i: number): { word: Word; next: number } | undefined
       j = v.next;
       continue;
     }
-    if (!PLAIN.test(ch)) return undefined;
+    const code = ch.charCodeAt(0);
+    if (code >= 128 || PLAIN[code] !== 1) return undefined;
     // `~` past the start is literal (`HEAD~2`), except after `=` or `:`, where bash may expand it
     if (ch === '~' && j !== i && (text[j - 1] === '=' || text[j - 1] === ':')) return undefined;
     if (ch === '=' && j === i) return undefined;
