@@ -15,7 +15,9 @@ import { PolicySession } from '../src/core/policy/session.ts';
  *
  * Shell lines are made unique (varying file names and arguments) so the
  * parse cache does not flatter the numbers; a second pass over the same lines
- * shows the warm cache.
+ * shows the warm cache. Nothing else carries over from one action to the
+ * next: every action resolves its paths on the file system afresh (as each
+ * `belay hook` process does) and is decided from scratch.
  */
 
 const SHELL_TEMPLATES = [

@@ -126,6 +126,7 @@ export class PathResolver {
 
   /** Expands `~`, `~user`, `$HOME` and `${HOME}` at the start of a path. */
   expandHome(p: string): string {
+    if (p[0] !== '~' && p[0] !== '$') return p;
     const home = this.opts.home;
     if (p === '~') return home;
     if (p.startsWith('~/')) return home + p.slice(1);
