@@ -342,18 +342,26 @@ function sortKey(e: TreeEntry): string {
   return isTreeMode(e.mode) ? e.name + '/' : e.name;
 }
 
-/** Whether comparing as JavaScript strings (UTF-16 units) orders like comparing UTF-8 bytes: true unless surrogates are involved. */
-function utf16OrderIsByteOrder(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0xd800) return false;
-  return true;
-}
-
-/** git's tree order: by name bytes, a tree sorting as if its name ended in '/'. */
+/**
+ * git's tree order: by name bytes, a tree sorting as if its name ended in
+ * '/'. Compared as UTF-16 units up to the first difference, which orders
+ * like UTF-8 bytes unless that difference involves a surrogate (then the
+ * bytes are compared).
+ */
 export function compareTreeEntries(a: TreeEntry, b: TreeEntry): number {
-  const ka = sortKey(a);
-  const kb = sortKey(b);
-  if (utf16OrderIsByteOrder(ka) && utf16OrderIsByteOrder(kb)) return ka < kb ? -1 : ka > kb ? 1 : 0;
-  return Buffer.compare(Buffer.from(ka, 'utf8'), Buffer.from(kb, 'utf8'));
+  const an = a.name;
+  const bn = b.name;
+  const al = an.length + (isTreeMode(a.mode) ? 1 : 0);
+  const bl = bn.length + (isTreeMode(b.mode) ? 1 : 0);
+  const n = Math.min(al, bl);
+  for (let i = 0; i < n; i++) {
+    const ca = i < an.length ? an.charCodeAt(i) : 0x2f;
+    const cb = i < bn.length ? bn.charCodeAt(i) : 0x2f;
+    if (ca === cb) continue;
+    if (ca < 0xd800 && cb < 0xd800) return ca - cb;
+    return Buffer.compare(Buffer.from(sortKey(a), 'utf8'), Buffer.from(sortKey(b), 'utf8'));
+  }
+  return al - bl;
 }
 
 /** Entries in git's tree order (most trees come out of an edit already in order: that is checked first). */
@@ -364,6 +372,9 @@ function sortedEntries(entries: TreeEntry[]): TreeEntry[] {
   return entries;
 }
 
+/** The bytes each parsed entry had in its tree, reused when a tree with that entry is written. */
+const entryBytes = new WeakMap<TreeEntry, Buffer>();
+
 export function parseTree(buf: Buffer): TreeEntry[] {
   const entries: TreeEntry[] = [];
   let i = 0;
@@ -373,22 +384,28 @@ export function parseTree(buf: Buffer): TreeEntry[] {
     const mode = buf.subarray(i, sp).toString('latin1');
     const name = buf.subarray(sp + 1, nul).toString('utf8');
     const sha = buf.subarray(nul + 1, nul + 21).toString('hex');
-    entries.push({ mode, name, sha });
+    const entry = { mode, name, sha };
+    entryBytes.set(entry, buf.subarray(i, nul + 21));
+    entries.push(entry);
     i = nul + 21;
   }
   return entries;
 }
 
 export function serializeTree(entries: TreeEntry[]): Buffer {
-  // one buffer, sized first: trees are written by the thousand when many files change
-  const heads = entries.map((e) => `${isTreeMode(e.mode) ? MODE_TREE : e.mode} ${e.name}\0`);
+  // one buffer, sized first: trees are written by the thousand when many files
+  // change, and most of their entries are copied as they were read
+  const parts = entries.map((e) => entryBytes.get(e) ?? `${isTreeMode(e.mode) ? MODE_TREE : e.mode} ${e.name}\0`);
   let size = 0;
-  for (const h of heads) size += Buffer.byteLength(h, 'utf8') + 20;
+  for (const p of parts) size += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') + 20 : p.length;
   const out = Buffer.allocUnsafe(size);
   let pos = 0;
-  entries.forEach((e, i) => {
-    pos += out.write(heads[i]!, pos, 'utf8');
-    pos += out.write(e.sha, pos, 'hex');
+  parts.forEach((p, i) => {
+    if (typeof p !== 'string') pos += p.copy(out, pos);
+    else {
+      pos += out.write(p, pos, 'utf8');
+      pos += out.write(entries[i]!.sha, pos, 'hex');
+    }
   });
   return out;
 }
