@@ -1,8 +1,17 @@
 import * as vscode from 'vscode';
+import fs from 'node:fs';
 import path from 'node:path';
 import { explainChange, openSessions } from '../core/actions/health.ts';
 import { Disposable } from './disposable.ts';
 import type { WorkspaceSession } from './workspaceSession.ts';
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 const IGNORED = /(^|\/)(\.git|node_modules|\.venv|__pycache__|dist|out|build|\.next|target)(\/|$)/;
 const DEBOUNCE_MS = 1500;
@@ -69,7 +78,10 @@ export class UnguardedWatcher extends Disposable {
       const now = new Date();
       const [open] = openSessions(guard.receipts, now);
       if (!open) return;
-      const unexplained = paths.filter((p) => !explainChange(guard.receipts, p, now));
+      // A folder's own event (a file created or removed in it) is not a change
+      // of its own: the files' events say what changed.
+      const files = paths.filter((p) => !isDirectory(path.join(this.session.folder.uri.fsPath, p)));
+      const unexplained = files.filter((p) => !explainChange(guard.receipts, p, now));
       if (unexplained.length === 0) return;
       const receipt = await guard.recordUnguarded(unexplained, { id: open.id, agent: open.agent });
       if (receipt) {

@@ -339,11 +339,13 @@ test('VS Code agent mode with Belay installed: guarded, recorded, rolled back, k
     await screenshot(page, 'real-agent-3-kill-switch');
     lap('kill switch turn done');
 
-    // Every receipt of the run, for the record; changes the watcher could not tie to a receipt are listed apart.
+    // Every receipt of the run, for the record. Every change in this run was
+    // made by a guarded tool or by Belay itself: guard health must not call
+    // any of them unguarded (the folder create_file made included).
     const all = receipts(workspace, home);
     t.diagnostic(`receipts: ${all.map((r) => `${r.kind}/${r.tool} ${r.decision} ${r.outcome}`).join('; ')}`);
     const unguarded = all.filter((r) => r.kind === 'unguarded');
-    if (unguarded.length > 0) t.diagnostic(`unguarded-change receipts during guarded actions: ${unguarded.map((r) => `${r.target ?? r.paths.join(',')} (${r.reason})`).join('; ')}`);
+    assert.deepEqual(unguarded.map((r) => `${r.target ?? r.paths.join(',')} (${r.reason})`), [], 'no guarded change is reported as unguarded');
 
     // Nothing was written into the workspace to make this work.
     for (const p of hookPaths) assert.equal(fs.existsSync(path.join(workspace, p)), false, `no ${p} in the workspace after the run`);

@@ -30,8 +30,12 @@ export function openSessions(receipts: ReceiptStore, now: Date, idleMs = SESSION
  */
 export function explainChange(receipts: ReceiptStore, relPath: string, now: Date, windowMs = EXPLAIN_WINDOW_MS): Receipt | undefined {
   const since = new Date(now.getTime() - windowMs).toISOString();
-  const touching = receipts.list({ path: relPath, since, limit: 20, order: 'newest' }).items.find((r) => r.kind !== 'unguarded' && r.decision !== 'deny');
+  const explains = (r: Receipt) => r.kind !== 'unguarded' && r.decision !== 'deny';
+  const touching = receipts.list({ path: relPath, since, limit: 20, order: 'newest' }).items.find(explains);
   if (touching) return touching;
+  // a folder that went away with what was in it
+  const inside = receipts.list({ path: `${relPath}/`, since, limit: 20, order: 'newest' }).items.find(explains);
+  if (inside) return inside;
   const pending = receipts.list({ outcome: 'pending', since, limit: 50, order: 'newest' }).items;
   return pending.find((r) => {
     const a = (r.action ?? {}) as ActionShape;

@@ -43,3 +43,21 @@ test('a change made by a guarded tool is explained while pending and after compl
   assert.equal(openSessions(guard.receipts, new Date()).length, 0);
   await guard.close();
 });
+
+test('the folder a guarded tool created or emptied is explained by the receipts of the files in it', async () => {
+  const ws = userRepo();
+  const env = isolatedEnv();
+  const guard = await Guard.open({ workspace: ws, env });
+  const envelope = (doc: Record<string, unknown>) => parseHookInput('vscode', doc, { workspaceRoots: [ws], home: env.HOME!, cwd: ws, agent: 'copilot-agent' });
+  guard.receipts.openSession({ id: 'vs-s1', agent: 'copilot-agent' });
+  // create_file into a folder that did not exist: the watcher sees the folder appear too
+  const file = path.join(ws, 'lib', 'greeting.ts');
+  const input = { filePath: file, content: 'export const hi = 1;\n' };
+  await guard.pre(envelope(vscodeDoc(ws, 'PreToolUse', 'create_file', input, 'c1')), { agent: 'copilot-agent' });
+  fs.mkdirSync(path.dirname(file));
+  fs.writeFileSync(file, input.content);
+  await guard.post(envelope(vscodeDoc(ws, 'PostToolUse', 'create_file', input, 'c1')), { agent: 'copilot-agent' });
+  assert.ok(explainChange(guard.receipts, 'lib', new Date()), 'the new folder is explained by the file created in it');
+  assert.equal(explainChange(guard.receipts, 'li', new Date()), undefined, 'a name that only starts the same is not');
+  await guard.close();
+});
