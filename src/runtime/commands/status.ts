@@ -6,6 +6,8 @@ import { loadPolicy } from '../../core/policy/engine.ts';
 import { resolveWorkspace, writeJson, type CliIO } from '../cliTypes.ts';
 import { readKillSwitch } from '../../core/actions/killSwitch.ts';
 import { connectionStatus } from '../../core/connectors/connect.ts';
+import { isPidAlive } from '../../core/config/private.ts';
+import { readHookEndpoint } from '../hookServer/endpoint.ts';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -40,9 +42,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       command: { runtime: process.execPath, cli: path.resolve(process.argv[1] ?? 'belay') },
     }),
   ];
+  const ep = readHookEndpoint(io.env);
+  const hookServer = ep && isPidAlive(ep.pid) ? { running: true, pid: ep.pid, startedAt: ep.startedAt } : { running: false };
   const report = {
     workspace: state.workspace,
     killSwitch: kill,
+    hookServer,
     agents,
     stateDir: state.dir,
     belayHome: belayHome(io.env),
@@ -59,6 +64,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       `policy:      ${policy.ok ? `valid (${policy.hash.slice(0, 12)})` : 'INVALID — mutating actions are denied until fixed'}`,
       ...policy.errors.map((e) => `  ${e.path}: ${e.message}`),
       `kill switch: ${kill.on ? `ON — every agent is denied mutating actions${kill.reason ? ` (${kill.reason})` : ''}` : 'off'}`,
+      `hook server: ${hookServer.running ? `running (pid ${hookServer.pid})` : 'not running (the next hook call starts it)'}`,
       `checkpoints: ${report.checkpoints ?? 'none yet'}`,
       `receipts:    ${report.receipts.total}${Object.entries(report.receipts.byDecision).map(([k, v]) => ` ${k}=${v}`).join('')}`,
       'agents:',

@@ -242,6 +242,7 @@ test('belay hook (shipped launcher): the first call decides in-process and start
   });
   const status = runBundle(['serve', 'status', '--json'], env, '');
   assert.equal(JSON.parse(status.stdout).running, true);
+  assert.equal(JSON.parse(runBundle(['status', '--json', '--workspace', ws], env, '').stdout).hookServer.running, true);
   assert.equal(runBundle(['serve', 'stop'], env, '').status, 0);
   await waitFor(() => readHookEndpoint(env) === undefined);
 });
