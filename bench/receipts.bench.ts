@@ -2,7 +2,8 @@
 // next to a baseline measured in the same run, as a ratio:
 //   - durable appends/s, one writer   vs a plain autocommit INSERT of the same document (WAL, synchronous=FULL)
 //   - durable appends/s, 8 processes  vs 8 processes doing that plain INSERT
-//   - the cost of durability           the same appends with synchronous=NORMAL
+//   - the cost of durability           the same appends with synchronous=NORMAL, and a bare
+//                                      write + fsync of the same size (no SQLite): the ceiling
 //   - a 50-row page at depths of a 1,000,000-receipt table, both orders
 //                                      vs LIMIT/OFFSET paging of the same table
 //   - filter queries (first and a deep page) vs the unfiltered page
@@ -104,7 +105,15 @@ function oneWriter(doc: string): void {
   const normal = openStore(normalDir, 'normal');
   const plain = openPlain(path.join(plainDir, 'plain.sqlite'));
   const plainInsert = plain.prepare('INSERT INTO plain (doc) VALUES (?)');
-  const t = { store: 0, plain: 0, normal: 0, cycle: 0 };
+  // the floor of any design with one fsync per append: overwrite a WAL-sized
+  // run of bytes (about what one append writes) in place and fsync, as
+  // SQLite does (fsync, not fdatasync, in better-sqlite3's build)
+  const floorFile = path.join(plainDir, 'fsync-floor');
+  const floorFd = fs.openSync(floorFile, 'w+');
+  const frames = Buffer.alloc(10 * 4120, 7);
+  fs.writeSync(floorFd, frames, 0, frames.length, 0);
+  fs.fsyncSync(floorFd);
+  const t = { store: 0, plain: 0, normal: 0, cycle: 0, fsync: 0 };
   let k = 0;
   try {
     for (let i = 0; i < 50; i++) {
@@ -128,6 +137,12 @@ function oneWriter(doc: string): void {
         if (pre.outcome === 'pending') store.complete(pre.id, { outcome: 'done', checkpointAfter: '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d', changedPaths: [{ path: pre.paths[0] ?? 'x', status: 'modified', size: 2048 }], durationMs: 42 });
       }
       t.cycle += performance.now() - s;
+      s = performance.now();
+      for (let i = 0; i < per; i++) {
+        fs.writeSync(floorFd, frames, 0, frames.length, 0);
+        fs.fsyncSync(floorFd);
+      }
+      t.fsync += performance.now() - s;
     }
     const n = rounds * per;
     const rate = (ms: number, count = n): number => (count / ms) * 1000;
@@ -139,7 +154,9 @@ function oneWriter(doc: string): void {
     console.log(`  ratio              ${(storeRate / plainRate).toFixed(2)}x the baseline`);
     console.log(`  not durable        ${fmt(rate(t.normal)).padStart(7)} appends/s   synchronous=NORMAL: the fsync costs ${((t.store - t.normal) / n).toFixed(3)} ms per append`);
     console.log(`  PreToolUse+PostToolUse  ${fmt(rate(t.cycle, rounds * (per / 2))).padStart(7)} pairs/s  (append pending, then complete: two durable writes)`);
+    console.log(`  fsync floor        ${fmt(rate(t.fsync)).padStart(7)} fsyncs/s    ${(t.fsync / n).toFixed(3)} ms each: a ${fmt(frames.length)}-byte write in place + fsync, no SQLite (the ceiling of one fsync per append)`);
   } finally {
+    fs.closeSync(floorFd);
     store.close();
     normal.close();
     plain.close();
