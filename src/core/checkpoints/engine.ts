@@ -55,6 +55,21 @@ export interface CaptureRequest {
   alsoCapture?: string[];
   /** full scope: which files the scan left out for size must be captured anyway */
   captureIfSkipped?: (path: string) => boolean | Promise<boolean>;
+  /** paths scope: the checkpoint, computed beforehand for the same head and paths (used when they still match) */
+  precomputed?: PathsSnapshot;
+}
+
+/** A known-path checkpoint computed but not recorded (see Engine.pathsSnapshot). */
+export interface PathsSnapshot {
+  headTree: string | undefined;
+  /** the asked paths it was computed for, joined */
+  asked: string;
+  files: Set<string>;
+  entries: Map<string, FileEntry | null>;
+  changes: ChangedPath[];
+  /** changes whose size is not known yet (`written`: a file the caller wrote, whose size it may know) */
+  unsized: Array<{ change: ChangedPath; sha: string; written: boolean }>;
+  tree: string;
 }
 
 export interface Captured {
@@ -331,41 +346,23 @@ export class Engine {
     let changes: ChangedPath[] | undefined;
     let observed: string[] | undefined;
     if (req.scope === 'paths') {
-      const files = new Set<string>();
-      for (const rel of asked) {
-        if (req.known?.has(rel)) files.add(rel); // a file Belay wrote or deleted: not a folder to expand
-        else for (const f of await this.expand(rel, headTree)) files.add(f);
-      }
-      const edits: TreeEdit[] = [];
-      changes = [];
-      /** changes whose size is read from the store afterwards (in one pipelined batch) */
+      const pre = req.precomputed;
+      const snap = pre && pre.headTree === headTree && pre.asked === asked.join('\0') ? pre : await this.pathsSnapshot(headTree, asked, req);
+      for (const [rel, entry] of snap.entries) entries.set(rel, entry);
+      changes = snap.changes;
+      // sizes: as the caller knows them (a restore's, by now), else from the store in one pipelined batch
       const sizeLater: Array<{ change: ChangedPath; sha: string }> = [];
-      for (const rel of files) {
-        let entry: FileEntry | null;
-        let size: number | undefined;
-        if (req.known?.has(rel)) {
-          entry = req.known.get(rel) ?? null;
-          size = req.knownSizes?.get(rel);
-        } else {
-          const wf = await readWorkFile(this.workspace, rel, this.db, (abs) => this.storeLargeFile(abs));
-          entry = wf?.entry ?? null;
-          size = wf?.size;
-        }
-        entries.set(rel, entry);
-        const old = (await lookupFile(this.db, headTree, rel)) ?? null;
-        if (sameFile(old, entry)) continue;
-        edits.push({ path: rel, entry });
-        const change: ChangedPath = { path: rel, status: !old ? 'added' : !entry ? 'deleted' : 'modified', size: size ?? 0 };
-        changes.push(change);
-        const sizeOf = entry ?? old;
-        if ((size === undefined || !entry) && sizeOf) sizeLater.push({ change, sha: sizeOf.sha });
+      for (const s of snap.unsized) {
+        const known = s.written ? req.knownSizes?.get(s.change.path) : undefined;
+        if (known !== undefined) s.change.size = known;
+        else sizeLater.push(s);
       }
       const sizes = await this.db.sizes(sizeLater.map((s) => s.sha)).catch(() => sizeLater.map(() => 0));
       sizeLater.forEach((s, i) => (s.change.size = sizes[i] ?? 0));
-      tree = edits.length > 0 || !headTree ? await applyEdits(this.db, headTree, edits) : headTree;
-      observed = [...files].sort();
+      tree = snap.tree;
+      observed = [...snap.files].sort();
       // The next full scan brings these into the store's index (ignored files included).
-      if (files.size > 0) this.addPending([...files]);
+      if (snap.files.size > 0) this.addPending([...snap.files]);
     } else {
       const pending = this.readPending();
       trace('capture full: head loaded');
@@ -440,6 +437,55 @@ export class Engine {
     const loaded: Loaded = { checkpoint: toCheckpoint(id, meta), meta, tree };
     loaded.checkpoint.changed = changes;
     return { loaded, entries };
+  }
+
+  /**
+   * What a known-path checkpoint of `asked` (normalised) on top of
+   * `headTree` holds, without recording it (blobs and trees are written, no
+   * ref). Sizes the caller may learn later are left in `unsized`. With
+   * `yieldEvery`, it lets other work run every so many files and trees (a
+   * restore computes its record this way while its files are written).
+   */
+  async pathsSnapshot(
+    headTree: string | undefined,
+    asked: string[],
+    req: Pick<CaptureRequest, 'known' | 'knownSizes'>,
+    yieldEvery?: number,
+  ): Promise<PathsSnapshot> {
+    const files = new Set<string>();
+    for (const rel of asked) {
+      if (req.known?.has(rel)) files.add(rel); // a file Belay wrote or deleted: not a folder to expand
+      else for (const f of await this.expand(rel, headTree)) files.add(f);
+    }
+    const entries = new Map<string, FileEntry | null>();
+    const edits: TreeEdit[] = [];
+    const changes: ChangedPath[] = [];
+    const unsized: PathsSnapshot['unsized'] = [];
+    let n = 0;
+    for (const rel of files) {
+      if (yieldEvery && ++n % yieldEvery === 0) await new Promise((r) => setImmediate(r));
+      let entry: FileEntry | null;
+      let size: number | undefined;
+      const written = req.known?.has(rel) === true;
+      if (written) {
+        entry = req.known!.get(rel) ?? null;
+        size = req.knownSizes?.get(rel);
+      } else {
+        const wf = await readWorkFile(this.workspace, rel, this.db, (abs) => this.storeLargeFile(abs));
+        entry = wf?.entry ?? null;
+        size = wf?.size;
+      }
+      entries.set(rel, entry);
+      const old = (await lookupFile(this.db, headTree, rel)) ?? null;
+      if (sameFile(old, entry)) continue;
+      edits.push({ path: rel, entry });
+      const change: ChangedPath = { path: rel, status: !old ? 'added' : !entry ? 'deleted' : 'modified', size: size ?? 0 };
+      changes.push(change);
+      const sizeOf = entry ?? old;
+      if ((size === undefined || !entry) && sizeOf) unsized.push({ change, sha: sizeOf.sha, written: written && entry !== null });
+    }
+    const tree = edits.length > 0 || !headTree ? await applyEdits(this.db, headTree, edits, yieldEvery) : headTree;
+    return { headTree, asked: asked.join('\0'), files, entries, changes, unsized, tree };
   }
 
   /** The tree of `base` with the given workspace files (folders expanded) as they are now; writes blobs, nothing else. */

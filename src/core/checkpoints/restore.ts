@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CheckpointError } from './errors.ts';
 import { runGit, splitZ } from './git.ts';
-import type { Engine } from './engine.ts';
+import type { Engine, PathsSnapshot } from './engine.ts';
 import type { Loaded } from './catalog.ts';
 import type { HeldLock } from './lock.ts';
 import { applyOps, clearJournal, newJournalId, stageJournal, type FileOp } from './apply.ts';
@@ -132,6 +132,7 @@ export async function executeOps(
   lock.verify();
   let failed: Array<{ path: string; error: string }> = [];
   const sizes = new Map<string, number>();
+  let precomputed: PathsSnapshot | undefined;
   if (ops.length > 0) {
     // The journal is flushed to disk while the files are checked; it is put
     // in force only once they are found as planned.
@@ -149,7 +150,18 @@ export async function executeOps(
     journal.commit();
     trace('journal written');
     failpoint('apply:after-journal');
+    // The record (what the files will be once written) is worked out while
+    // they are being written: writing mostly waits on the disk.
+    const head = engine.head();
+    const headTree = head ? (await engine.load(head.id)).tree : undefined;
+    const known = new Map(ops.map((o) => [o.path, o.to]));
+    const recording = engine.pathsSnapshot(headTree, ops.map((o) => o.path), { known }, 16).then(
+      (snap) => snap,
+      () => undefined, // worked out again below
+    );
     failed = await applyOps(engine.workspace, engine.db, ops, journalId, new Set(), sizes, found);
+    if (failed.length === 0) precomputed = await recording;
+    trace('record worked out');
     failpoint('apply:before-record');
   }
   const failedSet = new Set(failed.map((f) => f.path));
@@ -162,6 +174,7 @@ export async function executeOps(
     op: { ...op, paths: done.map((o) => o.path) },
     known: new Map(done.map((o) => [o.path, o.to])),
     knownSizes: sizes,
+    ...(precomputed ? { precomputed } : {}),
   });
   clearJournal(engine.storeDir);
   return { id: post.loaded.checkpoint.id, done, failed, sizes };

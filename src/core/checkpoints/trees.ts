@@ -83,9 +83,11 @@ function newNode(): DirNode {
  * Applies file edits to a tree and writes the changed trees (only those on
  * the edited paths). Setting a file where the base has a directory replaces
  * the directory (even when other edits remove files in it); removing a file
- * never removes a directory of that name.
+ * never removes a directory of that name. With `yieldEvery`, other work
+ * runs every so many trees.
  */
-export async function applyEdits(db: ObjectDb, base: string | undefined, edits: TreeEdit[]): Promise<string> {
+export async function applyEdits(db: ObjectDb, base: string | undefined, edits: TreeEdit[], yieldEvery?: number): Promise<string> {
+  let built = 0;
   const root = newNode();
   for (const edit of edits) {
     const parts = edit.path.split('/');
@@ -102,6 +104,7 @@ export async function applyEdits(db: ObjectDb, base: string | undefined, edits: 
     node.files.set(parts[parts.length - 1]!, edit.entry);
   }
   const build = async (node: DirNode, baseSha: string | undefined): Promise<string | undefined> => {
+    if (yieldEvery && ++built % yieldEvery === 0) await new Promise((r) => setImmediate(r)); // let other work run
     const entries = new Map<string, TreeEntry>();
     if (baseSha) for (const e of db.treeNow(baseSha) ?? (await db.readTree(baseSha))) entries.set(e.name, e);
     for (const [name, entry] of node.files) {
