@@ -279,7 +279,11 @@ export async function finishJournal(workspace: string, db: ObjectDb, journal: Jo
   const todo: FileOp[] = [];
   for (const op of journal.ops) {
     const file = absPath(workspace, op.path);
-    fs.rmSync(tmpName(file, journal.id), { force: true });
+    try {
+      fs.rmSync(tmpName(file, journal.id), { force: true });
+    } catch {
+      /* a name that could never be created (too long), or a folder in the way: nothing of ours there */
+    }
     const now = (await readWorkFile(workspace, op.path))?.entry ?? null;
     if (sameEntry(now, op.to)) done.push(op);
     else if (sameEntry(now, op.from)) todo.push(op);

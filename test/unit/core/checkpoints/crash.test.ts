@@ -121,3 +121,25 @@ test('killed at random moments while checkpointing and restoring in a loop, the 
     rm(ws, path.dirname(storeDir));
   }
 });
+
+test('killed mid-restore with a file that cannot be written: the next process still finishes the rest', async () => {
+  const long = 'L'.repeat(240) + '.txt'; // its temporary name is too long to create
+  const ws = makePlainWorkspace({ 'a.txt': 'old a\n', [long]: 'old long\n' });
+  const storeDir = path.join(tmpDir('crash'), 'store');
+  const s = await CheckpointStore.open({ workspace: ws, storeDir });
+  const c1 = await s.create({ scope: 'full' });
+  write(ws, 'a.txt', 'new a\n');
+  write(ws, long, 'new long\n');
+  await s.create({ scope: 'full' });
+  await s.close();
+  const r = runChild(['restore', ws, storeDir, c1.id], 'apply:after-journal');
+  assert.equal(r.signal, 'SIGKILL', r.out);
+  const store = await assertConsistent(ws, storeDir);
+  try {
+    assert.equal(fs.readFileSync(path.join(ws, 'a.txt'), 'utf8'), 'old a\n');
+    assert.equal(fs.readFileSync(path.join(ws, long), 'utf8'), 'new long\n');
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});

@@ -256,3 +256,33 @@ test('a folder replaced by a file of its name is captured by full and known-path
     rm(ws, path.dirname(storeDir));
   }
 });
+
+test('a file that cannot be written is reported, the others are restored, and the record holds what is on disk', async () => {
+  // its temporary name (".<name>.belay-<id>") is too long for the filesystem: writing it fails, even for root
+  const long = 'L'.repeat(240) + '.txt';
+  const ws = makePlainWorkspace({ 'ok.txt': 'ok 1\n', [long]: 'long 1\n', 'dir/gone.txt': 'gone 1\n' });
+  const { store, storeDir } = await openStore(ws);
+  try {
+    const c1 = await store.create({ scope: 'full' });
+    write(ws, 'ok.txt', 'ok 2\n');
+    write(ws, long, 'long 2\n');
+    fs.rmSync(path.join(ws, 'dir'), { recursive: true });
+    await store.create({ scope: 'full' });
+    const before = snapshot(ws);
+    const r = await store.restore(c1.id);
+    assert.deepEqual(
+      r.restored.map((x) => `${x.status} ${x.path} ${x.size}`),
+      ['added dir/gone.txt 7', 'modified ok.txt 5'],
+    );
+    assert.ok(r.skipped.some((s) => s.path === long && /could not be written/.test(s.reason)));
+    assert.equal(read(ws, 'ok.txt'), 'ok 1\n');
+    assert.equal(read(ws, long), 'long 2\n');
+    assert.deepEqual((await store.create({ scope: 'full' })).changed, [], 'the record is what is on disk');
+    await store.undoRestore(r.restoreId);
+    assert.deepEqual(snapshot(ws), before);
+    fsckStore(storeDir);
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});
