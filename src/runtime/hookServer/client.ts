@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import { isPidAlive, privateDirProblem } from '../../core/config/private.ts';
-import { HOOK_PROTOCOL, buildId, readHookEndpoint, spoolFiles, type HookReply, type HookRequest } from './endpoint.ts';
+import { HOOK_PROTOCOL, buildId, readHookEndpoint, spoolFiles, spoolWakePipe, type HookReply, type HookRequest } from './endpoint.ts';
 
 export type HookCallResult =
   | { kind: 'answer'; exitCode: number; stdout: string; stderr: string; /** the server's pid */ pid: number }
@@ -54,11 +54,27 @@ function unlinkQuietly(p: string): boolean {
   }
 }
 
+/** The file's text, or undefined while it is not there (checked first: a failed read throws, which costs more than the check). */
 function readIfThere(p: string): string | undefined {
+  if (!fs.existsSync(p)) return undefined;
   try {
     return fs.readFileSync(p, 'utf8');
   } catch {
     return undefined;
+  }
+}
+
+/** Nudges the server through its wake pipe; without one (Windows, or no reader) its folder watch still sees the call. */
+function wake(spool: string): void {
+  if (process.platform === 'win32') return;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(spoolWakePipe(spool), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    if (fs.fstatSync(fd).isFIFO()) fs.writeSync(fd, '.');
+  } catch {
+    // no reader, or the pipe is full: the server is awake or will see the file
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -82,6 +98,7 @@ export function callHookServer(call: HookCall): HookCallResult {
     unlinkQuietly(f.tmp);
     return { kind: 'unavailable', reason: `cannot hand the call over (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, start: false };
   }
+  wake(ep.spool);
 
   const started = Date.now();
   let deadline = started + call.budgetMs;

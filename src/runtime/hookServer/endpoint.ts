@@ -51,6 +51,15 @@ export function spoolFiles(spool: string, id: string) {
   return { tmp: `${base}.req.tmp`, req: `${base}.req`, work: `${base}.work`, ext: `${base}.ext`, out: `${base}.out`, outTmp: `${base}.out.tmp` };
 }
 
+/**
+ * A named pipe in the spool folder the server reads (POSIX): a client that
+ * writes a byte into it after dropping its call wakes the server at once,
+ * where a change notification on the folder can take milliseconds.
+ */
+export function spoolWakePipe(spool: string): string {
+  return path.join(spool, 'wake');
+}
+
 /** A call id: the client's pid and randomness, safe in a file name. */
 export const CALL_ID = /^[0-9]+-[0-9a-f]{16}$/;
 

@@ -9,14 +9,16 @@
  * exits when idle, when another server takes over, or when its state
  * directory goes away.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { belayHome, canonicalWorkspace } from '../../core/config/paths.ts';
 import { currentUid, ensurePrivateDir, isPidAlive, runDir, writePrivateJson } from '../../core/config/private.ts';
 import { Guard } from '../../core/actions/guard.ts';
 import type { HookHost } from '../cliTypes.ts';
-import { CALL_ID, HOOK_PROTOCOL, MAX_REQUEST_BYTES, buildId, hookEndpointFile, hookSpoolDir, readHookEndpoint, spoolFiles, type HookEndpoint, type HookReply, type HookRequest } from './endpoint.ts';
+import { CALL_ID, HOOK_PROTOCOL, MAX_REQUEST_BYTES, buildId, hookEndpointFile, hookSpoolDir, readHookEndpoint, spoolFiles, spoolWakePipe, type HookEndpoint, type HookReply, type HookRequest } from './endpoint.ts';
 
 export interface HookServerOptions {
   env: NodeJS.ProcessEnv;
@@ -108,6 +110,35 @@ function unlinkQuietly(p: string): void {
     fs.unlinkSync(p);
   } catch {
     // already gone
+  }
+}
+
+/**
+ * The spool's wake pipe, read for as long as the server runs (POSIX; made
+ * with mkfifo, mode 0600). Opened read-write so it never reports an end when
+ * clients close it. Undefined where there is none: the folder watch serves.
+ */
+function openWakePipe(spool: string, log: (line: string) => void): net.Socket | undefined {
+  if (process.platform === 'win32') return undefined;
+  const file = spoolWakePipe(spool);
+  try {
+    let st = fs.lstatSync(file, { throwIfNoEntry: false });
+    if (st && !st.isFIFO()) {
+      fs.rmSync(file, { recursive: true, force: true });
+      st = undefined;
+    }
+    if (!st) {
+      const made = spawnSync('mkfifo', ['-m', '600', file], { stdio: 'ignore' });
+      if (made.status !== 0) return undefined;
+    }
+    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+    const socket = new net.Socket({ fd, readable: true, writable: false });
+    socket.on('error', (err) => log(`wake pipe failed: ${err.message}`));
+    socket.unref();
+    return socket;
+  } catch (err) {
+    log(`no wake pipe (${(err as Error).message}); the folder watch serves`);
+    return undefined;
   }
 }
 
@@ -271,6 +302,8 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
 
   const watcher = fs.watch(spool, () => drain());
   watcher.on('error', (err) => log(`spool watch failed: ${err.message}`));
+  const wakePipe = openWakePipe(spool, log);
+  wakePipe?.on('data', () => drain());
   const poller = setInterval(drain, 200); // in case a change notification is lost
   writePrivateJson(hookEndpointFile(env), endpoint);
   drain();
@@ -286,7 +319,7 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
     }
     const cutoff = Date.now() - 10 * 60_000;
     for (const name of names) {
-      if (name.endsWith('.req')) continue;
+      if (name.endsWith('.req') || name === path.basename(spoolWakePipe(spool))) continue;
       const file = path.join(spool, name);
       try {
         if (fs.lstatSync(file).mtimeMs < cutoff) fs.unlinkSync(file);
@@ -302,6 +335,7 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
     clearInterval(ticker);
     clearInterval(poller);
     watcher.close();
+    wakePipe?.destroy();
     drain(); // calls already dropped are answered (with a retry) rather than left waiting
     while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
     await pool.sweep(0);
