@@ -300,7 +300,11 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
     }
   };
 
-  const watcher = fs.watch(spool, () => drain());
+  // Only a new call needs a look at the folder (answers, temporary files and
+  // claims come and go there too); a platform that gives no name gets a look.
+  const watcher = fs.watch(spool, (_event, name) => {
+    if (name === null || String(name).endsWith('.req')) drain();
+  });
   watcher.on('error', (err) => log(`spool watch failed: ${err.message}`));
   const wakePipe = openWakePipe(spool, log);
   wakePipe?.on('data', () => drain());
