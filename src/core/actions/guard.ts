@@ -30,6 +30,12 @@ export interface GuardOptions {
   now?: () => Date;
   /** who acts when a person uses Belay itself (rollback, restore) */
   actor?: string;
+  /**
+   * `on-demand`: do not load the shell parser on open; the caller loads it
+   * (initPolicyEngine) before normalising an action that needs it, see
+   * `needsShellParser`. Default: loaded on open.
+   */
+  shellParser?: 'on-open' | 'on-demand';
 }
 
 /** Asks a person about an `ask` decision (the approval channel); never throws. */
@@ -132,7 +138,9 @@ export class Guard {
     const env = opts.env ?? process.env;
     const state = workspaceState(opts.workspace, env);
     ensureWorkspaceState(state);
-    await initPolicyEngine();
+    // The bash grammar (WebAssembly) takes tens of milliseconds to load; a
+    // one-shot hook process that reads or edits a file never needs it.
+    if (opts.shellParser !== 'on-demand') await initPolicyEngine();
     const receipts = ReceiptStore.open({ file: state.receiptsFile, workspace: state.workspace, env });
     return new Guard(state, receipts, opts);
   }

@@ -26,6 +26,18 @@ import { ParserNotReadyError, shellParserReady } from './shell/parse.ts';
  * settings files and runnable files change. Adapters call it; the engine
  * never touches the file system.
  */
+/**
+ * Whether normalising `action` met shell text while the shell parser was not
+ * loaded (such text is marked as unparsable, which decides strictly): the
+ * caller loads the parser (initPolicyEngine) and normalises again.
+ */
+export function needsShellParser(action: Pick<NormalizedAction, 'signals' | 'shell' | 'edits'> | undefined): boolean {
+  if (!action || shellParserReady()) return false;
+  const notReady = new ParserNotReadyError().message;
+  const hit = (signals: readonly { code: string; detail?: string }[] | undefined) => (signals ?? []).some((s) => s.code === 'shell.parse-error' && s.detail === notReady);
+  return hit(action.signals) || hit(action.shell?.signals) || action.edits.some((e) => (e.commands ?? []).some((c) => hit(c.signals)));
+}
+
 export class ActionBuilder {
   readonly action: NormalizedAction;
   readonly resolver: PathResolver;

@@ -93,17 +93,26 @@ async function answer(
     release = async () => lent.release();
   } else {
     const { Guard } = await import('../../core/actions/guard.ts');
-    const opened = await Guard.open({ workspace, env: io.env });
+    const opened = await Guard.open({ workspace, env: io.env, shellParser: 'on-demand' });
     guard = opened;
     release = () => opened.close();
   }
   try {
-    const envelope: HookEnvelope = parseHookInput(dialect, doc, {
-      workspaceRoots: [guard.workspace],
-      home: io.env.HOME ?? '',
-      cwd: typeof (doc as { cwd?: unknown }).cwd === 'string' ? (doc as { cwd: string }).cwd : guard.workspace,
-      agent,
-    });
+    const normalize = (): HookEnvelope =>
+      parseHookInput(dialect, doc, {
+        workspaceRoots: [guard.workspace],
+        home: io.env.HOME ?? '',
+        cwd: typeof (doc as { cwd?: unknown }).cwd === 'string' ? (doc as { cwd: string }).cwd : guard.workspace,
+        agent,
+      });
+    let envelope = normalize();
+    // the shell parser is loaded only for a call that has shell text in it
+    const { needsShellParser } = await import('../../core/policy/normalize.ts');
+    if (needsShellParser(envelope.action)) {
+      const { initPolicyEngine } = await import('../../core/policy/engine.ts');
+      await initPolicyEngine();
+      envelope = normalize();
+    }
     switch (envelope.event) {
       case 'PreToolUse': {
         if (!envelope.action) return noDecision(dialect);
