@@ -53,6 +53,11 @@ stop_group() {
   rm -f "$PID_FILE"
 }
 
+# The hook server the demo's hook calls started (it would exit when idle).
+stop_hook_server() {
+  if [ -f "$BELAY_ROOT/dist/belay.js" ]; then node "$BELAY_ROOT/dist/belay.js" serve stop >/dev/null 2>&1 || true; fi
+}
+
 if [ "$mode" = stop ]; then
   if pid="$(running_pid)"; then
     stop_group "$pid"
@@ -60,6 +65,7 @@ if [ "$mode" = stop ]; then
   else
     belay_log "no background Belay running"
   fi
+  stop_hook_server
   exit 0
 fi
 
