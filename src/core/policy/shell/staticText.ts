@@ -140,8 +140,13 @@ export function quoteWord(v: string): string {
   return /^[A-Za-z0-9_./=:@%+-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Splits text into words the simple way (whitespace, quotes), for text the parser rejected. */
-export function splitWords(s: string): string[] {
+/**
+ * Splits text into words at whitespace outside single or double quotes,
+ * which are removed; an empty quoted word stays a word. `backslash`: a
+ * backslash escapes the next character (POSIX shells; not cmd or PowerShell,
+ * where it separates path parts).
+ */
+export function quotedWords(s: string, opts: { backslash: boolean }): string[] {
   const out: string[] = [];
   let cur = '';
   let quote: string | undefined;
@@ -158,7 +163,7 @@ export function splitWords(s: string): string[] {
       any = true;
       continue;
     }
-    if (ch === '\\' && i + 1 < s.length) {
+    if (opts.backslash && ch === '\\' && i + 1 < s.length) {
       cur += s[++i];
       any = true;
       continue;
@@ -172,9 +177,14 @@ export function splitWords(s: string): string[] {
     cur += ch;
   }
   if (cur !== '' || any) out.push(cur);
+  return out;
+}
+
+/** Splits text into words the simple way (whitespace, quotes, backslashes, `{a,b}`), for text the parser rejected. */
+export function splitWords(s: string): string[] {
   // brace expansion of each word
   const expanded: string[] = [];
-  for (const wd of out) {
+  for (const wd of quotedWords(s, { backslash: true })) {
     const m = /^\{([^{}]*,[^{}]*)\}$/.exec(wd);
     if (m) expanded.push(...m[1]!.split(','));
     else expanded.push(wd);

@@ -1,5 +1,6 @@
 import type { ShellCommandInfo, Signal } from '../action.ts';
 import { looksLikeUrl } from './commandKit.ts';
+import { quotedWords } from './staticText.ts';
 
 /**
  * Commands for cmd.exe and PowerShell, as agents send them through
@@ -26,34 +27,6 @@ const PS_ALIASES: Record<string, string> = {
   iex: 'invoke-expression', saps: 'start-process', start: 'start-process',
   gci: 'get-childitem', ls: 'get-childitem', dir: 'get-childitem',
 };
-
-function tokens(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quote: string | undefined;
-  let any = false;
-  for (const ch of s) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else cur += ch;
-      continue;
-    }
-    if (ch === '"' || ch === "'") {
-      quote = ch;
-      any = true;
-      continue;
-    }
-    if (/\s/.test(ch)) {
-      if (cur !== '' || any) out.push(cur);
-      cur = '';
-      any = false;
-      continue;
-    }
-    cur += ch;
-  }
-  if (cur !== '' || any) out.push(cur);
-  return out;
-}
 
 /** Splits into statements and pipelines on `&&`, `||`, `&`, `;`, `|` outside quotes. */
 function statements(s: string, dialect: 'cmd' | 'powershell'): { text: string; pipeline: number; stage: number }[] {
@@ -139,7 +112,7 @@ export function analyzeWindows(script: string, dialect: 'cmd' | 'powershell', ct
   let cwd = ctx.cwd;
   const stmts = statements(script, dialect);
   for (const st of stmts) {
-    const words = tokens(st.text);
+    const words = quotedWords(st.text, { backslash: false });
     if (words.length === 0) continue;
     const raw = words[0]!.replace(/\.(exe|cmd|bat)$/i, '').toLowerCase();
     const name = dialect === 'powershell' ? PS_ALIASES[raw] ?? raw : raw;
