@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CheckpointStore } from '../src/core/checkpoints/store.ts';
+import { isolatedGitEnv, seededRandom } from '../test/support/repro.ts';
 
 interface Row {
   label: string;
@@ -28,15 +29,7 @@ interface Row {
   samples?: string;
 }
 
-const GIT_ENV: NodeJS.ProcessEnv = (() => {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
-  env.GIT_CONFIG_NOSYSTEM = '1';
-  env.GIT_CONFIG_GLOBAL = '/dev/null';
-  env.GIT_AUTHOR_NAME = env.GIT_COMMITTER_NAME = 'bench';
-  env.GIT_AUTHOR_EMAIL = env.GIT_COMMITTER_EMAIL = 'bench@localhost';
-  return env;
-})();
+const GIT_ENV = isolatedGitEnv({ name: 'bench', email: 'bench@localhost' });
 
 function git(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
   const r = spawnSync('git', args, { cwd: opts.cwd, env: { ...GIT_ENV, ...opts.env }, encoding: 'utf8', maxBuffer: 1 << 30 });
@@ -44,22 +37,10 @@ function git(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {
   return r.stdout;
 }
 
-/** A deterministic pseudo-random generator (the workspace is the same every run). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Source-like files: mostly small, some medium, a few large; ~25 files per folder, 4 levels deep. */
 export function buildWorkspace(dir: string, files: number): void {
   fs.mkdirSync(dir, { recursive: true });
-  const rand = rng(files);
+  const rand = seededRandom(files);
   for (let i = 0; i < files; i++) {
     const rel = path.join(`pkg${Math.floor(i / 2500)}`, `mod${Math.floor(i / 250) % 10}`, `sub${Math.floor(i / 25) % 10}`, `file${i}.ts`);
     const r = rand();

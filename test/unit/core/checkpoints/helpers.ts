@@ -4,19 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CheckpointStore, type CheckpointStoreOptions } from '../../../../src/core/checkpoints/store.ts';
+import { isolatedGitEnv } from '../../../support/repro.ts';
 
 /** Test fixtures: real git repositories in temporary folders. */
 
-const GIT_ENV: NodeJS.ProcessEnv = (() => {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
-  env.GIT_CONFIG_NOSYSTEM = '1';
-  env.GIT_CONFIG_GLOBAL = '/dev/null';
-  env.GIT_AUTHOR_NAME = env.GIT_COMMITTER_NAME = 'Test User';
-  env.GIT_AUTHOR_EMAIL = env.GIT_COMMITTER_EMAIL = 'user@example.invalid';
-  env.GIT_AUTHOR_DATE = env.GIT_COMMITTER_DATE = '2024-01-01T00:00:00Z';
-  return env;
-})();
+const GIT_ENV = isolatedGitEnv({ name: 'Test User', email: 'user@example.invalid', date: '2024-01-01T00:00:00Z' });
 
 export function git(cwd: string, ...args: string[]): string {
   const r = spawnSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8' });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CheckpointStore } from '../../../../src/core/checkpoints/store.ts';
+import { seededRandom } from '../../../support/repro.ts';
 import { fingerprint, git, makeUserRepo, openStore, rm } from './helpers.ts';
 
 /**
@@ -18,17 +19,6 @@ import { fingerprint, git, makeUserRepo, openStore, rm } from './helpers.ts';
 
 const SEED = Number(process.env.BELAY_RANDOM_SEED ?? 20240601);
 const STEPS = Number(process.env.BELAY_RANDOM_STEPS ?? 2000);
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Snap = Map<string, string>;
 
@@ -62,7 +52,7 @@ function tokensIn(text: string | undefined, prefix: 'U' | 'A'): string[] {
 }
 
 test(`randomized: user edits are never lost (seed ${SEED}, ${STEPS} steps)`, { timeout: 300_000 }, async () => {
-  const rand = prng(SEED);
+  const rand = seededRandom(SEED);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const ws = makeUserRepo();
   for (const f of fs.readdirSync(ws)) if (f !== '.git' && f !== '.gitignore') fs.rmSync(path.join(ws, f), { recursive: true });
