@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { canonicalWorkspace } from '../config/paths.ts';
-import { MAX_SOCKET_PATH, currentUid, ensurePrivateDir, isPidAlive, privateDirProblem, runDir, socketProblem, userTag } from '../config/private.ts';
+import { MAX_SOCKET_PATH, currentUid, ensurePrivateDir, isPidAlive, privateDirProblem, readPrivateJson, runDir, socketProblem, userTag, writePrivateJson } from '../config/private.ts';
 import { PROTOCOL_VERSION, describeIssues, endpointFileSchema } from './protocol.ts';
 import type { EndpointFile } from './protocol.ts';
 
@@ -51,12 +51,9 @@ function isOwnSocketPath(env: NodeJS.ProcessEnv, endpoint: string, pid: number, 
   return endpoint === inRun || endpoint === inTmp;
 }
 
-/** Writes an endpoint file atomically with mode 0600. */
+/** Writes an endpoint file atomically with mode 0600 (through `<file>.tmp`, which removeStaleEndpoints knows). */
 export function writeEndpointFile(file: string, data: EndpointFile): void {
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600, flag: 'w' });
-  if (!isWindows) fs.chmodSync(tmp, 0o600);
-  fs.renameSync(tmp, file);
+  writePrivateJson(file, data, `${file}.tmp`);
 }
 
 function unlinkQuietly(p: string): void {
@@ -141,7 +138,6 @@ export function listEndpoints(env: NodeJS.ProcessEnv = process.env): EndpointLis
     out.dirProblem = problem;
     return out;
   }
-  const uid = currentUid();
   for (const name of names.sort()) {
     const m = ENTRY.exec(name);
     if (!m || m[3] !== 'json') continue;
@@ -151,25 +147,14 @@ export function listEndpoints(env: NodeJS.ProcessEnv = process.env): EndpointLis
       out.stale.push(file);
       continue;
     }
-    let fd: number | undefined;
     try {
-      fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
-      const st = fs.fstatSync(fd);
-      if (!st.isFile()) throw new Error('not a regular file');
-      if (!isWindows) {
-        if (uid !== undefined && st.uid !== uid) throw new Error(`owned by uid ${st.uid}`);
-        if ((st.mode & 0o077) !== 0) throw new Error(`mode ${(st.mode & 0o777).toString(8)} is open to other users`);
-      }
-      if (st.size > 64 * 1024) throw new Error('too large');
-      const parsed = endpointFileSchema.safeParse(JSON.parse(fs.readFileSync(fd, 'utf8')));
+      const parsed = endpointFileSchema.safeParse(readPrivateJson(file));
       if (!parsed.success) throw new Error(describeIssues(parsed.error));
       if (parsed.data.pid !== pid || parsed.data.id !== m[2]) throw new Error('its name does not match its content');
       if (parsed.data.v !== PROTOCOL_VERSION) throw new Error('unsupported version');
       out.live.push({ file, info: parsed.data });
     } catch (err) {
       out.skipped.push(`${name}: ${(err as Error).message}`);
-    } finally {
-      if (fd !== undefined) fs.closeSync(fd);
     }
   }
   return out;

@@ -107,29 +107,28 @@ export function socketProblem(endpoint: string): string | undefined {
 /**
  * Reads a small JSON file only this user can have written: a regular file
  * (no symlink) owned by the user with no group/other bits. Throws with what
- * is wrong.
+ * is wrong (the message does not repeat the file's name).
  */
 export function readPrivateJson(file: string, maxBytes = 64 * 1024): unknown {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new Error(`${file} is not a regular file`);
+    if (!st.isFile()) throw new Error('not a regular file');
     if (!isWindows) {
       const uid = currentUid();
-      if (uid !== undefined && st.uid !== uid) throw new Error(`${file} is owned by uid ${st.uid}`);
-      if ((st.mode & 0o077) !== 0) throw new Error(`${file} (mode ${(st.mode & 0o777).toString(8)}) is open to other users`);
+      if (uid !== undefined && st.uid !== uid) throw new Error(`owned by uid ${st.uid}`);
+      if ((st.mode & 0o077) !== 0) throw new Error(`mode ${(st.mode & 0o777).toString(8)} is open to other users`);
     }
-    if (st.size > maxBytes) throw new Error(`${file} is too large`);
+    if (st.size > maxBytes) throw new Error('too large');
     return JSON.parse(fs.readFileSync(fd, 'utf8'));
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
-/** Writes a JSON file atomically with mode 0600. */
-export function writePrivateJson(file: string, data: unknown): void {
-  const tmp = `${file}.${process.pid}.tmp`;
+/** Writes a JSON file atomically with mode 0600, through `tmp` (default: a name of this process's beside it). */
+export function writePrivateJson(file: string, data: unknown, tmp = `${file}.${process.pid}.tmp`): void {
   fs.writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600, flag: 'w' });
   if (!isWindows) fs.chmodSync(tmp, 0o600);
   fs.renameSync(tmp, file);

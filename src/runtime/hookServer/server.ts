@@ -15,7 +15,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { belayHome, canonicalWorkspace } from '../../core/config/paths.ts';
-import { currentUid, ensurePrivateDir, isPidAlive, runDir, writePrivateJson } from '../../core/config/private.ts';
+import { ensurePrivateDir, isPidAlive, readPrivateJson, runDir, writePrivateJson } from '../../core/config/private.ts';
 import { Guard } from '../../core/actions/guard.ts';
 import type { HookHost } from '../cliTypes.ts';
 import { CALL_ID, HOOK_PROTOCOL, MAX_REQUEST_BYTES, buildId, hookEndpointFile, hookSpoolDir, readHookEndpoint, spoolFiles, spoolWakePipe, type HookEndpoint, type HookReply, type HookRequest } from './endpoint.ts';
@@ -208,40 +208,35 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
     return { t: 'answer', exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
   };
 
-  /** Reads a claimed call; what is wrong with it as a retry reason. */
+  /** Reads a claimed call (and removes it); what is wrong with it as a retry reason. */
   const readCall = (file: string): HookRequest | string => {
-    let fd: number | undefined;
+    let raw: unknown;
     try {
-      fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
-      const st = fs.fstatSync(fd);
-      const uid = currentUid();
-      if (!st.isFile() || (uid !== undefined && st.uid !== uid)) return 'not a call of this user';
-      if (st.size > MAX_REQUEST_BYTES) return 'request too large';
-      const req = JSON.parse(fs.readFileSync(fd, 'utf8')) as HookRequest;
-      if (typeof req !== 'object' || req === null) return 'malformed request';
-      if (req.v !== HOOK_PROTOCOL || req.build !== endpoint.build) return 'build';
-      if (
-        !Array.isArray(req.argv) ||
-        req.argv[0] !== 'hook' ||
-        !req.argv.every((a) => typeof a === 'string') ||
-        typeof req.cwd !== 'string' ||
-        typeof req.stdin !== 'string' ||
-        typeof req.env !== 'object' ||
-        req.env === null
-      ) {
-        return 'not a hook request';
-      }
-      return req;
+      raw = readPrivateJson(file, MAX_REQUEST_BYTES);
     } catch (err) {
       return `unreadable request (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
     } finally {
-      if (fd !== undefined) fs.closeSync(fd);
       try {
         fs.unlinkSync(file);
       } catch {
         // already gone
       }
     }
+    const req = raw as HookRequest;
+    if (typeof req !== 'object' || req === null) return 'malformed request';
+    if (req.v !== HOOK_PROTOCOL || req.build !== endpoint.build) return 'build';
+    if (
+      !Array.isArray(req.argv) ||
+      req.argv[0] !== 'hook' ||
+      !req.argv.every((a) => typeof a === 'string') ||
+      typeof req.cwd !== 'string' ||
+      typeof req.stdin !== 'string' ||
+      typeof req.env !== 'object' ||
+      req.env === null
+    ) {
+      return 'not a hook request';
+    }
+    return req;
   };
 
   const take = (id: string): void => {
