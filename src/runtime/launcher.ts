@@ -16,10 +16,10 @@ import path from 'node:path';
 import { callHookServer } from './hookServer/client.ts';
 import { hookEndpointFile } from './hookServer/endpoint.ts';
 import { failClosedAnswer } from './hooks/answers.ts';
+import { HOOK_DIALECTS, hookBudgetMs } from './hooks/dialects.ts';
 import type { Dialect } from '../core/policy/action.ts';
 import type { spawn as Spawn } from 'node:child_process';
 
-const dialects: ReadonlySet<string> = new Set(['claude', 'vscode', 'cursor', 'codex', 'copilot-cli']);
 
 function loadCli(argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): void {
   // The compile cache pays off for the 2 MB CLI, not for this small file.
@@ -49,11 +49,6 @@ function readStdin(): Promise<string> {
     process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     process.stdin.on('error', reject);
   });
-}
-
-function budgetMs(env: NodeJS.ProcessEnv): number {
-  const v = Number(env.BELAY_HOOK_BUDGET_MS);
-  return Number.isFinite(v) && v > 0 ? v : 8000;
 }
 
 /** Starts `belay serve` detached, at most once every few seconds per state directory. */
@@ -104,7 +99,7 @@ function write(fd: 1 | 2, text: string): void {
 async function hook(argv: string[]): Promise<void> {
   const env = process.env;
   const started = Date.now();
-  const budget = budgetMs(env);
+  const budget = hookBudgetMs(env);
   const stdin = await readStdin();
   const result = callHookServer({ argv, stdin, env, cwd: process.cwd(), budgetMs: budget + 1000 });
   const trace = env.BELAY_HOOK_TRACE === '1' ? (line: string) => write(2, `belay: ${line}\n`) : () => undefined;
@@ -129,7 +124,7 @@ async function hook(argv: string[]): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
-if (argv[0] === 'hook' && argv[1] !== undefined && dialects.has(argv[1]) && process.env.BELAY_HOOK_SERVER !== 'off') {
+if (argv[0] === 'hook' && argv[1] !== undefined && Object.hasOwn(HOOK_DIALECTS, argv[1]) && process.env.BELAY_HOOK_SERVER !== 'off') {
   hook(argv).catch(() => loadCli(argv));
 } else {
   loadCli(argv);

@@ -4,20 +4,8 @@ import type { HookEnvelope } from '../../core/policy/adapters.ts';
 import type { Approver, Guard } from '../../core/actions/guard.ts';
 import { CliError, readAll, type CliIO } from '../cliTypes.ts';
 import { failClosedAnswer, noDecision, preToolUseAnswer, type HookAnswer } from '../hooks/answers.ts';
+import { HOOK_DIALECTS, hookBudgetMs } from '../hooks/dialects.ts';
 
-const dialects: Record<string, { dialect: Dialect; agent: string }> = {
-  claude: { dialect: 'claude', agent: 'claude-code' },
-  vscode: { dialect: 'vscode', agent: 'copilot-agent' },
-  cursor: { dialect: 'cursor', agent: 'cursor' },
-  codex: { dialect: 'codex', agent: 'codex' },
-  'copilot-cli': { dialect: 'copilot-cli', agent: 'copilot-cli' },
-};
-
-/** Time Belay allows itself before it answers deny on its own (far under the agents' hook timeouts). */
-export function hookBudgetMs(env: NodeJS.ProcessEnv): number {
-  const v = Number(env.BELAY_HOOK_BUDGET_MS);
-  return Number.isFinite(v) && v > 0 ? v : 8000;
-}
 
 function emit(io: CliIO, answer: HookAnswer): number {
   if (answer.stdout) io.stdout.write(answer.stdout);
@@ -178,9 +166,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     strict: true,
   });
   const name = positionals[0];
-  const known = name !== undefined ? dialects[name] : undefined;
+  const known = name !== undefined ? HOOK_DIALECTS[name] : undefined;
   if (!known) {
-    throw new CliError(`unknown hook dialect '${name ?? ''}' (expected one of: ${Object.keys(dialects).join(', ')})`, 2);
+    throw new CliError(`unknown hook dialect '${name ?? ''}' (expected one of: ${Object.keys(HOOK_DIALECTS).join(', ')})`, 2);
   }
   const { dialect, agent } = known;
   const budget = hookBudgetMs(io.env);
