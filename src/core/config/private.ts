@@ -3,10 +3,10 @@
  * Belay's local servers (approvals, hooks), their endpoint files and sockets.
  * No dependencies beyond Node, so the small hook client can use it too.
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { type Stats, chmodSync, closeSync, constants as fsConstants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import { belayHome } from './paths.ts';
 
 const isWindows = process.platform === 'win32';
@@ -19,7 +19,7 @@ export const MAX_SOCKET_PATH = 100;
 
 /** The per-user directory holding endpoint files and sockets of Belay's local servers. */
 export function runDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(belayHome(env), 'run');
+  return join(belayHome(env), 'run');
 }
 
 export function currentUid(): number | undefined {
@@ -33,9 +33,9 @@ export function currentUid(): number | undefined {
  */
 export function privateDirProblem(dir: string): string | undefined {
   if (isWindows) return undefined;
-  let st: fs.Stats;
+  let st: Stats;
   try {
-    st = fs.lstatSync(dir);
+    st = lstatSync(dir);
   } catch (err) {
     return `${dir} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
   }
@@ -52,13 +52,13 @@ export function privateDirProblem(dir: string): string | undefined {
  * when it is a symlink, not a directory or someone else's.
  */
 export function ensurePrivateDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (isWindows) return;
-  const st = fs.lstatSync(dir);
+  const st = lstatSync(dir);
   if (st.isSymbolicLink() || !st.isDirectory()) throw new Error(`${dir} must be a directory, not a link or a file`);
   const uid = currentUid();
   if (uid !== undefined && st.uid !== uid) throw new Error(`${dir} belongs to uid ${st.uid}, not to this user (uid ${uid})`);
-  if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
+  if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
   const problem = privateDirProblem(dir);
   if (problem) throw new Error(problem);
 }
@@ -67,11 +67,11 @@ export function ensurePrivateDir(dir: string): void {
 export function userTag(env: NodeJS.ProcessEnv): string {
   let user = '';
   try {
-    user = os.userInfo().username;
+    user = userInfo().username;
   } catch {
     user = env.USERNAME ?? env.USER ?? '';
   }
-  return crypto.createHash('sha256').update(`${user}\0${currentUid() ?? ''}\0${belayHome(env)}`).digest('hex').slice(0, 16);
+  return createHash('sha256').update(`${user}\0${currentUid() ?? ''}\0${belayHome(env)}`).digest('hex').slice(0, 16);
 }
 
 /** Whether a process with this pid exists (EPERM: it exists but is someone else's). */
@@ -90,11 +90,11 @@ export function isPidAlive(pid: number): boolean {
  */
 export function socketProblem(endpoint: string): string | undefined {
   if (isWindows) return undefined;
-  const dirProblem = privateDirProblem(path.dirname(endpoint));
+  const dirProblem = privateDirProblem(dirname(endpoint));
   if (dirProblem) return dirProblem;
-  let st: fs.Stats;
+  let st: Stats;
   try {
-    st = fs.lstatSync(endpoint);
+    st = lstatSync(endpoint);
   } catch (err) {
     return `${endpoint} is gone (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
   }
@@ -112,8 +112,8 @@ export function socketProblem(endpoint: string): string | undefined {
 export function readPrivateJson(file: string, maxBytes = 64 * 1024): unknown {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
-    const st = fs.fstatSync(fd);
+    fd = openSync(file, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0));
+    const st = fstatSync(fd);
     if (!st.isFile()) throw new Error('not a regular file');
     if (!isWindows) {
       const uid = currentUid();
@@ -121,15 +121,15 @@ export function readPrivateJson(file: string, maxBytes = 64 * 1024): unknown {
       if ((st.mode & 0o077) !== 0) throw new Error(`mode ${(st.mode & 0o777).toString(8)} is open to other users`);
     }
     if (st.size > maxBytes) throw new Error('too large');
-    return JSON.parse(fs.readFileSync(fd, 'utf8'));
+    return JSON.parse(readFileSync(fd, 'utf8'));
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
 /** Writes a JSON file atomically with mode 0600, through `tmp` (default: a name of this process's beside it). */
 export function writePrivateJson(file: string, data: unknown, tmp = `${file}.${process.pid}.tmp`): void {
-  fs.writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600, flag: 'w' });
-  if (!isWindows) fs.chmodSync(tmp, 0o600);
-  fs.renameSync(tmp, file);
+  writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600, flag: 'w' });
+  if (!isWindows) chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
 }

@@ -8,7 +8,7 @@
  * not answer within the budget is a timeout, which the caller answers with a
  * fail-closed deny.
  */
-import fs from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { isPidAlive, privateDirProblem } from '../../core/config/private.ts';
 import { HOOK_PROTOCOL, buildId, readHookEndpoint, spoolFiles, spoolWakePipe, type HookReply, type HookRequest } from './endpoint.ts';
 
@@ -47,7 +47,7 @@ function randomHex(): string {
 
 function unlinkQuietly(p: string): boolean {
   try {
-    fs.unlinkSync(p);
+    unlinkSync(p);
     return true;
   } catch {
     return false;
@@ -56,9 +56,9 @@ function unlinkQuietly(p: string): boolean {
 
 /** The file's text, or undefined while it is not there (checked first: a failed read throws, which costs more than the check). */
 function readIfThere(p: string): string | undefined {
-  if (!fs.existsSync(p)) return undefined;
+  if (!existsSync(p)) return undefined;
   try {
-    return fs.readFileSync(p, 'utf8');
+    return readFileSync(p, 'utf8');
   } catch {
     return undefined;
   }
@@ -69,12 +69,12 @@ function wake(spool: string): void {
   if (process.platform === 'win32') return;
   let fd: number | undefined;
   try {
-    fd = fs.openSync(spoolWakePipe(spool), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
-    if (fs.fstatSync(fd).isFIFO()) fs.writeSync(fd, '.');
+    fd = openSync(spoolWakePipe(spool), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+    if (fstatSync(fd).isFIFO()) writeSync(fd, '.');
   } catch {
     // no reader, or the pipe is full: the server is awake or will see the file
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -92,8 +92,8 @@ export function callHookServer(call: HookCall): HookCallResult {
   const f = spoolFiles(ep.spool, id);
   const req: HookRequest = { v: HOOK_PROTOCOL, build: buildId(), argv: call.argv, cwd: call.cwd, env: plainEnv(call.env), stdin: call.stdin };
   try {
-    fs.writeFileSync(f.tmp, JSON.stringify(req), { mode: 0o600, flag: 'wx' });
-    fs.renameSync(f.tmp, f.req);
+    writeFileSync(f.tmp, JSON.stringify(req), { mode: 0o600, flag: 'wx' });
+    renameSync(f.tmp, f.req);
   } catch (err) {
     unlinkQuietly(f.tmp);
     return { kind: 'unavailable', reason: `cannot hand the call over (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, start: false };
@@ -124,7 +124,7 @@ export function callHookServer(call: HookCall): HookCallResult {
     }
     const now = Date.now();
     if (!claimed) {
-      claimed = !fs.existsSync(f.req);
+      claimed = !existsSync(f.req);
       // Not claimed in time: take the call back (an unlink that succeeds
       // proves the server never saw it) and decide in-process.
       if (!claimed && now >= claimBy && unlinkQuietly(f.req)) return { kind: 'unavailable', reason: 'the hook server did not take the call', start: false };
