@@ -250,6 +250,8 @@ export class ActionBuilder {
 }
 
 function dedupe(list: string[]): string[] {
+  if (list.length < 2) return list;
+  if (list.length === 2) return list[0] === list[1] ? [list[0]!] : list;
   return [...new Set(list)];
 }
 

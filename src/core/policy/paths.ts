@@ -46,8 +46,10 @@ export function foldPath(p: string, caseInsensitive: boolean | undefined): strin
 /** `child` is `parent` or below it (both absolute, already folded if needed). */
 export function isInside(child: string, parent: string): boolean {
   if (child === parent) return true;
-  const p = parent.endsWith('/') || parent.endsWith('\\') ? parent : parent + '/';
-  return child.startsWith(p);
+  const last = parent.charCodeAt(parent.length - 1);
+  if (last === 47 || last === 92) return child.startsWith(parent);
+  // `parent + '/'` is a prefix of `child`, without building it
+  return child.length > parent.length && child.charCodeAt(parent.length) === 47 && child.startsWith(parent);
 }
 
 export function isWindowsPath(p: string): boolean {
@@ -81,10 +83,10 @@ function lstat(p: string): fs.Stats | undefined {
 export class PathResolver {
   readonly opts: ResolverOptions;
   private readonly cache = new Map<string, ResolvedPath>();
-  private readonly ignoreCache = new Map<string, Ignore | null>();
+  private ignoreCache: Map<string, Ignore | null> | undefined;
   private readonly canonicalRoots: string[];
   /** links an action creates before using them (`ln -s ~/.ssh out && echo x > out/k`) */
-  private readonly virtualLinks = new Map<string, string>();
+  private virtualLinks: Map<string, string> | undefined;
 
   /** lstat results of this resolver's lifetime (one normalisation) */
   private readonly stats = new Map<string, fs.Stats | null>();
@@ -109,7 +111,7 @@ export class PathResolver {
   /** Records a link the action creates: later resolutions follow it as the kernel would. */
   addLink(link: string, target: string): void {
     if (link === target) return;
-    this.virtualLinks.set(link, target);
+    (this.virtualLinks ??= new Map()).set(link, target);
     this.cache.clear();
   }
 
@@ -215,7 +217,7 @@ export class PathResolver {
         continue;
       }
       const next = cur === '/' ? '/' + comp : cur + '/' + comp;
-      const virtual = this.virtualLinks.size > 0 ? this.virtualLinks.get(next) : undefined;
+      const virtual = this.virtualLinks !== undefined ? this.virtualLinks.get(next) : undefined;
       if (virtual !== undefined && links < MAX_SYMLINKS) {
         links++;
         viaSymlink = true;
@@ -300,7 +302,8 @@ export class PathResolver {
   }
 
   private loadIgnore(file: string): Ignore | null {
-    const hit = this.ignoreCache.get(file);
+    const ignoreCache = (this.ignoreCache ??= new Map());
+    const hit = ignoreCache.get(file);
     if (hit !== undefined) return hit;
     let ig: Ignore | null = null;
     const st = this.lstat(file);
@@ -321,7 +324,7 @@ export class PathResolver {
         }
       }
     }
-    this.ignoreCache.set(file, ig);
+    ignoreCache.set(file, ig);
     return ig;
   }
 

@@ -85,7 +85,11 @@ export class PackContext {
     this.roots = ctx.workspaceRoots.map((r) => foldPath(r, this.ci));
     this.temps = this.ci ? compiled.temps.map((t) => t.toLowerCase()) : compiled.temps;
     this.compiled = compiled;
+    this.names = { workspaceRoots: ctx.workspaceRoots, home: ctx.home, caseInsensitive: true };
   }
+
+  /** what nameCtx() answers (one object per decision) */
+  private readonly names: { workspaceRoots: string[]; home: string; caseInsensitive: boolean };
 
   readonly compiled: CompiledPackData;
 
@@ -125,7 +129,7 @@ export class PackContext {
    * rules must not let `.Claude/Settings.json` through.
    */
   nameCtx(): { workspaceRoots: string[]; home: string; caseInsensitive: boolean } {
-    return { workspaceRoots: this.ctx.workspaceRoots, home: this.ctx.home, caseInsensitive: true };
+    return this.names;
   }
 
   /** The workspace folder containing a canonical path. */
@@ -163,14 +167,15 @@ export class PackContext {
     return foldPath(p.replace(/\/+$/, ''), this.ci) === foldPath(this.ctx.home.replace(/\/+$/, ''), this.ci);
   }
 
-  private readonly secretMemo = new Map<string, boolean>();
+  private secretMemo: Map<string, boolean> | undefined;
 
   /** A secret file (templates such as `.env.example` only as regular, singly-linked files). */
   isSecret(p: string): boolean {
-    let v = this.secretMemo.get(p);
+    const memo = (this.secretMemo ??= new Map());
+    let v = memo.get(p);
     if (v === undefined) {
       v = this.isSecretUncached(p);
-      this.secretMemo.set(p, v);
+      memo.set(p, v);
     }
     return v;
   }
@@ -210,14 +215,15 @@ export class PackContext {
     return false;
   }
 
-  private readonly hosts = new Map<string, boolean>();
+  private hosts: Map<string, boolean> | undefined;
 
   trustedHost(url: string): boolean {
-    let v = this.hosts.get(url);
+    const memo = (this.hosts ??= new Map());
+    let v = memo.get(url);
     if (v === undefined) {
       const h = hostOf(url);
       v = h !== undefined && this.trusted(h);
-      this.hosts.set(url, v);
+      memo.set(url, v);
     }
     return v;
   }

@@ -11,7 +11,7 @@ import { analyzeShellValue } from './valueCheck.ts';
  */
 export function checkDeferred(pc: PackContext, inner: (analysis: ShellAnalysis) => { verdict: 'deny' | 'ask' | undefined; reason: string }): void {
   const a = pc.action;
-  const editedPaths = new Set(a.edits.map((e) => e.path));
+  const editedPaths = a.edits.length > 0 ? new Set(a.edits.map((e) => e.path)) : undefined;
   for (const p of a.writes) {
     const root = pc.workspaceOf(p);
     if (!root) continue;
@@ -25,7 +25,7 @@ export function checkDeferred(pc: PackContext, inner: (analysis: ShellAnalysis) 
   for (const e of a.edits) editCheck(pc, e, inner);
   // shell writes to files that run by themselves: their content is unknown
   for (const p of a.writes) {
-    if (editedPaths.has(p) || a.kind !== 'shell' || !pc.inWorkspace(p)) continue;
+    if (editedPaths?.has(p) || a.kind !== 'shell' || !pc.inWorkspace(p)) continue;
     const role = fileRole(p, pc.ctx.home);
     if (role === 'git-hook' || role === 'autorun') pc.add('deferred.autorun', 'ask', `changes ${p}, which runs commands by itself later`, p);
     if (role === 'package' && a.command && /(pre|post)?install|prepare|prepublish/.test(a.command)) {

@@ -72,9 +72,9 @@ function describeTarget(p: string, rel: string): string {
 /** The workspace boundary: writes and deletes outside every workspace folder, paths that escape. */
 export function checkBoundary(pc: PackContext): void {
   const a = pc.action;
-  const moved = new Set(a.moves.map((m) => m.to));
+  const moved = a.moves.length > 0 ? new Set(a.moves.map((m) => m.to)) : undefined;
   for (const p of a.writes) {
-    if (pc.inWorkspace(p) || pc.isScratch(p) || moved.has(p)) continue;
+    if (pc.inWorkspace(p) || pc.isScratch(p) || moved?.has(p)) continue;
     pc.add('boundary.write-outside', 'deny', `writes outside the workspace: ${p}`, p);
   }
   for (const d of a.deleteOps) {

@@ -17,7 +17,7 @@ export function checkGuard(pc: PackContext): void {
   const ci = pc.ctx.caseInsensitive === true;
 
   // 1. Belay's own files, hooks, MCP configs, state
-  const changed = new Set<string>([...a.writes, ...a.deletes, ...a.moves.map((m) => m.from), ...a.moves.map((m) => m.to)]);
+  const changed = changedPaths(a);
   for (const p of changed) {
     if (pc.isGuardPath(p)) pc.add('guard.self-protection', 'deny', 'changes the hooks, settings or state that guard agents (Belay\'s own files)', p, 'guard');
   }
@@ -28,7 +28,7 @@ export function checkGuard(pc: PackContext): void {
   }
 
   // 2. settings files: only guard-relevant keys are protected
-  const edited = new Set(a.edits.map((e) => e.path));
+  const edited = a.edits.length > 0 ? new Set(a.edits.map((e) => e.path)) : undefined;
   for (const e of a.edits) {
     if (fileRole(e.path, pc.ctx.home) !== 'settings' || pc.isGuardPath(e.path)) continue;
     const keys = (e.keys ?? []).map((k) => k.path[0] ?? '');
@@ -37,7 +37,7 @@ export function checkGuard(pc: PackContext): void {
     else if (e.keysUnknown) pc.add('guard.settings-unverified', 'ask', 'edits a settings file where the changed keys cannot be checked', e.path, 'guard');
   }
   for (const p of changed) {
-    if (edited.has(p) || fileRole(p, pc.ctx.home) !== 'settings' || pc.isGuardPath(p)) continue;
+    if (edited?.has(p) || fileRole(p, pc.ctx.home) !== 'settings' || pc.isGuardPath(p)) continue;
     pc.add('guard.settings', 'deny', 'changes a settings file that holds agent permissions, in a way that cannot be checked', p, 'guard');
   }
 
@@ -71,6 +71,17 @@ export function checkGuard(pc: PackContext): void {
   for (const c of pc.commands()) {
     if (c.name === 'belay' && /^(kill-switch|killswitch|kill|off|disable|uninstall)$/.test(c.args[0] ?? '')) pc.add('guard.disable', 'deny', 'switches Belay off', c.text, 'guard');
   }
+}
+
+const NOTHING: ReadonlySet<string> = new Set();
+
+/** Every path the action writes, deletes or moves (from and to), once each, in that order. */
+function changedPaths(a: PackContext['action']): ReadonlySet<string> {
+  if (a.deletes.length === 0 && a.moves.length === 0) {
+    if (a.writes.length === 0) return NOTHING;
+    if (a.writes.length === 1) return new Set(a.writes);
+  }
+  return new Set<string>([...a.writes, ...a.deletes, ...a.moves.map((m) => m.from), ...a.moves.map((m) => m.to)]);
 }
 
 /** Folders whose removal takes guard files with them (`rm -rf .github`, `mv ~/.claude x`). */

@@ -58,7 +58,7 @@ export function checkSecrets(pc: PackContext): void {
       }
     }
   }
-  const mutated = new Set([...a.writes, ...a.deletes, ...a.moves.map((m) => m.from)]);
+  const mutated = a.deletes.length === 0 && a.moves.length === 0 ? a.writes.length < 2 ? a.writes : new Set(a.writes) : new Set([...a.writes, ...a.deletes, ...a.moves.map((m) => m.from)]);
   for (const p of mutated) {
     if (!pc.inWorkspace(p) || !pc.isSecret(p) || fromTemplate(pc, p)) continue;
     if (a.kind === 'write' && a.writes.includes(p) && pc.fact(p)?.exists) {

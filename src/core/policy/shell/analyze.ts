@@ -482,7 +482,9 @@ class Analyzer {
       }
       return;
     }
-    info.vars = [...new Set(argv.flatMap((a) => a.vars))];
+    let vars: string[] | undefined;
+    for (const a of argv) if (a.vars.length > 0) (vars ??= []).push(...a.vars);
+    info.vars = vars ? [...new Set(vars)] : [];
     info.args = argv.slice(1).map((a) => a.v);
     if (first.dyn) {
       info.name = '*';

@@ -46,7 +46,12 @@ interface Seg {
 /** Well-known variables whose value is not secret but also not tracked. */
 const UNKNOWN_OK = new Set(['PATH', 'PWD', 'OLDPWD', 'USER', 'SHELL', 'TERM', 'LANG']);
 
+const NO_VARS: string[] = Object.freeze([]) as unknown as string[];
+const NO_SUBS: Script[] = Object.freeze([]) as unknown as Script[];
+
 export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
+  const literal = literalWord(word, env.home);
+  if (literal !== undefined) return [literal];
   const segs: Seg[] = [];
   const vars: string[] = [];
   const subs: Script[] = [];
@@ -126,6 +131,29 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
   }
   if (out.length === 0) out.push({ v: '', dyn, glob: false, vars, raw: word.raw, subs, indirect });
   return out;
+}
+
+/**
+ * The common case without allocating segments: every part is literal text
+ * and no unquoted part holds a brace (nothing to split or brace-expand).
+ * Gives exactly what the general path gives; undefined when it does not apply.
+ */
+function literalWord(word: Word, home: string): ArgWord | undefined {
+  const parts = word.parts;
+  let v = '';
+  let glob = false;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p.t !== 'lit') return undefined;
+    let s = p.v;
+    if (!p.quoted) {
+      if (i === 0 && s.startsWith('~')) s = expandTilde(s, home);
+      if (s.includes('{')) return undefined;
+      if (!glob && GLOB_CHAR.test(s)) glob = true;
+    }
+    v += s;
+  }
+  return { v, dyn: false, glob, vars: NO_VARS, raw: word.raw, subs: NO_SUBS, indirect: false };
 }
 
 /** Expands a word expected to stay one word (assignment values, redirect targets). */
