@@ -103,27 +103,51 @@ export class PathGlobs {
     let lead = 0;
     while (lead < p.length && p.charCodeAt(lead) === 47) lead++;
     const absRel = lead === 0 ? p : p.slice(lead);
-    if (g.anywhere.rules.length > 0 && testSegments(g.anywhere, absRel, isDir, ci)) return true;
-    if (g.absolute.rules.length > 0 && testPrefixes(g.absolute, absRel, isDir, ci)) return true;
+    // ASCII paths fold by position: the folded text lines up with the original, so segments need no copies
+    const ascii = !NON_ASCII.test(p);
+    const fp = ci ? (ascii ? toLowerAscii(p) : p.toLowerCase()) : p;
+    const foldedRel = ascii ? (lead === 0 ? fp : fp.slice(lead)) : undefined;
+    if (g.anywhere.rules.length > 0 && (foldedRel !== undefined ? testSegmentsFolded(g.anywhere, absRel, foldedRel, isDir, ci) : testSegments(g.anywhere, absRel, isDir, ci))) return true;
+    if (g.absolute.rules.length > 0 && testPrefixes(g.absolute, absRel, isDir, ci, foldedRel)) return true;
     if (g.home.rules.length === 0 && g.workspace.rules.length === 0) return false;
-    const fp = foldPath(p, ci);
     if (g.home.rules.length > 0) {
-      const h = relativeTo(p, fp, ctx.home, ci);
-      if (h !== undefined && testPrefixes(g.home, h, isDir, ci)) return true;
+      const h = relativeTo(p, fp, ctx.home, ci, this.folded(ctx.home, ci));
+      if (h !== undefined && testPrefixes(g.home, h, isDir, ci, foldedRel !== undefined && ci ? fp.slice(p.length - h.length) : undefined)) return true;
     }
     if (g.workspace.rules.length > 0) {
       for (const root of ctx.workspaceRoots) {
-        const r = relativeTo(p, fp, root, ci);
-        if (r !== undefined && testPrefixes(g.workspace, r, isDir, ci)) return true;
+        const r = relativeTo(p, fp, root, ci, this.folded(root, ci));
+        if (r !== undefined && testPrefixes(g.workspace, r, isDir, ci, foldedRel !== undefined && ci ? fp.slice(p.length - r.length) : undefined)) return true;
       }
     }
     return false;
   }
+
+  /** home and workspace folders as compared (lower case when the test ignores case); a memo of a pure function */
+  private readonly foldMemo = new Map<string, string>();
+
+  private folded(base: string, ci: boolean): string {
+    if (!ci) return base;
+    let f = this.foldMemo.get(base);
+    if (f === undefined) {
+      if (this.foldMemo.size >= 64) this.foldMemo.clear();
+      f = base.toLowerCase();
+      this.foldMemo.set(base, f);
+    }
+    return f;
+  }
 }
 
-/** `p` relative to `base` (without leading separators) when strictly below it. */
-function relativeTo(p: string, fp: string, base: string, ci: boolean): string | undefined {
-  const fb = foldPath(base, ci);
+const NON_ASCII = /[^\x00-\x7f]/;
+const UPPER_ASCII = /[A-Z]/;
+
+/** `s.toLowerCase()` for ASCII text (no copy when already lower case). */
+function toLowerAscii(s: string): string {
+  return UPPER_ASCII.test(s) ? s.toLowerCase() : s;
+}
+
+/** `p` relative to `base` (without leading separators) when strictly below it; `fb` is `base` folded as `fp` is. */
+function relativeTo(p: string, fp: string, base: string, ci: boolean, fb: string = foldPath(base, ci)): string | undefined {
   if (fp === fb || !isInside(fp, fb)) return undefined;
   let i = base.length;
   while (i < p.length && (p.charCodeAt(i) === 47 || p.charCodeAt(i) === 92)) i++;
@@ -255,12 +279,47 @@ function testSegments(g: Group, rel: string, isDir: boolean, nocase = false): bo
   }
 }
 
-/** Anchored patterns: the path or any of its parent directories. */
-function testPrefixes(g: Group, rel: string, isDir: boolean, nocase = false): boolean {
+/**
+ * testSegments for a path whose folded form (lower case when the group
+ * ignores case, else the path itself) has the same length and positions:
+ * the literal pre-check reads the folded text in place, and only segments
+ * that pass it are copied for the regular expressions.
+ */
+function testSegmentsFolded(g: Group, rel: string, folded: string, isDir: boolean, nocase: boolean): boolean {
+  if (g.hasNegation) return testSegments(g, rel, isDir, nocase);
+  const open = !g.affixes || g.anyAffix === true;
+  let start = 0;
+  for (;;) {
+    const slash = rel.indexOf('/', start);
+    const last = slash < 0;
+    const end = last ? rel.length : slash;
+    if (open || mayMatchAt(g, folded, start, end)) {
+      const seg = rel.slice(start, end);
+      if (quick(g, seg, !last || isDir)) return true;
+    }
+    if (last) return false;
+    start = end + 1;
+  }
+}
+
+/** mayMatch over `s.slice(start, end)` (already folded), without the copy. */
+function mayMatchAt(g: Group, s: string, start: number, end: number): boolean {
+  const n = end - start;
+  if (n === 0) return false;
+  const byFirst = g.byFirst?.get(s[start]!);
+  const byLast = g.byLast?.get(s[end - 1]!);
+  // every affix fits inside the segment (n >= min), so the comparisons stay within it
+  if (byFirst) for (const a of byFirst) if (n >= a.min && s.startsWith(a.prefix, start) && s.endsWith(a.suffix, end)) return true;
+  if (byLast) for (const a of byLast) if (n >= a.min && s.endsWith(a.suffix, end)) return true;
+  return false;
+}
+
+/** Anchored patterns: the path or any of its parent directories. `folded`: `rel` in lower case, position for position (ASCII). */
+function testPrefixes(g: Group, rel: string, isDir: boolean, nocase = false, folded?: string): boolean {
   if (g.firstSegments && !g.hasNegation) {
     const slash = rel.indexOf('/');
-    const first = slash < 0 ? rel : rel.slice(0, slash);
-    if (!g.firstSegments.has(nocase ? first.toLowerCase() : first)) return false;
+    const first = nocase && folded !== undefined ? (slash < 0 ? folded : folded.slice(0, slash)) : slash < 0 ? rel : rel.slice(0, slash);
+    if (!g.firstSegments.has(nocase && folded === undefined ? first.toLowerCase() : first)) return false;
   }
   let end = -1;
   for (;;) {
