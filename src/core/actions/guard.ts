@@ -220,7 +220,7 @@ export class Guard {
     // The same call seen by a second hook (VS Code also runs the hooks it
     // finds in ~/.copilot/hooks and .claude/settings.json): answer as the
     // first did, without a second checkpoint, receipt, approval or count.
-    const twin = envelope.toolUseId ? this.receipts.findPending({ sessionId: envelope.sessionId, toolUseId: envelope.toolUseId }) : undefined;
+    const twin = envelope.toolUseId ? this.receipts.findPending({ sessionId: envelope.sessionId, toolUseId: envelope.toolUseId, abandoned: false }) : undefined;
     if (twin?.outcome === 'pending') {
       const again = this.evaluate(action, memory);
       return { decision: { ...again, decision: twin.decision as Decision['decision'], rule: twin.rule ?? again.rule, reason: twin.reason ?? again.reason }, receipt: twin };

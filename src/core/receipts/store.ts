@@ -800,11 +800,13 @@ export class ReceiptStore {
   /**
    * The receipt a PostToolUse belongs to: the newest pending receipt with
    * this tool-use id, else the newest abandoned one (a completion that came
-   * late). Reads only the index of open receipts.
+   * late). Reads only the index of open receipts. `abandoned: false` looks
+   * at pending receipts alone (abandoned ones pile up until retention prunes
+   * them, and each is a step of this index walk).
    */
-  findPending(q: { sessionId?: string; toolUseId: string }): Receipt | undefined {
+  findPending(q: { sessionId?: string; toolUseId: string; abandoned?: boolean }): Receipt | undefined {
     const sql = `SELECT ${RECEIPT_COLUMNS} FROM receipts INDEXED BY receipts_open WHERE outcome IN ('pending', 'abandoned') AND outcome = ? AND tool_use_id = ?${q.sessionId !== undefined ? ' AND session_id = ?' : ''} ORDER BY seq DESC LIMIT 1`;
-    for (const outcome of ['pending', 'abandoned']) {
+    for (const outcome of q.abandoned === false ? ['pending'] : ['pending', 'abandoned']) {
       const args: unknown[] = [outcome, q.toolUseId];
       if (q.sessionId !== undefined) args.push(q.sessionId);
       const row = this.#stmt<ProjectionRow>(sql).get(...args);

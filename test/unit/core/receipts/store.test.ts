@@ -171,6 +171,8 @@ describe('abandoned pending receipts', () => {
     assert.equal(store.get(recent.id)?.outcome, 'pending');
     assert.equal(store.get(finished.id)?.outcome, 'done');
     // A late PostToolUse still finds and completes it; history keeps the abandonment.
+    assert.equal(store.findPending({ toolUseId: 'toolu_old', abandoned: false }), undefined, 'pending receipts only');
+    assert.equal(store.findPending({ toolUseId: 'toolu_new', abandoned: false })?.id, recent.id);
     const late = store.findPending({ toolUseId: 'toolu_old' });
     assert.equal(late?.id, old.id);
     const done = store.complete(old.id, { outcome: 'done' });
