@@ -96,11 +96,36 @@ export function listRefs(gitDir: string): RefInfo[] {
   return [...byId.values()].sort((a, b) => a.seq - b.seq);
 }
 
-/** Creates a checkpoint's ref: the commit point of a checkpoint. */
+/** Names the newest checkpoint's ref, so finding it need not list them all (see readHeadHint). */
+export const HEAD_HINT = 'belay-head';
+
+/**
+ * The newest checkpoint, without listing every ref (a store keeps thousands).
+ * writeRef, under the store lock, records the name of the ref it is about to
+ * create here before creating it, so while that ref exists it is the newest.
+ * A hint whose ref is missing (a writer killed between the two steps, refs
+ * packed or collected since) answers nothing, and the caller lists the refs.
+ */
+export function readHeadHint(gitDir: string): RefInfo | undefined {
+  let name: string;
+  try {
+    name = fs.readFileSync(path.join(gitDir, HEAD_HINT), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  const m = REF_RE.exec(name);
+  if (!m || !fs.existsSync(path.join(gitDir, REF_DIR, name))) return undefined;
+  return { seq: Number(m[1]), id: m[2]!, ref: `${REF_DIR}/${name}` };
+}
+
+/** Creates a checkpoint's ref: the commit point of a checkpoint. The caller holds the store lock. */
 export function writeRef(gitDir: string, seq: number, id: string): string {
   const name = `${String(seq).padStart(10, '0')}-${id}`;
   const dir = path.join(gitDir, REF_DIR);
   fs.mkdirSync(dir, { recursive: true });
+  const hint = path.join(gitDir, HEAD_HINT);
+  fs.writeFileSync(`${hint}.lock`, name + '\n');
+  fs.renameSync(`${hint}.lock`, hint);
   const file = path.join(dir, name);
   const tmp = `${file}.lock`;
   fs.writeFileSync(tmp, id + '\n');

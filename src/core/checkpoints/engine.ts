@@ -9,6 +9,7 @@ import {
   MAX_STORED_CHANGES,
   toCheckpoint,
   writeCheckpointCommit,
+  readHeadHint,
   writeRef,
   type Loaded,
   type Meta,
@@ -257,7 +258,10 @@ export class Engine {
     return [...this.refCache.refs];
   }
 
+  /** The newest checkpoint: from the head hint when it holds, else from every ref. */
   head(): RefInfo | undefined {
+    const hint = readHeadHint(this.storeDir);
+    if (hint) return hint;
     const refs = this.refs(true);
     return refs[refs.length - 1];
   }

@@ -203,3 +203,44 @@ test('a workspace in a subfolder of a repository is seeded from that repository'
     rm(repo, path.dirname(storeDir));
   }
 });
+
+test('the newest checkpoint is found from its head hint; a hint that does not hold falls back to every ref', async () => {
+  const { HEAD_HINT, listRefs } = await import('../../../../src/core/checkpoints/catalog.ts');
+  const ws = makePlainWorkspace({ 'a.txt': 'alpha\n' });
+  const { store, storeDir } = await openStore(ws);
+  const hint = path.join(storeDir, HEAD_HINT);
+  const seqs = (): number[] => listRefs(storeDir).map((r) => r.seq);
+  try {
+    const first = await store.create({ scope: 'full', name: 'first' });
+    write(ws, 'a.txt', 'alpha 2\n');
+    const second = await store.create({ scope: 'paths', paths: ['a.txt'] });
+    assert.equal(fs.readFileSync(hint, 'utf8').trim(), listRefs(storeDir).at(-1)?.ref.split('/').pop());
+    assert.equal(second.parent, first.id);
+
+    // a writer killed after the hint and before its ref: the hint names no ref
+    fs.writeFileSync(hint, `0000000003-${'e'.repeat(40)}\n`);
+    const third = await store.create({ scope: 'paths', paths: ['a.txt'] });
+    assert.equal(third.parent, second.id);
+    assert.deepEqual(seqs(), [1, 2, 3]);
+
+    // refs packed by garbage collection: the hint's loose ref is gone
+    git(ws, '--git-dir', storeDir, 'pack-refs', '--all', '--prune');
+    assert.ok(!fs.existsSync(path.join(storeDir, 'refs/belay/cp')) || fs.readdirSync(path.join(storeDir, 'refs/belay/cp')).length === 0);
+    const fourth = await store.create({ scope: 'paths', paths: ['a.txt'] });
+    assert.equal(fourth.parent, third.id);
+
+    // no hint at all (a store from before it existed)
+    fs.rmSync(hint);
+    const fifth = await store.create({ scope: 'paths', paths: ['a.txt'] });
+    assert.equal(fifth.parent, fourth.id);
+    assert.deepEqual(seqs(), [1, 2, 3, 4, 5]);
+    // a hint that is not a ref name at all
+    fs.writeFileSync(hint, 'HEAD\n');
+    assert.equal((await store.create({ scope: 'paths', paths: ['a.txt'] })).parent, fifth.id);
+    assert.deepEqual(seqs(), [1, 2, 3, 4, 5, 6]);
+    fsckStore(storeDir);
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});
