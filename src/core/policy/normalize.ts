@@ -69,7 +69,7 @@ export class ActionBuilder {
   /** Canonical path of `given` (relative to the action's cwd unless `cwd` is given); records its facts. */
   path(given: string, cwd?: string, word?: ArgWord, expand = true): string {
     let g = given;
-    if (/^file:\/\//i.test(g)) {
+    if ((g.charCodeAt(0) | 32) === 102 && /^file:\/\//i.test(g)) {
       try {
         g = decodeURIComponent(new URL(g).pathname);
       } catch {
@@ -279,7 +279,7 @@ const PLAIN_SOURCE = /\.(ts|tsx|js|jsx|mjs|cjs|py|rb|go|rs|java|kt|c|h|cc|cpp|hp
 export function fileRole(p: string, home: string): FileRole {
   const base = p.slice(p.lastIndexOf('/') + 1).toLowerCase();
   // the common case first: ordinary sources outside the special folders
-  if (PLAIN_SOURCE.test(base) && !/\/\.(git|husky|githooks|vscode|devcontainer|claude|cursor)\//i.test(p) && !/\/(library\/launchagents|\.config\/autostart)\//i.test(p)) {
+  if (PLAIN_SOURCE.test(base) && !(p.includes('/.') && /\/\.(git|husky|githooks|vscode|devcontainer|claude|cursor)\//i.test(p)) && !/\/(library\/launchagents|\.config\/autostart)\//i.test(p)) {
     return base === 'noxfile.py' || base === 'setup.py' || base === 'build.rs' || base === 'jest.config.js' ? 'script' : 'other';
   }
   const lower = p.toLowerCase();

@@ -159,7 +159,8 @@ export class PathResolver {
 
   private resolveUncached(given: string, cwd: string, expand: boolean): ResolvedPath {
     let p = expand ? this.expandHome(given) : given;
-    const windowsStyle = this.opts.platform === 'win32' || isWindowsPath(p) || isWindowsPath(cwd);
+    const cwdWindows = isWindowsPath(cwd);
+    const windowsStyle = this.opts.platform === 'win32' || isWindowsPath(p) || cwdWindows;
     let ads = false;
     if (windowsStyle) {
       // NTFS alternate data streams: `file.txt:stream` names hidden data.
@@ -170,14 +171,14 @@ export class PathResolver {
         if (ADS.test(part)) ads = true;
       }
     }
-    if (WIN_ABS.test(p) || isWindowsPath(cwd)) {
+    if (WIN_ABS.test(p) || cwdWindows) {
       // A Windows path on a POSIX host: resolved lexically, it names nothing here.
       const canonical = normaliseWindows(WIN_ABS.test(p) ? p : path.win32.join(cwd, p));
       return { canonical, fact: { given, exists: false, viaSymlink: false, lexical: canonical, ...(ads ? { ads } : {}) } };
     }
     if (windowsStyle && p.includes('\\')) p = p.replace(/\\/g, '/');
     if (ads) p = p.replace(/:[^/:]*$/, '');
-    const lexical = path.posix.resolve(cwd, p);
+    const lexical = posixResolve(cwd, p);
     const walked = this.walk(p, cwd);
     const fact: PathFact = { given, exists: walked.exists, viaSymlink: walked.viaSymlink, lexical };
     if (walked.stat) {
@@ -338,6 +339,18 @@ export class PathResolver {
       return undefined;
     }
   }
+}
+
+/** An empty segment, `.` or `..`, or a trailing slash: text path.posix.resolve would change. */
+const NOT_NORMAL = /\/\/|\/\.\.?(?:\/|$)|\/$/;
+
+/** path.posix.resolve(cwd, p), returning the joined text as is when it is already normal (no copy, no scan). */
+export function posixResolve(cwd: string, p: string): string {
+  if (p !== '') {
+    const joined = p.charCodeAt(0) === 47 ? p : cwd.charCodeAt(0) === 47 ? cwd + '/' + p : undefined;
+    if (joined !== undefined && joined.length > 1 && !NOT_NORMAL.test(joined)) return joined;
+  }
+  return path.posix.resolve(cwd, p);
 }
 
 /** `C:\Users\me\..\x` -> `C:/Users/x` (drive letter upper-cased). */

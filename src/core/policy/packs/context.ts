@@ -216,12 +216,22 @@ export class PackContext {
   }
 
   private hosts: Map<string, boolean> | undefined;
+  private hostNames: Map<string, string | undefined> | undefined;
+
+  /** hostOf(url), parsed once per decision */
+  host(url: string): string | undefined {
+    const memo = (this.hostNames ??= new Map());
+    if (memo.has(url)) return memo.get(url);
+    const h = hostOf(url);
+    memo.set(url, h);
+    return h;
+  }
 
   trustedHost(url: string): boolean {
     const memo = (this.hosts ??= new Map());
     let v = memo.get(url);
     if (v === undefined) {
-      const h = hostOf(url);
+      const h = this.host(url);
       v = h !== undefined && this.trusted(h);
       memo.set(url, v);
     }

@@ -52,7 +52,7 @@ export function checkExfiltration(pc: PackContext): void {
 
   // every URL the action contacts
   for (const url of a.urls) {
-    const host = hostOf(url);
+    const host = pc.host(url);
     const secret = encodedSecretInUrl(url);
     if (secret) pc.add('exfiltration.secret-in-url', 'deny', `the URL carries ${secret}`, url);
     else if (prints.length > 0 && containsFingerprint(url, prints)) pc.add('exfiltration.secret-in-url', 'deny', 'the URL carries a secret read earlier in this session', url);

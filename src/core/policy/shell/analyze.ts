@@ -86,8 +86,8 @@ export function programName(word: string): string {
   let n = word;
   const slash = Math.max(n.lastIndexOf('/'), n.lastIndexOf('\\'));
   if (slash >= 0) n = n.slice(slash + 1);
-  if (/\.(exe|cmd|bat|com|ps1)$/i.test(n)) n = n.replace(/\.(exe|cmd|bat|com|ps1)$/i, '').toLowerCase();
-  if (/^[A-Za-z]+-[A-Za-z]+$/.test(n) && /[A-Z]/.test(n)) n = n.toLowerCase();
+  if (n.includes('.') && /\.(exe|cmd|bat|com|ps1)$/i.test(n)) n = n.replace(/\.(exe|cmd|bat|com|ps1)$/i, '').toLowerCase();
+  if (n.includes('-') && /^[A-Za-z]+-[A-Za-z]+$/.test(n) && /[A-Z]/.test(n)) n = n.toLowerCase();
   return n;
 }
 
@@ -438,7 +438,7 @@ class Analyzer {
     }
     const mark = this.commands.length;
     const argv = this.expandArgs(n.words, scope, frame);
-    const subCmds = this.commands.slice(mark).filter((c) => c.inSubstitution);
+    const subCmds = this.commands.length > mark ? this.commands.slice(mark).filter((c) => c.inSubstitution) : [];
     const info = this.newInfo(n.text, '', [], scope, frame);
     info.env = env;
     const stdin = this.redirects(n.redirects, scope, frame, info) ?? frame.stdin;

@@ -27,22 +27,37 @@ export interface ParsedArgs {
  * Specs are mostly object literals written at the call, a new object every
  * time: the compiled sets are kept by the text of their option list.
  */
-const cache = new Map<string, { short: Set<string>; long: Set<string> }>();
-const NONE = { short: new Set<string>(), long: new Set<string>() };
+type CompiledSpec = { short: Set<string>; long: Set<string> };
 
-function compiled(spec: ArgSpec): { short: Set<string>; long: Set<string> } {
+/** by the first option of the list; each bucket holds the lists seen with it (compared element by element, no key to build) */
+const cache = new Map<string, { values: readonly string[]; compiled: CompiledSpec }[]>();
+let cached = 0;
+const NONE: CompiledSpec = { short: new Set<string>(), long: new Set<string>() };
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function compiled(spec: ArgSpec): CompiledSpec {
   const values = spec.values;
   if (!values || values.length === 0) return NONE;
-  const key = values.join('\n');
-  let c = cache.get(key);
-  if (!c) {
-    const short = new Set<string>();
-    const long = new Set<string>();
-    for (const v of values) (v.startsWith('--') ? long : short).add(v.startsWith('--') ? v : v.replace(/^-/, ''));
-    c = { short, long };
-    if (cache.size >= 1024) cache.clear();
-    cache.set(key, c);
+  const bucket = cache.get(values[0]!);
+  if (bucket) for (const e of bucket) if (sameList(e.values, values)) return e.compiled;
+  const short = new Set<string>();
+  const long = new Set<string>();
+  for (const v of values) (v.startsWith('--') ? long : short).add(v.startsWith('--') ? v : v.replace(/^-/, ''));
+  const c = { short, long };
+  if (cached >= 1024) {
+    cache.clear();
+    cached = 0;
   }
+  const entry = { values: [...values], compiled: c };
+  const list = cache.get(values[0]!);
+  if (list) list.push(entry);
+  else cache.set(values[0]!, [entry]);
+  cached++;
   return c;
 }
 
