@@ -508,28 +508,32 @@ export function remember(memory: PolicyMemory, action: NormalizedAction, decisio
   const t = now.getTime();
   const memo = decision.memo;
   if (!memo || memo.secretReads.length === 0 && memo.downloads.length === 0 && memo.counters.length === 0) return memory;
+  const drop = decision.decision === 'deny';
   const m: PolicyMemory = {
     version: 1,
-    secretReads: [...(memory.secretReads ?? [])],
-    secretPrints: memory.secretPrints ?? [],
-    downloads: [...(memory.downloads ?? [])],
+    secretReads: lastEntries(memory.secretReads ?? [], memo.secretReads.map((what) => ({ what, at: t }))),
+    secretPrints: lastEntries(memory.secretPrints ?? [], []),
+    downloads: lastEntries(memory.downloads ?? [], drop ? [] : memo.downloads.map((d) => ({ ...d, at: t }))),
     counters: { ...(memory.counters ?? {}) },
   };
-  if (memo) {
-    for (const what of memo.secretReads) m.secretReads.push({ what, at: t });
-    if (decision.decision !== 'deny') for (const d of memo.downloads) m.downloads.push({ ...d, at: t });
-    if (decision.decision !== 'deny') {
-      for (const c of memo.counters) {
-        const list = (m.counters[c.key] ?? []).filter((e) => t - e.t < Math.max(c.windowMs, 1) && t - e.t < DAY);
-        list.push({ t, n: c.n });
-        m.counters[c.key] = list.slice(-MAX_ENTRIES);
-      }
+  if (!drop) {
+    for (const c of memo.counters) {
+      const list = (m.counters[c.key] ?? []).filter((e) => t - e.t < Math.max(c.windowMs, 1) && t - e.t < DAY);
+      list.push({ t, n: c.n });
+      m.counters[c.key] = list.length > MAX_ENTRIES ? list.slice(-MAX_ENTRIES) : list;
     }
   }
-  m.secretReads = m.secretReads.slice(-MAX_ENTRIES);
-  m.downloads = m.downloads.slice(-MAX_ENTRIES);
-  m.secretPrints = m.secretPrints.slice(-MAX_ENTRIES);
   return m;
+}
+
+/** A new array: the last MAX_ENTRIES of `list` followed by `extra` (one copy, whatever the lengths). */
+function lastEntries<T>(list: readonly T[], extra: readonly T[]): T[] {
+  const total = list.length + extra.length;
+  const skip = total > MAX_ENTRIES ? total - MAX_ENTRIES : 0;
+  const out: T[] = [];
+  for (let i = skip; i < list.length; i++) out.push(list[i]!);
+  for (let i = Math.max(0, skip - list.length); i < extra.length; i++) out.push(extra[i]!);
+  return out;
 }
 
 /** Records a secret value (e.g. seen in a tool's output) so it is recognised if it leaves later; only hashes are kept. */

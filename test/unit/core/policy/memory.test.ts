@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { emptyMemory, remember, type Decision, type PolicyMemory } from '../../../../src/core/policy/engine.ts';
+import type { NormalizedAction } from '../../../../src/core/policy/action.ts';
+
+/** What remember() keeps: the last 200 entries of each list, the new ones included. */
+describe('remember keeps the last 200 entries of each list', () => {
+  const now = new Date('2026-03-17T10:00:00Z');
+  const t = now.getTime();
+  const action = {} as NormalizedAction;
+  const decision = (verdict: Decision['decision'], memo: NonNullable<Decision['memo']>): Decision =>
+    ({ decision: verdict, evaluated: verdict, rule: 'r', reason: 'r', matches: [], mode: 'enforce', policyHash: 'h', memo }) as Decision;
+
+  for (const before of [0, 1, 197, 199, 200, 201, 350]) {
+    for (const added of [0, 1, 3, 250]) {
+      test(`${before} entries, ${added} new`, () => {
+        const memory: PolicyMemory = {
+          ...emptyMemory(),
+          secretReads: Array.from({ length: before }, (_, i) => ({ what: `r${i}`, at: i })),
+          secretPrints: Array.from({ length: before }, (_, i) => ({ h: `h${i}`, len: 8 })),
+          downloads: Array.from({ length: before }, (_, i) => ({ url: `u${i}`, path: `/p${i}`, at: i })),
+          counters: { k: Array.from({ length: before }, () => ({ t, n: 1 })), other: [{ t, n: 2 }] },
+        };
+        const snapshot = JSON.stringify(memory);
+        const memo = {
+          secretReads: Array.from({ length: added }, (_, i) => `n${i}`),
+          downloads: Array.from({ length: added }, (_, i) => ({ url: `nu${i}`, path: `/np${i}` })),
+          counters: [{ key: 'k', n: 1, windowMs: 60_000 }],
+        };
+        for (const verdict of ['allow', 'deny'] as const) {
+          const m = remember(memory, action, decision(verdict, memo), now);
+          const reads = [...memory.secretReads, ...memo.secretReads.map((what) => ({ what, at: t }))].slice(-200);
+          const downloads = verdict === 'deny' ? memory.downloads.slice(-200) : [...memory.downloads, ...memo.downloads.map((d) => ({ ...d, at: t }))].slice(-200);
+          const counter = verdict === 'deny' ? memory.counters.k : [...memory.counters.k!, { t, n: 1 }].slice(-200);
+          assert.deepEqual(m.secretReads, reads);
+          assert.deepEqual(m.downloads, downloads);
+          assert.deepEqual(m.secretPrints, memory.secretPrints.slice(-200));
+          assert.deepEqual(m.counters.k, counter);
+          assert.deepEqual(m.counters.other, [{ t, n: 2 }]);
+          // a new memory: the one passed in is left as it was, and no list is shared with it
+          assert.equal(JSON.stringify(memory), snapshot);
+          assert.notEqual(m.secretReads, memory.secretReads);
+          assert.notEqual(m.downloads, memory.downloads);
+          assert.notEqual(m.secretPrints, memory.secretPrints);
+        }
+      });
+    }
+  }
+});
