@@ -337,68 +337,68 @@ function variable(text: string, i: number): { name: string; next: number } | und
 
 /** The inside of a double-quoted string: literal text and plain variables. */
 function quotedParts(body: string, parts: Part[]): boolean {
-  let lit = '';
+  // literal runs are sliced from the text once, not built a character at a time
+  let litStart = 0;
   for (let k = 0; k < body.length; ) {
-    if (body[k] === '$') {
+    if (body.charCodeAt(k) === 36 /* $ */) {
       const v = variable(body, k);
       if (!v) return false;
-      if (lit !== '') parts.push({ t: 'lit', v: lit, quoted: true });
-      lit = '';
+      if (k > litStart) parts.push({ t: 'lit', v: body.slice(litStart, k), quoted: true });
       parts.push({ t: 'var', name: v.name, quoted: true });
       k = v.next;
-    } else lit += body[k++];
+      litStart = k;
+    } else k++;
   }
-  if (lit !== '') parts.push({ t: 'lit', v: lit, quoted: true });
+  if (body.length > litStart) parts.push({ t: 'lit', v: body.slice(litStart), quoted: true });
   return true;
 }
 
 function word(text: string, i: number): { word: Word; next: number } | undefined {
   const parts: Part[] = [];
   let j = i;
-  let lit = '';
-  const flush = (): void => {
-    if (lit !== '') parts.push({ t: 'lit', v: lit, quoted: false });
-    lit = '';
-  };
+  // the unquoted literal run being read is text.slice(litStart, j) (plain characters are contiguous)
+  let litStart = i;
   if (text[i] === '#' || text[i] === '~' && i + 1 < text.length && text[i + 1] !== '/' && text[i + 1] !== ' ') return undefined;
   while (j < text.length) {
-    const ch = text[j]!;
-    if (ch === ' ' || ch === '\t' || ch === ';' || ch === '|' || ch === '&' || ch === '>' || ch === '<') break;
-    if (ch === "'") {
+    const code = text.charCodeAt(j);
+    // space, tab, ; | & > <
+    if (code === 32 || code === 9 || code === 59 || code === 124 || code === 38 || code === 62 || code === 60) break;
+    if (code === 39 /* ' */) {
       const end = text.indexOf("'", j + 1);
       if (end < 0) return undefined;
-      flush();
+      if (j > litStart) parts.push({ t: 'lit', v: text.slice(litStart, j), quoted: false });
       parts.push({ t: 'lit', v: text.slice(j + 1, end), quoted: true });
       j = end + 1;
+      litStart = j;
       continue;
     }
-    if (ch === '"') {
+    if (code === 34 /* " */) {
       const end = text.indexOf('"', j + 1);
       if (end < 0) return undefined;
       const body = text.slice(j + 1, end);
       if (/[`\\!\n]/.test(body)) return undefined;
-      flush();
+      if (j > litStart) parts.push({ t: 'lit', v: text.slice(litStart, j), quoted: false });
       if (!quotedParts(body, parts)) return undefined;
       j = end + 1;
+      litStart = j;
       continue;
     }
-    if (ch === '$') {
+    if (code === 36 /* $ */) {
       const v = variable(text, j);
       if (!v) return undefined;
-      flush();
+      if (j > litStart) parts.push({ t: 'lit', v: text.slice(litStart, j), quoted: false });
       parts.push({ t: 'var', name: v.name, quoted: false });
       j = v.next;
+      litStart = j;
       continue;
     }
-    const code = ch.charCodeAt(0);
     if (code >= 128 || PLAIN[code] !== 1) return undefined;
     // `~` past the start is literal (`HEAD~2`), except after `=` or `:`, where bash may expand it
-    if (ch === '~' && j !== i && (text[j - 1] === '=' || text[j - 1] === ':')) return undefined;
-    if (ch === '=' && j === i) return undefined;
-    lit += ch;
+    if (code === 126 /* ~ */ && j !== i && (text[j - 1] === '=' || text[j - 1] === ':')) return undefined;
+    if (code === 61 /* = */ && j === i) return undefined;
     j++;
   }
-  flush();
+  if (j > litStart) parts.push({ t: 'lit', v: text.slice(litStart, j), quoted: false });
   if (j === i) return undefined;
   const raw = text.slice(i, j);
   // a quoted piece inside an unquoted word: the parser splits concatenations the same way
