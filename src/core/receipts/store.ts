@@ -190,6 +190,8 @@ export class ReceiptStore {
   #chain: ChainWriter | undefined;
   readonly #tx: Transaction;
   #localWrites = 0;
+  /** appendGrouped calls waiting for the next turn of the event loop */
+  readonly #group: Array<{ r: NewReceipt; prepared: PreparedReceipt; resolve: (r: Receipt) => void; reject: (e: Error) => void }> = [];
   #txReceiptSeq: number | undefined;
   #counts: FixedCounts | undefined;
   #closed = false;
@@ -248,6 +250,7 @@ export class ReceiptStore {
 
   close(): void {
     if (this.#closed) return;
+    this.#flushGroup();
     for (const s of this.#subs) clearInterval(s.timer);
     this.#subs.clear();
     this.#closed = true;
@@ -496,17 +499,67 @@ export class ReceiptStore {
   /** Records a receipt; it is durable (fsynced) when this returns. */
   append(r: NewReceipt): Receipt {
     const prepared = this.#prepare(r);
-    const result = this.#write((): string | AppendedEvent => {
-      if (r.idempotencyKey !== undefined) {
-        const existing = this.#stmt<{ id: string }>('SELECT id FROM receipts WHERE idempotency_key = ?').get(r.idempotencyKey);
-        if (existing) return existing.id;
-      }
-      const now = this.#clock();
-      const created = this.#insertReceipt(prepared, r, now);
-      if (r.rollbackOf !== undefined && r.outcome === 'done') this.#markRolledBack(r.rollbackOf, created.id, now);
-      return created.event;
+    return this.#appended(this.#write(() => this.#appendInTx(r, prepared)));
+  }
+
+  /**
+   * Records a receipt together with the others appended in the same turn of
+   * the event loop: one transaction and one fsync for all of them (group
+   * commit). Resolves once the receipt is durable, exactly as `append` returns;
+   * the order of the chain is the order of the calls. A group whose
+   * transaction fails is retried one receipt at a time, so a receipt that
+   * cannot be written fails alone.
+   */
+  appendGrouped(r: NewReceipt): Promise<Receipt> {
+    let prepared: PreparedReceipt;
+    try {
+      if (this.#closed) throw new ReceiptStoreError('invalid', 'the receipt store is closed');
+      prepared = this.#prepare(r);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return new Promise<Receipt>((resolve, reject) => {
+      this.#group.push({ r, prepared, resolve, reject });
+      if (this.#group.length === 1) setImmediate(() => this.#flushGroup());
     });
-    // Built from what was written, after the lock is released.
+  }
+
+  /** Writes the waiting group (also run by close(), so nothing queued is dropped). */
+  #flushGroup(): void {
+    const group = this.#group.splice(0);
+    if (group.length === 0) return;
+    let results: Array<string | AppendedEvent> | undefined;
+    if (group.length > 1) {
+      try {
+        results = this.#write(() => group.map((g) => this.#appendInTx(g.r, g.prepared)));
+      } catch {
+        results = undefined; // rolled back as a whole: one at a time below
+      }
+    }
+    for (let i = 0; i < group.length; i++) {
+      const g = group[i] as (typeof group)[number];
+      try {
+        g.resolve(this.#appended(results ? (results[i] as string | AppendedEvent) : this.#write(() => this.#appendInTx(g.r, g.prepared))));
+      } catch (err) {
+        g.reject(err as Error);
+      }
+    }
+  }
+
+  /** Inside a write transaction: one receipt's create event and projection, or the id of the receipt its idempotency key names. */
+  #appendInTx(r: NewReceipt, prepared: PreparedReceipt): string | AppendedEvent {
+    if (r.idempotencyKey !== undefined) {
+      const existing = this.#stmt<{ id: string }>('SELECT id FROM receipts WHERE idempotency_key = ?').get(r.idempotencyKey);
+      if (existing) return existing.id;
+    }
+    const now = this.#clock();
+    const created = this.#insertReceipt(prepared, r, now);
+    if (r.rollbackOf !== undefined && r.outcome === 'done') this.#markRolledBack(r.rollbackOf, created.id, now);
+    return created.event;
+  }
+
+  /** The receipt an append wrote, built from what was written, after the lock is released. */
+  #appended(result: string | AppendedEvent): Receipt {
     return typeof result === 'string' ? this.#mustGet(result) : this.#receiptOf([result.parsed], [{ hash: result.hash, mac: result.mac }]);
   }
 

@@ -363,3 +363,72 @@ describe('a failed write', () => {
     assert.equal(store.stats().byAgent.boom, undefined);
   });
 });
+
+describe('group commit (appendGrouped)', () => {
+  /** Frames in the WAL since it was last emptied: the pages the commits wrote. */
+  const walFrames = (): number => {
+    const db = openSqlite(sb.file);
+    try {
+      return (db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]!.log;
+    } finally {
+      db.close();
+    }
+  };
+  const emptyWal = (): void => {
+    const db = openSqlite(sb.file);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+  };
+
+  it('writes the appends of one turn in one transaction, in call order, each resolved once written', async () => {
+    store.append(editReceipt());
+    emptyWal();
+    const grouped = await Promise.all(Array.from({ length: 40 }, (_, i) => store.appendGrouped(editReceipt({ toolUseId: `toolu_g${i}` }))));
+    const groupFrames = walFrames();
+    emptyWal();
+    for (let i = 0; i < 40; i++) store.append(editReceipt({ toolUseId: `toolu_s${i}` }));
+    const singleFrames = walFrames();
+    assert.ok(groupFrames * 4 < singleFrames, `one commit for the group: ${groupFrames} WAL frames, against ${singleFrames} for 40 commits`);
+    assert.deepEqual(grouped.map((r) => r.toolUseId), Array.from({ length: 40 }, (_, i) => `toolu_g${i}`));
+    const seqs = grouped.map((r) => r.seq);
+    assert.deepEqual(seqs, Array.from({ length: 40 }, (_, i) => seqs[0]! + i));
+    for (const r of grouped) assert.deepEqual(JSON.parse(JSON.stringify(store.get(r.id))), JSON.parse(JSON.stringify(r)), 'what resolved is what was stored');
+    assert.equal(store.verify().ok, true);
+  });
+
+  it('a receipt that cannot be written fails alone; the others of its group are written', async () => {
+    const db = openSqlite(sb.file);
+    db.exec("CREATE TRIGGER boom BEFORE INSERT ON receipts WHEN NEW.agent = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
+    db.close();
+    const results = await Promise.allSettled([
+      store.appendGrouped(editReceipt({ toolUseId: 'toolu_a' })),
+      store.appendGrouped(editReceipt({ agent: 'boom' })),
+      store.appendGrouped(editReceipt({ toolUseId: 'toolu_c' })),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /boom/);
+    assert.equal(store.stats().total, 2);
+    assert.equal(store.verify().ok, true);
+    // an invalid receipt is refused before it joins a group
+    await assert.rejects(store.appendGrouped(editReceipt({ decision: 'maybe' as never })), ReceiptStoreError);
+  });
+
+  it('an idempotency key repeated within a group gives the first receipt', async () => {
+    const [a, b] = await Promise.all([store.appendGrouped(editReceipt({ idempotencyKey: 'k1' })), store.appendGrouped(editReceipt({ idempotencyKey: 'k1' }))]);
+    assert.equal(a!.id, b!.id);
+    assert.equal(store.stats().total, 1);
+  });
+
+  it('closing the store writes what is waiting', async () => {
+    const waiting = store.appendGrouped(editReceipt({ toolUseId: 'toolu_late' }));
+    store.close();
+    const r = await waiting;
+    const again = sb.open();
+    try {
+      assert.equal(again.get(r.id)?.toolUseId, 'toolu_late');
+    } finally {
+      again.close();
+    }
+    await assert.rejects(store.appendGrouped(editReceipt()), /closed/);
+  });
+});
