@@ -289,7 +289,8 @@ export class Guard {
       }
     }
     const blocked = decision.decision === 'deny';
-    const receipt = this.receipts.append({
+    // (grouped: calls the hook server answers at once share one fsync)
+    const receipt = await this.receipts.appendGrouped({
       kind: 'action',
       ...actionFields(envelope, meta, action, decision),
       approver: approval?.by,
@@ -326,7 +327,7 @@ export class Guard {
       if (twin) return twin;
       // A tool ran without its PreToolUse reaching Belay: record what we can.
       const decision = this.evaluate(action);
-      return this.receipts.append({
+      return this.receipts.appendGrouped({
         kind: 'unguarded',
         ...actionFields(envelope, meta, action, decision),
         reason: `ran without a PreToolUse check: ${decision.reason}`,
@@ -491,7 +492,7 @@ export class Guard {
     const changed = latest ? await store.changes(latest.id, after.id) : after.changed;
     if (changed.length === 0) return undefined;
     const reason = `changed while ${session ? `${session.agent} session ${session.id}` : 'an agent session'} was open, and no hook reported it`;
-    return this.receipts.append({
+    return this.receipts.appendGrouped({
       kind: 'unguarded',
       sessionId: session?.id,
       agent: session?.agent ?? 'unknown',
