@@ -109,7 +109,7 @@ export const HEAD_HINT = 'belay-head';
 export function readHeadHint(gitDir: string): RefInfo | undefined {
   let name: string;
   try {
-    name = fs.readFileSync(path.join(gitDir, HEAD_HINT), 'utf8').trim();
+    name = fs.readFileSync(path.join(gitDir, HEAD_HINT), 'utf8').split('\n', 1)[0]!;
   } catch {
     return undefined;
   }
@@ -118,14 +118,30 @@ export function readHeadHint(gitDir: string): RefInfo | undefined {
   return { seq: Number(m[1]), id: m[2]!, ref: `${REF_DIR}/${name}` };
 }
 
+/**
+ * Overwrites the hint in place. Every name has the same length, so nothing of
+ * the previous one is left. (Not through a file renamed over it: ext4 then
+ * flushes the new file to disk first, which cost milliseconds per checkpoint.
+ * Only the lock holder reads or writes the hint, and a torn or half-written
+ * one names no ref.)
+ */
+function writeHeadHint(gitDir: string, name: string): void {
+  const text = name + '\n';
+  const fd = fs.openSync(path.join(gitDir, HEAD_HINT), fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o644);
+  try {
+    fs.writeSync(fd, text, 0);
+    if (fs.fstatSync(fd).size !== Buffer.byteLength(text)) fs.ftruncateSync(fd, Buffer.byteLength(text));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Creates a checkpoint's ref: the commit point of a checkpoint. The caller holds the store lock. */
 export function writeRef(gitDir: string, seq: number, id: string): string {
   const name = `${String(seq).padStart(10, '0')}-${id}`;
   const dir = path.join(gitDir, REF_DIR);
   fs.mkdirSync(dir, { recursive: true });
-  const hint = path.join(gitDir, HEAD_HINT);
-  fs.writeFileSync(`${hint}.lock`, name + '\n');
-  fs.renameSync(`${hint}.lock`, hint);
+  writeHeadHint(gitDir, name);
   const file = path.join(dir, name);
   const tmp = `${file}.lock`;
   fs.writeFileSync(tmp, id + '\n');

@@ -234,10 +234,11 @@ test('the newest checkpoint is found from its head hint; a hint that does not ho
     const fifth = await store.create({ scope: 'paths', paths: ['a.txt'] });
     assert.equal(fifth.parent, fourth.id);
     assert.deepEqual(seqs(), [1, 2, 3, 4, 5]);
-    // a hint that is not a ref name at all
-    fs.writeFileSync(hint, 'HEAD\n');
+    // a hint that is not a ref name at all, longer than one
+    fs.writeFileSync(hint, `HEAD ${'x'.repeat(100)}\n0000000005-${fifth.id}\n`);
     assert.equal((await store.create({ scope: 'paths', paths: ['a.txt'] })).parent, fifth.id);
     assert.deepEqual(seqs(), [1, 2, 3, 4, 5, 6]);
+    assert.equal(fs.readFileSync(hint, 'utf8'), `${listRefs(storeDir).at(-1)?.ref.split('/').pop()}\n`, 'rewritten whole, nothing of the old text left');
     fsckStore(storeDir);
   } finally {
     await store.close();
