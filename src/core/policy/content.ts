@@ -10,7 +10,7 @@ interface SecretPattern {
   re: RegExp;
 }
 
-const SECRET_PATTERNS: SecretPattern[] = [
+export const SECRET_PATTERNS: readonly SecretPattern[] = [
   { name: 'private key', re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/ },
   { name: 'AWS access key id', re: /\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b/ },
   { name: 'AWS secret access key', re: /aws_?secret_?access_?key["']?\s*[:=]\s*["']?[A-Za-z0-9/+=]{30,}/i },
@@ -30,9 +30,19 @@ const SECRET_PATTERNS: SecretPattern[] = [
   { name: 'URL with a password', re: /\b[a-z][a-z0-9+.-]*:\/\/[^:@\s/'"]+:[^@\s/'"]{6,}@[^\s'"]+/i },
 ];
 
+/**
+ * All the patterns in one expression (each keeps its own case rule through
+ * a modifier group): one scan tells whether any of them matches, which for
+ * most texts is the whole answer. Undefined if a pattern uses another flag.
+ */
+const ANY_SECRET: RegExp | undefined = SECRET_PATTERNS.every((p) => p.re.flags === '' || p.re.flags === 'i')
+  ? new RegExp(SECRET_PATTERNS.map((p) => (p.re.flags === 'i' ? `(?i:${p.re.source})` : `(?:${p.re.source})`)).join('|'))
+  : undefined;
+
 /** The first kind of credential found in a text, if any. */
 export function findSecret(text: string): string | undefined {
   if (text.length > 2_000_000) text = text.slice(0, 2_000_000);
+  if (ANY_SECRET && !ANY_SECRET.test(text)) return undefined;
   for (const p of SECRET_PATTERNS) if (p.re.test(text)) return p.name;
   return undefined;
 }
@@ -82,7 +92,11 @@ function isMostlyPrintable(s: string): boolean {
   if (s.length < 8) return false;
   let printable = 0;
   const head = s.slice(0, 24);
-  for (const ch of head) if (/[\x20-\x7E]/.test(ch)) printable++;
+  // a code point in \x20-\x7E (a surrogate pair's first unit is never in range)
+  for (const ch of head) {
+    const c = ch.charCodeAt(0);
+    if (c >= 0x20 && c <= 0x7e) printable++;
+  }
   return printable / head.length > 0.85;
 }
 
@@ -111,7 +125,7 @@ const PUBLIC_SUFFIX_2 = /(^|\.)(co|com|net|org|gov|edu|ac|or|ne|go|gob|nic|mil)\
 export function lookalikeHost(host: string): string | undefined {
   const h = host.toLowerCase().replace(/\.$/, '');
   if (/^[\d.]+$/.test(h) || h.includes(':')) return undefined;
-  if (h.split('.').some((l) => l.startsWith('xn--'))) return 'uses punycode, which can imitate another name';
+  if (h.includes('xn--') && h.split('.').some((l) => l.startsWith('xn--'))) return 'uses punycode, which can imitate another name';
   const labels = h.split('.');
   if (labels.length < 3) return undefined;
   const suffixLen = PUBLIC_SUFFIX_2.test(h) ? 2 : 1;
