@@ -62,6 +62,10 @@ interface Compiled {
   workspace: Group;
   home: Group;
   absolute: Group;
+  /** some pattern is negated */
+  negation: boolean;
+  /** some (non-negated) pattern matches directories only */
+  dirRules: boolean;
 }
 
 /**
@@ -123,6 +127,53 @@ export class PathGlobs {
     return false;
   }
 
+  /**
+   * Whether `p/<name>` matches, as a file, for every name: exactly
+   * `names.every((n) => this.test(p + '/' + n, ctx))`. Without negated
+   * patterns the parts all children share (p's segments and prefixes, as
+   * directories) are tested once — not at all when `pAsFile`, the answer of
+   * `test(p, ctx)`, is false and no pattern is for directories only — and
+   * each child adds its own name and full path.
+   */
+  testChildren(p: string, ctx: PathContext, names: readonly string[], pAsFile?: boolean): boolean {
+    const ci = ctx.caseInsensitive === true;
+    const g = this.groups(ci);
+    const simple =
+      !this.empty &&
+      !g.negation &&
+      p.length > 1 &&
+      p.charCodeAt(0) === 47 &&
+      p.charCodeAt(1) !== 47 &&
+      p.charCodeAt(p.length - 1) !== 47 &&
+      !NON_ASCII.test(p) &&
+      names.every((n) => n !== '' && !n.includes('/') && !NON_ASCII.test(n));
+    if (!simple) return names.every((n) => this.test(p + '/' + n, ctx));
+    const shared = pAsFile === false && !g.dirRules ? false : this.test(p, ctx, true);
+    if (shared) return true;
+    for (const n of names) if (!this.childOnly(g, p, ctx, n, ci)) return false;
+    return true;
+  }
+
+  /** What `test(p + '/' + n)` adds to `test(p, ctx, true)`: the name as a segment, the full path as the last prefix. */
+  private childOnly(g: Compiled, p: string, ctx: PathContext, n: string, ci: boolean): boolean {
+    if (g.anywhere.rules.length > 0 && mayMatch(g.anywhere, n, ci) && quick(g.anywhere, n, false)) return true;
+    const child = p + '/' + n;
+    if (g.absolute.rules.length > 0 && lastPrefix(g.absolute, child.slice(1), ci)) return true;
+    if (g.home.rules.length === 0 && g.workspace.rules.length === 0) return false;
+    const fc = ci ? toLowerAscii(child) : child;
+    if (g.home.rules.length > 0) {
+      const h = relativeTo(child, fc, ctx.home, ci, this.folded(ctx.home, ci));
+      if (h !== undefined && lastPrefix(g.home, h, ci)) return true;
+    }
+    if (g.workspace.rules.length > 0) {
+      for (const root of ctx.workspaceRoots) {
+        const r = relativeTo(child, fc, root, ci, this.folded(root, ci));
+        if (r !== undefined && lastPrefix(g.workspace, r, ci)) return true;
+      }
+    }
+    return false;
+  }
+
   /** home and workspace folders as compared (lower case when the test ignores case); a memo of a pure function */
   private readonly foldMemo = new Map<string, string>();
 
@@ -155,7 +206,7 @@ function relativeTo(p: string, fp: string, base: string, ci: boolean, fb: string
 }
 
 function compileGroups(patterns: readonly string[], nocase: boolean): Compiled {
-  const c: Compiled = { anywhere: group(), workspace: group(), home: group(), absolute: group() };
+  const c: Compiled = { anywhere: group(), workspace: group(), home: group(), absolute: group(), negation: false, dirRules: false };
   for (const raw of patterns) {
     let p = raw.trim();
     if (p === '' || p.startsWith('#')) continue;
@@ -204,6 +255,8 @@ function compileGroups(patterns: readonly string[], nocase: boolean): Compiled {
     const flags = nocase ? 'i' : '';
     if (files.length > 0) g.any = new RegExp(files.join('|'), flags);
     if (dirs.length > 0) g.dirs = new RegExp(dirs.join('|'), flags);
+    if (g.hasNegation) c.negation = true;
+    if (g.dirs) c.dirRules = true;
   }
   return c;
 }
@@ -312,6 +365,16 @@ function mayMatchAt(g: Group, s: string, start: number, end: number): boolean {
   if (byFirst) for (const a of byFirst) if (n >= a.min && s.startsWith(a.prefix, start) && s.endsWith(a.suffix, end)) return true;
   if (byLast) for (const a of byLast) if (n >= a.min && s.endsWith(a.suffix, end)) return true;
   return false;
+}
+
+/** testPrefixes reduced to its last step: `rel` itself, as a file (groups without negation). */
+function lastPrefix(g: Group, rel: string, nocase: boolean): boolean {
+  if (g.firstSegments) {
+    const slash = rel.indexOf('/');
+    const first = slash < 0 ? rel : rel.slice(0, slash);
+    if (!g.firstSegments.has(nocase ? first.toLowerCase() : first)) return false;
+  }
+  return quick(g, rel, false);
 }
 
 /** Anchored patterns: the path or any of its parent directories. `folded`: `rel` in lower case, position for position (ASCII). */

@@ -186,7 +186,7 @@ export class PackContext {
     if (this.templateNames(base) && !(fact?.viaSymlink) && (!fact?.exists || fact.type === 'file' && (fact.nlink ?? 1) <= 1)) return false;
     if (this.secretGlobs.test(p, this.nameCtx())) return true;
     // a directory that holds secrets (~/.ssh, ~/.aws)
-    if ((!fact || fact.type === 'dir' || !fact.exists) && this.secretGlobs.test(p + '/belay-probe', this.nameCtx()) && this.secretGlobs.test(p + '/belay-probe.txt', this.nameCtx())) return true;
+    if ((!fact || fact.type === 'dir' || !fact.exists) && this.secretGlobs.testChildren(p, this.nameCtx(), PROBES, false)) return true;
     if (fact?.glob || /[*?[]/.test(base)) return globMaySecret(p, this);
     return false;
   }
@@ -252,6 +252,9 @@ export class PackContext {
     return (m.secretReads?.length ?? 0) > 0 || (m.secretPrints?.length ?? 0) > 0;
   }
 }
+
+/** names a directory's children are probed with: both must be secrets for the directory to hold secrets */
+const PROBES = ['belay-probe', 'belay-probe.txt'];
 
 function clip(s: string): string {
   return s.length > 300 ? s.slice(0, 297) + '…' : s;

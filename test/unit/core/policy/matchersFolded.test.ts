@@ -86,3 +86,36 @@ describe('isInside', () => {
     assert.equal(isInside('x', ''), false);
   });
 });
+
+describe('path globs: testChildren gives what testing each child gives', () => {
+  const names = ['belay-probe', 'belay-probe.txt'];
+  const sets: [string, readonly string[]][] = [
+    ['secret paths', SECRET_PATHS],
+    ['guard paths', GUARD_PATHS],
+    ['children and folders', ['~/.ssh/**', '~/vault/*', 'secrets/', '*.txt', 'belay-*', 'abs:/etc/keys/**', '/conf/*', 'x/**/y']],
+    ['everything', ['*']],
+    ['negations', ['*.txt', '!belay-probe.txt', '~/.aws/**']],
+    ['nothing', []],
+  ];
+  for (const [name, patterns] of sets) {
+    test(name, () => {
+      const g = new PathGlobs(patterns);
+      const bases = [ascii, other, { workspaceRoots: ['/w/proj', '/w/proj/sub'], home: '/w/proj/sub/belay-probe' }];
+      let yes = 0;
+      for (const base of bases) {
+        const extra = ['/', base.home, base.workspaceRoots[0]!, `${base.home}/`, `${base.home}/.ssh`, `${base.home}/.SSH`, `${base.home}/vault`, '/etc/keys', '/etc', '/h', '/w/proj/secrets', '/w/proj/conf', '/w/proj/x/a', '/w/proj/sub', '/h/mé/.ssh'];
+        const all = [...extra, ...paths(400).map((r) => `${base.workspaceRoots[0]}/${r}`), ...paths(200).map((r) => `${base.home}/${r}`)];
+        for (const p of all) {
+          for (const caseInsensitive of [true, false]) {
+            const ctx = { ...base, caseInsensitive };
+            const expected = names.every((n) => g.test(p + '/' + n, ctx));
+            assert.equal(g.testChildren(p, ctx, names, g.test(p, ctx)), expected, `${p} (caseInsensitive ${caseInsensitive})`);
+            assert.equal(g.testChildren(p, ctx, names), expected, `${p} (caseInsensitive ${caseInsensitive}, no hint)`);
+            if (expected) yes++;
+          }
+        }
+      }
+      if (patterns.length > 0) assert.ok(yes > 0);
+    });
+  }
+});
