@@ -5,11 +5,16 @@ import path from 'node:path';
 import { CheckpointError } from './errors.ts';
 
 /**
- * A cross-process lock on one store: a directory renamed atomically into
- * place, holding the owner's pid, host and a random token, its mtime kept
- * fresh by a heartbeat. A lock whose owner process is gone (same host) or
- * whose heartbeat stopped (other host, or a hung owner) is stale and is
- * taken over; waiting callers give up with `locked` after the timeout.
+ * A cross-process lock on one store: a file holding the owner's pid, host and
+ * a random token, made to exist in one step (a hard link to a file written
+ * aside, so it is never seen without its owner), its mtime kept fresh by a
+ * heartbeat. A lock whose owner process is gone (same host) or whose
+ * heartbeat stopped (other host, or a hung owner) is stale and is taken over;
+ * waiting callers give up with `locked` after the timeout.
+ *
+ * (A folder renamed into place did the same with a directory created and
+ * removed per checkpoint, which on ext4 cost about a millisecond. A lock left
+ * in that older shape, a folder with owner.json inside, is still understood.)
  */
 
 interface Owner {
@@ -44,25 +49,66 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function readOwner(dir: string): Owner | undefined {
+/** The owner a lock names: the file's content, or owner.json in a lock of the older folder shape. */
+function readOwner(lock: string): Owner | undefined {
+  let text: string;
   try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'owner.json'), 'utf8')) as Owner;
+    text = fs.readFileSync(lock, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EISDIR') return undefined;
+    try {
+      text = fs.readFileSync(path.join(lock, 'owner.json'), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+  try {
+    return JSON.parse(text) as Owner;
   } catch {
     return undefined;
   }
 }
 
-function ageMs(dir: string): number {
+/** Time since the lock's heartbeat (the file's mtime, or its owner.json's in the folder shape). */
+function ageMs(lock: string): number {
   try {
-    const st = fs.statSync(path.join(dir, 'owner.json'));
-    return Date.now() - st.mtimeMs;
-  } catch {
+    const st = fs.statSync(lock);
+    if (!st.isDirectory()) return Date.now() - st.mtimeMs;
     try {
-      return Date.now() - fs.statSync(dir).mtimeMs;
+      return Date.now() - fs.statSync(path.join(lock, 'owner.json')).mtimeMs;
     } catch {
-      return 0;
+      return Date.now() - st.mtimeMs;
     }
+  } catch {
+    return 0;
   }
+}
+
+/** Makes `lock` exist as a copy of `staging`, only if nothing is there: false when something is. */
+function claim(staging: string, lock: string): boolean {
+  try {
+    fs.linkSync(staging, lock);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // a file system without hard links: an exclusive create, written at once
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV' && code !== 'EOPNOTSUPP') throw err;
+  }
+  const content = fs.readFileSync(staging);
+  let fd: number;
+  try {
+    fd = fs.openSync(lock, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST' || (err as NodeJS.ErrnoException).code === 'EISDIR') return false;
+    throw err;
+  }
+  try {
+    fs.writeSync(fd, content);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return true;
 }
 
 function isStale(dir: string, owner: Owner | undefined, staleMs: number): boolean {
@@ -79,75 +125,69 @@ export async function acquireLock(lockDir: string, opts: LockOptions): Promise<H
   let delay = 2;
   let tookOverStale = false;
   fs.mkdirSync(path.dirname(lockDir), { recursive: true });
-  // The lock folder is prepared aside, owner file included, and renamed into
-  // place: a process killed at any moment leaves either no lock or a lock
-  // that names its (dead) owner, never an anonymous one.
+  // The owner file is written aside and linked into place: a process killed
+  // at any moment leaves either no lock or a lock that names its (dead)
+  // owner, never an anonymous one.
   const staging = `${lockDir}.${token}.tmp`;
-  for (;;) {
-    fs.mkdirSync(staging, { recursive: true });
-    const mine: Owner = { pid: process.pid, host: os.hostname(), token, since: new Date().toISOString() };
-    fs.writeFileSync(path.join(staging, 'owner.json'), JSON.stringify(mine));
-    try {
-      fs.renameSync(staging, lockDir);
-      break;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST' && code !== 'ENOTEMPTY' && code !== 'EPERM' && code !== 'EACCES') {
-        fs.rmSync(staging, { recursive: true, force: true });
-        throw err;
-      }
-    }
-    const owner = readOwner(lockDir);
-    if (isStale(lockDir, owner, staleMs)) {
-      // Move the stale lock aside (atomic: only one contender wins), then make
-      // sure what was moved is the lock judged stale and not a fresh one.
-      const aside = `${lockDir}.stale-${token}`;
-      try {
-        fs.renameSync(lockDir, aside);
-        const moved = readOwner(aside);
-        if (moved?.token !== owner?.token && moved !== undefined && !isStale(aside, moved, staleMs)) {
-          try {
-            fs.renameSync(aside, lockDir);
-          } catch {
-            /* a newer lock exists; its owner will notice through verify() */
+  const mine: Owner = { pid: process.pid, host: os.hostname(), token, since: new Date().toISOString() };
+  fs.writeFileSync(staging, JSON.stringify(mine), { flag: 'wx' });
+  try {
+    for (;;) {
+      if (claim(staging, lockDir)) break;
+      const owner = readOwner(lockDir);
+      if (isStale(lockDir, owner, staleMs)) {
+        // Move the stale lock aside (atomic: only one contender wins), then make
+        // sure what was moved is the lock judged stale and not a fresh one.
+        const aside = `${lockDir}.stale-${token}`;
+        try {
+          fs.renameSync(lockDir, aside);
+          const moved = readOwner(aside);
+          if (moved?.token !== owner?.token && moved !== undefined && !isStale(aside, moved, staleMs)) {
+            // a fresh lock: put it back, unless a newer one exists (its owner will notice through verify())
+            try {
+              if (fs.lstatSync(aside).isDirectory()) fs.renameSync(aside, lockDir);
+              else claim(aside, lockDir);
+            } catch {
+              /* a newer lock exists */
+            }
+          } else {
+            tookOverStale = true;
           }
-        } else {
-          tookOverStale = true;
+          fs.rmSync(aside, { recursive: true, force: true });
+        } catch {
+          /* somebody else moved it first */
         }
-        fs.rmSync(aside, { recursive: true, force: true });
-      } catch {
-        /* somebody else moved it first */
+        continue;
       }
-      continue;
+      if (Date.now() >= deadline) {
+        const who = owner ? `process ${owner.pid} on ${owner.host} since ${owner.since}` : 'another process';
+        throw new CheckpointError('locked', `the checkpoint store is busy (locked by ${who}); gave up after ${opts.timeoutMs} ms`);
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 50);
     }
-    if (Date.now() >= deadline) {
-      fs.rmSync(staging, { recursive: true, force: true });
-      const who = owner ? `process ${owner.pid} on ${owner.host} since ${owner.since}` : 'another process';
-      throw new CheckpointError('locked', `the checkpoint store is busy (locked by ${who}); gave up after ${opts.timeoutMs} ms`);
-    }
-    await sleep(delay);
-    delay = Math.min(delay * 2, 50);
+  } finally {
+    fs.rmSync(staging, { force: true });
   }
 
-  // staging folders of processes killed while taking the lock
+  // staging files of processes killed while taking the lock (folders, in the older shape)
   try {
     const base = path.basename(lockDir);
     for (const name of fs.readdirSync(path.dirname(lockDir))) {
       if (!name.startsWith(`${base}.`) || !name.endsWith('.tmp')) continue;
-      const dir = path.join(path.dirname(lockDir), name);
-      const o = readOwner(dir);
-      // (a folder without its owner file yet may be another process's, being prepared right now)
-      const abandoned = o ? o.host === os.hostname() && !pidAlive(o.pid) : ageMs(dir) > staleMs;
-      if (abandoned) fs.rmSync(dir, { recursive: true, force: true });
+      const p = path.join(path.dirname(lockDir), name);
+      const o = readOwner(p);
+      // (one without its owner yet may be another process's, being prepared right now)
+      const abandoned = o ? o.host === os.hostname() && !pidAlive(o.pid) : ageMs(p) > staleMs;
+      if (abandoned) fs.rmSync(p, { recursive: true, force: true });
     }
   } catch {
     /* best effort */
   }
-  const ownerFile = path.join(lockDir, 'owner.json');
   const beat = setInterval(() => {
     try {
       const now = new Date();
-      fs.utimesSync(ownerFile, now, now);
+      fs.utimesSync(lockDir, now, now);
     } catch {
       /* verify() reports a lost lock */
     }
@@ -166,22 +206,11 @@ export async function acquireLock(lockDir: string, opts: LockOptions): Promise<H
       released = true;
       clearInterval(beat);
       if (readOwner(lockDir)?.token !== token) return;
-      // Renamed away in one step, then removed: removing it in place would
-      // leave an empty folder for a moment, which another process's rename
-      // could take over and then see deleted under it.
-      const gone = `${lockDir}.released-${token}`;
+      // one step: the lock is gone, or (taken over meanwhile) not ours to remove
       try {
-        fs.renameSync(lockDir, gone);
+        fs.unlinkSync(lockDir);
       } catch {
-        return;
-      }
-      // (what Belay put there, removed directly: a recursive remove costs a
-      // directory walk on every checkpoint)
-      try {
-        fs.unlinkSync(path.join(gone, 'owner.json'));
-        fs.rmdirSync(gone);
-      } catch {
-        fs.rmSync(gone, { recursive: true, force: true });
+        /* already gone */
       }
     },
   };

@@ -99,3 +99,39 @@ test('a live lock from another machine is respected until its heartbeat stops', 
   assert.ok(!fs.existsSync(lockDir));
   rm(dir);
 });
+
+test('the lock is one file naming its owner while held; nothing is left once released; dead owners and their staging files are cleared', async () => {
+  const dir = tmpDir('lockfile');
+  const lock = path.join(dir, 'belay.lock');
+  try {
+    const held = await acquireLock(lock, { timeoutMs: 1000 });
+    const owner = JSON.parse(fs.readFileSync(lock, 'utf8')) as { pid: number; host: string; token: string };
+    assert.equal(owner.pid, process.pid);
+    assert.equal(owner.host, os.hostname());
+    assert.deepEqual(fs.readdirSync(dir), ['belay.lock'], 'the staging file is gone once the lock is taken');
+    // a second caller waits, then gives up
+    await assert.rejects(acquireLock(lock, { timeoutMs: 50 }), (e: unknown) => e instanceof CheckpointError && e.code === 'locked' && new RegExp(`process ${process.pid}`).test(e.message));
+    held.verify();
+    held.release();
+    held.release();
+    assert.deepEqual(fs.readdirSync(dir), []);
+    assert.throws(() => held.verify(), (e: unknown) => e instanceof CheckpointError && e.code === 'locked');
+
+    // a lock file and a staging file left by a process that died
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const theirs = JSON.stringify({ pid: dead, host: os.hostname(), token: 'dead', since: new Date().toISOString() });
+    fs.writeFileSync(lock, theirs);
+    fs.writeFileSync(`${lock}.0123456789abcdef01234567.tmp`, theirs);
+    const next = await acquireLock(lock, { timeoutMs: 1000 });
+    assert.equal(next.tookOverStale, true);
+    assert.deepEqual(fs.readdirSync(dir), ['belay.lock']);
+    // another process took the lock over (it judged this one stale): release leaves theirs alone
+    fs.rmSync(lock);
+    fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'other', since: new Date().toISOString() }));
+    assert.throws(() => next.verify(), /lost the checkpoint store lock/);
+    next.release();
+    assert.equal((JSON.parse(fs.readFileSync(lock, 'utf8')) as { token: string }).token, 'other');
+  } finally {
+    rm(dir);
+  }
+});
