@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { NormalizedAction, PathFact, ShellCommandInfo } from '../action.ts';
 import type { DecisionContext, RuleMatch, Verdict } from '../engine.ts';
 import { domainMatcher, hostOf, nameGlob, PathGlobs, type NameMatcher } from '../matchers.ts';
+import { fileRole, type FileRole } from '../normalize.ts';
 import { climbsOut, foldPath, isInside } from '../paths.ts';
 import type { PackName, PolicyDoc } from '../schema.ts';
 
@@ -213,6 +214,19 @@ export class PackContext {
     if (parts.includes('**') && ARTIFACT_GLOB.test(last)) return true;
     if (/[*?]/.test(last) && ARTIFACT_GLOB.test(last)) return true;
     return false;
+  }
+
+  private roles: Map<string, FileRole> | undefined;
+
+  /** fileRole(p, home), worked out once per decision */
+  role(p: string): FileRole {
+    const memo = (this.roles ??= new Map());
+    let r = memo.get(p);
+    if (r === undefined) {
+      r = fileRole(p, this.ctx.home);
+      memo.set(p, r);
+    }
+    return r;
   }
 
   private hosts: Map<string, boolean> | undefined;

@@ -1,6 +1,5 @@
 import type { FileEdit, NormalizedAction, ShellAnalysis } from '../action.ts';
 import { execSettingKey, LIFECYCLE_SCRIPTS } from '../content.ts';
-import { fileRole } from '../normalize.ts';
 import type { PackContext } from './context.ts';
 import { analyzeShellValue } from './valueCheck.ts';
 
@@ -26,7 +25,7 @@ export function checkDeferred(pc: PackContext, inner: (analysis: ShellAnalysis) 
   // shell writes to files that run by themselves: their content is unknown
   for (const p of a.writes) {
     if (editedPaths?.has(p) || a.kind !== 'shell' || !pc.inWorkspace(p)) continue;
-    const role = fileRole(p, pc.ctx.home);
+    const role = pc.role(p);
     if (role === 'git-hook' || role === 'autorun') pc.add('deferred.autorun', 'ask', `changes ${p}, which runs commands by itself later`, p);
     if (role === 'package' && a.command && /(pre|post)?install|prepare|prepublish/.test(a.command)) {
       const danger = analyzeShellValue(a.command, pc);
@@ -46,7 +45,7 @@ export function checkDeferred(pc: PackContext, inner: (analysis: ShellAnalysis) 
 }
 
 function editCheck(pc: PackContext, e: FileEdit, inner: (analysis: ShellAnalysis) => { verdict: 'deny' | 'ask' | undefined; reason: string }): void {
-  const role = fileRole(e.path, pc.ctx.home);
+  const role = pc.role(e.path);
   let danger: { verdict: 'deny' | 'ask' | undefined; reason: string } = { verdict: undefined, reason: '' };
   for (const an of e.commands ?? []) {
     const r = inner(an);

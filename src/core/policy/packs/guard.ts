@@ -1,5 +1,4 @@
 import { protectedSettingKey } from '../content.ts';
-import { fileRole } from '../normalize.ts';
 import { foldPath, isInside } from '../paths.ts';
 import type { PackContext } from './context.ts';
 
@@ -30,14 +29,14 @@ export function checkGuard(pc: PackContext): void {
   // 2. settings files: only guard-relevant keys are protected
   const edited = a.edits.length > 0 ? new Set(a.edits.map((e) => e.path)) : undefined;
   for (const e of a.edits) {
-    if (fileRole(e.path, pc.ctx.home) !== 'settings' || pc.isGuardPath(e.path)) continue;
+    if (pc.role(e.path) !== 'settings' || pc.isGuardPath(e.path)) continue;
     const keys = (e.keys ?? []).map((k) => k.path[0] ?? '');
     const hit = keys.find(protectedSettingKey);
     if (hit !== undefined) pc.add('guard.settings', 'deny', `changes the agent-permission setting \`${hit}\``, e.path, 'guard');
     else if (e.keysUnknown) pc.add('guard.settings-unverified', 'ask', 'edits a settings file where the changed keys cannot be checked', e.path, 'guard');
   }
   for (const p of changed) {
-    if (edited?.has(p) || fileRole(p, pc.ctx.home) !== 'settings' || pc.isGuardPath(p)) continue;
+    if (edited?.has(p) || pc.role(p) !== 'settings' || pc.isGuardPath(p)) continue;
     pc.add('guard.settings', 'deny', 'changes a settings file that holds agent permissions, in a way that cannot be checked', p, 'guard');
   }
 
@@ -88,15 +87,22 @@ function changedPaths(a: PackContext['action']): ReadonlySet<string> {
 const GUARD_DIRS_WORKSPACE = ['.github/hooks', '.claude', '.cursor', '.vscode', '.codex'];
 const GUARD_DIRS_HOME = ['.claude', '.copilot/hooks', '.cursor', '.codex', '.belay', '.vscode/extensions', '.vscode-server/extensions', '.local/share/code-server', '.config/Code/User'];
 
+/** the guard folders of one decision, folded (built on the decision's first delete or move) */
+const guardDirs = new WeakMap<PackContext, string[]>();
+
 function holdsGuardFiles(pc: PackContext, p: string): boolean {
   const ci = pc.ctx.caseInsensitive === true;
   const f = foldPath(p.replace(/\/+$/, ''), ci);
-  const dirs = [
-    ...pc.ctx.workspaceRoots.flatMap((r) => GUARD_DIRS_WORKSPACE.map((d) => `${r}/${d}`)),
-    ...GUARD_DIRS_HOME.map((d) => `${pc.ctx.home}/${d}`),
-    ...(pc.ctx.stateDir ? [pc.ctx.stateDir] : []),
-  ];
-  return dirs.some((d) => isInside(foldPath(d, ci), f));
+  let dirs = guardDirs.get(pc);
+  if (!dirs) {
+    dirs = [
+      ...pc.ctx.workspaceRoots.flatMap((r) => GUARD_DIRS_WORKSPACE.map((d) => `${r}/${d}`)),
+      ...GUARD_DIRS_HOME.map((d) => `${pc.ctx.home}/${d}`),
+      ...(pc.ctx.stateDir ? [pc.ctx.stateDir] : []),
+    ].map((d) => foldPath(d, ci));
+    guardDirs.set(pc, dirs);
+  }
+  return dirs.some((d) => isInside(d, f));
 }
 
 function isCritical(pc: PackContext, p: string): boolean {
