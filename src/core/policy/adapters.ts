@@ -280,6 +280,8 @@ function toolDef(tool: string): ToolDef | undefined {
 
 /** `mcp__server__tool` (Claude, Codex), `mcp_server_tool` (VS Code), `server/tool`, `MCP:tool`. */
 export function parseMcpToolName(tool: string): { server: string; tool: string } | undefined {
+  // every form starts with `mcp` (in any case for the last one)
+  if (tool.length < 4 || (tool.charCodeAt(0) | 32) !== 109 || (tool.charCodeAt(1) | 32) !== 99 || (tool.charCodeAt(2) | 32) !== 112) return undefined;
   let m = /^mcp__(.+?)__(.+)$/.exec(tool);
   if (m) return { server: m[1]!, tool: m[2]! };
   m = /^mcp_([^_]+)_(.+)$/.exec(tool);
@@ -406,7 +408,8 @@ export function parseHookInput(dialect: Dialect, doc: unknown, env: NormalizeEnv
     if (doc.input !== undefined && !isObj(doc.input)) throw new Error('generic input "input" must be an object');
     const sessionId = str(doc, 'session', 'sessionId', 'session_id');
     const cwd = str(doc, 'cwd');
-    const localEnv = { ...env, ...(str(doc, 'agent') ? { agent: str(doc, 'agent')! } : {}) };
+    const agent = str(doc, 'agent');
+    const localEnv = agent ? { ...env, agent } : env;
     const action = normalizeTool('generic', doc.tool, doc.input ?? {}, localEnv, { ...(sessionId ? { sessionId } : {}), ...(cwd ? { cwd } : {}) });
     return { dialect, event: 'PreToolUse', ...(sessionId ? { sessionId } : {}), ...(cwd ? { cwd } : {}), action, raw: doc };
   }
