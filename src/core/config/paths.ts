@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
 /**
@@ -11,7 +10,8 @@ import { basename, join, resolve } from 'node:path';
 export function belayHome(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.BELAY_HOME;
   if (fromEnv && fromEnv.trim() !== '') return resolve(fromEnv);
-  return join(env.HOME && env.HOME.trim() !== '' ? env.HOME : homedir(), '.belay');
+  // (node:os is loaded only here: it costs a hook process about 0.4 ms to load)
+  return join(env.HOME && env.HOME.trim() !== '' ? env.HOME : process.getBuiltinModule('node:os').homedir(), '.belay');
 }
 
 /** Canonical workspace path: absolute, symlinks resolved where the folder exists. */

@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import { type Stats, chmodSync, closeSync, constants as fsConstants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { belayHome } from './paths.ts';
 
@@ -67,7 +66,7 @@ export function ensurePrivateDir(dir: string): void {
 export function userTag(env: NodeJS.ProcessEnv): string {
   let user = '';
   try {
-    user = userInfo().username;
+    user = process.getBuiltinModule('node:os').userInfo().username; // (loaded only here: see belayHome)
   } catch {
     user = env.USERNAME ?? env.USER ?? '';
   }
