@@ -22,14 +22,28 @@ const SCRIPT_INTERPRETERS: Record<string, { inline: string[]; spec: ArgSpec }> =
 };
 
 export function interpreterFamily(name: string): string | undefined {
-  if (/^python(\d+(\.\d+)*)?$|^pypy\d*$/.test(name)) return 'python';
-  if (name === 'node' || name === 'nodejs') return 'node';
-  if (name === 'ruby' || name === 'irb') return 'ruby';
-  if (/^php\d*$/.test(name)) return 'php';
-  if (/^lua(jit|\d(\.\d)?)?$/.test(name)) return 'lua';
-  if (name === 'deno' || name === 'bun' || name === 'osascript') return name;
-  if (name === 'rscript') return 'rscript';
-  return undefined;
+  // by first letter: each test below can only match names starting with its letter
+  switch (name.charCodeAt(0)) {
+    case 112: // p
+      if (/^python(\d+(\.\d+)*)?$|^pypy\d*$/.test(name)) return 'python';
+      if (/^php\d*$/.test(name)) return 'php';
+      return undefined;
+    case 110: // n
+      return name === 'node' || name === 'nodejs' ? 'node' : undefined;
+    case 114: // r
+      if (name === 'ruby') return 'ruby';
+      return name === 'rscript' ? 'rscript' : undefined;
+    case 105: // i
+      return name === 'irb' ? 'ruby' : undefined;
+    case 108: // l
+      return /^lua(jit|\d(\.\d)?)?$/.test(name) ? 'lua' : undefined;
+    case 100: // d
+    case 98: // b
+    case 111: // o
+      return name === 'deno' || name === 'bun' || name === 'osascript' ? name : undefined;
+    default:
+      return undefined;
+  }
 }
 
 export const interpreter = (family: string): Handler => (args, ctx, info, signals) => {

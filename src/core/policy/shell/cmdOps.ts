@@ -19,7 +19,17 @@ export function deployOf(name: string, args: readonly string[]): string | undefi
   return target;
 }
 
+/** The names deployTarget's switch has a case for (a unit test checks them against the cases). */
+export const DEPLOY_NAMES: ReadonlySet<string> = new Set([
+  'kubectl', 'oc', 'helm', 'terraform', 'tofu', 'terragrunt', 'pulumi', 'cdk', 'cdktf', 'serverless', 'sls', 'wrangler', 'firebase', 'netlify',
+  'fly', 'flyctl', 'eb', 'kamal', 'skaffold', 'railway', 'amplify', 'sst', 'cap', 'vercel', 'heroku', 'gcloud', 'aws', 'az', 'ansible-playbook',
+  'argocd', 'nomad', 'docker', 'npm', 'pnpm', 'yarn', 'bun', 'cargo', 'twine', 'gem', 'poetry', 'uv', 'hatch', 'flit', 'make', 'just', 'task',
+  'mage', 'rake', 'invoke', 'fab', 'nx', 'turbo', 'gradle', './gradlew', 'mvn', 'gh',
+]);
+
 function deployTarget(name: string, args: readonly string[]): string | undefined {
+  // the switch's default, without comparing the name with every case first
+  if (!DEPLOY_NAMES.has(name)) return DEPLOY_SCRIPT.test(name.replace(/^.*\//, '')) ? name : undefined;
   const a0 = args[0] ?? '';
   const a1 = args[1] ?? '';
   let joinedText: string | undefined;
