@@ -1,7 +1,7 @@
 import type { ShellAnalysis, ShellCommandInfo, Signal } from '../action.ts';
 import { has, parseArgs } from './args.ts';
 import { interpreterFamily, scanInlineCode } from './cmdCode.ts';
-import { DEPLOY_SCRIPT } from './cmdOps.ts';
+import { isDeployScript } from './cmdOps.ts';
 import type { CommandCtx } from './commandKit.ts';
 import { describeCommand } from './commands.ts';
 import { isDecoder, parseDuration, quoteWord, splitWords, STATIC_PROGRAMS, staticFilter, stripQuotes } from './staticText.ts';
@@ -523,7 +523,7 @@ class Analyzer {
       info.indirect = true;
       this.signal('obfuscation.indirect-command', text, `the command name \`${name}\` comes from ${first.raw}`);
     }
-    if (/[^\x20-\x7E]/.test(first.v)) this.signal('obfuscation.non-ascii-command', text, `the command name ${JSON.stringify(first.v)} has non-ASCII characters`);
+    if (!printableAscii(first.v)) this.signal('obfuscation.non-ascii-command', text, `the command name ${JSON.stringify(first.v)} has non-ASCII characters`);
     const args = argv.slice(1);
     if (frame.openArgs) info.openArgs = true;
     if (frame.subCmds && frame.subCmds.length > 0 && runsItsArguments(name, args)) this.subExec(first, name, frame, text);
@@ -546,13 +546,13 @@ class Analyzer {
   private describe(name: string, first: ArgWord, args: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo): void {
     const ctx = this.commandCtx(scope, frame, info);
     // running a local program by path: record it (downloaded-then-run)
-    if (/[\\/]/.test(first.v) && !SYSTEM_DIRS.test(first.v)) {
+    if (hasSlash(first.v) && !SYSTEM_DIRS.test(first.v)) {
       info.execs.push(this.opts.resolve(first.v, scope.cwd, first));
     }
     const redirected = [...info.writes];
     describeCommand(name, args, ctx, info, this.signals);
     if (info.network && redirected.length > 0) for (const p of redirected) if (!/^\/dev\//.test(p)) info.downloads.push({ url: info.urls[0] ?? '', path: p });
-    if (!info.deploy && /[\\/]/.test(first.v) && DEPLOY_SCRIPT.test(name)) info.deploy = name;
+    if (!info.deploy && hasSlash(first.v) && isDeployScript(name)) info.deploy = name;
     this.extraSemantics(name, args, scope, frame, info);
     if (info.interpreterStdin) this.interpreterInput(name, scope, frame, info);
     this.commands.push(info);
@@ -1205,7 +1205,7 @@ class Analyzer {
       }
       info.name = name;
       const path = this.opts.resolve(script.v, scope.cwd, script);
-      if (DEPLOY_SCRIPT.test(programName(script.v))) info.deploy = `${name} ${script.v}`;
+      if (isDeployScript(programName(script.v))) info.deploy = `${name} ${script.v}`;
       info.execs.push(path);
       info.reads.push(path);
       info.args = args.map((a) => a.v);
@@ -1420,6 +1420,20 @@ function runsItsArguments(name: string, args: ArgWord[]): boolean {
   if (!inline) return false;
   const i = args.findIndex((a) => inline.test(a.v));
   return i >= 0 && (args[i + 1]?.subs.length ?? 0) > 0;
+}
+
+/** `/[\\/]/.test(s)` */
+function hasSlash(s: string): boolean {
+  return s.includes('/') || s.includes('\\');
+}
+
+/** `!/[^\x20-\x7E]/.test(s)`: every character is printable ASCII. */
+function printableAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 function copyScope(s: Scope): Scope {

@@ -7,6 +7,17 @@ import type { Handler } from './commandKit.ts';
 
 /** A script whose name says it deploys: deploy.sh, deploy-prod, release.sh, rollout.py */
 export const DEPLOY_SCRIPT = /^(deploy|release|rollout|publish|promote|ship)([-_.].*)?$|[-_](deploy|release|rollout)(\.\w+)?$/i;
+const DEPLOY_START = /^(deploy|release|rollout|publish|promote|ship)/i;
+
+/** DEPLOY_SCRIPT.test(name), ruling out at a glance the names that neither start with a deploy word nor hold a - or _. */
+export function isDeployScript(name: string): boolean {
+  return (name.includes('-') || name.includes('_') || DEPLOY_START.test(name)) && DEPLOY_SCRIPT.test(name);
+}
+
+/** `name.replace(/^.*\//, '')`, without the regular expression when there is no slash. */
+function afterSlash(name: string): string {
+  return name.includes('/') ? name.replace(/^.*\//, '') : name;
+}
 
 const DEPLOY_WORD = /(^|[-_:./])(deploy|deployment|release|publish|prod|production|rollout|ship|promote)([-_:./]|$)/i;
 
@@ -29,7 +40,7 @@ export const DEPLOY_NAMES: ReadonlySet<string> = new Set([
 
 function deployTarget(name: string, args: readonly string[]): string | undefined {
   // the switch's default, without comparing the name with every case first
-  if (!DEPLOY_NAMES.has(name)) return DEPLOY_SCRIPT.test(name.replace(/^.*\//, '')) ? name : undefined;
+  if (!DEPLOY_NAMES.has(name)) return isDeployScript(afterSlash(name)) ? name : undefined;
   const a0 = args[0] ?? '';
   const a1 = args[1] ?? '';
   let joinedText: string | undefined;
@@ -125,7 +136,7 @@ function deployTarget(name: string, args: readonly string[]): string | undefined
       if (a0 === 'release' && (a1 === 'create' || a1 === 'delete')) return `gh release ${a1}`;
       return undefined;
     default:
-      if (DEPLOY_SCRIPT.test(name.replace(/^.*\//, ''))) return name;
+      if (isDeployScript(afterSlash(name))) return name;
       return undefined;
   }
 }

@@ -35,7 +35,14 @@ export interface ExpandEnv {
 }
 
 const DYN = '*';
-const GLOB_CHAR = /[*?[]/;
+/** `/[*?[]/.test(s)` */
+function hasGlobChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 42 || c === 63 || c === 91) return true;
+  }
+  return false;
+}
 const MAX_BRACE_WORDS = 256;
 
 interface Seg {
@@ -124,7 +131,7 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
       let glob = false;
       for (const s of e) {
         v += s.s;
-        if (!glob && !s.quoted && GLOB_CHAR.test(s.s)) glob = true;
+        if (!glob && !s.quoted && hasGlobChar(s.s)) glob = true;
       }
       out.push({ v, dyn, glob, vars, raw: word.raw, subs, indirect });
     }
@@ -149,7 +156,7 @@ function literalWord(word: Word, home: string): ArgWord | undefined {
     if (!p.quoted) {
       if (i === 0 && s.startsWith('~')) s = expandTilde(s, home);
       if (s.includes('{')) return undefined;
-      if (!glob && GLOB_CHAR.test(s)) glob = true;
+      if (!glob && hasGlobChar(s)) glob = true;
     }
     v += s;
   }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { SEMANTIC_NAMES, WRAPPER_NAMES } from '../../../../../src/core/policy/shell/analyze.ts';
 import { interpreterFamily } from '../../../../../src/core/policy/shell/cmdCode.ts';
-import { DEPLOY_NAMES } from '../../../../../src/core/policy/shell/cmdOps.ts';
+import { DEPLOY_NAMES, DEPLOY_SCRIPT, isDeployScript } from '../../../../../src/core/policy/shell/cmdOps.ts';
 
 /**
  * wrapper(), extraSemantics() and deployTarget() skip their `switch (name)`
@@ -52,4 +52,10 @@ test('interpreterFamily', () => {
   const names = ['python', 'python3', 'python3.12', 'pypy', 'pypy3', 'php', 'php8', 'node', 'nodejs', 'ruby', 'irb', 'lua', 'luajit', 'lua5.1', 'lua5', 'deno', 'bun', 'osascript', 'rscript',
     'Python', 'py', 'pythonx', 'phpx', 'nod', 'rubyx', 'lua5.1.2', 'bunx', 'denox', 'r', 'o', 'd', 'b', 'i', 'l', 'p', 'n', '', 'git', 'perl', 'sh'];
   for (const n of names) assert.equal(interpreterFamily(n), reference(n), n);
+});
+
+test('isDeployScript', () => {
+  const names = ['deploy', 'deploy.sh', 'Deploy-prod', 'release', 'release_notes', 'rollout.py', 'publish', 'promote', 'ship', 'ship-it', 'shipit', 'x-deploy', 'x_release.sh', 'x-rollout.py', 'my-deploy.sh.bak',
+    'redeploy', 'deployer', 'cat', 'git', 'npm', 'x-y', 'a_b', '', 'DEPLOY', 'pre-release', 'deploy\nx', 'x-deploy\n', 'x-Deploy.SH'];
+  for (const n of names) assert.equal(isDeployScript(n), DEPLOY_SCRIPT.test(n), JSON.stringify(n));
 });
