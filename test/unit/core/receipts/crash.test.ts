@@ -20,11 +20,15 @@ interface Killed {
  * Starts a writer that appends forever and SIGKILLs it: either at a random
  * moment after spawning (which also lands in start-up, key creation, schema
  * creation and the first appends), or a random 0–3 ms after it reported its
- * k-th receipt (which lands inside appends and completions).
+ * k-th receipt (which lands inside appends and completions). Every fourth
+ * writer appends through group commit, reporting each receipt when its
+ * promise resolves.
  */
 function runAndKill(sb: Sandbox, run: number): Promise<Killed> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [WRITER, sb.file, sb.workspace, sb.home, `crash${run}`, '0', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // every fourth run appends through group commit, 8 in flight
+    const env = run % 4 === 3 ? { ...process.env, BELAY_WRITER_GROUPED: '8' } : process.env;
+    const child = spawn(process.execPath, [WRITER, sb.file, sb.workspace, sb.home, `crash${run}`, '0', '2'], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let killed = false;
     const kill = (): void => {
@@ -55,7 +59,7 @@ function runAndKill(sb: Sandbox, run: number): Promise<Killed> {
 }
 
 describe('crash safety', () => {
-  it(`a writer SIGKILLed at random moments (${RUNS} runs): every receipt it reported is present, the database opens, the chain verifies`, { timeout: 600_000 }, async () => {
+  it(`a writer SIGKILLed at random moments (${RUNS} runs, one at a time and with group commit): every receipt it reported is present, the database opens, the chain verifies`, { timeout: 600_000 }, async () => {
     let sb = sandbox();
     let reported = 0;
     let kills = 0;
