@@ -52,6 +52,13 @@ export function isInside(child: string, parent: string): boolean {
   return child.length > parent.length && child.charCodeAt(parent.length) === 47 && child.startsWith(parent);
 }
 
+/** `p.replace(/\/+$/, '')`: without its trailing slashes (no copy when there are none). */
+export function trimSlashes(p: string): string {
+  let end = p.length;
+  while (end > 0 && p.charCodeAt(end - 1) === 47) end--;
+  return end === p.length ? p : p.slice(0, end);
+}
+
 export function isWindowsPath(p: string): boolean {
   return WIN_ABS.test(p) || WIN_REL.test(p);
 }

@@ -3,7 +3,7 @@ import type { NormalizedAction, PathFact, ShellCommandInfo } from '../action.ts'
 import type { DecisionContext, RuleMatch, Verdict } from '../engine.ts';
 import { domainMatcher, hostOf, nameGlob, PathGlobs, type NameMatcher } from '../matchers.ts';
 import { fileRole, type FileRole } from '../normalize.ts';
-import { climbsOut, foldPath, isInside } from '../paths.ts';
+import { climbsOut, foldPath, isInside, trimSlashes } from '../paths.ts';
 import type { PackName, PolicyDoc } from '../schema.ts';
 
 /**
@@ -43,6 +43,9 @@ const REGENERABLE = new Set([
   'bower_components', '.eslintcache', '.terraform', 'htmlcov', '.hypothesis', '.nyc_output', 'storybook-static', '.vite', '.output', 'DerivedData', 'Pods',
   'obj', 'bin', '.sass-cache', 'logs', '.docusaurus', '.serverless', '.aws-sam', 'cdk.out', '.wrangler', 'jspm_packages', '.yarn/cache', 'vendor/bundle',
 ]);
+
+/** first segments of the two-segment REGENERABLE entries (`.yarn/cache`): only these can start a two-segment match */
+const REGENERABLE_FIRST = new Set([...REGENERABLE].filter((d) => d.includes('/')).map((d) => d.slice(0, d.indexOf('/'))));
 
 const ARTIFACT_GLOB = /^(\*\.(pyc|pyo|o|obj|a|so|dylib|class|log|tmp|temp|bak|orig|rej|swp|swo|cache|map|tsbuildinfo|d\.ts\.map|lcov|gcda|gcno)|\*~|\.DS_Store|Thumbs\.db|__pycache__|node_modules|\.pytest_cache|\.mypy_cache|dist|build|coverage|\*\.egg-info|\.eslintcache)$/i;
 
@@ -145,7 +148,7 @@ export class PackContext {
   }
 
   isWorkspaceRoot(p: string): boolean {
-    const f = foldPath(p.replace(/\/+$/, '') || '/', this.ci);
+    const f = foldPath(trimSlashes(p) || '/', this.ci);
     return this.roots.includes(f);
   }
 
@@ -165,7 +168,7 @@ export class PackContext {
   }
 
   isHome(p: string): boolean {
-    return foldPath(p.replace(/\/+$/, ''), this.ci) === foldPath(this.ctx.home.replace(/\/+$/, ''), this.ci);
+    return foldPath(trimSlashes(p), this.ci) === foldPath(trimSlashes(this.ctx.home), this.ci);
   }
 
   private secretMemo: Map<string, boolean> | undefined;
@@ -207,7 +210,7 @@ export class PackContext {
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
       if (part === '**' || part === '*') break;
-      if (REGENERABLE.has(part) || i + 1 < parts.length && REGENERABLE.has(`${part}/${parts[i + 1]}`)) return true;
+      if (REGENERABLE.has(part) || i + 1 < parts.length && REGENERABLE_FIRST.has(part) && REGENERABLE.has(`${part}/${parts[i + 1]}`)) return true;
     }
     // find/glob deletes filtered to build artifacts
     const last = parts[parts.length - 1] ?? '';

@@ -1,5 +1,5 @@
 import { protectedSettingKey } from '../content.ts';
-import { foldPath, isInside } from '../paths.ts';
+import { foldPath, isInside, trimSlashes } from '../paths.ts';
 import type { PackContext } from './context.ts';
 
 /**
@@ -92,7 +92,7 @@ const guardDirs = new WeakMap<PackContext, string[]>();
 
 function holdsGuardFiles(pc: PackContext, p: string): boolean {
   const ci = pc.ctx.caseInsensitive === true;
-  const f = foldPath(p.replace(/\/+$/, ''), ci);
+  const f = foldPath(trimSlashes(p), ci);
   let dirs = guardDirs.get(pc);
   if (!dirs) {
     dirs = [
@@ -107,7 +107,7 @@ function holdsGuardFiles(pc: PackContext, p: string): boolean {
 
 function isCritical(pc: PackContext, p: string): boolean {
   const ci = pc.ctx.caseInsensitive === true;
-  const f = foldPath(p.replace(/\/+$/, '') || '/', ci);
+  const f = foldPath(trimSlashes(p) || '/', ci);
   if (f === '/' || f === '' || f === '/*') return true;
   if (WINDOWS_CRITICAL.test(p)) return true;
   if (pc.isHome(p)) return true;

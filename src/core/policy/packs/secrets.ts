@@ -23,6 +23,10 @@ const TOKEN_COMMANDS: { name: string; test: (args: string[]) => boolean; what: s
 
 const SECRETISH = /\.env\b|\benv\b|\bssh\b|\.pem\b|\.key\b|secret|token|credential|\.aws\b|\.kube\b|npmrc|netrc|id_rsa|id_ed25519|passw/i;
 
+/** TOKEN_COMMANDS by program name (in list order), so each command is compared with its own entries only. */
+const TOKEN_BY_NAME = new Map<string, (typeof TOKEN_COMMANDS)[number][]>();
+for (const t of TOKEN_COMMANDS) TOKEN_BY_NAME.set(t.name, [...(TOKEN_BY_NAME.get(t.name) ?? []), t]);
+
 export function checkSecrets(pc: PackContext): void {
   const a = pc.action;
   for (const p of a.reads) {
@@ -51,8 +55,8 @@ export function checkSecrets(pc: PackContext): void {
     }
     const dynamicRead = c.reads.find((p) => pc.fact(p)?.dynamic);
     if (dynamicRead && SECRETISH.test(c.text) && !c.reads.some((p) => pc.isSecret(p))) pc.add('secrets.dynamic-read', 'ask', 'reads a file chosen at run time that looks like a secret', c.text);
-    for (const t of TOKEN_COMMANDS) {
-      if (c.name === t.name && t.test(c.args)) {
+    for (const t of TOKEN_BY_NAME.get(c.name) ?? []) {
+      if (t.test(c.args)) {
         pc.add('secrets.cli-token', 'deny', `prints ${t.what} into the agent's context`, c.text);
         pc.out.memo.secretReads.push(c.text);
       }
