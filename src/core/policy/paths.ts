@@ -199,25 +199,28 @@ export class PathResolver {
 
   /** Component-by-component resolution with kernel semantics for `..` and symlinks. */
   private walk(p: string, cwd: string): { path: string; exists: boolean; viaSymlink: boolean; stat?: fs.Stats } {
-    let pending = p.split('/').filter((c) => c !== '' && c !== '.');
+    let rest = p;
     let cur = p.startsWith('/') ? '/' : cwd;
     if (p.startsWith('/')) {
       // the roots are canonical and exist: no need to look at their components again
       for (const r of this.canonicalRoots) {
-        if (p === r || p.startsWith(r + '/')) {
+        if (p === r || p.length > r.length && p.charCodeAt(r.length) === 47 && p.startsWith(r)) {
           cur = r;
-          pending = p.slice(r.length).split('/').filter((c) => c !== '' && c !== '.');
+          rest = p.slice(r.length);
           break;
         }
       }
     }
+    // the components still to walk are pending[at…]
+    let pending = components(rest);
+    let at = 0;
     let exists = true;
     let viaSymlink = false;
     let links = 0;
     let stat: fs.Stats | undefined = pending.length === 0 ? this.lstat(cur) : undefined;
     if (pending.length === 0) return { path: cur, exists: stat !== undefined, viaSymlink, ...(stat ? { stat } : {}) };
-    while (pending.length > 0) {
-      const comp = pending.shift()!;
+    while (at < pending.length) {
+      const comp = pending[at++]!;
       if (comp === '.') continue;
       if (comp === '..') {
         cur = path.posix.dirname(cur);
@@ -229,7 +232,8 @@ export class PathResolver {
       if (virtual !== undefined && links < MAX_SYMLINKS) {
         links++;
         viaSymlink = true;
-        pending.unshift(...virtual.split('/').filter((c) => c !== '' && c !== '.'));
+        pending = [...components(virtual), ...pending.slice(at)];
+        at = 0;
         cur = '/';
         exists = true;
         continue;
@@ -256,8 +260,8 @@ export class PathResolver {
           stat = st;
           continue;
         }
-        const parts = target.split('/').filter((c) => c !== '' && c !== '.');
-        pending.unshift(...parts);
+        pending = [...components(target), ...pending.slice(at)];
+        at = 0;
         if (target.startsWith('/')) cur = '/';
         continue;
       }
@@ -345,6 +349,19 @@ export class PathResolver {
     } catch {
       return undefined;
     }
+  }
+}
+
+/** `s.split('/').filter((c) => c !== '' && c !== '.')`, without the intermediate list. */
+export function components(s: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (;;) {
+    const slash = s.indexOf('/', start);
+    const end = slash < 0 ? s.length : slash;
+    if (end > start && !(end === start + 1 && s.charCodeAt(start) === 46)) out.push(s.slice(start, end));
+    if (slash < 0) return out;
+    start = slash + 1;
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { posixResolve } from '../../../../src/core/policy/paths.ts';
+import { components, posixResolve } from '../../../../src/core/policy/paths.ts';
 import { parseArgs } from '../../../../src/core/policy/shell/args.ts';
 import type { ArgWord } from '../../../../src/core/policy/shell/expand.ts';
 
@@ -51,5 +51,13 @@ describe('parseArgs option lists', () => {
     assert.equal(parseArgs(args, { values }).flags.get('-m'), true);
     values.push('m');
     assert.equal(parseArgs(args, { values }).flags.get('-m'), '6');
+  });
+});
+
+describe('components', () => {
+  test('gives what split and filter give', () => {
+    for (const s of ['', '/', '//', '.', './', '/.', '/./a', 'a', 'a/', '/a/b', 'a//b', './a/./b/.', '..', '../a', '/a/../b', '.a', 'a.', '...', '/x/.hidden/', './/.']) {
+      assert.deepEqual(components(s), s.split('/').filter((c) => c !== '' && c !== '.'), JSON.stringify(s));
+    }
   });
 });
