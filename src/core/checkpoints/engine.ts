@@ -20,7 +20,7 @@ import {
 import { applyEdits, diffTrees, listFilesUnder, lookupFile, type FileEntry, type TreeEdit } from './trees.ts';
 import { fullScan, listNested } from './scan.ts';
 import { failpoint, trace } from './failpoint.ts';
-import { absPath, lstatMaybe, readWorkFile, toWorkspacePath } from './workspaceFiles.ts';
+import { absPath, lstatMaybe, readWorkFile, toWorkspacePath, type WorkFile } from './workspaceFiles.ts';
 import { acquireLock, type HeldLock } from './lock.ts';
 import { clearJournal, finishJournal, readJournal } from './apply.ts';
 import { buildExcludeFile, DEFAULT_MAX_FILE_SIZE, STORE_ATTRIBUTES } from './excludes.ts';
@@ -470,17 +470,21 @@ export class Engine {
       if (yieldEvery && ++n % yieldEvery === 0) await new Promise((r) => setImmediate(r));
       let entry: FileEntry | null;
       let size: number | undefined;
+      const old = (await lookupFile(this.db, headTree, rel)) ?? null;
       const written = req.known?.has(rel) === true;
       if (written) {
         entry = req.known!.get(rel) ?? null;
         size = req.knownSizes?.get(rel);
       } else {
-        const wf = await readWorkFile(this.workspace, rel, this.db, (abs) => this.storeLargeFile(abs));
+        // Hashed first, stored only when it changed: a file the parent
+        // checkpoint has as it is (say, the one an edit is about to touch)
+        // costs no object write.
+        const wf = await readWorkFile(this.workspace, rel);
         entry = wf?.entry ?? null;
         size = wf?.size;
+        if (wf && !sameFile(old, entry)) entry = await this.storeWorkFile(rel, wf);
       }
       entries.set(rel, entry);
-      const old = (await lookupFile(this.db, headTree, rel)) ?? null;
       if (sameFile(old, entry)) continue;
       edits.push({ path: rel, entry });
       const change: ChangedPath = { path: rel, status: !old ? 'added' : !entry ? 'deleted' : 'modified', size: size ?? 0 };
@@ -562,6 +566,13 @@ export class Engine {
     } catch {
       return new Set();
     }
+  }
+
+  /** Stores a workspace file read by readWorkFile without a store; the entry of what was stored. */
+  private async storeWorkFile(rel: string, wf: WorkFile): Promise<FileEntry> {
+    if (wf.content) return { mode: wf.entry.mode, sha: this.db.write('blob', wf.content, wf.entry.sha) };
+    // too big to have been read whole: streamed through git, which hashes what it stores
+    return { mode: wf.entry.mode, sha: await this.storeLargeFile(absPath(this.workspace, rel)) };
   }
 
   /** Stores a big file by streaming it through git (never read whole into memory). */

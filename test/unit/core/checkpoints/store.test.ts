@@ -245,3 +245,37 @@ test('the newest checkpoint is found from its head hint; a hint that does not ho
     rm(ws, path.dirname(storeDir));
   }
 });
+
+test('a known-path checkpoint stores only what changed: an unchanged file costs no object, a changed one its blob', async () => {
+  const ws = makeUserRepo();
+  const { store, storeDir } = await openStore(ws);
+  const loose = (): Set<string> => {
+    const out = new Set<string>();
+    const objects = path.join(storeDir, 'objects');
+    for (const d of fs.readdirSync(objects)) if (/^[0-9a-f]{2}$/.test(d)) for (const f of fs.readdirSync(path.join(objects, d))) out.add(d + f);
+    return out;
+  };
+  const blobOf = (rel: string): string => git(ws, 'hash-object', '--', rel).trim();
+  try {
+    await store.create({ scope: 'full', name: 'baseline' });
+    const before = loose();
+    // src/util.ts is committed in the user's repository and unchanged since the baseline
+    const same = await store.create({ scope: 'paths', paths: [path.join(ws, 'src/util.ts')] });
+    const added = [...loose()].filter((o) => !before.has(o));
+    assert.deepEqual(added, [same.id], 'only the checkpoint commit itself');
+    assert.deepEqual(same.changed, []);
+    write(ws, 'src/util.ts', 'changed\n');
+    const changed = await store.create({ scope: 'paths', paths: ['src/util.ts'] });
+    assert.ok(loose().has(blobOf('src/util.ts')), 'the new content is stored');
+    assert.deepEqual(changed.changed, [{ path: 'src/util.ts', status: 'modified', size: 8 }]);
+    // and it can be brought back either way
+    await store.restore(same.id, { paths: ['src/util.ts'] });
+    assert.equal(read(ws, 'src/util.ts'), lines('util', 8));
+    await store.restore(changed.id, { paths: ['src/util.ts'] });
+    assert.equal(read(ws, 'src/util.ts'), 'changed\n');
+    fsckStore(storeDir);
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});
