@@ -119,7 +119,12 @@ export class Engine {
   /** Lock files a killed git process left in the store (nothing else runs git here while we hold the lock). */
   private removeStaleGitLocks(all: boolean): void {
     for (const f of ['index.lock', 'HEAD.lock', 'packed-refs.lock', 'config.lock', 'shallow.lock']) {
-      fs.rmSync(path.join(this.storeDir, f), { force: true });
+      // (one unlink each: rmSync would stat twice first, on every checkpoint)
+      try {
+        fs.unlinkSync(path.join(this.storeDir, f));
+      } catch {
+        /* none left */
+      }
     }
     if (!all) return;
     try {
