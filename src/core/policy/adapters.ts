@@ -410,8 +410,17 @@ export function parseHookInput(dialect: Dialect, doc: unknown, env: NormalizeEnv
     const cwd = str(doc, 'cwd');
     const agent = str(doc, 'agent');
     const localEnv = agent ? { ...env, agent } : env;
-    const action = normalizeTool('generic', doc.tool, doc.input ?? {}, localEnv, { ...(sessionId ? { sessionId } : {}), ...(cwd ? { cwd } : {}) });
-    return { dialect, event: 'PreToolUse', ...(sessionId ? { sessionId } : {}), ...(cwd ? { cwd } : {}), action, raw: doc };
+    // built field by field (conditional spreads of object literals are slow), in the same key order
+    const extra: { sessionId?: string; cwd?: string } = {};
+    if (sessionId) extra.sessionId = sessionId;
+    if (cwd) extra.cwd = cwd;
+    const action = normalizeTool('generic', doc.tool, doc.input ?? {}, localEnv, extra);
+    const envelope = { dialect, event: 'PreToolUse' } as HookEnvelope;
+    if (sessionId) envelope.sessionId = sessionId;
+    if (cwd) envelope.cwd = cwd;
+    envelope.action = action;
+    envelope.raw = doc;
+    return envelope;
   }
   const rawEvent = str(doc, 'hook_event_name', 'hookEventName', 'event');
   const event = normaliseEvent(rawEvent);
@@ -420,20 +429,19 @@ export function parseHookInput(dialect: Dialect, doc: unknown, env: NormalizeEnv
   const roots = Array.isArray(doc.workspace_roots) ? (doc.workspace_roots.filter((r) => typeof r === 'string') as string[]) : [];
   const cwd = str(doc, 'cwd') ?? roots[0];
   const agentEnv: NormalizeEnv = { ...env, agent: env.agent ?? dialect, ...(env.workspaceRoots.length === 0 && roots.length > 0 ? { workspaceRoots: roots } : {}) };
-  const base: HookEnvelope = {
-    dialect,
-    event,
-    raw: doc,
-    ...(rawEvent ? { rawEvent } : {}),
-    ...(sessionId ? { sessionId } : {}),
-    ...(toolUseId ? { toolUseId } : {}),
-    ...(cwd ? { cwd } : {}),
-  };
+  const base: HookEnvelope = { dialect, event, raw: doc };
+  if (rawEvent) base.rawEvent = rawEvent;
+  if (sessionId) base.sessionId = sessionId;
+  if (toolUseId) base.toolUseId = toolUseId;
+  if (cwd) base.cwd = cwd;
   const prompt = str(doc, 'prompt', 'initialPrompt');
   if (prompt !== undefined) base.prompt = prompt;
   const response = doc.tool_response ?? doc.toolResponse ?? doc.toolResult ?? doc.output ?? doc.result_json;
   if (response !== undefined) base.toolResponse = response;
-  const extra = { ...(sessionId ? { sessionId } : {}), ...(toolUseId ? { toolUseId } : {}), ...(cwd ? { cwd } : {}) };
+  const extra: { sessionId?: string; toolUseId?: string; cwd?: string } = {};
+  if (sessionId) extra.sessionId = sessionId;
+  if (toolUseId) extra.toolUseId = toolUseId;
+  if (cwd) extra.cwd = cwd;
 
   if (dialect === 'cursor') {
     const ev = (rawEvent ?? '').toLowerCase();
