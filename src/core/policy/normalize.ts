@@ -57,7 +57,8 @@ export class ActionBuilder {
     const roots = this.resolver.roots;
     const base = cwd ?? env.cwd ?? roots[0] ?? env.home;
     this.cwdCanonical = this.resolver.realDir(path.isAbsolute(base) || /^[A-Za-z]:[\\/]/.test(base) ? base : path.resolve(roots[0] ?? env.home, base));
-    this.action = blankAction(kind, dialect, tool, input, { ...env, cwd: this.cwdCanonical });
+    // blankAction reads the agent, the cwd, the roots and home only
+    this.action = blankAction(kind, dialect, tool, input, { workspaceRoots: env.workspaceRoots, home: env.home, cwd: this.cwdCanonical, agent: env.agent });
     const home = this.resolver.opts.homeCanonical ? env.home : this.resolver.realDir(env.home);
     if (home !== env.home) this.action.homeCanonical = home;
   }

@@ -1,6 +1,6 @@
-import type { Dialect, NormalizedAction } from './action.ts';
+import type { Dialect, NormalizeEnv, NormalizedAction } from './action.ts';
 import { detectDialect, parseHookInput, type HookEnvelope } from './adapters.ts';
-import { decide, emptyMemory, remember, rememberOutput, rememberSecretValue, type Decision, type LoadedPolicy, type PolicyMemory } from './engine.ts';
+import { decide, emptyMemory, remember, rememberOutput, rememberSecretValue, type Decision, type DecisionContext, type LoadedPolicy, type PolicyMemory } from './engine.ts';
 import { PathResolver, type ResolverOptions } from './paths.ts';
 
 /**
@@ -76,24 +76,17 @@ export class PolicySession {
   private envelope(doc: unknown, line: LineContext | undefined): HookEnvelope {
     const o = this.opts;
     const dialect = o.dialect ?? detectDialect(doc);
-    const resolver = new PathResolver({
-      workspaceRoots: this.roots,
-      rootsCanonical: true,
-      ignoreFiles: this.ignoreFiles,
-      home: this.home,
-      homeCanonical: true,
-      ...(o.caseInsensitive !== undefined ? { caseInsensitive: o.caseInsensitive } : {}),
-      ...(o.platform !== undefined ? { platform: o.platform } : {}),
-    });
-    return parseHookInput(dialect, doc, {
-      workspaceRoots: this.roots,
-      home: this.home,
-      resolver,
-      ...(line?.cwd ? { cwd: line.cwd } : {}),
-      ...(o.agent ? { agent: o.agent } : {}),
-      ...(o.caseInsensitive !== undefined ? { caseInsensitive: o.caseInsensitive } : {}),
-      ...(o.platform !== undefined ? { platform: o.platform } : {}),
-    });
+    // options built field by field (conditional spreads of object literals are slow), in the same key order
+    const ro: ResolverOptions = { workspaceRoots: this.roots, rootsCanonical: true, ignoreFiles: this.ignoreFiles, home: this.home, homeCanonical: true };
+    if (o.caseInsensitive !== undefined) ro.caseInsensitive = o.caseInsensitive;
+    if (o.platform !== undefined) ro.platform = o.platform;
+    const resolver = new PathResolver(ro);
+    const env: NormalizeEnv = { workspaceRoots: this.roots, home: this.home, resolver };
+    if (line?.cwd) env.cwd = line.cwd;
+    if (o.agent) env.agent = o.agent;
+    if (o.caseInsensitive !== undefined) env.caseInsensitive = o.caseInsensitive;
+    if (o.platform !== undefined) env.platform = o.platform;
+    return parseHookInput(dialect, doc, env);
   }
 
   /** Normalises and decides one document (any dialect); remembers what it did. Throws on malformed documents. */
@@ -107,15 +100,11 @@ export class PolicySession {
     if (!envelope.action) return { envelope };
     const action = envelope.action;
     const branch = line?.branch ?? o.branch;
-    const decision = decide(action, o.policy, {
-      workspaceRoots: this.roots,
-      home: this.home,
-      now,
-      memory: this.memory,
-      ...(branch !== undefined ? { branch } : {}),
-      ...(o.stateDir !== undefined ? { stateDir: o.stateDir } : {}),
-      ...(o.caseInsensitive !== undefined ? { caseInsensitive: o.caseInsensitive } : {}),
-    });
+    const ctx: DecisionContext = { workspaceRoots: this.roots, home: this.home, now, memory: this.memory };
+    if (branch !== undefined) ctx.branch = branch;
+    if (o.stateDir !== undefined) ctx.stateDir = o.stateDir;
+    if (o.caseInsensitive !== undefined) ctx.caseInsensitive = o.caseInsensitive;
+    const decision = decide(action, o.policy, ctx);
     this.memory = remember(this.memory, action, decision, now);
     if (envelope.event === 'PostToolUse' && envelope.toolResponse !== undefined) this.memory = rememberOutput(this.memory, envelope.toolResponse, now);
     return { envelope, action, decision };
