@@ -215,19 +215,18 @@ class Analyzer {
         let upstreamDynamic = frame.stdin?.dynamic ?? false;
         n.stages.forEach((stage, i) => {
           const stageScope = n.stages.length > 1 ? copyScope(scope) : scope;
-          const stdin: Stdin | undefined =
-            i === 0
-              ? frame.stdin
-              : {
-                  dynamic: upstream === undefined || upstreamDynamic,
-                  fromPipe: true,
-                  pipeline: id,
-                  stage: i - 1,
-                  ...(upstream !== undefined ? { upstream, text: upstream } : {}),
-                  ...(this.findOutput.has(id) ? { findPaths: this.findOutput.get(id)! } : {}),
-                };
+          let stdin: Stdin | undefined = frame.stdin;
+          if (i > 0) {
+            stdin = { dynamic: upstream === undefined || upstreamDynamic, fromPipe: true, pipeline: id, stage: i - 1 };
+            if (upstream !== undefined) {
+              stdin.upstream = upstream;
+              stdin.text = upstream;
+            }
+            const found = this.findOutput.get(id);
+            if (found !== undefined) stdin.findPaths = found;
+          }
           const before = this.commands.length;
-          this.node(stage, stageScope, { ...frame, pipeline: id, stage: i, inStage: n.stages.length > 1, ...(stdin ? { stdin } : { stdin: undefined }) });
+          this.node(stage, stageScope, { ...frame, pipeline: id, stage: i, inStage: n.stages.length > 1, stdin });
           if (stage.t === 'cmd' && upstream !== undefined) this.teeContent(stage, stageScope, upstream);
           const out = this.staticOutput(stage, stageScope, i === 0 ? frame.stdin?.text : upstream);
           upstream = out;
@@ -464,7 +463,9 @@ class Analyzer {
     const info = this.newInfo(n.text, '', [], scope, frame);
     info.env = env;
     const stdin = this.redirects(n.redirects, scope, frame, info) ?? frame.stdin;
-    this.dispatch(argv, local, { ...frame, subCmds, ...(stdin ? { stdin } : {}) }, info, n.text);
+    const f: Frame = { ...frame, subCmds };
+    if (stdin) f.stdin = stdin;
+    this.dispatch(argv, local, f, info, n.text);
     this.contentOf(n, scope, frame);
   }
 
