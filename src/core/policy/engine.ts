@@ -476,7 +476,9 @@ export function decide(action: NormalizedAction, policy: LoadedPolicy, context: 
   if (action.kind === 'mcp' && policy.doc.defaults.mcp !== 'allow' && !out.matches.some((m) => m.pack === 'rule')) {
     out.matches.push({ rule: 'default.mcp', effect: policy.doc.defaults.mcp, reason: 'MCP tool calls need approval by default', pack: 'default', ...(action.mcp ? { fragment: `${action.mcp.server}.${action.mcp.tool}` } : {}) });
   }
-  return assemble(out.matches, policy, policy.mode, { memo: out.memo, ...(lifted.length > 0 ? { lifted } : {}) });
+  const extra: Partial<Decision> = { memo: out.memo };
+  if (lifted.length > 0) extra.lifted = lifted;
+  return assemble(out.matches, policy, policy.mode, extra);
 }
 
 /** Fail closed: mutating actions are denied; reads get the built-in packs and at least the read fail mode. */

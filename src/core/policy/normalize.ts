@@ -120,7 +120,8 @@ export class ActionBuilder {
   /** A file edit: records the write, the content, and what it changes in runnable or settings files. */
   edit(given: string, next: string, old: string | undefined, whole: boolean): void {
     const p = this.write(given);
-    const e: FileEdit = { path: p, new: next, whole, ...(old !== undefined ? { old } : {}) };
+    const e: FileEdit = { path: p, new: next, whole };
+    if (old !== undefined) e.old = old;
     this.describeEdit(e);
     this.action.edits.push(e);
     this.action.content = this.action.content === undefined ? next : this.action.content + '\n' + next;
@@ -141,7 +142,7 @@ export class ActionBuilder {
         parseError: true,
       };
     }
-    const vars: Record<string, string> = { HOME: this.env.home, ...(this.env.vars ?? {}) };
+    const vars: Record<string, string> = this.env.vars ? { HOME: this.env.home, ...this.env.vars } : { HOME: this.env.home };
     return analyzeShell(command, {
       cwd,
       home: this.env.home,

@@ -198,7 +198,7 @@ export class PathResolver {
   }
 
   /** Component-by-component resolution with kernel semantics for `..` and symlinks. */
-  private walk(p: string, cwd: string): { path: string; exists: boolean; viaSymlink: boolean; stat?: fs.Stats } {
+  private walk(p: string, cwd: string): { path: string; exists: boolean; viaSymlink: boolean; stat: fs.Stats | undefined } {
     let rest = p;
     let cur = p.startsWith('/') ? '/' : cwd;
     if (p.startsWith('/')) {
@@ -218,7 +218,7 @@ export class PathResolver {
     let viaSymlink = false;
     let links = 0;
     let stat: fs.Stats | undefined = pending.length === 0 ? this.lstat(cur) : undefined;
-    if (pending.length === 0) return { path: cur, exists: stat !== undefined, viaSymlink, ...(stat ? { stat } : {}) };
+    if (pending.length === 0) return { path: cur, exists: stat !== undefined, viaSymlink, stat };
     while (at < pending.length) {
       const comp = pending[at++]!;
       if (comp === '.') continue;
@@ -269,7 +269,7 @@ export class PathResolver {
       stat = st;
     }
     if (exists && !stat) stat = this.lstat(cur);
-    return { path: cur, exists: exists && stat !== undefined, viaSymlink, ...(stat ? { stat } : {}) };
+    return { path: cur, exists: exists && stat !== undefined, viaSymlink, stat };
   }
 
   /** The workspace folder containing a canonical path, if any. */

@@ -115,7 +115,11 @@ export class PackContext {
 
   add(rule: string, effect: Verdict, reason: string, fragment?: string, pack?: string): void {
     if (this.out.matches.some((m) => m.rule === rule && m.fragment === fragment)) return;
-    this.out.matches.push({ rule, effect, reason, ...(fragment !== undefined ? { fragment: clip(fragment) } : {}), ...(pack ? { pack } : { pack: rule.split('.')[0]! }) });
+    // field by field, in the order the spreads gave: rule, effect, reason, fragment?, pack
+    const m: RuleMatch = { rule, effect, reason };
+    if (fragment !== undefined) m.fragment = clip(fragment);
+    m.pack = pack ? pack : rule.slice(0, rule.indexOf('.') >>> 0);
+    this.out.matches.push(m);
   }
 
   fact(p: string): PathFact | undefined {

@@ -157,7 +157,9 @@ class Analyzer {
 
   private signal(code: string, fragment: string, detail?: string): void {
     if (this.signals.some((s) => s.code === code && s.fragment === fragment)) return;
-    this.signals.push({ code, fragment, ...(detail !== undefined ? { detail } : {}) });
+    const s: Signal = { code, fragment };
+    if (detail !== undefined) s.detail = detail;
+    this.signals.push(s);
   }
 
   /** Parses and walks a script given as text (the top level, `bash -c`, `eval`, here-documents fed to a shell). */

@@ -69,7 +69,9 @@ export function parseArgs(args: readonly ArgWord[], spec: ArgSpec = {}): ParsedA
   let onlyPositionals = false;
   const set = (flag: string, value: string | true, word?: ArgWord): void => {
     flags.set(flag, value);
-    list.push({ flag, value, ...(word ? { word } : {}) });
+    const e: ParsedArgs['list'][number] = { flag, value };
+    if (word) e.word = word;
+    list.push(e);
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;

@@ -292,7 +292,11 @@ export const chownLike: Handler = (args, ctx, info) => {
 export const rm: Handler = (args, ctx, info) => {
   const p = parseArgs(args, { values: ['--interactive', '--preserve-root'] });
   const recursive = has(p, '-r', '-R', '--recursive');
-  for (const a of p.positionals) info.deletes.push({ path: ctx.resolve(a), recursive, via: 'rm', ...(a.glob ? { filtered: true } : {}) });
+  for (const a of p.positionals) {
+    const d: (typeof info.deletes)[number] = { path: ctx.resolve(a), recursive, via: 'rm' };
+    if (a.glob) d.filtered = true;
+    info.deletes.push(d);
+  }
 };
 
 export const rmdir: Handler = (args, ctx, info) => {
