@@ -146,7 +146,8 @@ class Analyzer {
       return;
     }
     const vars = new Map<string, string | null>();
-    for (const [k, v] of Object.entries(this.opts.vars ?? {})) vars.set(k, v);
+    const given = this.opts.vars;
+    if (given) for (const k of Object.keys(given)) vars.set(k, given[k]!);
     const scope: Scope = { cwd: this.opts.cwd, cwdUnknown: false, vars, funcs: new Map() };
     this.nestedScript(text, scope, this.rootFrame(), undefined);
   }
@@ -1383,7 +1384,7 @@ class Analyzer {
     if (n.t !== 'cmd' || n.words.length === 0) return undefined;
     // a plain program name staticFilter knows nothing about: no need to expand the words
     const head = n.words[0]!;
-    if (head.parts.every((p) => p.t === 'lit') && !head.raw.includes('{') && !head.raw.startsWith('~') && !STATIC_PROGRAMS.has(programName(head.parts.map((p) => (p as { v: string }).v).join('')))) return undefined;
+    if (head.parts.every((p) => p.t === 'lit') && !head.raw.includes('{') && !head.raw.startsWith('~') && !STATIC_PROGRAMS.has(programName(literalText(head)))) return undefined;
     const env = this.expandEnv(scope);
     const argv = n.words.flatMap((wd) => expandWord(wd, env));
     if (argv.some((a) => a.dyn)) return undefined;
@@ -1423,6 +1424,13 @@ function runsItsArguments(name: string, args: ArgWord[]): boolean {
   if (!inline) return false;
   const i = args.findIndex((a) => inline.test(a.v));
   return i >= 0 && (args[i + 1]?.subs.length ?? 0) > 0;
+}
+
+/** The text of a word made of literal parts only (no copy for a single part). */
+function literalText(w: Word): string {
+  const parts = w.parts;
+  if (parts.length === 1) return (parts[0] as { v: string }).v;
+  return parts.map((p) => (p as { v: string }).v).join('');
 }
 
 /** `/[\\/]/.test(s)` */

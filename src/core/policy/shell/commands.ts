@@ -57,13 +57,25 @@ for (const n of Object.keys(READERS)) HANDLERS[n] ??= handleReader(n);
 for (const n of Object.keys(PATTERN_FIRST)) HANDLERS[n] = handlePatternFirst(n);
 for (const n of Object.keys(DB_CLIENTS)) HANDLERS[n] = dbClient(n);
 
+/**
+ * HANDLERS as a Map: looking a command name up in a large object first
+ * interns the name (a string-table probe per command). Names of
+ * Object.prototype members still read the object, as before.
+ */
+const HANDLER_MAP = new Map<string, Handler>(Object.entries(HANDLERS));
+const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+function handlerOf(name: string): Handler | undefined {
+  return HANDLER_MAP.get(name) ?? (PROTOTYPE_NAMES.has(name) ? HANDLERS[name] : undefined);
+}
+
 /** Fills in the effects of one simple command. */
 const CLOUD_CLIS = new Set(['gsutil', 'rclone', 'az', 'gcloud', 'kubectl', 'helm', 'terraform']);
 const PACKAGE_MANAGERS = new Set(['pip', 'pip3', 'npm', 'pnpm', 'yarn', 'cargo', 'go', 'gem', 'brew', 'apt', 'apt-get']);
 const FETCHING = new Set(['install', 'add', 'i', 'ci', 'update', 'upgrade', 'get', 'fetch', 'download']);
 
 export function describeCommand(name: string, args: ArgWord[], ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): void {
-  let handler = HANDLERS[name];
+  let handler = handlerOf(name);
   if (!handler) {
     const family = interpreterFamily(name);
     if (family) handler = interpreter(family);
