@@ -88,8 +88,7 @@ export function checkBoundary(pc: PackContext): void {
     else if (fromIn && !toIn && !pc.regenerable(m.from)) pc.add('boundary.move-out', 'ask', `moves ${m.from} out of the workspace (to ${m.to})`, m.from);
     if (!fromIn && !pc.isScratch(m.from)) pc.add('boundary.delete-outside', 'deny', `moves files away from outside the workspace: ${m.from}`, m.from);
   }
-  // Object.keys gives for-in's order here (own string keys; the object has no prototype chain to add)
-  for (const p of Object.keys(a.paths)) {
+  for (const p in a.paths) {
     const fact = a.paths[p]!;
     if (fact.viaSymlink && !pc.inWorkspace(p) && pc.inWorkspace(fact.lexical)) {
       pc.add('boundary.symlink-escape', 'deny', `${fact.given} leads outside the workspace through a symlink (to ${p})`, fact.given);
