@@ -403,6 +403,5 @@ function word(text: string, i: number): { word: Word; next: number } | undefined
   const raw = text.slice(i, j);
   // a quoted piece inside an unquoted word: the parser splits concatenations the same way
   if (parts.length === 0) return undefined;
-  if (/^\d+$/.test(raw) && parts.length === 1) return { word: { parts, raw }, next: j };
   return { word: { parts, raw }, next: j };
 }
