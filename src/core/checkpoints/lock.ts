@@ -170,7 +170,11 @@ export async function acquireLock(lockDir: string, opts: LockOptions): Promise<H
     fs.rmSync(staging, { force: true });
   }
 
-  // staging files of processes killed while taking the lock (folders, in the older shape)
+  // Staging files of processes killed while taking the lock (folders, in the
+  // older shape): looked for once per process and store, and after taking a
+  // dead owner's lock (a rare leftover; not worth a folder listing per lock).
+  if (swept.has(lockDir) && !tookOverStale) return held(lockDir, token, staleMs, tookOverStale);
+  swept.add(lockDir);
   try {
     const base = path.basename(lockDir);
     for (const name of fs.readdirSync(path.dirname(lockDir))) {
@@ -184,6 +188,13 @@ export async function acquireLock(lockDir: string, opts: LockOptions): Promise<H
   } catch {
     /* best effort */
   }
+  return held(lockDir, token, staleMs, tookOverStale);
+}
+
+/** Lock folders already swept for leftovers by this process. */
+const swept = new Set<string>();
+
+function held(lockDir: string, token: string, staleMs: number, tookOverStale: boolean): HeldLock {
   const beat = setInterval(() => {
     try {
       const now = new Date();
