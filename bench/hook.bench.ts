@@ -50,7 +50,8 @@ export async function run(): Promise<void> {
     { name: 'Edit (checkpoint of 1 file)', input: (i) => doc('Edit', { file_path: path.join(ws, 'src', `f${i % 200}.ts`), old_string: 'export', new_string: 'export' }, i) },
     { name: 'Bash (parse + full scan)', input: (i) => doc('Bash', { command: `npm test -- --grep "case ${i}" && git status` }, i) },
   ];
-  const rounds = Number(process.env.BELAY_BENCH_ROUNDS ?? 15);
+  // 25 rounds: on a shared 2-core machine fewer left the median at the mercy of a few slow starts
+  const rounds = Number(process.env.BELAY_BENCH_ROUNDS ?? 25);
   // The first hook starts the warm server; wait until it answers.
   time([cli, 'hook', 'claude'], cases[0]!.input(0), env);
   const endpointFile = path.join(env.BELAY_HOME!, 'run', 'hooks.json');
