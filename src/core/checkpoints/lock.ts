@@ -118,35 +118,35 @@ function isStale(dir: string, owner: Owner | undefined, staleMs: number): boolea
   return age > staleMs;
 }
 
-export async function acquireLock(lockDir: string, opts: LockOptions): Promise<HeldLock> {
+export async function acquireLock(lockPath: string, opts: LockOptions): Promise<HeldLock> {
   const staleMs = opts.staleMs ?? 60_000;
   const token = crypto.randomBytes(12).toString('hex');
   const deadline = Date.now() + opts.timeoutMs;
   let delay = 2;
   let tookOverStale = false;
-  fs.mkdirSync(path.dirname(lockDir), { recursive: true });
+  fs.mkdirSync(path.dirname(lockPath), { recursive: true });
   // The owner file is written aside and linked into place: a process killed
   // at any moment leaves either no lock or a lock that names its (dead)
   // owner, never an anonymous one.
-  const staging = `${lockDir}.${token}.tmp`;
+  const staging = `${lockPath}.${token}.tmp`;
   const mine: Owner = { pid: process.pid, host: os.hostname(), token, since: new Date().toISOString() };
   fs.writeFileSync(staging, JSON.stringify(mine), { flag: 'wx' });
   try {
     for (;;) {
-      if (claim(staging, lockDir)) break;
-      const owner = readOwner(lockDir);
-      if (isStale(lockDir, owner, staleMs)) {
+      if (claim(staging, lockPath)) break;
+      const owner = readOwner(lockPath);
+      if (isStale(lockPath, owner, staleMs)) {
         // Move the stale lock aside (atomic: only one contender wins), then make
         // sure what was moved is the lock judged stale and not a fresh one.
-        const aside = `${lockDir}.stale-${token}`;
+        const aside = `${lockPath}.stale-${token}`;
         try {
-          fs.renameSync(lockDir, aside);
+          fs.renameSync(lockPath, aside);
           const moved = readOwner(aside);
           if (moved?.token !== owner?.token && moved !== undefined && !isStale(aside, moved, staleMs)) {
             // a fresh lock: put it back, unless a newer one exists (its owner will notice through verify())
             try {
-              if (fs.lstatSync(aside).isDirectory()) fs.renameSync(aside, lockDir);
-              else claim(aside, lockDir);
+              if (fs.lstatSync(aside).isDirectory()) fs.renameSync(aside, lockPath);
+              else claim(aside, lockPath);
             } catch {
               /* a newer lock exists */
             }
@@ -167,19 +167,23 @@ export async function acquireLock(lockDir: string, opts: LockOptions): Promise<H
       delay = Math.min(delay * 2, 50);
     }
   } finally {
-    fs.rmSync(staging, { force: true });
+    try {
+      fs.unlinkSync(staging);
+    } catch {
+      /* already gone */
+    }
   }
 
   // Staging files of processes killed while taking the lock (folders, in the
   // older shape): looked for once per process and store, and after taking a
   // dead owner's lock (a rare leftover; not worth a folder listing per lock).
-  if (swept.has(lockDir) && !tookOverStale) return held(lockDir, token, staleMs, tookOverStale);
-  swept.add(lockDir);
+  if (swept.has(lockPath) && !tookOverStale) return held(lockPath, token, staleMs, tookOverStale);
+  swept.add(lockPath);
   try {
-    const base = path.basename(lockDir);
-    for (const name of fs.readdirSync(path.dirname(lockDir))) {
+    const base = path.basename(lockPath);
+    for (const name of fs.readdirSync(path.dirname(lockPath))) {
       if (!name.startsWith(`${base}.`) || !name.endsWith('.tmp')) continue;
-      const p = path.join(path.dirname(lockDir), name);
+      const p = path.join(path.dirname(lockPath), name);
       const o = readOwner(p);
       // (one without its owner yet may be another process's, being prepared right now)
       const abandoned = o ? o.host === os.hostname() && !pidAlive(o.pid) : ageMs(p) > staleMs;
@@ -188,17 +192,17 @@ export async function acquireLock(lockDir: string, opts: LockOptions): Promise<H
   } catch {
     /* best effort */
   }
-  return held(lockDir, token, staleMs, tookOverStale);
+  return held(lockPath, token, staleMs, tookOverStale);
 }
 
 /** Lock folders already swept for leftovers by this process. */
 const swept = new Set<string>();
 
-function held(lockDir: string, token: string, staleMs: number, tookOverStale: boolean): HeldLock {
+function held(lockPath: string, token: string, staleMs: number, tookOverStale: boolean): HeldLock {
   const beat = setInterval(() => {
     try {
       const now = new Date();
-      fs.utimesSync(lockDir, now, now);
+      fs.utimesSync(lockPath, now, now);
     } catch {
       /* verify() reports a lost lock */
     }
@@ -208,7 +212,7 @@ function held(lockDir: string, token: string, staleMs: number, tookOverStale: bo
   return {
     tookOverStale,
     verify(): void {
-      if (released || readOwner(lockDir)?.token !== token) {
+      if (released || readOwner(lockPath)?.token !== token) {
         throw new CheckpointError('locked', 'lost the checkpoint store lock to another process; nothing was changed');
       }
     },
@@ -216,10 +220,10 @@ function held(lockDir: string, token: string, staleMs: number, tookOverStale: bo
       if (released) return;
       released = true;
       clearInterval(beat);
-      if (readOwner(lockDir)?.token !== token) return;
+      if (readOwner(lockPath)?.token !== token) return;
       // one step: the lock is gone, or (taken over meanwhile) not ours to remove
       try {
-        fs.unlinkSync(lockDir);
+        fs.unlinkSync(lockPath);
       } catch {
         /* already gone */
       }
