@@ -196,7 +196,7 @@ function command(text: string, toks: Tok[]): Node | undefined {
     if (seenRedirect) return undefined; // words after a redirect: leave it to the parser
     if (words.length === 0) {
       const first = t.word.parts[0];
-      const m = first && first.t === 'lit' && !first.quoted ? ASSIGN.exec(first.v) : null;
+      const m = first && first.t === 'lit' && !first.quoted && first.v.includes('=') ? ASSIGN.exec(first.v) : null;
       if (m) {
         const rest = t.word.raw.slice(m[0].length);
         if (rest.includes('~') || rest.includes('=') || rest.includes('$') || rest.includes('"') || rest.includes("'")) return undefined;
