@@ -46,6 +46,9 @@ interface Group {
   /** the affixes indexed by the first character of their prefix, or (empty prefix) the last of their suffix */
   byFirst?: Map<string, Affix[]>;
   byLast?: Map<string, Affix[]>;
+  /** byFirst and byLast for ASCII characters, indexed by character code */
+  byFirstCode?: (Affix[] | undefined)[];
+  byLastCode?: (Affix[] | undefined)[];
   /** an affix with neither prefix nor suffix (`*`): every segment may match */
   anyAffix?: boolean;
 }
@@ -253,6 +256,8 @@ function compileGroups(patterns: readonly string[], nocase: boolean): Compiled {
     const files = g.rules.filter((r) => !r.negate && !r.dirOnly).map((r) => `(?:${r.re.source})`);
     const dirs = g.rules.filter((r) => !r.negate && r.dirOnly).map((r) => `(?:${r.re.source})`);
     const flags = nocase ? 'i' : '';
+    if (g.byFirst) g.byFirstCode = byCode(g.byFirst);
+    if (g.byLast) g.byLastCode = byCode(g.byLast);
     if (files.length > 0) g.any = new RegExp(files.join('|'), flags);
     if (dirs.length > 0) g.dirs = new RegExp(dirs.join('|'), flags);
     if (g.hasNegation) c.negation = true;
@@ -266,6 +271,13 @@ function group(): Group {
 }
 
 const GLOB_CHARS = /[*?[\]{}()!+@\\]/;
+
+/** The ASCII entries of an affix index as an array by character code (no one-character string to look up). */
+function byCode(m: Map<string, Affix[]>): (Affix[] | undefined)[] {
+  const out: (Affix[] | undefined)[] = new Array<Affix[] | undefined>(128).fill(undefined);
+  for (const [k, list] of m) if (k.charCodeAt(0) < 128) out[k.charCodeAt(0)] = list;
+  return out;
+}
 
 function pushTo(m: Map<string, Affix[]>, k: string, a: Affix): void {
   const list = m.get(k);
@@ -359,8 +371,10 @@ function testSegmentsFolded(g: Group, rel: string, folded: string, isDir: boolea
 function mayMatchAt(g: Group, s: string, start: number, end: number): boolean {
   const n = end - start;
   if (n === 0) return false;
-  const byFirst = g.byFirst?.get(s[start]!);
-  const byLast = g.byLast?.get(s[end - 1]!);
+  const c0 = s.charCodeAt(start);
+  const c1 = s.charCodeAt(end - 1);
+  const byFirst = c0 < 128 ? g.byFirstCode?.[c0] : g.byFirst?.get(s[start]!);
+  const byLast = c1 < 128 ? g.byLastCode?.[c1] : g.byLast?.get(s[end - 1]!);
   // every affix fits inside the segment (n >= min), so the comparisons stay within it
   if (byFirst) for (const a of byFirst) if (n >= a.min && s.startsWith(a.prefix, start) && s.endsWith(a.suffix, end)) return true;
   if (byLast) for (const a of byLast) if (n >= a.min && s.endsWith(a.suffix, end)) return true;
