@@ -39,9 +39,23 @@ const ANY_SECRET: RegExp | undefined = SECRET_PATTERNS.every((p) => p.re.flags =
   ? new RegExp(SECRET_PATTERNS.map((p) => (p.re.flags === 'i' ? `(?i:${p.re.source})` : `(?:${p.re.source})`)).join('|'))
   : undefined;
 
+/**
+ * Text every match of some pattern above contains (in the pattern's own case
+ * rule): without any of it no pattern can match, and this literal scan is
+ * about twice as fast as ANY_SECRET. One entry per pattern, in order; a
+ * pattern added above needs its own entry here (a test counts them and
+ * checks samples of every pattern).
+ */
+export const SECRET_HINTS = [
+  '-----BEGIN ', 'A(?:KIA|SIA|BIA|CCA)', '(?i:secret)', 'gh[pousr]_|github_pat_', 'glpat-', 'k_(?:live|test)_', 'xox', 'hooks\\.slack\\.com', 'AIza', 'sk-', 'sk-ant-', 'npm_',
+  'pypi-', 'SK[0-9a-fA-F]', 'SG\\.', 'eyJ', ':\\/\\/[^@\\s]*@',
+];
+const ANY_HINT = new RegExp(SECRET_HINTS.join('|'));
+
 /** The first kind of credential found in a text, if any. */
 export function findSecret(text: string): string | undefined {
   if (text.length > 2_000_000) text = text.slice(0, 2_000_000);
+  if (!ANY_HINT.test(text)) return undefined;
   if (ANY_SECRET && !ANY_SECRET.test(text)) return undefined;
   for (const p of SECRET_PATTERNS) if (p.re.test(text)) return p.name;
   return undefined;
@@ -58,7 +72,8 @@ export const SECRET_ASSIGNMENT = /\b[A-Z0-9_]*(?:SECRET|TOKEN|PASSW(?:OR)?D|API_
 export function encodedSecretInUrl(url: string): string | undefined {
   let decodedUrl = url;
   try {
-    decodedUrl = decodeURIComponent(url);
+    // only percent escapes change (or fail)
+    if (url.includes('%')) decodedUrl = decodeURIComponent(url);
   } catch {
     // keep raw
   }
@@ -137,7 +152,8 @@ export function lookalikeHost(host: string): string | undefined {
       // `www.example.com.au` style is covered by the suffix check; here a full domain sits before more labels
       if (i + 1 <= labels.length - suffixLen) return `embeds ${embedded} before ${labels.slice(i + 1).join('.')}`;
     }
-    const dashed = /^([a-z0-9]+)-(com|org|net|io)$/.exec(l);
+    // (the loop starts at 1, so this never answers; kept as it was, without running the pattern)
+    const dashed = i === 0 ? /^([a-z0-9]+)-(com|org|net|io)$/.exec(l) : null;
     if (dashed && i === 0) return `imitates ${dashed[1]}.${dashed[2]}`;
   }
   return undefined;

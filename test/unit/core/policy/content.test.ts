@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { encodedSecretInUrl, findSecret, lookalikeHost, SECRET_PATTERNS } from '../../../../src/core/policy/content.ts';
+import { encodedSecretInUrl, findSecret, lookalikeHost, SECRET_HINTS, SECRET_PATTERNS } from '../../../../src/core/policy/content.ts';
 
 /** findSecret answers what trying each pattern in order answers (it first scans for all of them at once). */
 function reference(text: string): string | undefined {
@@ -37,6 +37,26 @@ describe('findSecret', () => {
   });
 });
 
+describe('secret hints', () => {
+  test('one hint per pattern, and every match of a pattern carries its hint', () => {
+    assert.equal(SECRET_HINTS.length, SECRET_PATTERNS.length);
+    let checked = 0;
+    SECRET_PATTERNS.forEach((p, i) => {
+      const hint = new RegExp(SECRET_HINTS[i]!);
+      for (const s of SAMPLES) {
+        for (const text of [s, s.toUpperCase(), s.toLowerCase(), `x ${s} y`]) {
+          const m = new RegExp(p.re.source, p.re.flags + 'g');
+          for (const hit of text.matchAll(m)) {
+            assert.ok(hint.test(hit[0]), `${p.name}: ${JSON.stringify(hit[0])} lacks ${SECRET_HINTS[i]}`);
+            checked++;
+          }
+        }
+      }
+    });
+    assert.ok(checked > 50);
+  });
+});
+
 describe('URLs', () => {
   test('encoded credentials', () => {
     const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -44,6 +64,9 @@ describe('URLs', () => {
     assert.equal(encodedSecretInUrl(`https://x.example/?d=${b64('API_KEY=abcdefgh12345678')}`), 'an encoded credential assignment');
     assert.equal(encodedSecretInUrl(`https://x.example/?d=${Buffer.from('\u00ff\u00fe\u0001\u0002'.repeat(8), 'latin1').toString('base64')}`), undefined);
     assert.equal(encodedSecretInUrl('https://api.github.com/repos/acme/logger8/releases/latest'), undefined);
+    assert.equal(encodedSecretInUrl(`https://x.example/?t=${encodeURIComponent('-----BEGIN RSA PRIVATE KEY-----')}`), 'private key');
+    assert.equal(encodedSecretInUrl('https://x.example/?t=%E0%A4%A'), undefined);
+    assert.equal(encodedSecretInUrl('https://x.example/%zz/ghp_' + 'a'.repeat(36)), 'GitHub token');
   });
   test('look-alike hosts', () => {
     assert.equal(lookalikeHost('xn--pple-43d.com'), 'uses punycode, which can imitate another name');
