@@ -371,6 +371,7 @@ class Analyzer {
   }
 
   private redirects(redirects: readonly Redirect[], scope: Scope, frame: Frame, info?: ShellCommandInfo): Stdin | undefined {
+    if (redirects.length === 0) return undefined;
     let stdin: Stdin | undefined;
     const env = this.expandEnv(scope);
     for (const r of redirects) {
@@ -474,6 +475,7 @@ class Analyzer {
 
   /** `echo … > f`, `printf … >> f`, `cat <<EOF > f`: the content written is known now. */
   private contentOf(n: CommandNode, scope: Scope, frame: Frame): void {
+    if (n.redirects.length === 0) return;
     const outs = n.redirects.filter((r) => r.target && (r.op === '>' || r.op === '>>' || r.op === '>|' || r.op === '&>' || r.op === '&>>') && (r.fd === undefined || r.fd === 1));
     if (outs.length === 0) return;
     const text = this.staticOutput(n, scope, frame.stdin?.text);
