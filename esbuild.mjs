@@ -73,6 +73,9 @@ const builds = [
     ...nodeCommon,
     entryPoints: { belay: 'src/runtime/launcher.ts' },
     outdir: dist,
+    // minified (with its source map): every hook call parses this file, and
+    // the smaller text measured about 1 ms less per call
+    minify: true,
     banner: { js: '#!/usr/bin/env node' },
     define: { ...nodeCommon.define, 'import.meta.url': 'undefined' },
   },
