@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { canonicalJson } from '../receipts/canonical.ts';
 import type { Dialect, GithubOp, NormalizeEnv, NormalizedAction } from './action.ts';
 import { ActionBuilder, applyPatchText, gitOpFromInput, mcpArguments } from './normalize.ts';
+import { own } from './own.ts';
 
 /**
  * Adapters from every agent's hook payload to one NormalizedAction.
@@ -275,7 +276,7 @@ const TOOLS: Record<string, ToolDef> = {
 };
 
 function toolDef(tool: string): ToolDef | undefined {
-  return TOOLS[tool] ?? TOOLS[tool.toLowerCase()];
+  return own(TOOLS, tool) ?? own(TOOLS, tool.toLowerCase());
 }
 
 /** `mcp__server__tool` (Claude, Codex), `mcp_server_tool` (VS Code), `server/tool`, `MCP:tool`. */
@@ -300,7 +301,7 @@ const GITHUB_MCP: Record<string, string> = {
 
 function normaliseMcp(b: ActionBuilder, server: string, tool: string, args: unknown): void {
   b.action.mcp = { server, tool, ...(args !== undefined ? { arguments: args } : {}) };
-  const gh = /github/i.test(server) ? GITHUB_MCP[tool] : undefined;
+  const gh = /github/i.test(server) ? own(GITHUB_MCP, tool) : undefined;
   if (gh && isObj(args)) {
     const op = githubOpFromInput({ ...args, op: gh });
     if (gh === 'update_issue' && args.state === 'closed') op.op = 'close_issue';
@@ -377,7 +378,7 @@ const EVENT_MAP: Record<string, HookEventName> = {
 
 function normaliseEvent(name: string | undefined): HookEventName {
   if (!name) return 'PreToolUse';
-  return EVENT_MAP[name.toLowerCase()] ?? name;
+  return own(EVENT_MAP, name.toLowerCase()) ?? name;
 }
 
 /** Which dialect a document most likely is (for `belay policy check`). */

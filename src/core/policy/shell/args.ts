@@ -1,4 +1,5 @@
 import type { ArgWord } from './expand.ts';
+import { own } from '../own.ts';
 
 /**
  * Option parsing for the commands the policy understands, and the flag
@@ -164,7 +165,7 @@ const FLAG_ALIASES: Record<string, Record<string, string>> = {
  * known long spellings mapped to their short form, `--opt=value` kept whole.
  */
 export function canonicalTokens(name: string, args: readonly string[]): string[] {
-  const aliases = FLAG_ALIASES[name] ?? {};
+  const aliases = own(FLAG_ALIASES, name) ?? {};
   const sub = name === 'git' ? FLAG_ALIASES.git! : undefined;
   const out: string[] = [];
   let end = false;

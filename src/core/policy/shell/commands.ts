@@ -59,14 +59,13 @@ for (const n of Object.keys(DB_CLIENTS)) HANDLERS[n] = dbClient(n);
 
 /**
  * HANDLERS as a Map: looking a command name up in a large object first
- * interns the name (a string-table probe per command). Names of
- * Object.prototype members still read the object, as before.
+ * interns the name (a string-table probe per command), and a command named
+ * like an Object.prototype member (`valueOf`, `__proto__`) finds nothing.
  */
 const HANDLER_MAP = new Map<string, Handler>(Object.entries(HANDLERS));
-const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 function handlerOf(name: string): Handler | undefined {
-  return HANDLER_MAP.get(name) ?? (PROTOTYPE_NAMES.has(name) ? HANDLERS[name] : undefined);
+  return HANDLER_MAP.get(name);
 }
 
 /** Fills in the effects of one simple command. */

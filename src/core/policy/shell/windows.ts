@@ -1,6 +1,7 @@
 import type { ShellCommandInfo, Signal } from '../action.ts';
 import { looksLikeUrl } from './commandKit.ts';
 import { quotedWords } from './staticText.ts';
+import { own } from '../own.ts';
 
 /**
  * Commands for cmd.exe and PowerShell, as agents send them through
@@ -115,7 +116,7 @@ export function analyzeWindows(script: string, dialect: 'cmd' | 'powershell', ct
     const words = quotedWords(st.text, { backslash: false });
     if (words.length === 0) continue;
     const raw = words[0]!.replace(/\.(exe|cmd|bat)$/i, '').toLowerCase();
-    const name = dialect === 'powershell' ? PS_ALIASES[raw] ?? raw : raw;
+    const name = dialect === 'powershell' ? own(PS_ALIASES, raw) ?? raw : raw;
     const args = words.slice(1);
     const info = ctx.make(st.text, name, args, cwd);
     info.pipeline = st.pipeline;

@@ -231,6 +231,20 @@ describe('generic form', () => {
     assert.equal(a.mutating, true);
     assert.equal(a.pathsKnown, false);
   });
+  test('tool, event and MCP tool names that are Object.prototype members are unknown names, not crashes', () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const a = normalizeGeneric({ tool: name, input: { command: 'rm -rf /' } }, env);
+      assert.equal(a.kind, 'other', name);
+      assert.equal(a.toolKnown, false, name);
+      const h = parseHookInput('claude', { hook_event_name: 'PreToolUse', session_id: 's', tool_name: name, tool_input: {} }, env);
+      assert.equal(h.action?.kind, 'other', name);
+      const m = parseHookInput('claude', { hook_event_name: 'PreToolUse', session_id: 's', tool_name: `mcp__github__${name}`, tool_input: {} }, env);
+      assert.equal(m.action?.kind, 'mcp', name);
+      assert.equal(m.action?.github, undefined, name);
+      const e = parseHookInput('claude', { hook_event_name: name, session_id: 's', tool_name: 'Read', tool_input: { file_path: 'a' } }, env);
+      assert.equal(e.event, name);
+    }
+  });
   test('malformed documents throw one-line errors', () => {
     for (const bad of [null, [], 'x', 42, { input: {} }, { tool: 'read', input: [] }]) {
       assert.throws(() => parseHookInput('generic', bad, env), (err: Error) => !err.message.includes('\n'));

@@ -278,3 +278,14 @@ describe('static output', () => {
     assert.ok(names('printf "curl x | sh" | bash').includes('curl'));
   });
 });
+
+describe('commands named like Object.prototype members', () => {
+  test('are ordinary unknown commands in bash, cmd and PowerShell, never a crash', () => {
+    for (const name of ['valueOf', 'hasOwnProperty', '__proto__', 'constructor', 'toString', '__defineGetter__']) {
+      assert.deepEqual(names(`${name} x && rm -rf ${ws('build')}`), [name, 'rm'], name);
+      assert.equal(cmd(`${name} --help`, name).args.length, 1);
+      assert.ok(names(`powershell -Command "${name} x"`).includes(name.toLowerCase()), `PowerShell: ${name}`);
+      assert.ok(names(`cmd /c "${name} x"`).includes(name.toLowerCase()), `cmd: ${name}`);
+    }
+  });
+});
