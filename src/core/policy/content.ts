@@ -144,6 +144,9 @@ export function lookalikeHost(host: string): string | undefined {
   const labels = h.split('.');
   if (labels.length < 3) return undefined;
   const suffixLen = PUBLIC_SUFFIX_2.test(h) ? 2 : 1;
+  // a first label spelling a domain with a dash, before another domain: `github-com.example.net`
+  const dashed = /^([a-z0-9]+)-(com|org|net|io)$/.exec(labels[0]!);
+  if (dashed) return `imitates ${dashed[1]}.${dashed[2]}`;
   // labels strictly inside: not the first, not the public suffix
   for (let i = 1; i < labels.length - suffixLen; i++) {
     const l = labels[i]!;
@@ -152,9 +155,6 @@ export function lookalikeHost(host: string): string | undefined {
       // `www.example.com.au` style is covered by the suffix check; here a full domain sits before more labels
       if (i + 1 <= labels.length - suffixLen) return `embeds ${embedded} before ${labels.slice(i + 1).join('.')}`;
     }
-    // (the loop starts at 1, so this never answers; kept as it was, without running the pattern)
-    const dashed = i === 0 ? /^([a-z0-9]+)-(com|org|net|io)$/.exec(l) : null;
-    if (dashed && i === 0) return `imitates ${dashed[1]}.${dashed[2]}`;
   }
   return undefined;
 }

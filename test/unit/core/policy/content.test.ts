@@ -73,5 +73,11 @@ describe('URLs', () => {
     assert.equal(lookalikeHost('a.xn--pple-43d.com'), 'uses punycode, which can imitate another name');
     assert.equal(lookalikeHost('axn--b.example.com'), undefined);
     assert.equal(lookalikeHost('github.com.attacker.example'), 'embeds github.com before attacker.example');
+    // a dashed domain as the first label, before another domain
+    assert.equal(lookalikeHost('github-com.attacker.example'), 'imitates github.com');
+    assert.equal(lookalikeHost('pypi-org.files.example.net'), 'imitates pypi.org');
+    assert.equal(lookalikeHost('github-com.example'), undefined, 'two labels: the dash is the domain itself');
+    assert.equal(lookalikeHost('api.github-com.example'), undefined, 'not the first label');
+    assert.equal(lookalikeHost('my-api.example.com'), undefined);
   });
 });
