@@ -61,6 +61,10 @@ function copyAssets() {
   for (const file of ['codicon.css', 'codicon.ttf']) {
     fs.copyFileSync(path.join(codicons, 'dist', file), path.join(dist, 'webview', file));
   }
+  // Node looks for the nearest package.json to learn a .js file's module
+  // type; without this one it reads the extension's own manifest (35 KB) on
+  // every hook call. The bundles are CommonJS.
+  fs.writeFileSync(path.join(dist, 'package.json'), '{ "type": "commonjs" }\n');
 }
 
 const builds = [

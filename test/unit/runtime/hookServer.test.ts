@@ -326,4 +326,6 @@ test('the shipped launcher stays small: it loads only fs, path and module, each 
   // module together); node:os (0.4 ms to load) is loaded only when needed;
   // named imports are required as they are
   assert.doesNotMatch(code, /__toESM\(require\("node:/, 'a built-in is imported by default somewhere the launcher reaches; use named imports');
+  // its module type comes from a package.json beside it, not from the 35 KB manifest above
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(path.dirname(bundle), 'package.json'), 'utf8')), { type: 'commonjs' });
 });
