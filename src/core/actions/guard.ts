@@ -347,7 +347,7 @@ export class Guard {
       changedPaths = await store.changes(pending.checkpointBefore, cp.id);
     }
     const startedAt = Date.parse(pending.time);
-    return this.receipts.complete(pending.id, {
+    return this.receipts.completeGrouped(pending.id, {
       outcome: 'done',
       checkpointAfter,
       changedPaths,

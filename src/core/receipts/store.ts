@@ -167,6 +167,14 @@ function toIso(value: string, name: string): string {
   return new Date(t).toISOString();
 }
 
+/** A write waiting for group commit: run inside the group's transaction, then built into its receipt. */
+interface GroupedWrite {
+  run: () => unknown;
+  finish: (result: unknown) => Receipt;
+  resolve: (r: Receipt) => void;
+  reject: (e: Error) => void;
+}
+
 /**
  * The receipt store of one workspace: an append-only, hash-chained and signed
  * event log in SQLite (WAL, synchronous=FULL) with a queryable projection of
@@ -190,8 +198,8 @@ export class ReceiptStore {
   #chain: ChainWriter | undefined;
   readonly #tx: Transaction;
   #localWrites = 0;
-  /** appendGrouped calls waiting for the next turn of the event loop */
-  readonly #group: Array<{ r: NewReceipt; prepared: PreparedReceipt; resolve: (r: Receipt) => void; reject: (e: Error) => void }> = [];
+  /** appendGrouped and completeGrouped calls waiting for the next turn of the event loop */
+  readonly #group: GroupedWrite[] = [];
   #txReceiptSeq: number | undefined;
   #counts: FixedCounts | undefined;
   #closed = false;
@@ -511,15 +519,31 @@ export class ReceiptStore {
    * cannot be written fails alone.
    */
   appendGrouped(r: NewReceipt): Promise<Receipt> {
-    let prepared: PreparedReceipt;
+    return this.#grouped(() => {
+      const prepared = this.#prepare(r);
+      return { run: () => this.#appendInTx(r, prepared), finish: (res) => this.#appended(res as string | AppendedEvent) };
+    });
+  }
+
+  /** `complete` through group commit (see appendGrouped): resolves once the completion is durable. */
+  completeGrouped(id: string, patch: CompletePatch): Promise<Receipt> {
+    return this.#grouped(() => {
+      const run = this.#prepareComplete(id, patch);
+      return { run, finish: (res) => this.#mustGet(res as string) };
+    });
+  }
+
+  /** Queues a write for the next turn of the event loop; what cannot even be prepared is refused at once. */
+  #grouped(make: () => Omit<GroupedWrite, 'resolve' | 'reject'>): Promise<Receipt> {
+    let w: Omit<GroupedWrite, 'resolve' | 'reject'>;
     try {
       if (this.#closed) throw new ReceiptStoreError('invalid', 'the receipt store is closed');
-      prepared = this.#prepare(r);
+      w = make();
     } catch (err) {
       return Promise.reject(err as Error);
     }
     return new Promise<Receipt>((resolve, reject) => {
-      this.#group.push({ r, prepared, resolve, reject });
+      this.#group.push({ ...w, resolve, reject });
       if (this.#group.length === 1) setImmediate(() => this.#flushGroup());
     });
   }
@@ -528,18 +552,18 @@ export class ReceiptStore {
   #flushGroup(): void {
     const group = this.#group.splice(0);
     if (group.length === 0) return;
-    let results: Array<string | AppendedEvent> | undefined;
+    let results: unknown[] | undefined;
     if (group.length > 1) {
       try {
-        results = this.#write(() => group.map((g) => this.#appendInTx(g.r, g.prepared)));
+        results = this.#write(() => group.map((g) => g.run()));
       } catch {
         results = undefined; // rolled back as a whole: one at a time below
       }
     }
     for (let i = 0; i < group.length; i++) {
-      const g = group[i] as (typeof group)[number];
+      const g = group[i] as GroupedWrite;
       try {
-        g.resolve(this.#appended(results ? (results[i] as string | AppendedEvent) : this.#write(() => this.#appendInTx(g.r, g.prepared))));
+        g.resolve(g.finish(results ? results[i] : this.#write(() => g.run())));
       } catch (err) {
         g.reject(err as Error);
       }
@@ -596,6 +620,12 @@ export class ReceiptStore {
    * Completing with the outcome it already has and nothing new is a no-op.
    */
   complete(id: string, patch: CompletePatch): Receipt {
+    const run = this.#prepareComplete(id, patch);
+    return this.#mustGet(this.#write(run));
+  }
+
+  /** Checks and redacts a completion; returns what writes it inside a transaction (the receipt's id). */
+  #prepareComplete(id: string, patch: CompletePatch): () => string {
     if (!patch || !OUTCOMES.includes(patch.outcome)) throw invalid(`outcome must be one of ${OUTCOMES.join(', ')}`);
     if (patch.outcome === 'pending') throw invalid('a receipt cannot be completed as pending');
     checkString(patch.checkpointAfter, 'checkpointAfter', false);
@@ -606,7 +636,7 @@ export class ReceiptStore {
       throw invalid("'changedPaths' must be a list of { path, status, size? }");
     }
     const red = redactValue({ response: patch.response, note: patch.note }, this.#redact);
-    const done = this.#write(() => {
+    return () => {
       const row = this.#stmt<{ seq: number; id: string; outcome: string; rollback_of: string | null }>('SELECT seq, id, outcome, rollback_of FROM receipts WHERE id = ?').get(id);
       if (!row) throw new ReceiptStoreError('not_found', `no receipt ${id}`);
       const nothingNew = patch.checkpointAfter === undefined && patch.changedPaths === undefined && patch.durationMs === undefined && patch.response === undefined && patch.rolledBackBy === undefined && patch.note === undefined;
@@ -635,8 +665,7 @@ export class ReceiptStore {
       for (const p of newPaths) ins.run(p, row.seq);
       if (row.rollback_of !== null && patch.outcome === 'done') this.#markRolledBack(row.rollback_of, row.id, now);
       return row.id;
-    });
-    return this.#mustGet(done);
+    };
   }
 
   /** Opens a session (idempotent: a second call with the same id changes nothing). */

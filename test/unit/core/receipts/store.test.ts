@@ -419,6 +419,31 @@ describe('group commit (appendGrouped)', () => {
     assert.equal(store.stats().total, 1);
   });
 
+  it('completions join groups too (completeGrouped): one transaction, a missing receipt fails alone', async () => {
+    const pending = Array.from({ length: 20 }, (_, i) => store.append(editReceipt({ toolUseId: `toolu_p${i}` })));
+    emptyWal();
+    const results = await Promise.allSettled([
+      ...pending.map((r) => store.completeGrouped(r.id, { outcome: 'done', checkpointAfter: 'd'.repeat(40), changedPaths: [{ path: 'src/app.ts', status: 'modified' }], durationMs: 3 })),
+      store.completeGrouped('nosuchreceipt', { outcome: 'done' }),
+      store.appendGrouped(editReceipt({ toolUseId: 'toolu_new' })),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), [...pending.map(() => 'fulfilled'), 'rejected', 'fulfilled']);
+    assert.equal(((results[20] as PromiseRejectedResult).reason as ReceiptStoreError).code, 'not_found');
+    for (const r of pending) assert.equal(store.get(r.id)?.outcome, 'done');
+    assert.equal((results[0] as PromiseFulfilledResult<Receipt>).value.checkpointAfter, 'd'.repeat(40));
+    assert.equal(store.verify().ok, true);
+    // and as one commit when nothing fails
+    const more = Array.from({ length: 20 }, (_, i) => store.append(editReceipt({ toolUseId: `toolu_q${i}` })));
+    emptyWal();
+    await Promise.all(more.map((r) => store.completeGrouped(r.id, { outcome: 'done', durationMs: 1 })));
+    const grouped = walFrames();
+    const single = Array.from({ length: 20 }, (_, i) => store.append(editReceipt({ toolUseId: `toolu_s${i}` })));
+    emptyWal();
+    for (const r of single) store.complete(r.id, { outcome: 'done', durationMs: 1 });
+    assert.ok(grouped * 4 < walFrames(), 'one commit for the group');
+    await assert.rejects(store.completeGrouped(more[0]!.id, { outcome: 'pending' as never }), ReceiptStoreError);
+  });
+
   it('closing the store writes what is waiting', async () => {
     const waiting = store.appendGrouped(editReceipt({ toolUseId: 'toolu_late' }));
     store.close();
