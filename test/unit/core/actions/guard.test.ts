@@ -160,3 +160,31 @@ test('one call seen by two hooks (VS Code also runs Copilot CLI and Claude hook 
   assert.deepEqual(done?.changedPaths?.map((c) => c.path), ['notes.txt']);
   await guard.close();
 });
+
+test('calls answered together share one commit for their receipts (group commit)', async () => {
+  const { openSqlite } = await import('../../../../src/core/config/sqlite.ts');
+  const { ws, guard, envelope } = await setup();
+  const wal = (mode: 'PASSIVE' | 'TRUNCATE'): number => {
+    const db = openSqlite(guard.receipts.file);
+    try {
+      return (db.pragma(`wal_checkpoint(${mode})`) as Array<{ log: number }>)[0]!.log;
+    } finally {
+      db.close();
+    }
+  };
+  const read = (i: number) => envelope(claudePre({ cwd: ws, id: `r${i}`, tool: 'Read', input: { file_path: path.join(ws, 'src', 'app.ts') } }));
+  const meta = { agent: 'claude-code' };
+  await guard.pre(read(0), meta);
+  wal('TRUNCATE');
+  const together = await Promise.all(Array.from({ length: 8 }, (_, i) => guard.pre(read(i + 1), meta)));
+  const framesTogether = wal('PASSIVE');
+  wal('TRUNCATE');
+  for (let i = 0; i < 8; i++) await guard.pre(read(i + 20), meta);
+  const framesApart = wal('PASSIVE');
+  assert.ok(framesTogether * 3 < framesApart, `8 calls at once wrote ${framesTogether} WAL frames, one after another ${framesApart}`);
+  assert.deepEqual(together.map((p) => p.decision.decision), Array(8).fill('allow'));
+  assert.equal(new Set(together.map((p) => p.receipt.id)).size, 8);
+  assert.deepEqual(together.map((p) => p.receipt.toolUseId), Array.from({ length: 8 }, (_, i) => `r${i + 1}`));
+  assert.equal(guard.receipts.verify().ok, true);
+  await guard.close();
+});
