@@ -34,8 +34,16 @@ export interface AnalyzeOptions {
 interface Scope {
   cwd: string;
   cwdUnknown: boolean;
+  /** read freely; write only through setVar/deleteVar (the map may be shared with copies) */
   vars: Map<string, string | null>;
+  /** read freely; write only through setFunc */
   funcs: Map<string, Script>;
+  /** vars is shared with another scope: copy it before the first write */
+  sharedVars?: boolean;
+  /** funcs is shared with another scope: copy it before the first write */
+  sharedFuncs?: boolean;
+  /** the expansion environment of this scope, made on first use (dropped when cwd changes) */
+  env?: ExpandEnv;
 }
 
 interface Stdin {
@@ -268,17 +276,17 @@ class Analyzer {
         const known = n.values !== undefined && values.length > 0 && values.length <= 16 && values.every((v) => !v.dyn);
         if (known) {
           for (const v of values) {
-            scope.vars.set(n.variable, v.v);
+            setVar(scope, n.variable, v.v);
             this.script(n.body, scope, frame);
           }
         } else {
-          scope.vars.set(n.variable, null);
+          setVar(scope, n.variable, null);
           this.script(n.body, scope, { ...frame, openArgs: true });
         }
         return;
       }
       case 'func':
-        scope.funcs.set(n.name, n.body);
+        setFunc(scope, n.name, n.body);
         return;
       case 'negate':
         this.node(n.node, scope, frame);
@@ -286,7 +294,7 @@ class Analyzer {
       case 'declare': {
         for (const a of n.assigns) this.assign(a.name, a.value, scope, frame, a.append);
         const args = this.expandArgs(n.words, scope, frame);
-        if (n.keyword === 'unset') for (const a of args) scope.vars.delete(a.v);
+        if (n.keyword === 'unset') for (const a of args) deleteVar(scope, a.v);
         const flags = args.filter((a) => a.v.startsWith('-')).map((a) => a.v);
         if ((n.keyword === 'export' || n.keyword === 'declare' || n.keyword === 'typeset') && n.assigns.length === 0 && args.every((a) => a.v.startsWith('-')) && (n.keyword === 'export' || flags.some((f) => /[px]/.test(f)))) {
           this.signal('secrets.env-dump', n.text, 'prints every exported variable, credentials included');
@@ -330,14 +338,14 @@ class Analyzer {
   private assign(name: string, value: Word | undefined, scope: Scope, frame: Frame, append = false): void {
     this.checkVarName(name, name + '=' + (value?.raw ?? ''));
     if (!value) {
-      if (!scope.vars.has(name)) scope.vars.set(name, '');
+      if (!scope.vars.has(name)) setVar(scope, name, '');
       return;
     }
     const v = expandSingle(value, this.expandEnv(scope));
     for (const sub of v.subs) this.substitution(sub, scope, frame);
     const prev = scope.vars.get(name);
-    if (v.dyn || (append && prev === null)) scope.vars.set(name, null);
-    else scope.vars.set(name, append && typeof prev === 'string' ? prev + v.v : v.v);
+    if (v.dyn || (append && prev === null)) setVar(scope, name, null);
+    else setVar(scope, name, append && typeof prev === 'string' ? prev + v.v : v.v);
   }
 
   private checkVarName(name: string, text: string): void {
@@ -346,12 +354,16 @@ class Analyzer {
   }
 
   private expandEnv(scope: Scope): ExpandEnv {
-    return {
+    if (scope.env !== undefined && scope.env.cwd === scope.cwd) return scope.env;
+    const env: ExpandEnv = {
       home: this.opts.home,
       cwd: scope.cwd,
       vars: scope.vars,
       staticSub: (script) => this.staticScriptOutput(script, scope),
+      setVar: (name, v) => setVar(scope, name, v),
     };
+    scope.env = env;
+    return env;
   }
 
   private expandArgs(words: readonly Word[], scope: Scope, frame: Frame): ArgWord[] {
@@ -458,7 +470,7 @@ class Analyzer {
         const v = expandSingle(a.value, this.expandEnv(scope));
         for (const sub of v.subs) this.substitution(sub, scope, frame);
         env[a.name] = v.v;
-        local.vars.set(a.name, v.dyn ? null : v.v);
+        setVar(local, a.name, v.dyn ? null : v.v);
       } else env[a.name] = '';
     }
     const mark = this.commands.length;
@@ -607,7 +619,7 @@ class Analyzer {
       case 'read':
       case 'mapfile':
       case 'readarray':
-        for (const a of args) if (!a.v.startsWith('-')) scope.vars.set(a.v, null);
+        for (const a of args) if (!a.v.startsWith('-')) setVar(scope, a.v, null);
         return;
       case 'printenv':
         if (plain.length === 0) this.signal('secrets.env-dump', info.text, 'prints every environment variable, credentials included');
@@ -1449,6 +1461,41 @@ function printableAscii(s: string): boolean {
   return true;
 }
 
-function copyScope(s: Scope): Scope {
-  return { cwd: s.cwd, cwdUnknown: s.cwdUnknown, vars: new Map(s.vars), funcs: new Map(s.funcs) };
+/**
+ * A scope that starts with s's variables and functions and changes
+ * independently of it. The maps are shared until either side writes
+ * (copy on write), so a copy that only reads costs no map copies.
+ */
+export function copyScope(s: Scope): Scope {
+  s.sharedVars = true;
+  s.sharedFuncs = true;
+  return { cwd: s.cwd, cwdUnknown: s.cwdUnknown, vars: s.vars, funcs: s.funcs, sharedVars: true, sharedFuncs: true, env: undefined };
 }
+
+/** The scope's own variables, copied first if they are shared. */
+function ownVars(s: Scope): Map<string, string | null> {
+  if (s.sharedVars === true) {
+    s.vars = new Map(s.vars);
+    s.sharedVars = false;
+    if (s.env !== undefined) s.env.vars = s.vars;
+  }
+  return s.vars;
+}
+
+export function setVar(s: Scope, name: string, value: string | null): void {
+  ownVars(s).set(name, value);
+}
+
+export function deleteVar(s: Scope, name: string): void {
+  if (s.vars.has(name)) ownVars(s).delete(name);
+}
+
+export function setFunc(s: Scope, name: string, body: Script): void {
+  if (s.sharedFuncs === true) {
+    s.funcs = new Map(s.funcs);
+    s.sharedFuncs = false;
+  }
+  s.funcs.set(name, body);
+}
+
+export type { Scope };

@@ -32,6 +32,8 @@ export interface ExpandEnv {
   vars: Map<string, string | null>;
   /** computes the output of a command substitution when it is static (echo … | base64 -d) */
   staticSub?: (script: Script) => string | undefined;
+  /** sets a variable (`${x:=v}`); without it, vars is written directly */
+  setVar?: (name: string, value: string) => void;
 }
 
 const DYN = '*';
@@ -213,7 +215,10 @@ function lookupVar(p: Extract<Part, { t: 'var' }>, env: ExpandEnv, vars: string[
     case '=':
       if (value === undefined) {
         const v = argValue();
-        if (v !== undefined) env.vars.set(name, v);
+        if (v !== undefined) {
+          if (env.setVar !== undefined) env.setVar(name, v);
+          else env.vars.set(name, v);
+        }
         return v;
       }
       return value ?? undefined;
