@@ -89,7 +89,8 @@ function lstat(p: string): fs.Stats | undefined {
  */
 export class PathResolver {
   readonly opts: ResolverOptions;
-  private readonly cache = new Map<string, ResolvedPath>();
+  /** resolutions by expand flag (0 or 1), then cwd, then the path given (no key strings built per lookup) */
+  private readonly cache: [Map<string, Map<string, ResolvedPath>>, Map<string, Map<string, ResolvedPath>>] = [new Map(), new Map()];
   private ignoreCache: Map<string, Ignore | null> | undefined;
   private readonly canonicalRoots: string[];
   /** links an action creates before using them (`ln -s ~/.ssh out && echo x > out/k`) */
@@ -119,7 +120,8 @@ export class PathResolver {
   addLink(link: string, target: string): void {
     if (link === target) return;
     (this.virtualLinks ??= new Map()).set(link, target);
-    this.cache.clear();
+    this.cache[0].clear();
+    this.cache[1].clear();
   }
 
   /** A directory's canonical form (the directory itself must exist to be resolved). */
@@ -156,11 +158,16 @@ export class PathResolver {
    * shell has already expanded).
    */
   resolve(given: string, cwd: string, expand = true): ResolvedPath {
-    const key = `${expand ? 1 : 0}\0${cwd}\0${given}`;
-    const hit = this.cache.get(key);
+    const byCwd = this.cache[expand ? 1 : 0];
+    let byGiven = byCwd.get(cwd);
+    if (byGiven === undefined) {
+      byGiven = new Map();
+      byCwd.set(cwd, byGiven);
+    }
+    const hit = byGiven.get(given);
     if (hit) return hit;
     const result = this.resolveUncached(given, cwd, expand);
-    this.cache.set(key, result);
+    byGiven.set(given, result);
     return result;
   }
 
