@@ -276,12 +276,18 @@ function isReadOnly(name: string, args: string[]): boolean {
 export type FileRole = 'settings' | 'package' | 'git-hook' | 'autorun' | 'script' | 'other';
 
 /** What kind of file a path is, for edits that plant commands or change settings. */
-const PLAIN_SOURCE = /\.(ts|tsx|js|jsx|mjs|cjs|py|rb|go|rs|java|kt|c|h|cc|cpp|hpp|cs|swift|php|md|txt|css|scss|html|vue|svelte|sql|csv|svg|png|jpg|lock|log)$/;
+const PLAIN_SOURCE = new Set(['ts', 'tsx', 'js', 'jsx', 'mjs', 'cjs', 'py', 'rb', 'go', 'rs', 'java', 'kt', 'c', 'h', 'cc', 'cpp', 'hpp', 'cs', 'swift', 'php', 'md', 'txt', 'css', 'scss', 'html', 'vue', 'svelte', 'sql', 'csv', 'svg', 'png', 'jpg', 'lock', 'log']);
+
+/** `/\.(ts|tsx|…|log)$/.test(base)`: the extension after the last dot is a plain source one (none has a dot in it). */
+export function plainSource(base: string): boolean {
+  const dot = base.lastIndexOf('.');
+  return dot >= 0 && PLAIN_SOURCE.has(base.slice(dot + 1));
+}
 
 export function fileRole(p: string, home: string): FileRole {
   const base = p.slice(p.lastIndexOf('/') + 1).toLowerCase();
   // the common case first: ordinary sources outside the special folders
-  if (PLAIN_SOURCE.test(base) && !(p.includes('/.') && /\/\.(git|husky|githooks|vscode|devcontainer|claude|cursor)\//i.test(p)) && !/\/(library\/launchagents|\.config\/autostart)\//i.test(p)) {
+  if (plainSource(base) && !(p.includes('/.') && /\/\.(git|husky|githooks|vscode|devcontainer|claude|cursor)\//i.test(p)) && !/\/(library\/launchagents|\.config\/autostart)\//i.test(p)) {
     return base === 'noxfile.py' || base === 'setup.py' || base === 'build.rs' || base === 'jest.config.js' ? 'script' : 'other';
   }
   const lower = p.toLowerCase();
