@@ -43,7 +43,7 @@ function statements(text: string, toks: Tok[]): Script | undefined {
     let j = i;
     while (j < toks.length && !(toks[j]!.k === 'op' && (toks[j] as { op: string }).op === ';')) j++;
     if (j === i) return undefined; // empty statement
-    const node = list(text, toks.slice(i, j));
+    const node = list(text, toks, i, j);
     if (!node) return undefined;
     const hasSemi = j < toks.length;
     items.push({ node, op: hasSemi ? ';' : '\n' });
@@ -120,11 +120,12 @@ function foldLoops(text: string, toks: Tok[]): Tok[] | undefined {
   return out;
 }
 
-/** Source text of a list or pipeline: trailing redirects belong to its last command, not to it. */
-function span(text: string, toks: Tok[]): string {
+/** Source text of a list or pipeline toks[from…to): trailing redirects belong to its last command, not to it. */
+function span(text: string, toks: Tok[], from: number, to: number): string {
   let start = Infinity;
   let end = -1;
-  for (const t of toks) {
+  for (let i = from; i < to; i++) {
+    const t = toks[i]!;
     if (t.k === 'op') continue;
     start = Math.min(start, t.start);
     if (t.k === 'word' || t.k === 'node') end = Math.max(end, t.end);
@@ -132,61 +133,57 @@ function span(text: string, toks: Tok[]): string {
   return end < 0 ? '' : text.slice(start, end);
 }
 
-function list(text: string, toks: Tok[]): Node | undefined {
-  const parts: { toks: Tok[]; op: string }[] = [];
-  let cur: Tok[] = [];
-  for (const t of toks) {
-    if (t.k === 'op' && (t.op === '&&' || t.op === '||')) {
-      if (cur.length === 0) return undefined;
-      parts.push({ toks: cur, op: t.op });
-      cur = [];
-    } else cur.push(t);
-  }
-  if (cur.length === 0) return undefined;
-  parts.push({ toks: cur, op: '' });
-  const nodes: { node: Node; op: string }[] = [];
-  for (const p of parts) {
-    const n = pipeline(text, p.toks);
-    if (!n) return undefined;
-    nodes.push({ node: n, op: p.op });
-  }
-  if (nodes.length === 1) return nodes[0]!.node;
-  return { t: 'list', items: nodes, text: span(text, toks) };
+/** `&&` or `||` */
+function isListOp(t: Tok): t is Extract<Tok, { k: 'op' }> {
+  return t.k === 'op' && (t.op === '&&' || t.op === '||');
 }
 
-function pipeline(text: string, toks: Tok[]): Node | undefined {
-  const stages: Tok[][] = [];
-  let cur: Tok[] = [];
-  for (const t of toks) {
-    if (t.k === 'op' && t.op === '|') {
-      if (cur.length === 0) return undefined;
-      stages.push(cur);
-      cur = [];
-    } else cur.push(t);
+/** The and-or list toks[from…to) (token ranges, not copies, are passed down). */
+function list(text: string, toks: Tok[], from: number, to: number): Node | undefined {
+  let nodes: { node: Node; op: string }[] | undefined;
+  let start = from;
+  for (let i = from; i <= to; i++) {
+    const t = i < to ? toks[i]! : undefined;
+    if (t !== undefined && !isListOp(t)) continue;
+    if (i === start) return undefined;
+    const n = pipeline(text, toks, start, i);
+    if (!n) return undefined;
+    if (t === undefined && nodes === undefined) return n;
+    (nodes ??= []).push({ node: n, op: t === undefined ? '' : t.op });
+    start = i + 1;
   }
-  if (cur.length === 0) return undefined;
-  stages.push(cur);
-  const nodes: Node[] = [];
-  for (const s of stages) {
-    const c = command(text, s);
+  return { t: 'list', items: nodes!, text: span(text, toks, from, to) };
+}
+
+function pipeline(text: string, toks: Tok[], from: number, to: number): Node | undefined {
+  let nodes: Node[] | undefined;
+  let start = from;
+  for (let i = from; i <= to; i++) {
+    const t = i < to ? toks[i]! : undefined;
+    if (t !== undefined && !(t.k === 'op' && t.op === '|')) continue;
+    if (i === start) return undefined;
+    const c = command(text, toks, start, i);
     if (!c) return undefined;
-    nodes.push(c);
+    if (t === undefined && nodes === undefined) return c;
+    (nodes ??= []).push(c);
+    start = i + 1;
   }
-  if (nodes.length === 1) return nodes[0];
-  return { t: 'pipeline', stages: nodes, text: span(text, toks) };
+  return { t: 'pipeline', stages: nodes!, text: span(text, toks, from, to) };
 }
 
 const ASSIGN = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/;
 
-function command(text: string, toks: Tok[]): Node | undefined {
+function command(text: string, toks: Tok[], from: number, to: number): Node | undefined {
   const assigns: Assign[] = [];
   const words: Word[] = [];
   const redirects: Redirect[] = [];
   let wordStart = -1;
   let wordEnd = -1;
   let seenRedirect = false;
-  if (toks[0]?.k === 'node') return toks.length === 1 ? toks[0].node : undefined;
-  for (const t of toks) {
+  const head = toks[from]!;
+  if (head.k === 'node') return to - from === 1 ? head.node : undefined;
+  for (let i = from; i < to; i++) {
+    const t = toks[i]!;
     if (t.k === 'op' || t.k === 'node') return undefined;
     if (t.k === 'redir') {
       redirects.push(t.r);
@@ -219,10 +216,11 @@ function command(text: string, toks: Tok[]): Node | undefined {
   }
   if (words.length === 0 && assigns.length > 0 && redirects.length > 0) return undefined;
   if (words.length === 0 && redirects.length > 0) return undefined;
-  const cmdText = words.length > 0 ? text.slice(wordStart, wordEnd) : span(text, toks);
+  const cmdText = words.length > 0 ? text.slice(wordStart, wordEnd) : span(text, toks, from, to);
   if (words.length > 0 && assigns.length > 0) {
     // the parser's command text starts at the first assignment
-    const firstTok = toks.find((t) => t.k === 'word');
+    let firstTok: Tok | undefined;
+    for (let i = from; i < to && firstTok === undefined; i++) if (toks[i]!.k === 'word') firstTok = toks[i];
     if (firstTok && firstTok.k === 'word') return { t: 'cmd', assigns, words, redirects, text: text.slice(firstTok.start, wordEnd) };
   }
   return { t: 'cmd', assigns, words, redirects, text: cmdText };
@@ -398,9 +396,15 @@ function word(text: string, i: number): { word: Word; next: number } | undefined
     if (code === 61 /* = */ && j === i) return undefined;
     j++;
   }
-  if (j > litStart) parts.push({ t: 'lit', v: text.slice(litStart, j), quoted: false });
+  // a word that is one unquoted literal run: its raw text is that run (one string, not two)
+  let raw: string | undefined;
+  if (j > litStart) {
+    const v = text.slice(litStart, j);
+    parts.push({ t: 'lit', v, quoted: false });
+    if (litStart === i) raw = v;
+  }
   if (j === i) return undefined;
-  const raw = text.slice(i, j);
+  raw ??= text.slice(i, j);
   // a quoted piece inside an unquoted word: the parser splits concatenations the same way
   if (parts.length === 0) return undefined;
   return { word: { parts, raw }, next: j };
