@@ -421,7 +421,7 @@ class Analyzer {
     return stdin;
   }
 
-  private newInfo(text: string, name: string, args: string[], scope: Scope, frame: Frame): ShellCommandInfo {
+  private newInfo(text: string, name: string, args: string[], scope: Scope, frame: Frame, env: Record<string, string> = {}): ShellCommandInfo {
     return {
       text,
       name,
@@ -437,7 +437,7 @@ class Analyzer {
       openArgs: frame.openArgs === true,
       background: frame.background,
       vars: [],
-      env: {},
+      env,
       reads: [],
       writes: [],
       deletes: [],
@@ -475,9 +475,9 @@ class Analyzer {
     }
     const mark = this.commands.length;
     const argv = this.expandArgs(n.words, scope, frame);
-    const subCmds = this.commands.length > mark ? this.commands.slice(mark).filter((c) => c.inSubstitution) : [];
-    const info = this.newInfo(n.text, '', [], scope, frame);
-    info.env = env;
+    // none: undefined, which every reader of frame.subCmds takes as none
+    const subCmds = this.commands.length > mark ? this.commands.slice(mark).filter((c) => c.inSubstitution) : undefined;
+    const info = this.newInfo(n.text, '', [], scope, frame, env);
     const stdin = this.redirects(n.redirects, scope, frame, info) ?? frame.stdin;
     const f: Frame = { ...frame, subCmds };
     if (stdin) f.stdin = stdin;
@@ -525,7 +525,8 @@ class Analyzer {
     let vars: string[] | undefined;
     for (const a of argv) if (a.vars.length > 0) (vars ??= []).push(...a.vars);
     info.vars = vars ? [...new Set(vars)] : [];
-    info.args = argv.slice(1).map((a) => a.v);
+    const args = argv.slice(1);
+    info.args = args.map((a) => a.v);
     if (first.dyn) {
       info.name = '*';
       info.dynamicName = true;
@@ -542,7 +543,6 @@ class Analyzer {
       this.signal('obfuscation.indirect-command', text, `the command name \`${name}\` comes from ${first.raw}`);
     }
     if (!printableAscii(first.v)) this.signal('obfuscation.non-ascii-command', text, `the command name ${JSON.stringify(first.v)} has non-ASCII characters`);
-    const args = argv.slice(1);
     if (frame.openArgs) info.openArgs = true;
     if (frame.subCmds && frame.subCmds.length > 0 && runsItsArguments(name, args)) this.subExec(first, name, frame, text);
 
@@ -567,7 +567,7 @@ class Analyzer {
     if (hasSlash(first.v) && !SYSTEM_DIRS.test(first.v)) {
       info.execs.push(this.opts.resolve(first.v, scope.cwd, first));
     }
-    const redirected = [...info.writes];
+    const redirected = info.writes.length > 0 ? [...info.writes] : NO_PATHS;
     describeCommand(name, args, ctx, info, this.signals);
     if (info.network && redirected.length > 0) for (const p of redirected) if (!/^\/dev\//.test(p)) info.downloads.push({ url: info.urls[0] ?? '', path: p });
     if (!info.deploy && hasSlash(first.v) && isDeployScript(name)) info.deploy = name;
@@ -1439,6 +1439,9 @@ function runsItsArguments(name: string, args: ArgWord[]): boolean {
   const i = args.findIndex((a) => inline.test(a.v));
   return i >= 0 && (args[i + 1]?.subs.length ?? 0) > 0;
 }
+
+/** an empty list never written to */
+const NO_PATHS: readonly string[] = [];
 
 /** The text of a word made of literal parts only (no copy for a single part). */
 function literalText(w: Word): string {
