@@ -89,8 +89,10 @@ function lstat(p: string): fs.Stats | undefined {
  */
 export class PathResolver {
   readonly opts: ResolverOptions;
-  /** resolutions by expand flag (0 or 1), then cwd, then the path given (no key strings built per lookup) */
-  private readonly cache: [Map<string, Map<string, ResolvedPath>>, Map<string, Map<string, ResolvedPath>>] = [new Map(), new Map()];
+  /** resolutions with home expansion, by cwd, then the path given (no key strings built per lookup; made on first use) */
+  private expanded: Map<string, Map<string, ResolvedPath>> | undefined;
+  /** the same without home expansion */
+  private literal: Map<string, Map<string, ResolvedPath>> | undefined;
   private ignoreCache: Map<string, Ignore | null> | undefined;
   private readonly canonicalRoots: string[];
   /** links an action creates before using them (`ln -s ~/.ssh out && echo x > out/k`) */
@@ -120,8 +122,8 @@ export class PathResolver {
   addLink(link: string, target: string): void {
     if (link === target) return;
     (this.virtualLinks ??= new Map()).set(link, target);
-    this.cache[0].clear();
-    this.cache[1].clear();
+    this.expanded = undefined;
+    this.literal = undefined;
   }
 
   /** A directory's canonical form (the directory itself must exist to be resolved). */
@@ -158,7 +160,7 @@ export class PathResolver {
    * shell has already expanded).
    */
   resolve(given: string, cwd: string, expand = true): ResolvedPath {
-    const byCwd = this.cache[expand ? 1 : 0];
+    const byCwd = expand ? (this.expanded ??= new Map()) : (this.literal ??= new Map());
     let byGiven = byCwd.get(cwd);
     if (byGiven === undefined) {
       byGiven = new Map();

@@ -4,7 +4,7 @@ import type { PackContext } from './context.ts';
 /** Git safety: history and work that cannot be recovered, protected branches, hooks skipped. */
 export function checkGit(pc: PackContext): void {
   let branchNow = pc.ctx.branch;
-  const addedRemotes = new Map<string, string>();
+  let addedRemotes: Map<string, string> | undefined;
   const current = (b: string): string | undefined => (b === 'HEAD' || b === '@' ? branchNow : b);
   for (const g of pc.action.gitOps) {
     const frag = g.text;
@@ -14,13 +14,13 @@ export function checkGit(pc: PackContext): void {
       const target = bIdx >= 0 ? g.args[bIdx + 1] : g.args.find((a) => !a.startsWith('-'));
       if (target && target !== '.' && !target.includes('*')) branchNow = target;
     }
-    if (g.op === 'remote-add' && g.args[1] && g.args[2]) addedRemotes.set(g.args[1], g.args[2]);
+    if (g.op === 'remote-add' && g.args[1] && g.args[2]) (addedRemotes ??= new Map()).set(g.args[1], g.args[2]);
     switch (g.op) {
       case 'push': {
         const targets = g.branches.map((b) => current(b));
         const dynamic = targets.filter((b) => b !== undefined && b.includes('*'));
         if (dynamic.length > 0 && branchNow !== undefined && pc.protectedBranch(branchNow)) pc.add('git.push-protected', 'ask', `pushes to a branch named at run time while on the protected branch ${branchNow}`, frag);
-        const addedUrl = g.remote ? addedRemotes.get(g.remote) : undefined;
+        const addedUrl = g.remote ? addedRemotes?.get(g.remote) : undefined;
         if (addedUrl && !pc.trustedHost(addedUrl.replace(/^[^@]+@([^:]+):/, 'ssh://$1/'))) pc.add('exfiltration.git-remote-url', 'ask', `pushes to ${addedUrl}, a remote added in the same command`, frag, 'exfiltration');
         const prot = targets.filter((b): b is string => b !== undefined && pc.protectedBranch(b));
         if (g.args.includes('--mirror')) pc.add('git.force-push', 'deny', 'git push --mirror overwrites and deletes every remote branch', frag);

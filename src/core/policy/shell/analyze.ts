@@ -156,7 +156,8 @@ class Analyzer {
     const vars = new Map<string, string | null>();
     const given = this.opts.vars;
     if (given) for (const k of Object.keys(given)) vars.set(k, given[k]!);
-    const scope: Scope = { cwd: this.opts.cwd, cwdUnknown: false, vars, funcs: new Map() };
+    // no functions yet: the shared empty map, copied on the first definition
+    const scope: Scope = { cwd: this.opts.cwd, cwdUnknown: false, vars, funcs: NO_FUNCS, sharedFuncs: true };
     this.nestedScript(text, scope, this.rootFrame(), undefined);
   }
 
@@ -1439,6 +1440,9 @@ function runsItsArguments(name: string, args: ArgWord[]): boolean {
   const i = args.findIndex((a) => inline.test(a.v));
   return i >= 0 && (args[i + 1]?.subs.length ?? 0) > 0;
 }
+
+/** the functions of a script that defines none (shared: setFunc copies it before writing) */
+const NO_FUNCS = new Map<string, Script>();
 
 /** an empty list never written to */
 const NO_PATHS: readonly string[] = [];

@@ -85,3 +85,19 @@ describe('scopes through the analyzer', () => {
     assert.equal(names.includes('rm'), false);
   });
 });
+
+describe('functions across analyses', () => {
+  let w: TempWorld;
+  before(async () => {
+    await ready();
+    w = tempWorld();
+  });
+  after(() => w.cleanup());
+
+  test('a function defined in one command line is unknown to the next', () => {
+    const first = sh(w, 'g() { rm -rf build; }; g').shell!.commands.map((c) => c.name);
+    assert.ok(first.includes('rm'));
+    const second = sh(w, 'g').shell!.commands.map((c) => c.name);
+    assert.deepEqual(second, ['g']);
+  });
+});
