@@ -413,11 +413,17 @@ function tierOf(m: RuleMatch): number {
 function assemble(matches: RuleMatch[], policy: LoadedPolicy, mode: Decision['mode'], extra: Partial<Decision>): Decision {
   let evaluated: Verdict = 'allow';
   for (const m of matches) if (RANK[m.effect] > RANK[evaluated]) evaluated = m.effect;
-  const ranked = matches
-    .map((m, i) => ({ m, i }))
-    .filter(({ m }) => m.effect === evaluated)
-    .sort((x, y) => tierOf(x.m) - tierOf(y.m) || x.i - y.i);
-  const winner = ranked[0]?.m;
+  // the first match of the lowest tier among those with the evaluated effect (what a stable sort by tier puts first)
+  let winner: RuleMatch | undefined;
+  let best = Infinity;
+  for (const m of matches) {
+    if (m.effect !== evaluated) continue;
+    const t = tierOf(m);
+    if (t < best) {
+      best = t;
+      winner = m;
+    }
+  }
   const decision: Verdict = mode === 'enforce' ? evaluated : 'allow';
   void TIER;
   return {
@@ -443,8 +449,7 @@ export function decide(action: NormalizedAction, policy: LoadedPolicy, context: 
   runPacks(action, policy, ctx, out, false);
 
   // user rules
-  const lifted: RuleMatch[] = [];
-  const overrides: NameMatcher[] = [];
+  let overrides: NameMatcher[] | undefined;
   for (const c of policy.rules) {
     const m = matchRule(c, action, ctx);
     if (!m) continue;
@@ -456,13 +461,15 @@ export function decide(action: NormalizedAction, policy: LoadedPolicy, context: 
     }
     const reason = c.rule.reason ?? `matched rule ${c.rule.id}`;
     out.matches.push({ rule: c.rule.id, effect: c.rule.effect, reason: c.rate ? `${reason} (more than ${c.rate.max} in ${c.rule.rateLimit!.window})` : reason, pack: 'rule', ...(m.fragment !== undefined ? { fragment: m.fragment } : {}) });
-    if (c.overrides) overrides.push(c.overrides);
+    if (c.overrides) (overrides ??= []).push(c.overrides);
   }
-  if (overrides.length > 0) {
+  let lifted: RuleMatch[] | undefined;
+  if (overrides !== undefined) {
+    const lifts = overrides;
     out.matches = out.matches.filter((m) => {
       const liftable = m.pack !== 'guard' && m.pack !== 'rule' && m.pack !== 'policy';
-      if (liftable && overrides.some((o) => o(m.rule))) {
-        lifted.push(m);
+      if (liftable && lifts.some((o) => o(m.rule))) {
+        (lifted ??= []).push(m);
         return false;
       }
       return true;
@@ -477,7 +484,7 @@ export function decide(action: NormalizedAction, policy: LoadedPolicy, context: 
     out.matches.push({ rule: 'default.mcp', effect: policy.doc.defaults.mcp, reason: 'MCP tool calls need approval by default', pack: 'default', ...(action.mcp ? { fragment: `${action.mcp.server}.${action.mcp.tool}` } : {}) });
   }
   const extra: Partial<Decision> = { memo: out.memo };
-  if (lifted.length > 0) extra.lifted = lifted;
+  if (lifted !== undefined) extra.lifted = lifted;
   return assemble(out.matches, policy, policy.mode, extra);
 }
 

@@ -72,14 +72,10 @@ export function checkGuard(pc: PackContext): void {
   }
 }
 
-const NOTHING: ReadonlySet<string> = new Set();
-
 /** Every path the action writes, deletes or moves (from and to), once each, in that order. */
-function changedPaths(a: PackContext['action']): ReadonlySet<string> {
-  if (a.deletes.length === 0 && a.moves.length === 0) {
-    if (a.writes.length === 0) return NOTHING;
-    if (a.writes.length === 1) return new Set(a.writes);
-  }
+function changedPaths(a: PackContext['action']): Iterable<string> {
+  // no deletes or moves and at most one write: the writes are that list already
+  if (a.deletes.length === 0 && a.moves.length === 0 && a.writes.length <= 1) return a.writes;
   return new Set<string>([...a.writes, ...a.deletes, ...a.moves.map((m) => m.from), ...a.moves.map((m) => m.to)]);
 }
 
