@@ -5,7 +5,7 @@ import { isDeployScript } from './cmdOps.ts';
 import type { CommandCtx } from './commandKit.ts';
 import { describeCommand } from './commands.ts';
 import { isDecoder, parseDuration, quoteWord, splitWords, STATIC_PROGRAMS, staticFilter, stripQuotes } from './staticText.ts';
-import { expandSingle, expandWord, isSecretVarName, type ArgWord, type ExpandEnv } from './expand.ts';
+import { expandSingle, expandWord, isSecretVarName, literalWord, type ArgWord, type ExpandEnv } from './expand.ts';
 import type { CommandNode, Node, Redirect, Script, Word } from './ir.ts';
 import { parseShell } from './parse.ts';
 import { analyzeWindows } from './windows.ts';
@@ -371,6 +371,12 @@ class Analyzer {
     const env = this.expandEnv(scope);
     const out: ArgWord[] = [];
     for (const wd of words) {
+      // literal words (most) expand to themselves, with no substitutions: no list to make
+      const literal = literalWord(wd, env.home);
+      if (literal !== undefined) {
+        out.push(literal);
+        continue;
+      }
       const expanded = expandWord(wd, env);
       for (const e of expanded) out.push(e);
       const first = expanded[0];

@@ -147,7 +147,7 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
  * and no unquoted part holds a brace (nothing to split or brace-expand).
  * Gives exactly what the general path gives; undefined when it does not apply.
  */
-function literalWord(word: Word, home: string): ArgWord | undefined {
+export function literalWord(word: Word, home: string): ArgWord | undefined {
   const parts = word.parts;
   let v = '';
   let glob = false;
