@@ -86,7 +86,8 @@ export class PackContext {
     this.trusted = compiled.trusted;
     this.protectedBranch = compiled.protectedBranch;
     this.ci = ctx.caseInsensitive === true;
-    this.roots = ctx.workspaceRoots.map((r) => foldPath(r, this.ci));
+    // folding changes nothing when case matters: the context's own list (only read here)
+    this.roots = this.ci ? ctx.workspaceRoots.map((r) => foldPath(r, true)) : ctx.workspaceRoots;
     this.temps = this.ci ? compiled.temps.map((t) => t.toLowerCase()) : compiled.temps;
     this.compiled = compiled;
     this.names = { workspaceRoots: ctx.workspaceRoots, home: ctx.home, caseInsensitive: true };
