@@ -360,7 +360,8 @@ class Analyzer {
       home: this.opts.home,
       cwd: scope.cwd,
       vars: scope.vars,
-      staticSub: (script) => this.staticScriptOutput(script, scope),
+      // a command substitution runs in a subshell: what it assigns (`${x:=v}`) stays there
+      staticSub: (script) => this.staticScriptOutput(script, copyScope(scope)),
       setVar: (name, v) => setVar(scope, name, v),
     };
     scope.env = env;

@@ -96,6 +96,8 @@ describe('evaluation', () => {
     assert.deepEqual(d.lifted!.map((m) => m.rule), ['git.force-push']);
     const guard = policy({ rules: [{ id: 'all', effect: 'allow', overrides: ['destructive.*', 'boundary.*'] }] });
     assert.equal(judgeShell(w, 'rm -rf ~', { policy: guard }).decision, 'deny');
+    // an assignment made inside $(…) does not reach the shell that runs rm (it would delete /*)
+    assert.equal(judgeShell(w, 'echo "$(echo ${D:=build})"; rm -rf "$D"/*').decision, 'deny');
     assert.equal(judge(w, 'write', { path: '.claude/settings.json', content: '{}' }, { policy: guard }).decision, 'deny');
   });
   test('modes: monitor decides but never blocks; off lets everything through', () => {

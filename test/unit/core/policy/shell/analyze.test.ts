@@ -116,6 +116,17 @@ describe('words are evaluated like bash does', () => {
     assert.ok(a.deleteOps.some((d) => d.path === ws('src') && d.recursive));
     assert.ok(a.shell!.signals.some((s) => s.code === 'obfuscation.indirect-command'));
   });
+  test('an assignment inside a command substitution stays in its subshell', () => {
+    // bash runs $(…) and `…` in a subshell: D stays unset, and this deletes /*
+    for (const line of ['echo "$(echo ${D:=build})"; rm -rf "$D"/*', 'x=$(echo ${D:=build}); rm -rf "$D"/*', 'echo `echo ${D:=build}`; rm -rf "$D"/*']) {
+      const a = sh(w, line);
+      assert.ok(!a.deleteOps.some((d) => d.path.startsWith(ws('build'))), `${line}: not seen as deleting build/`);
+      assert.ok(a.deleteOps.some((d) => d.recursive && d.path === ws('*/*')), `${line}: a recursive delete of an unknown folder's contents`);
+    }
+    // in the shell itself it does assign, and a substitution's output is still followed
+    assert.ok(sh(w, ': ${D:=build}; rm -rf "$D"/*').deleteOps.some((d) => d.path.startsWith(ws('build'))));
+    assert.ok(sh(w, 'x=$(echo build); rm -rf "$x"/*').deleteOps.some((d) => d.path.startsWith(ws('build'))));
+  });
   test('$IFS splits words', () => {
     assert.ok(sh(w, 'cat${IFS}.env').reads.includes(ws('.env')));
   });
