@@ -22,10 +22,9 @@ import { dirname } from 'node:path';
 import { callHookServer } from './hookServer/client.ts';
 import { hookEndpointFile } from './hookServer/endpoint.ts';
 import { failClosedAnswer } from './hooks/answers.ts';
-import { HOOK_DIALECTS, hookBudgetMs } from './hooks/dialects.ts';
+import { hookBudgetMs, hookDialect } from './hooks/dialects.ts';
 import type { Dialect } from '../core/policy/action.ts';
 import type { spawn as Spawn } from 'node:child_process';
-
 
 function loadCli(argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): void {
   // The compile cache pays off for the 2 MB CLI, not for this small file.
@@ -130,7 +129,7 @@ async function hook(argv: string[]): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
-if (argv[0] === 'hook' && argv[1] !== undefined && Object.hasOwn(HOOK_DIALECTS, argv[1]) && process.env.BELAY_HOOK_SERVER !== 'off') {
+if (argv[0] === 'hook' && hookDialect(argv[1]) && process.env.BELAY_HOOK_SERVER !== 'off') {
   hook(argv).catch(() => loadCli(argv));
 } else {
   loadCli(argv);

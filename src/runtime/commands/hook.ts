@@ -4,7 +4,7 @@ import type { HookEnvelope } from '../../core/policy/adapters.ts';
 import type { Approver, Guard } from '../../core/actions/guard.ts';
 import { CliError, readAll, type CliIO } from '../cliTypes.ts';
 import { failClosedAnswer, noDecision, preToolUseAnswer, type HookAnswer } from '../hooks/answers.ts';
-import { HOOK_DIALECTS, hookBudgetMs } from '../hooks/dialects.ts';
+import { HOOK_DIALECTS, hookBudgetMs, hookDialect } from '../hooks/dialects.ts';
 
 
 function emit(io: CliIO, answer: HookAnswer): number {
@@ -166,7 +166,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     strict: true,
   });
   const name = positionals[0];
-  const known = name !== undefined ? HOOK_DIALECTS[name] : undefined;
+  const known = hookDialect(name);
   if (!known) {
     throw new CliError(`unknown hook dialect '${name ?? ''}' (expected one of: ${Object.keys(HOOK_DIALECTS).join(', ')})`, 2);
   }

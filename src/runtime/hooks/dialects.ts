@@ -1,4 +1,5 @@
 import type { Dialect } from '../../core/policy/action.ts';
+import { own } from '../../core/policy/own.ts';
 
 /**
  * `belay hook <name>`: the agent dialect each name reads and answers in, and
@@ -11,6 +12,11 @@ export const HOOK_DIALECTS: Readonly<Record<string, { dialect: Dialect; agent: s
   codex: { dialect: 'codex', agent: 'codex' },
   'copilot-cli': { dialect: 'copilot-cli', agent: 'copilot-cli' },
 };
+
+/** The dialect `belay hook <name>` names, if it is one (never a member every object inherits). */
+export function hookDialect(name: string | undefined): { dialect: Dialect; agent: string } | undefined {
+  return name === undefined ? undefined : own(HOOK_DIALECTS, name);
+}
 
 /** Time Belay allows itself before it answers deny on its own (far under the agents' hook timeouts). */
 export function hookBudgetMs(env: NodeJS.ProcessEnv): number {

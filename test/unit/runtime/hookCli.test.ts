@@ -65,6 +65,8 @@ test('bad input gives one line and a non-zero exit, never a stack trace', () => 
   const ws = userRepo();
   const cases: Array<{ args: string[]; input?: string; code: number; message: RegExp }> = [
     { args: ['hook', 'nonsense'], code: 2, message: /unknown hook dialect 'nonsense'/ },
+    { args: ['hook', 'constructor'], code: 2, message: /unknown hook dialect 'constructor'/ },
+    { args: ['hook', 'toString'], code: 2, message: /unknown hook dialect 'toString'/ },
     { args: ['hook', 'claude', '--workspace', ws], input: '{not json', code: 2, message: /not valid JSON/ },
     { args: ['status', '--workspace', path.join(ws, 'missing')], code: 2, message: /workspace not found/ },
     { args: ['frobnicate'], code: 2, message: /unknown command 'frobnicate'/ },
