@@ -221,7 +221,7 @@ export class Guard {
     // finds in ~/.copilot/hooks and .claude/settings.json): answer as the
     // first did, without a second checkpoint, receipt, approval or count.
     const twin = envelope.toolUseId ? this.receipts.findPending({ sessionId: envelope.sessionId, toolUseId: envelope.toolUseId, abandoned: false }) : undefined;
-    if (twin?.outcome === 'pending') {
+    if (twin) {
       const again = this.evaluate(action, memory);
       return { decision: { ...again, decision: twin.decision as Decision['decision'], rule: twin.rule ?? again.rule, reason: twin.reason ?? again.reason }, receipt: twin };
     }
