@@ -6,6 +6,8 @@ import type { Guard } from '../core/actions/guard.ts';
 /** The process surface a CLI command may use; injected so tests can run commands in-process. */
 export interface CliIO {
   stdin: Readable;
+  /** all of standard input, when the caller has it already (the hook server): read instead of `stdin` */
+  input?: string;
   stdout: Writable;
   stderr: Writable;
   env: NodeJS.ProcessEnv;

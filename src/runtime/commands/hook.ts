@@ -186,7 +186,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     },
   };
   const work = (async (): Promise<HookAnswer> => {
-    const text = await readAll(io.stdin);
+    const text = io.input ?? (await readAll(io.stdin));
     let doc: unknown;
     try {
       doc = JSON.parse(text);

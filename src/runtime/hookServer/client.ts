@@ -10,7 +10,7 @@
  */
 import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { isPidAlive, privateDirProblem } from '../../core/config/private.ts';
-import { HOOK_PROTOCOL, buildId, readHookEndpoint, spoolFiles, spoolWakePipe, type HookReply, type HookRequest } from './endpoint.ts';
+import { HOOK_PROTOCOL, buildId, hookSpoolDir, readHookEndpoint, spoolFiles, spoolWakePipe, type HookReply, type HookRequest } from './endpoint.ts';
 
 export type HookCallResult =
   | { kind: 'answer'; exitCode: number; stdout: string; stderr: string; /** the server's pid */ pid: number }
@@ -64,41 +64,78 @@ function readIfThere(p: string): string | undefined {
   }
 }
 
-/** Nudges the server through its wake pipe; without one (Windows, or no reader) its folder watch still sees the call. */
-function wake(spool: string): void {
-  if (process.platform === 'win32') return;
-  let fd: number | undefined;
+/**
+ * Opens the spool's wake pipe for writing, which tells at once whether a
+ * server is listening: a named pipe with no reader refuses a non-blocking
+ * writer (ENXIO), so a server that died is noticed without reading its
+ * endpoint file or probing its pid. Undefined where there is no pipe
+ * (Windows, or a server that could not make one): the endpoint file decides.
+ */
+function openWakePipe(spool: string): { fd: number } | 'no-reader' | undefined {
+  if (process.platform === 'win32') return undefined;
+  let fd: number;
   try {
     fd = openSync(spoolWakePipe(spool), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
-    if (fstatSync(fd).isFIFO()) writeSync(fd, '.');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENXIO' ? 'no-reader' : undefined;
+  }
+  try {
+    if (fstatSync(fd).isFIFO()) return { fd };
   } catch {
-    // no reader, or the pipe is full: the server is awake or will see the file
+    // not usable
+  }
+  closeSync(fd);
+  return undefined;
+}
+
+/** Nudges the server: a byte in its wake pipe (a full pipe means it has wake-ups waiting already). */
+function wake(pipe: { fd: number }): void {
+  try {
+    writeSync(pipe.fd, '.');
+  } catch {
+    // full: the server has not read earlier nudges yet and will see the call
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    closeSync(pipe.fd);
   }
 }
 
 export function callHookServer(call: HookCall): HookCallResult {
-  const ep = readHookEndpoint(call.env);
-  if (!ep) return { kind: 'unavailable', reason: 'no hook server', start: true };
-  if (ep.build !== buildId()) return { kind: 'unavailable', reason: `the hook server runs another build (${ep.build})`, start: true };
-  if (!isPidAlive(ep.pid)) return { kind: 'unavailable', reason: 'the hook server is gone', start: true };
-  const unsafe = privateDirProblem(ep.spool);
-  if (unsafe) return { kind: 'unavailable', reason: unsafe, start: false };
+  // The spool is where this user's server takes calls; a call (its
+  // environment and document) goes nowhere another user could read it.
+  const spool = hookSpoolDir(call.env);
+  const unsafe = privateDirProblem(spool);
+  if (unsafe) {
+    const missing = !existsSync(spool);
+    return { kind: 'unavailable', reason: missing ? 'no hook server' : unsafe, start: missing };
+  }
+  // The fast path: a listening server's wake pipe. Without one, the
+  // endpoint file names a live server of this build or there is none.
+  let pipe = openWakePipe(spool);
+  let pid: number | undefined;
+  if (pipe === undefined || pipe === 'no-reader') {
+    const ep = readHookEndpoint(call.env);
+    if (!ep) return { kind: 'unavailable', reason: 'no hook server', start: true };
+    if (ep.build !== buildId()) return { kind: 'unavailable', reason: `the hook server runs another build (${ep.build})`, start: true };
+    if (!isPidAlive(ep.pid)) return { kind: 'unavailable', reason: 'the hook server is gone', start: true };
+    if (ep.spool !== spool) return { kind: 'unavailable', reason: 'the hook server serves another spool folder', start: false };
+    pid = ep.pid;
+    pipe = undefined;
+  }
 
   // (not crypto: loading it costs more than the call; the folder is private
   // and the file is created exclusively, so the id only has to be unique)
   const id = `${process.pid}-${randomHex()}${randomHex()}`;
-  const f = spoolFiles(ep.spool, id);
+  const f = spoolFiles(spool, id);
   const req: HookRequest = { v: HOOK_PROTOCOL, build: buildId(), argv: call.argv, cwd: call.cwd, env: plainEnv(call.env), stdin: call.stdin };
   try {
     writeFileSync(f.tmp, JSON.stringify(req), { mode: 0o600, flag: 'wx' });
     renameSync(f.tmp, f.req);
   } catch (err) {
     unlinkQuietly(f.tmp);
+    if (pipe) closeSync(pipe.fd);
     return { kind: 'unavailable', reason: `cannot hand the call over (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, start: false };
   }
-  wake(ep.spool);
+  if (pipe) wake(pipe);
 
   const started = Date.now();
   let deadline = started + call.budgetMs;
@@ -108,8 +145,7 @@ export function callHookServer(call: HookCall): HookCallResult {
   for (let round = 0; ; round++) {
     const out = readIfThere(f.out);
     if (out !== undefined) {
-      unlinkQuietly(f.out);
-      unlinkQuietly(f.ext);
+      unlinkQuietly(f.out); // (a server removes its own .ext before it answers)
       let reply: HookReply;
       try {
         reply = JSON.parse(out) as HookReply;
@@ -117,7 +153,7 @@ export function callHookServer(call: HookCall): HookCallResult {
         return { kind: 'unavailable', reason: 'the hook server wrote a malformed answer', start: false };
       }
       if (reply.t === 'answer' && typeof reply.exitCode === 'number') {
-        return { kind: 'answer', exitCode: reply.exitCode, stdout: String(reply.stdout ?? ''), stderr: String(reply.stderr ?? ''), pid: ep.pid };
+        return { kind: 'answer', exitCode: reply.exitCode, stdout: String(reply.stdout ?? ''), stderr: String(reply.stderr ?? ''), pid: typeof reply.pid === 'number' ? reply.pid : (pid ?? -1) };
       }
       const reason = reply.t === 'retry' ? String(reply.reason) : 'unknown answer';
       return { kind: 'unavailable', reason: `the hook server declined: ${reason}`, start: reason === 'build' };
@@ -129,20 +165,27 @@ export function callHookServer(call: HookCall): HookCallResult {
       // proves the server never saw it) and decide in-process.
       if (!claimed && now >= claimBy && unlinkQuietly(f.req)) return { kind: 'unavailable', reason: 'the hook server did not take the call', start: false };
     }
-    const ext = readIfThere(f.ext);
-    if (ext !== undefined) {
+    // A longer budget (a person is being asked) is looked for now and then
+    // and before giving up, not on every round.
+    const extension = (): void => {
+      const ext = readIfThere(f.ext);
+      if (ext === undefined) return;
       const ms = Number(ext);
       if (Number.isFinite(ms) && ms > 0) deadline = Math.max(deadline, now + ms);
       unlinkQuietly(f.ext);
-    }
+    };
     if (now - checkedAlive >= 100) {
       checkedAlive = now;
-      if (!isPidAlive(ep.pid)) {
+      extension();
+      // (read only now: a call answered within 100 ms never needs it)
+      pid ??= readHookEndpoint(call.env)?.pid ?? -1;
+      if (pid < 0 || !isPidAlive(pid)) {
         if (unlinkQuietly(f.req)) return { kind: 'unavailable', reason: 'the hook server is gone', start: true };
         if (readIfThere(f.out) === undefined) return { kind: 'unavailable', reason: 'the hook server stopped before answering', start: true };
         continue;
       }
     }
+    if (now >= deadline) extension();
     if (now >= deadline) {
       unlinkQuietly(f.req);
       return { kind: 'timeout' };

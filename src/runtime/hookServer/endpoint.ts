@@ -96,7 +96,7 @@ export interface HookRequest {
 /** The server's answer (`<id>.out`). */
 export type HookReply =
   /** the hook's answer, exactly what the in-process CLI would have printed */
-  | { t: 'answer'; exitCode: number; stdout: string; stderr: string }
+  | { t: 'answer'; exitCode: number; stdout: string; stderr: string; /** the server's pid */ pid?: number }
   /** not served here (another build, shutting down, refused): the client decides in-process */
   | { t: 'retry'; reason: string };
 

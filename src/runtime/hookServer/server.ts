@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { belayHome, canonicalWorkspace } from '../../core/config/paths.ts';
 import { ensurePrivateDir, isPidAlive, readPrivateJson, runDir, writePrivateJson } from '../../core/config/private.ts';
 import { Guard } from '../../core/actions/guard.ts';
@@ -37,6 +37,13 @@ export interface HookServer {
   closed: Promise<string>;
   close(reason?: string): Promise<void>;
 }
+
+/** The hook command's standard input in the server: never read (it is given its input as text). */
+const noInput = new Readable({
+  read() {
+    this.push(null);
+  },
+});
 
 /** Opened guards, one per state directory and workspace, kept warm between calls. */
 class GuardPool {
@@ -168,8 +175,11 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
   let resolveClosed: (why: string) => void = () => undefined;
   const closed = new Promise<string>((r) => (resolveClosed = r));
 
+  /** calls whose budget was extended (an .ext file of theirs may be waiting) */
+  const extended = new Set<string>();
   const writeReply = (id: string, reply: HookReply): void => {
     const f = spoolFiles(spool, id);
+    if (extended.delete(id)) unlinkQuietly(f.ext); // the client stops reading it once it has the answer
     try {
       fs.writeFileSync(f.outTmp, JSON.stringify(reply), { mode: 0o600 });
       fs.renameSync(f.outTmp, f.out);
@@ -181,14 +191,20 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
   const handle = async (id: string, req: HookRequest): Promise<HookReply> => {
     const stdout: string[] = [];
     const stderr: string[] = [];
+    // (plain collectors: the hook command only writes text to them)
     const sink = (into: string[]) =>
-      new PassThrough().on('data', (c: Buffer | string) => {
-        into.push(typeof c === 'string' ? c : c.toString('utf8'));
+      new Writable({
+        decodeStrings: false,
+        write(chunk: Buffer | string, _encoding, done) {
+          into.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+          done();
+        },
       });
     const host: HookHost = {
       guard: (workspace, e) => pool.acquire(workspace, e),
       extend: (ms) => {
         const f = spoolFiles(spool, id);
+        extended.add(id);
         try {
           fs.writeFileSync(`${f.ext}.tmp`, String(ms), { mode: 0o600 });
           fs.renameSync(`${f.ext}.tmp`, f.ext);
@@ -198,14 +214,15 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
       },
     };
     const exitCode = await runHook(req.argv.slice(1), {
-      stdin: Readable.from([req.stdin]),
+      stdin: noInput,
+      input: req.stdin,
       stdout: sink(stdout),
       stderr: sink(stderr),
       env: req.env,
       cwd: req.cwd,
       hookHost: host,
     });
-    return { t: 'answer', exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
+    return { t: 'answer', exitCode, stdout: stdout.join(''), stderr: stderr.join(''), pid: process.pid };
   };
 
   /** Reads a claimed call (and removes it); what is wrong with it as a retry reason. */
@@ -295,14 +312,27 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
     }
   };
 
-  // Only a new call needs a look at the folder (answers, temporary files and
-  // claims come and go there too); a platform that gives no name gets a look.
-  const watcher = fs.watch(spool, (_event, name) => {
-    if (name === null || String(name).endsWith('.req')) drain();
-  });
-  watcher.on('error', (err) => log(`spool watch failed: ${err.message}`));
+  // Clients nudge the server through the wake pipe. Where there is none
+  // (Windows), or once it fails, a watch on the folder sees new calls: only
+  // a new call needs a look (answers, temporary files and claims come and go
+  // there too); a platform that gives no name gets a look. Not both: a
+  // second look at the folder per call would run in the middle of serving it.
+  let watcher: fs.FSWatcher | undefined;
+  const watchFolder = (): void => {
+    if (watcher || closing) return;
+    watcher = fs.watch(spool, (_event, name) => {
+      if (name === null || String(name).endsWith('.req')) drain();
+    });
+    watcher.on('error', (err) => log(`spool watch failed: ${err.message}`));
+  };
   const wakePipe = openWakePipe(spool, log);
-  wakePipe?.on('data', () => drain());
+  if (wakePipe) {
+    wakePipe.on('data', () => drain());
+    wakePipe.on('error', () => watchFolder());
+    wakePipe.on('close', () => watchFolder());
+  } else {
+    watchFolder();
+  }
   const poller = setInterval(drain, 200); // in case a change notification is lost
   writePrivateJson(hookEndpointFile(env), endpoint);
   drain();
@@ -333,8 +363,8 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
     closing = why;
     clearInterval(ticker);
     clearInterval(poller);
-    watcher.close();
     wakePipe?.destroy();
+    watcher?.close();
     drain(); // calls already dropped are answered (with a retry) rather than left waiting
     while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
     await pool.sweep(0);

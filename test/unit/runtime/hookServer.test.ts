@@ -6,7 +6,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { startHookServer } from '../../../src/runtime/hookServer/server.ts';
 import type { callHookServer } from '../../../src/runtime/hookServer/client.ts';
-import { HOOK_PROTOCOL, hookEndpointFile, readHookEndpoint, spoolFiles } from '../../../src/runtime/hookServer/endpoint.ts';
+import { HOOK_PROTOCOL, hookEndpointFile, hookSpoolDir, readHookEndpoint, spoolFiles, type HookReply } from '../../../src/runtime/hookServer/endpoint.ts';
 import { run as runHook } from '../../../src/runtime/commands/hook.ts';
 import { ReceiptStore } from '../../../src/core/receipts/store.ts';
 import { workspaceState } from '../../../src/core/config/paths.ts';
@@ -92,7 +92,7 @@ test('the hook server answers exactly as the in-process hook does, and records t
   }
 });
 
-test('the endpoint file and spool are private; an endpoint file others could write is not trusted', { skip: process.platform === 'win32' && 'Unix permissions' }, async () => {
+test('the endpoint file and spool are private; a spool others could read gets no call, an endpoint file others could write is not trusted', { skip: process.platform === 'win32' && 'Unix permissions' }, async () => {
   const ws = userRepo();
   const env = isolatedEnv();
   const server = await startHookServer({ env });
@@ -103,9 +103,17 @@ test('the endpoint file and spool are private; an endpoint file others could wri
     assert.equal(fs.statSync(server.endpoint.spool).mode & 0o777, 0o700);
     const ok = await call(env, ws, claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }));
     assert.equal(ok.kind, 'answer');
+    // a call (its environment and document) never goes into a folder others can read
+    fs.chmodSync(server.endpoint.spool, 0o755);
+    const open = await call(env, ws, claudePre({ cwd: ws, id: 'r2', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }));
+    assert.equal(open.kind, 'unavailable');
+    assert.match(open.kind === 'unavailable' ? open.reason : '', /open to other users/);
+    assert.equal(open.kind === 'unavailable' && open.start, false);
+    assert.deepEqual(fs.readdirSync(server.endpoint.spool).filter((n) => !n.startsWith('wake')), [], 'nothing was written there');
+    fs.chmodSync(server.endpoint.spool, 0o700);
+    // an endpoint file others could have written is not read (belay serve status, or a hook without a wake pipe)
     fs.chmodSync(file, 0o644);
-    const r = await call(env, ws, claudePre({ cwd: ws, id: 'r2', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }));
-    assert.equal(r.kind, 'unavailable');
+    assert.equal(readHookEndpoint(env), undefined);
     fs.chmodSync(file, 0o600);
     // a call of another build is declined, so its hook decides in-process
     const f = spoolFiles(server.endpoint.spool, `${process.pid}-00000000deadbeef`);
@@ -117,16 +125,85 @@ test('the endpoint file and spool are private; an endpoint file others could wri
   }
 });
 
-test('a hook server of another build is not used', async () => {
+/** Plays a server at `spool`: listens on its wake pipe (as a server does) and answers each call with `reply` (or claims it and never answers). */
+function standIn(spool: string, reply: HookReply | 'never'): { stop: () => void } {
+  fs.mkdirSync(spool, { recursive: true, mode: 0o700 });
+  const pipe = path.join(spool, 'wake');
+  if (!fs.existsSync(pipe)) assert.equal(spawnSync('mkfifo', ['-m', '600', pipe]).status, 0);
+  const fd = fs.openSync(pipe, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+  const timer = setInterval(() => {
+    for (const name of fs.readdirSync(spool)) {
+      if (!name.endsWith('.req')) continue;
+      const id = name.slice(0, -4);
+      const f = spoolFiles(spool, id);
+      try {
+        fs.renameSync(f.req, f.work);
+      } catch {
+        continue;
+      }
+      if (reply !== 'never') fs.writeFileSync(f.out, JSON.stringify(reply), { mode: 0o600 });
+    }
+  }, 10);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      fs.closeSync(fd);
+    },
+  };
+}
+
+test('a hook server of another build is not used: it declines the call, or its endpoint file says so', { skip: process.platform === 'win32' && 'named pipes' }, async () => {
+  const ws = userRepo();
+  const env = isolatedEnv();
+  const doc = claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } });
+  // listening on the wake pipe: the call goes there, and a server of another build declines it
+  const other = standIn(hookSpoolDir(env), { t: 'retry', reason: 'build' });
+  try {
+    const r = await call(env, ws, doc);
+    assert.equal(r.kind, 'unavailable');
+    assert.match(r.kind === 'unavailable' ? r.reason : '', /declined: build/);
+    assert.equal(r.kind === 'unavailable' && r.start, true, 'a server of this build is started');
+  } finally {
+    other.stop();
+  }
+  // nobody on the wake pipe: the endpoint file decides, and it names another build
+  const server = await startHookServer({ env });
+  const ep = server.endpoint;
+  await server.close();
+  fs.writeFileSync(hookEndpointFile(env), JSON.stringify({ ...ep, pid: process.pid, build: 'another' }), { mode: 0o600 });
+  const r = await call(env, ws, doc);
+  assert.equal(r.kind, 'unavailable');
+  assert.match(r.kind === 'unavailable' ? r.reason : '', /another build/);
+  assert.equal(r.kind === 'unavailable' && r.start, true);
+});
+
+test('a server that died is noticed at once: its wake pipe has no reader and its pid is gone', { skip: process.platform === 'win32' && 'named pipes' }, async () => {
+  const ws = userRepo();
+  const env = isolatedEnv();
+  const server = await startHookServer({ env });
+  const ep = server.endpoint;
+  await server.close();
+  // the endpoint file of a server killed outright stays behind
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  fs.writeFileSync(hookEndpointFile(env), JSON.stringify({ ...ep, pid: Number(dead.stdout) }), { mode: 0o600 });
+  const started = Date.now();
+  const r = await call(env, ws, claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }));
+  assert.equal(r.kind, 'unavailable');
+  assert.match(r.kind === 'unavailable' ? r.reason : '', /gone/);
+  assert.equal(r.kind === 'unavailable' && r.start, true);
+  assert.ok(Date.now() - started < 5000);
+  assert.deepEqual(fs.readdirSync(ep.spool).filter((n) => n.endsWith('.req')), [], 'no call was left behind');
+});
+
+test('a call reaches a listening server through its wake pipe without reading the endpoint file', { skip: process.platform === 'win32' && 'named pipes' }, async () => {
   const ws = userRepo();
   const env = isolatedEnv();
   const server = await startHookServer({ env });
   try {
-    const ep = readHookEndpoint(env)!;
-    fs.writeFileSync(hookEndpointFile(env), JSON.stringify({ ...ep, build: 'another' }), { mode: 0o600 });
+    fs.rmSync(hookEndpointFile(env));
     const r = await call(env, ws, claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }));
-    assert.equal(r.kind, 'unavailable');
-    assert.equal(r.kind === 'unavailable' && r.start, true);
+    assert.equal(r.kind, 'answer');
+    assert.equal(r.kind === 'answer' && r.pid, process.pid, 'the answer names the server that gave it');
   } finally {
     await server.close();
   }
@@ -157,6 +234,7 @@ test('a server that takes the call but does not answer in time is a timeout, not
   // a stand-in at the published endpoint (this process is alive) that claims calls and never answers
   fs.writeFileSync(hookEndpointFile(env), JSON.stringify(ep), { mode: 0o600 });
   let claiming = true;
+  const pipe = process.platform === 'win32' ? undefined : fs.openSync(path.join(ep.spool, 'wake'), fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
   const claimer = setInterval(() => {
     if (!claiming) return;
     for (const name of fs.readdirSync(ep.spool)) {
@@ -177,6 +255,7 @@ test('a server that takes the call but does not answer in time is a timeout, not
     assert.deepEqual(fs.readdirSync(ep.spool).filter((n) => n.endsWith('.req')), [], 'the call was taken back');
   } finally {
     clearInterval(claimer);
+    if (pipe !== undefined) fs.closeSync(pipe);
   }
 });
 
