@@ -140,11 +140,17 @@ function writeHeadHint(gitDir: string, name: string): void {
 export function writeRef(gitDir: string, seq: number, id: string): string {
   const name = `${String(seq).padStart(10, '0')}-${id}`;
   const dir = path.join(gitDir, REF_DIR);
-  fs.mkdirSync(dir, { recursive: true });
   writeHeadHint(gitDir, name);
   const file = path.join(dir, name);
   const tmp = `${file}.lock`;
-  fs.writeFileSync(tmp, id + '\n');
+  try {
+    fs.writeFileSync(tmp, id + '\n');
+  } catch (err) {
+    // the store's first checkpoint (or gc packed every ref and removed the folder)
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(tmp, id + '\n');
+  }
   fs.renameSync(tmp, file);
   return `${REF_DIR}/${name}`;
 }

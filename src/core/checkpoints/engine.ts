@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CheckpointError } from './errors.ts';
-import { BORROW_FILE, readBorrow, runGit, splitZ, type GitContext, type WorkContext } from './git.ts';
+import { BORROW_FILE, gitLaunches, readBorrow, runGit, splitZ, type GitContext, type WorkContext } from './git.ts';
 import { ObjectDb, parseCommit, serializeCommit } from './objects.ts';
 import {
   listRefs,
@@ -103,11 +103,19 @@ export class Engine {
   withLock<T>(fn: (lock: HeldLock) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       const lock = await acquireLock(path.join(this.storeDir, 'belay.lock'), { timeoutMs: this.options.lockTimeoutMs ?? 15_000 });
+      const launched = gitLaunches(this.storeDir);
       try {
-        this.removeStaleGitLocks(lock.tookOverStale);
+        // Git lock files left by a holder that died (or by anything before
+        // this process first held the lock); a holder that lives removes its
+        // own below, so a lock taken from a live holder needs no look.
+        if (lock.tookOverStale || !this.gitLocksChecked) this.removeStaleGitLocks(lock.tookOverStale);
+        this.gitLocksChecked = true;
         await this.recover(lock);
         return await fn(lock);
       } finally {
+        // A git command of this hold that was killed leaves its lock file:
+        // removed before the store lock goes (none ran: nothing to look for).
+        if (gitLaunches(this.storeDir) !== launched) this.removeStaleGitLocks(false);
         lock.release();
       }
     };
@@ -116,10 +124,13 @@ export class Engine {
     return next;
   }
 
+  /** whether this process has looked for git lock files left before it first held the lock */
+  private gitLocksChecked = false;
+
   /** Lock files a killed git process left in the store (nothing else runs git here while we hold the lock). */
   private removeStaleGitLocks(all: boolean): void {
     for (const f of ['index.lock', 'HEAD.lock', 'packed-refs.lock', 'config.lock', 'shallow.lock']) {
-      // (one unlink each: rmSync would stat twice first, on every checkpoint)
+      // (one unlink each: rmSync would stat twice first)
       try {
         fs.unlinkSync(path.join(this.storeDir, f));
       } catch {
@@ -328,13 +339,16 @@ export class Engine {
     return [rel, ...under.keys()];
   }
 
+  /** the checkpoint this process recorded last, and its tree (a commit never changes) */
+  private lastWritten: { id: string; tree: string } | undefined;
+
   /** Creates a checkpoint; the caller holds the lock. */
   async captureLocked(lock: HeldLock, req: CaptureRequest): Promise<Captured> {
     const started = performance.now();
     trace(`capture ${req.scope}: start`);
     const head = this.head();
-    const parent = head ? await this.load(head.id) : undefined;
-    const headTree = parent?.tree;
+    // (the parent is usually the checkpoint this process wrote last: its tree is known)
+    const headTree = head ? (this.lastWritten?.id === head.id ? this.lastWritten.tree : (await this.load(head.id)).tree) : undefined;
     const skipped: Skipped[] = [];
     const asked: string[] = [];
     for (const p of req.paths ?? []) {
@@ -440,6 +454,7 @@ export class Engine {
     failpoint(`capture:${req.kind}:before-ref`);
     lock.verify();
     writeRef(this.storeDir, meta.seq, id);
+    this.lastWritten = { id, tree };
     if (synced) this.indexWritten(synced, besideScan);
     else if (besideScan.length > 0) this.addPending(besideScan); // later scans keep capturing them
     trace(`capture ${req.scope}: recorded ${id.slice(0, 12)}`);

@@ -73,7 +73,19 @@ const FORCED_CONFIG: Array<[string, string]> = [
 
 const STRIPPED_ENV = new Set(['EDITOR', 'VISUAL', 'PAGER', 'SSH_ASKPASS', 'SSH_ASKPASS_REQUIRE']);
 
+const launches = new Map<string, number>();
+
+/**
+ * How many git commands this process has prepared for the store at `gitDir`
+ * (every store command gets its environment from gitEnv): a lock holder that
+ * ran none cannot have left a git lock file behind.
+ */
+export function gitLaunches(gitDir: string): number {
+  return launches.get(gitDir) ?? 0;
+}
+
 export function gitEnv(ctx: GitContext, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  launches.set(ctx.gitDir, (launches.get(ctx.gitDir) ?? 0) + 1);
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(base)) {
     const key = k.toUpperCase();

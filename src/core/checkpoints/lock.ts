@@ -84,11 +84,14 @@ function ageMs(lock: string): number {
   }
 }
 
-/** Makes `lock` exist as a copy of `staging`, only if nothing is there: false when something is. */
-function claim(staging: string, lock: string): boolean {
+/**
+ * Makes `lock` exist as a copy of `staging`, only if nothing is there: false
+ * when something is; 'linked' when `lock` is now the very file `staging` is.
+ */
+function claim(staging: string, lock: string): 'linked' | 'written' | false {
   try {
     fs.linkSync(staging, lock);
-    return true;
+    return 'linked';
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
@@ -108,7 +111,7 @@ function claim(staging: string, lock: string): boolean {
   } finally {
     fs.closeSync(fd);
   }
-  return true;
+  return 'written';
 }
 
 function isStale(dir: string, owner: Owner | undefined, staleMs: number): boolean {
@@ -130,10 +133,19 @@ export async function acquireLock(lockPath: string, opts: LockOptions): Promise<
   // owner, never an anonymous one.
   const staging = `${lockPath}.${token}.tmp`;
   const mine: Owner = { pid: process.pid, host: os.hostname(), token, since: new Date().toISOString() };
-  fs.writeFileSync(staging, JSON.stringify(mine), { flag: 'wx' });
+  let stagingId: string | undefined;
+  const fd = fs.openSync(staging, 'wx');
+  try {
+    fs.writeSync(fd, JSON.stringify(mine));
+    stagingId = identity(fs.fstatSync(fd, { bigint: true }));
+  } finally {
+    fs.closeSync(fd);
+  }
+  let claimed: 'linked' | 'written' | false;
   try {
     for (;;) {
-      if (claim(staging, lockPath)) break;
+      claimed = claim(staging, lockPath);
+      if (claimed) break;
       const owner = readOwner(lockPath);
       if (isStale(lockPath, owner, staleMs)) {
         // Move the stale lock aside (atomic: only one contender wins), then make
@@ -177,7 +189,8 @@ export async function acquireLock(lockPath: string, opts: LockOptions): Promise<
   // Staging files of processes killed while taking the lock (folders, in the
   // older shape): looked for once per process and store, and after taking a
   // dead owner's lock (a rare leftover; not worth a folder listing per lock).
-  if (swept.has(lockPath) && !tookOverStale) return held(lockPath, token, staleMs, tookOverStale);
+  const id = claimed === 'linked' ? stagingId : undefined;
+  if (swept.has(lockPath) && !tookOverStale) return held(lockPath, token, staleMs, tookOverStale, id);
   swept.add(lockPath);
   try {
     const base = path.basename(lockPath);
@@ -192,13 +205,29 @@ export async function acquireLock(lockPath: string, opts: LockOptions): Promise<
   } catch {
     /* best effort */
   }
-  return held(lockPath, token, staleMs, tookOverStale);
+  return held(lockPath, token, staleMs, tookOverStale, id);
 }
 
 /** Lock folders already swept for leftovers by this process. */
 const swept = new Set<string>();
 
-function held(lockPath: string, token: string, staleMs: number, tookOverStale: boolean): HeldLock {
+/**
+ * A file's identity: device, inode and birth time (an inode number freed and
+ * given to a new file comes with a new birth time). Undefined where the file
+ * system keeps no birth time: the owner's token is read back instead.
+ */
+function identity(st: fs.BigIntStats): string | undefined {
+  return st.birthtimeNs > 0n ? `${st.dev}:${st.ino}:${st.birthtimeNs}` : undefined;
+}
+
+/** The identity of the file at `p` (not following a link), or undefined when there is none. */
+function fileId(p: string): string | undefined {
+  const st = fs.lstatSync(p, { bigint: true, throwIfNoEntry: false });
+  return st && !st.isDirectory() ? identity(st) : undefined;
+}
+
+/** `id`: the lock file's identity (device and inode) when it is known to be the file this process made. */
+function held(lockPath: string, token: string, staleMs: number, tookOverStale: boolean, id: string | undefined): HeldLock {
   const beat = setInterval(() => {
     try {
       const now = new Date();
@@ -209,10 +238,15 @@ function held(lockPath: string, token: string, staleMs: number, tookOverStale: b
   }, Math.max(1000, Math.floor(staleMs / 6)));
   beat.unref();
   let released = false;
+  // The lock file is ours while it is the very file we made (same device,
+  // inode and birth time): a process that judges it stale moves it aside and
+  // makes its own, which is another file. One lstat instead of reading the
+  // owner back.
+  const ours = (): boolean => (id !== undefined ? fileId(lockPath) === id : readOwner(lockPath)?.token === token);
   return {
     tookOverStale,
     verify(): void {
-      if (released || readOwner(lockPath)?.token !== token) {
+      if (released || !ours()) {
         throw new CheckpointError('locked', 'lost the checkpoint store lock to another process; nothing was changed');
       }
     },
@@ -220,7 +254,7 @@ function held(lockPath: string, token: string, staleMs: number, tookOverStale: b
       if (released) return;
       released = true;
       clearInterval(beat);
-      if (readOwner(lockPath)?.token !== token) return;
+      if (!ours()) return;
       // one step: the lock is gone, or (taken over meanwhile) not ours to remove
       try {
         fs.unlinkSync(lockPath);

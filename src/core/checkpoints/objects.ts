@@ -292,10 +292,16 @@ export class ObjectDb {
     const file = this.loosePath(this.objectsDir, sha);
     if (fs.existsSync(file)) return sha;
     const dir = path.dirname(file);
-    fs.mkdirSync(dir, { recursive: true });
     const tmp = path.join(dir, `tmp_obj_${process.pid}_${crypto.randomBytes(6).toString('hex')}`);
     const data = zlib.deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 });
-    fs.writeFileSync(tmp, data, { mode: 0o444 });
+    try {
+      fs.writeFileSync(tmp, data, { mode: 0o444 });
+    } catch (err) {
+      // the first object of its fan-out folder (made only then: a mkdir per write cost two calls)
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(tmp, data, { mode: 0o444 });
+    }
     try {
       fs.renameSync(tmp, file);
     } catch (err) {

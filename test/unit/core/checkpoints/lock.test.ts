@@ -135,3 +135,54 @@ test('the lock is one file naming its owner while held; nothing is left once rel
     rm(dir);
   }
 });
+
+test('the held lock is known by its file: heartbeats keep it, a takeover (a new file) loses it', async () => {
+  const dir = tmpDir('lockid');
+  const lock = path.join(dir, 'belay.lock');
+  try {
+    const held = await acquireLock(lock, { timeoutMs: 1000, staleMs: 6000 });
+    await new Promise((r) => setTimeout(r, 1150)); // one heartbeat (every staleMs / 6): the file's times change, not the file
+    held.verify();
+    // taken over as another process does it: moved aside, a new file linked in its place
+    fs.renameSync(lock, `${lock}.aside`);
+    fs.writeFileSync(`${lock}.theirs`, JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'theirs', since: new Date().toISOString() }));
+    fs.linkSync(`${lock}.theirs`, lock);
+    fs.rmSync(`${lock}.aside`);
+    assert.throws(() => held.verify(), /lost the checkpoint store lock/);
+    held.release();
+    assert.equal((JSON.parse(fs.readFileSync(lock, 'utf8')) as { token: string }).token, 'theirs', 'release leaves the new owner alone');
+  } finally {
+    rm(dir);
+  }
+});
+
+test('git lock files: a hold that ran git removes them before the store lock goes; a process looks once for older leftovers', async () => {
+  const { Engine } = await import('../../../../src/core/checkpoints/engine.ts');
+  const { runGit } = await import('../../../../src/core/checkpoints/git.ts');
+  const ws = makePlainWorkspace({ 'a.txt': 'a\n' });
+  const storeDir = path.join(tmpDir('gitlocks'), 'store');
+  const indexLock = path.join(storeDir, 'index.lock');
+  try {
+    const engine = new Engine(ws, storeDir, {});
+    await engine.init();
+    // a git command of this hold killed mid-write leaves its lock file: gone once the hold ends
+    await engine.withLock(async () => {
+      await runGit(engine.ctx, ['rev-parse', '--git-dir']);
+      fs.writeFileSync(indexLock, 'a git killed mid-write');
+    });
+    assert.ok(!fs.existsSync(indexLock));
+    // a leftover from before this process first held the lock: gone at its first hold
+    fs.writeFileSync(indexLock, 'left by an older process');
+    const fresh = new Engine(ws, storeDir, {});
+    await fresh.withLock(async () => assert.ok(!fs.existsSync(indexLock)));
+    // and a full checkpoint (git status, update-index) works after it
+    const store = await CheckpointStore.open({ workspace: ws, storeDir });
+    await store.create({ scope: 'full' });
+    await store.close();
+    fsckStore(storeDir);
+    engine.close();
+    fresh.close();
+  } finally {
+    rm(ws, path.dirname(storeDir));
+  }
+});
