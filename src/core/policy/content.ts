@@ -64,6 +64,9 @@ export function findSecret(text: string): string | undefined {
 /** `NAME=value` where NAME says it is a credential. */
 export const SECRET_ASSIGNMENT = /\b[A-Z0-9_]*(?:SECRET|TOKEN|PASSW(?:OR)?D|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)[A-Z0-9_]*\s*[=:]/i;
 
+/** base64 or hex runs in a URL (global: used by one exec loop at a time, lastIndex reset before each) */
+const URL_BLOB = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+
 /**
  * Encoded data in a URL that decodes to a credential or a credential
  * assignment: base64 (standard or URL-safe) and hex blobs in the query,
@@ -79,7 +82,10 @@ export function encodedSecretInUrl(url: string): string | undefined {
   }
   const secret = findSecret(decodedUrl);
   if (secret) return secret;
-  for (const m of decodedUrl.matchAll(/[A-Za-z0-9+/_-]{16,}={0,2}/g)) {
+  // an exec loop over one shared expression: matchAll copies the expression on every call
+  const blobs = URL_BLOB;
+  blobs.lastIndex = 0;
+  for (let m = blobs.exec(decodedUrl); m !== null; m = blobs.exec(decodedUrl)) {
     const blob = m[0];
     for (const decoded of decodings(blob)) {
       if (!isMostlyPrintable(decoded)) continue;
@@ -115,10 +121,15 @@ function isMostlyPrintable(s: string): boolean {
   return printable / head.length > 0.85;
 }
 
+/** long runs in a query or fragment (global: lastIndex reset before each loop) */
+const QUERY_BLOB = /[=/#&]([A-Za-z0-9+/_%=-]{48,})/g;
+
 /** A long opaque blob in a URL's query or fragment (data smuggled out). */
 export function opaqueBlobInUrl(url: string): string | undefined {
   const q = url.replace(/^[^?#]*/, '');
-  for (const m of q.matchAll(/[=/#&]([A-Za-z0-9+/_%=-]{48,})/g)) {
+  const blobs = QUERY_BLOB;
+  blobs.lastIndex = 0;
+  for (let m = blobs.exec(q); m !== null; m = blobs.exec(q)) {
     const blob = m[1]!;
     if (/^[a-z-]+$/i.test(blob) || /^\d+$/.test(blob)) continue;
     return blob.slice(0, 24) + '…';

@@ -74,9 +74,12 @@ export function defaultTempDirs(): string[] {
   return [...dirs];
 }
 
+/** one options object for every lstat (none built per call) */
+const NO_THROW = { throwIfNoEntry: false } as const;
+
 function lstat(p: string): fs.Stats | undefined {
   try {
-    return fs.lstatSync(p, { throwIfNoEntry: false });
+    return fs.lstatSync(p, NO_THROW);
   } catch {
     return undefined;
   }

@@ -83,22 +83,26 @@ function changedPaths(a: PackContext['action']): Iterable<string> {
 const GUARD_DIRS_WORKSPACE = ['.github/hooks', '.claude', '.cursor', '.vscode', '.codex'];
 const GUARD_DIRS_HOME = ['.claude', '.copilot/hooks', '.cursor', '.codex', '.belay', '.vscode/extensions', '.vscode-server/extensions', '.local/share/code-server', '.config/Code/User'];
 
-/** the guard folders of one decision, folded (built on the decision's first delete or move) */
-const guardDirs = new WeakMap<PackContext, string[]>();
+/** the guard folders, folded, for the last context seen: a pure function of the roots, home, state directory and case rule */
+let guardDirsFor: { roots: readonly string[]; home: string; stateDir: string | undefined; ci: boolean; dirs: string[] } | undefined;
+
+function guardDirs(pc: PackContext, ci: boolean): string[] {
+  const { workspaceRoots: roots, home, stateDir } = pc.ctx;
+  const last = guardDirsFor;
+  if (last && last.home === home && last.stateDir === stateDir && last.ci === ci && last.roots.length === roots.length && last.roots.every((r, i) => r === roots[i])) return last.dirs;
+  const dirs = [
+    ...roots.flatMap((r) => GUARD_DIRS_WORKSPACE.map((d) => `${r}/${d}`)),
+    ...GUARD_DIRS_HOME.map((d) => `${home}/${d}`),
+    ...(stateDir ? [stateDir] : []),
+  ].map((d) => foldPath(d, ci));
+  guardDirsFor = { roots: [...roots], home, stateDir, ci, dirs };
+  return dirs;
+}
 
 function holdsGuardFiles(pc: PackContext, p: string): boolean {
   const ci = pc.ctx.caseInsensitive === true;
   const f = foldPath(trimSlashes(p), ci);
-  let dirs = guardDirs.get(pc);
-  if (!dirs) {
-    dirs = [
-      ...pc.ctx.workspaceRoots.flatMap((r) => GUARD_DIRS_WORKSPACE.map((d) => `${r}/${d}`)),
-      ...GUARD_DIRS_HOME.map((d) => `${pc.ctx.home}/${d}`),
-      ...(pc.ctx.stateDir ? [pc.ctx.stateDir] : []),
-    ].map((d) => foldPath(d, ci));
-    guardDirs.set(pc, dirs);
-  }
-  return dirs.some((d) => isInside(d, f));
+  return guardDirs(pc, ci).some((d) => isInside(d, f));
 }
 
 function isCritical(pc: PackContext, p: string): boolean {

@@ -54,6 +54,12 @@ export function normaliseUrl(v: string): string {
 /** URLs mentioned anywhere in a text (inline code, arguments of unknown tools). */
 export function urlsIn(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/\b(?:https?|ftp|wss?):\/\/[^\s'"`<>)\]}]+/gi)) out.push(m[0]);
+  // an exec loop over one shared expression: matchAll copies the expression on every call
+  const re = URL_IN_TEXT;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push(m[0]);
   return out;
 }
+
+/** global: used by one exec loop at a time, lastIndex reset before each */
+const URL_IN_TEXT = /\b(?:https?|ftp|wss?):\/\/[^\s'"`<>)\]}]+/gi;
