@@ -1,9 +1,9 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runGit } from './git.ts';
 import { parseCommit, serializeCommit, type ObjectDb } from './objects.ts';
 import type { ChangedPath, Checkpoint, CheckpointKind } from './types.ts';
+import { randomHex } from './random.ts';
 
 /**
  * The list of checkpoints. Each checkpoint is one parentless commit whose
@@ -177,7 +177,7 @@ export function decodeMessage(message: string): Meta {
 /** Writes the commit object for a checkpoint (not yet visible: see writeRef). */
 export function writeCheckpointCommit(db: ObjectDb, tree: string, meta: Meta): string {
   // A random nonce keeps ids unique even for identical metadata within one second.
-  const content = serializeCommit({ tree, time: new Date(meta.createdAt), message: encodeMessage(meta) + `\nnonce ${crypto.randomBytes(6).toString('hex')}\n` });
+  const content = serializeCommit({ tree, time: new Date(meta.createdAt), message: encodeMessage(meta) + `\nnonce ${randomHex(6)}\n` });
   return db.write('commit', content);
 }
 

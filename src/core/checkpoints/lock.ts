@@ -1,8 +1,8 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CheckpointError } from './errors.ts';
+import { randomHex } from './random.ts';
 
 /**
  * A cross-process lock on one store: a file holding the owner's pid, host and
@@ -36,6 +36,12 @@ export interface HeldLock {
   /** throws `locked` when another process took the lock over */
   verify(): void;
   release(): void;
+}
+
+let host: string | undefined;
+/** This machine's name, as locks record it (asked once per process). */
+function hostname(): string {
+  return (host ??= os.hostname());
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -117,89 +123,132 @@ function claim(staging: string, lock: string): 'linked' | 'written' | false {
 function isStale(dir: string, owner: Owner | undefined, staleMs: number): boolean {
   const age = ageMs(dir);
   if (!owner) return age > Math.min(staleMs, 10_000); // no owner file (not made by acquireLock): give it a moment
-  if (owner.host === os.hostname() && !pidAlive(owner.pid)) return true;
+  if (owner.host === hostname() && !pidAlive(owner.pid)) return true;
   return age > staleMs;
+}
+
+/**
+ * This process's owner file for `lockPath`: written once, beside the lock,
+ * and linked into place for each hold (the lock is then the very same file).
+ * Removed when the process exits; a killed process's is swept by others.
+ */
+interface Staging {
+  path: string;
+  token: string;
+  /** the file's identity (see identity), when the file system gives one */
+  id: string | undefined;
+}
+const stagings = new Map<string, Staging>();
+
+function staging(lockPath: string): Staging {
+  let st = stagings.get(lockPath);
+  if (st) {
+    // The lock's heartbeat is this file's mtime (a link shares it): fresh
+    // from the moment it is taken, not from the last hold.
+    try {
+      const now = new Date();
+      fs.utimesSync(st.path, now, now);
+      return st;
+    } catch {
+      stagings.delete(lockPath); // removed (by hand, or swept as another machine's): made again
+    }
+  }
+  const token = randomHex(12);
+  const file = `${lockPath}.${token}.tmp`;
+  const mine: Owner = { pid: process.pid, host: hostname(), token, since: new Date().toISOString() };
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx');
+  } catch (err) {
+    // (the folder is made only when it is missing: a mkdir per lock cost two calls)
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    fs.mkdirSync(path.dirname(lockPath), { recursive: true });
+    fd = fs.openSync(file, 'wx');
+  }
+  try {
+    fs.writeSync(fd, JSON.stringify(mine));
+    st = { path: file, token, id: identity(fs.fstatSync(fd, { bigint: true })) };
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (stagings.size === 0) process.once('exit', removeStagings);
+  stagings.set(lockPath, st);
+  return st;
+}
+
+function removeStagings(): void {
+  for (const st of stagings.values()) {
+    try {
+      fs.unlinkSync(st.path);
+    } catch {
+      /* gone */
+    }
+  }
+  stagings.clear();
 }
 
 export async function acquireLock(lockPath: string, opts: LockOptions): Promise<HeldLock> {
   const staleMs = opts.staleMs ?? 60_000;
-  const token = crypto.randomBytes(12).toString('hex');
   const deadline = Date.now() + opts.timeoutMs;
   let delay = 2;
   let tookOverStale = false;
-  fs.mkdirSync(path.dirname(lockPath), { recursive: true });
   // The owner file is written aside and linked into place: a process killed
   // at any moment leaves either no lock or a lock that names its (dead)
-  // owner, never an anonymous one.
-  const staging = `${lockPath}.${token}.tmp`;
-  const mine: Owner = { pid: process.pid, host: os.hostname(), token, since: new Date().toISOString() };
-  let stagingId: string | undefined;
-  const fd = fs.openSync(staging, 'wx');
-  try {
-    fs.writeSync(fd, JSON.stringify(mine));
-    stagingId = identity(fs.fstatSync(fd, { bigint: true }));
-  } finally {
-    fs.closeSync(fd);
-  }
+  // owner, never an anonymous one. (Written once per process: a new file per
+  // hold cost five file system calls, one of them creating an inode.)
+  const mine = staging(lockPath);
+  const token = mine.token;
   let claimed: 'linked' | 'written' | false;
-  try {
-    for (;;) {
-      claimed = claim(staging, lockPath);
-      if (claimed) break;
-      const owner = readOwner(lockPath);
-      if (isStale(lockPath, owner, staleMs)) {
-        // Move the stale lock aside (atomic: only one contender wins), then make
-        // sure what was moved is the lock judged stale and not a fresh one.
-        const aside = `${lockPath}.stale-${token}`;
-        try {
-          fs.renameSync(lockPath, aside);
-          const moved = readOwner(aside);
-          if (moved?.token !== owner?.token && moved !== undefined && !isStale(aside, moved, staleMs)) {
-            // a fresh lock: put it back, unless a newer one exists (its owner will notice through verify())
-            try {
-              if (fs.lstatSync(aside).isDirectory()) fs.renameSync(aside, lockPath);
-              else claim(aside, lockPath);
-            } catch {
-              /* a newer lock exists */
-            }
-          } else {
-            tookOverStale = true;
+  for (;;) {
+    claimed = claim(mine.path, lockPath);
+    if (claimed) break;
+    const owner = readOwner(lockPath);
+    if (isStale(lockPath, owner, staleMs)) {
+      // Move the stale lock aside (atomic: only one contender wins), then make
+      // sure what was moved is the lock judged stale and not a fresh one.
+      const aside = `${lockPath}.stale-${token}`;
+      try {
+        fs.renameSync(lockPath, aside);
+        const moved = readOwner(aside);
+        if (moved?.token !== owner?.token && moved !== undefined && !isStale(aside, moved, staleMs)) {
+          // a fresh lock: put it back, unless a newer one exists (its owner will notice through verify())
+          try {
+            if (fs.lstatSync(aside).isDirectory()) fs.renameSync(aside, lockPath);
+            else claim(aside, lockPath);
+          } catch {
+            /* a newer lock exists */
           }
-          fs.rmSync(aside, { recursive: true, force: true });
-        } catch {
-          /* somebody else moved it first */
+        } else {
+          tookOverStale = true;
         }
-        continue;
+        fs.rmSync(aside, { recursive: true, force: true });
+      } catch {
+        /* somebody else moved it first */
       }
-      if (Date.now() >= deadline) {
-        const who = owner ? `process ${owner.pid} on ${owner.host} since ${owner.since}` : 'another process';
-        throw new CheckpointError('locked', `the checkpoint store is busy (locked by ${who}); gave up after ${opts.timeoutMs} ms`);
-      }
-      await sleep(delay);
-      delay = Math.min(delay * 2, 50);
+      continue;
     }
-  } finally {
-    try {
-      fs.unlinkSync(staging);
-    } catch {
-      /* already gone */
+    if (Date.now() >= deadline) {
+      const who = owner ? `process ${owner.pid} on ${owner.host}` : 'another process';
+      throw new CheckpointError('locked', `the checkpoint store is busy (locked by ${who}); gave up after ${opts.timeoutMs} ms`);
     }
+    await sleep(delay);
+    delay = Math.min(delay * 2, 50);
   }
 
   // Staging files of processes killed while taking the lock (folders, in the
   // older shape): looked for once per process and store, and after taking a
   // dead owner's lock (a rare leftover; not worth a folder listing per lock).
-  const id = claimed === 'linked' ? stagingId : undefined;
+  const id = claimed === 'linked' ? mine.id : undefined;
   if (swept.has(lockPath) && !tookOverStale) return held(lockPath, token, staleMs, tookOverStale, id);
   swept.add(lockPath);
   try {
     const base = path.basename(lockPath);
     for (const name of fs.readdirSync(path.dirname(lockPath))) {
-      if (!name.startsWith(`${base}.`) || !name.endsWith('.tmp')) continue;
+      if (!name.startsWith(`${base}.`) || !name.endsWith('.tmp') || name === path.basename(mine.path)) continue;
       const p = path.join(path.dirname(lockPath), name);
       const o = readOwner(p);
       // (one without its owner yet may be another process's, being prepared right now)
-      const abandoned = o ? o.host === os.hostname() && !pidAlive(o.pid) : ageMs(p) > staleMs;
+      const abandoned = o ? o.host === hostname() && !pidAlive(o.pid) : ageMs(p) > staleMs;
       if (abandoned) fs.rmSync(p, { recursive: true, force: true });
     }
   } catch {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { gitEnv, readBorrow, type GitContext } from './git.ts';
+import { randomHex } from './random.ts';
 
 /**
  * The store's object database, read and written from Node where that saves a
@@ -292,7 +293,7 @@ export class ObjectDb {
     const file = this.loosePath(this.objectsDir, sha);
     if (fs.existsSync(file)) return sha;
     const dir = path.dirname(file);
-    const tmp = path.join(dir, `tmp_obj_${process.pid}_${crypto.randomBytes(6).toString('hex')}`);
+    const tmp = path.join(dir, `tmp_obj_${process.pid}_${randomHex(6)}`);
     const data = zlib.deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 });
     try {
       fs.writeFileSync(tmp, data, { mode: 0o444 });

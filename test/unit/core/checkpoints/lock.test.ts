@@ -100,7 +100,7 @@ test('a live lock from another machine is respected until its heartbeat stops', 
   rm(dir);
 });
 
-test('the lock is one file naming its owner while held; nothing is left once released; dead owners and their staging files are cleared', async () => {
+test('the lock is this process\'s owner file linked into place while held; released, only that file stays until the process exits; dead owners and their files are cleared', async () => {
   const dir = tmpDir('lockfile');
   const lock = path.join(dir, 'belay.lock');
   try {
@@ -108,23 +108,39 @@ test('the lock is one file naming its owner while held; nothing is left once rel
     const owner = JSON.parse(fs.readFileSync(lock, 'utf8')) as { pid: number; host: string; token: string };
     assert.equal(owner.pid, process.pid);
     assert.equal(owner.host, os.hostname());
-    assert.deepEqual(fs.readdirSync(dir), ['belay.lock'], 'the staging file is gone once the lock is taken');
+    const mine = `belay.lock.${owner.token}.tmp`;
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['belay.lock', mine], 'the lock and the owner file it is linked from');
+    assert.equal(fs.statSync(lock).ino, fs.statSync(path.join(dir, mine)).ino, 'one file, two names');
     // a second caller waits, then gives up
     await assert.rejects(acquireLock(lock, { timeoutMs: 50 }), (e: unknown) => e instanceof CheckpointError && e.code === 'locked' && new RegExp(`process ${process.pid}`).test(e.message));
     held.verify();
     held.release();
     held.release();
-    assert.deepEqual(fs.readdirSync(dir), []);
+    assert.deepEqual(fs.readdirSync(dir), [mine]);
     assert.throws(() => held.verify(), (e: unknown) => e instanceof CheckpointError && e.code === 'locked');
+    // the next hold of this process links the same file, its heartbeat fresh
+    const old = new Date(Date.now() - 10 * 60_000);
+    fs.utimesSync(path.join(dir, mine), old, old);
+    const again = await acquireLock(lock, { timeoutMs: 1000 });
+    assert.ok(Date.now() - fs.statSync(lock).mtimeMs < 60_000, 'a lock is never born looking abandoned');
+    again.release();
+    // a process's owner file goes with the process
+    const script = `import { acquireLock } from ${JSON.stringify(path.join(import.meta.dirname, '..', '..', '..', '..', 'src', 'core', 'checkpoints', 'lock.ts'))};
+const h = await acquireLock(${JSON.stringify(path.join(dir, 'other.lock'))}, { timeoutMs: 1000 }); h.release();`;
+    assert.equal(spawnSync(process.execPath, ['--input-type=module', '-e', script]).status, 0);
+    assert.deepEqual(fs.readdirSync(dir), [mine]);
+    fs.rmSync(path.join(dir, mine)); // (as if removed by hand: the next hold writes a new one)
 
-    // a lock file and a staging file left by a process that died
+    // a lock file and an owner file left by a process that died
     const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
     const theirs = JSON.stringify({ pid: dead, host: os.hostname(), token: 'dead', since: new Date().toISOString() });
     fs.writeFileSync(lock, theirs);
     fs.writeFileSync(`${lock}.0123456789abcdef01234567.tmp`, theirs);
     const next = await acquireLock(lock, { timeoutMs: 1000 });
     assert.equal(next.tookOverStale, true);
-    assert.deepEqual(fs.readdirSync(dir), ['belay.lock']);
+    const now = fs.readdirSync(dir).sort();
+    assert.equal(now.length, 2);
+    assert.ok(now.includes('belay.lock') && !now.includes('belay.lock.0123456789abcdef01234567.tmp'), now.join(', '));
     // another process took the lock over (it judged this one stale): release leaves theirs alone
     fs.rmSync(lock);
     fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'other', since: new Date().toISOString() }));
@@ -163,7 +179,7 @@ test('git lock files: a hold that ran git removes them before the store lock goe
   const storeDir = path.join(tmpDir('gitlocks'), 'store');
   const indexLock = path.join(storeDir, 'index.lock');
   try {
-    const engine = new Engine(ws, storeDir, {});
+    const engine = new Engine(ws, storeDir, { workspace: ws, storeDir });
     await engine.init();
     // a git command of this hold killed mid-write leaves its lock file: gone once the hold ends
     await engine.withLock(async () => {
@@ -173,7 +189,7 @@ test('git lock files: a hold that ran git removes them before the store lock goe
     assert.ok(!fs.existsSync(indexLock));
     // a leftover from before this process first held the lock: gone at its first hold
     fs.writeFileSync(indexLock, 'left by an older process');
-    const fresh = new Engine(ws, storeDir, {});
+    const fresh = new Engine(ws, storeDir, { workspace: ws, storeDir });
     await fresh.withLock(async () => assert.ok(!fs.existsSync(indexLock)));
     // and a full checkpoint (git status, update-index) works after it
     const store = await CheckpointStore.open({ workspace: ws, storeDir });
