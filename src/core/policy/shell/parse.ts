@@ -14,7 +14,10 @@ import type { Assign, Node, Part, Redirect, Script, Word } from './ir.ts';
 
 interface Loaded {
   parser: Parser;
+  /** lines seen at least twice, least recently used first */
   cache: Map<string, Script>;
+  /** lines seen once, oldest first: a line seen again soon is moved to the cache (the same script) */
+  fresh: Map<string, Script>;
 }
 
 let loading: Promise<Loaded> | undefined;
@@ -22,6 +25,15 @@ let loaded: Loaded | undefined;
 
 const CACHE_LIMIT = 2048;
 const CACHE_MAX_TEXT = 4096;
+/**
+ * Lines seen once are kept only until FRESH_LIMIT / 2 to FRESH_LIMIT other
+ * lines have been parsed: enough for the same call normalised twice (before
+ * and after it runs) to be cached, short enough that the trees of lines never
+ * seen again die young. Keeping each of them for CACHE_LIMIT lines meant every
+ * tree alive at a scavenge was promoted to the old generation, which cost
+ * more garbage collection than the cache saved on lines that never repeat.
+ */
+const FRESH_LIMIT = 16;
 
 export async function initShellParser(): Promise<void> {
   if (loaded) return;
@@ -30,7 +42,7 @@ export async function initShellParser(): Promise<void> {
     const language = await Language.load(assetPath('tree-sitter-bash/tree-sitter-bash.wasm'));
     const parser = new Parser();
     parser.setLanguage(language);
-    return { parser, cache: new Map<string, Script>() };
+    return { parser, cache: new Map<string, Script>(), fresh: new Map<string, Script>() };
   })();
   try {
     loaded = await loading;
@@ -51,7 +63,7 @@ export class ParserNotReadyError extends Error {
   }
 }
 
-/** Parses a bash command line; results are cached by text. */
+/** Parses a bash command line; results of lines seen more than once are cached by text. */
 export function parseShell(text: string): Script {
   const l = loaded;
   if (!l) throw new ParserNotReadyError();
@@ -62,20 +74,40 @@ export function parseShell(text: string): Script {
     l.cache.set(text, hit);
     return hit;
   }
+  const seen = l.fresh.get(text);
+  if (seen) {
+    // a second sighting: from now on the line stays in the cache
+    l.fresh.delete(text);
+    remember(l, text, seen);
+    return seen;
+  }
   const script = fastParse(text) ?? treeSitterParse(l.parser, text);
   if (text.length <= CACHE_MAX_TEXT) {
-    if (l.cache.size >= CACHE_LIMIT) {
-      // the least recently used eighth at once: starting an iteration skips every slot freed since the
-      // table was last rebuilt, too slow to do for each new line (what is cached never changes a result)
-      let drop = CACHE_LIMIT >> 3;
-      for (const oldest of l.cache.keys()) {
-        l.cache.delete(oldest);
+    if (l.fresh.size >= FRESH_LIMIT) {
+      // the older half at once (as below: one iteration per FRESH_LIMIT / 2 lines)
+      let drop = FRESH_LIMIT >> 1;
+      for (const oldest of l.fresh.keys()) {
+        l.fresh.delete(oldest);
         if (--drop === 0) break;
       }
     }
-    l.cache.set(text, script);
+    l.fresh.set(text, script);
   }
   return script;
+}
+
+/** Puts a line seen again into the cache (least recently used lines make room). */
+function remember(l: Loaded, text: string, script: Script): void {
+  if (l.cache.size >= CACHE_LIMIT) {
+    // the least recently used eighth at once: starting an iteration skips every slot freed since the
+    // table was last rebuilt, too slow to do for each new line (what is cached never changes a result)
+    let drop = CACHE_LIMIT >> 3;
+    for (const oldest of l.cache.keys()) {
+      l.cache.delete(oldest);
+      if (--drop === 0) break;
+    }
+  }
+  l.cache.set(text, script);
 }
 
 /** Parses with tree-sitter-bash, bypassing the fast lexer (tests compare the two). */
