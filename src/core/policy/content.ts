@@ -64,8 +64,37 @@ export function findSecret(text: string): string | undefined {
 /** `NAME=value` where NAME says it is a credential. */
 export const SECRET_ASSIGNMENT = /\b[A-Z0-9_]*(?:SECRET|TOKEN|PASSW(?:OR)?D|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)[A-Z0-9_]*\s*[=:]/i;
 
-/** base64 or hex runs in a URL (global: used by one exec loop at a time, lastIndex reset before each) */
-const URL_BLOB = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+const NO_BLOBS: readonly string[] = [];
+
+/** A character of a base64 (standard or URL-safe) or hex run: `[A-Za-z0-9+/_-]`. */
+function blobChar(c: number): boolean {
+  return c >= 97 && c <= 122 || c >= 65 && c <= 90 || c >= 47 && c <= 57 || c === 43 || c === 45 || c === 95;
+}
+
+/**
+ * What `/[A-Za-z0-9+/_-]{16,}={0,2}/g` finds, in order (every run of 16 or
+ * more such characters with up to two `=` after it), in one pass: the
+ * expression retried the minimum length at every position of a URL.
+ */
+export function urlBlobs(s: string): readonly string[] {
+  let out: string[] | undefined;
+  let start = -1;
+  for (let i = 0; i <= s.length; i++) {
+    if (i < s.length && blobChar(s.charCodeAt(i))) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0 && i - start >= 16) {
+      let end = i;
+      while (end < s.length && end - i < 2 && s.charCodeAt(end) === 61) end++;
+      (out ??= []).push(s.slice(start, end));
+      // go on after the `=`s (the loop steps to `end`)
+      i = end - 1;
+    }
+    start = -1;
+  }
+  return out ?? NO_BLOBS;
+}
 
 /**
  * Encoded data in a URL that decodes to a credential or a credential
@@ -82,11 +111,7 @@ export function encodedSecretInUrl(url: string): string | undefined {
   }
   const secret = findSecret(decodedUrl);
   if (secret) return secret;
-  // an exec loop over one shared expression: matchAll copies the expression on every call
-  const blobs = URL_BLOB;
-  blobs.lastIndex = 0;
-  for (let m = blobs.exec(decodedUrl); m !== null; m = blobs.exec(decodedUrl)) {
-    const blob = m[0];
+  for (const blob of urlBlobs(decodedUrl)) {
     for (const decoded of decodings(blob)) {
       if (!isMostlyPrintable(decoded)) continue;
       const s = findSecret(decoded);

@@ -499,16 +499,27 @@ export function hostOf(url: string): string | undefined {
 }
 
 export function domainMatcher(patterns: readonly string[]): NameMatcher {
-  const ms = patterns.map((p) => {
+  // any pattern matching is the answer, so the three kinds are tried apart: exact names in a set,
+  // `*.base` as suffixes built once, other globs compiled; the host is lower-cased once
+  const exact = new Set<string>();
+  const suffixes: string[] = [];
+  const globs: ((h: string) => boolean)[] = [];
+  for (const p of patterns) {
     const lower = p.toLowerCase();
     if (lower.startsWith('*.')) {
       const base = lower.slice(2);
-      return (h: string) => h === base || h.endsWith('.' + base);
-    }
-    if (/[*?]/.test(lower)) return picomatch(lower, { dot: true });
-    return (h: string) => h === lower;
-  });
-  return (h) => ms.some((m) => m(h.toLowerCase()));
+      exact.add(base);
+      suffixes.push('.' + base);
+    } else if (/[*?]/.test(lower)) globs.push(picomatch(lower, { dot: true }));
+    else exact.add(lower);
+  }
+  return (host) => {
+    const h = host.toLowerCase();
+    if (exact.has(h)) return true;
+    for (const s of suffixes) if (h.endsWith(s)) return true;
+    for (const g of globs) if (g(h)) return true;
+    return false;
+  };
 }
 
 // ---------------------------------------------------------------- time
