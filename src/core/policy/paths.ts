@@ -17,7 +17,6 @@ import type { PathFact } from './action.ts';
 
 const MAX_SYMLINKS = 40;
 const WIN_ABS = /^[A-Za-z]:[\\/]/;
-const WIN_REL = /^\.{1,2}\\/;
 const ADS = /^[^:]+:[^:]+$/;
 
 export interface ResolvedPath {
@@ -60,7 +59,15 @@ export function trimSlashes(p: string): string {
 }
 
 export function isWindowsPath(p: string): boolean {
-  return WIN_ABS.test(p) || WIN_REL.test(p);
+  // /^[A-Za-z]:[\\/]/ or /^\.{1,2}\\/ (WIN_ABS or a relative Windows path), on the first characters only
+  const c0 = p.charCodeAt(0);
+  if (c0 === 46 /* . */) {
+    const c1 = p.charCodeAt(1);
+    return c1 === 92 /* \ */ || c1 === 46 && p.charCodeAt(2) === 92;
+  }
+  if (!(c0 >= 65 && c0 <= 90 || c0 >= 97 && c0 <= 122) || p.charCodeAt(1) !== 58 /* : */) return false;
+  const c2 = p.charCodeAt(2);
+  return c2 === 92 || c2 === 47;
 }
 
 /** The system's scratch directories, where agents may write freely. */
@@ -377,14 +384,30 @@ export function components(s: string): string[] {
   }
 }
 
-/** An empty segment, `.` or `..`, or a trailing slash: text path.posix.resolve would change. */
-const NOT_NORMAL = /\/\/|\/\.\.?(?:\/|$)|\/$/;
+/**
+ * No empty segment, `.` or `..`, nor a trailing slash: text path.posix.resolve
+ * leaves as it is (`!/\/\/|\/\.\.?(?:\/|$)|\/$/.test(p)`, one scan of the slashes).
+ */
+function isNormal(p: string): boolean {
+  const n = p.length;
+  for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) {
+    if (i + 1 === n) return false;
+    const c1 = p.charCodeAt(i + 1);
+    if (c1 === 47) return false;
+    if (c1 !== 46) continue;
+    if (i + 2 === n) return false;
+    const c2 = p.charCodeAt(i + 2);
+    if (c2 === 47) return false;
+    if (c2 === 46 && (i + 3 === n || p.charCodeAt(i + 3) === 47)) return false;
+  }
+  return true;
+}
 
 /** path.posix.resolve(cwd, p), returning the joined text as is when it is already normal (no copy, no scan). */
 export function posixResolve(cwd: string, p: string): string {
   if (p !== '') {
     const joined = p.charCodeAt(0) === 47 ? p : cwd.charCodeAt(0) === 47 ? cwd + '/' + p : undefined;
-    if (joined !== undefined && joined.length > 1 && !NOT_NORMAL.test(joined)) return joined;
+    if (joined !== undefined && joined.length > 1 && isNormal(joined)) return joined;
   }
   return path.posix.resolve(cwd, p);
 }
