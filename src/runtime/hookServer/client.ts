@@ -142,6 +142,15 @@ export function callHookServer(call: HookCall): HookCallResult {
   const claimBy = started + (call.claimMs ?? 1000);
   let claimed = false;
   let checkedAlive = started;
+  // A longer budget (a person is being asked) is looked for now and then
+  // and before giving up, not on every round.
+  const extension = (now: number): void => {
+    const ext = readIfThere(f.ext);
+    if (ext === undefined) return;
+    const ms = Number(ext);
+    if (Number.isFinite(ms) && ms > 0) deadline = Math.max(deadline, now + ms);
+    unlinkQuietly(f.ext);
+  };
   for (let round = 0; ; round++) {
     const out = readIfThere(f.out);
     if (out !== undefined) {
@@ -165,18 +174,9 @@ export function callHookServer(call: HookCall): HookCallResult {
       // proves the server never saw it) and decide in-process.
       if (!claimed && now >= claimBy && unlinkQuietly(f.req)) return { kind: 'unavailable', reason: 'the hook server did not take the call', start: false };
     }
-    // A longer budget (a person is being asked) is looked for now and then
-    // and before giving up, not on every round.
-    const extension = (): void => {
-      const ext = readIfThere(f.ext);
-      if (ext === undefined) return;
-      const ms = Number(ext);
-      if (Number.isFinite(ms) && ms > 0) deadline = Math.max(deadline, now + ms);
-      unlinkQuietly(f.ext);
-    };
     if (now - checkedAlive >= 100) {
       checkedAlive = now;
-      extension();
+      extension(now);
       // (read only now: a call answered within 100 ms never needs it)
       pid ??= readHookEndpoint(call.env)?.pid ?? -1;
       if (pid < 0 || !isPidAlive(pid)) {
@@ -185,7 +185,7 @@ export function callHookServer(call: HookCall): HookCallResult {
         continue;
       }
     }
-    if (now >= deadline) extension();
+    if (now >= deadline) extension(now);
     if (now >= deadline) {
       unlinkQuietly(f.req);
       return { kind: 'timeout' };
