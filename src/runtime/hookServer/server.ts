@@ -232,12 +232,6 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
       raw = readPrivateJson(file, MAX_REQUEST_BYTES);
     } catch (err) {
       return `unreadable request (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
-    } finally {
-      try {
-        fs.unlinkSync(file);
-      } catch {
-        // already gone
-      }
     }
     const req = raw as HookRequest;
     if (typeof req !== 'object' || req === null) return 'malformed request';
@@ -263,14 +257,17 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
     } catch {
       return; // taken back by the client, or by another server
     }
+    // (the claimed call is removed once answered: one file system call less before the answer)
     const req = readCall(f.work);
     if (typeof req === 'string') {
       if (req !== 'build') log(`refused call ${id}: ${req}`);
       writeReply(id, { t: 'retry', reason: req });
+      unlinkQuietly(f.work);
       return;
     }
     if (closing) {
       writeReply(id, { t: 'retry', reason: 'shutting down' });
+      unlinkQuietly(f.work);
       return;
     }
     inFlight++;
@@ -279,6 +276,7 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
       .catch((e: unknown): HookReply => ({ t: 'retry', reason: `internal error: ${(e as Error).message.split('\n')[0]}` }))
       .then((reply) => writeReply(id, reply))
       .finally(() => {
+        unlinkQuietly(f.work);
         inFlight--;
         lastRequest = Date.now();
       });
