@@ -429,7 +429,7 @@ class Analyzer {
     return stdin;
   }
 
-  private newInfo(text: string, name: string, args: string[], scope: Scope, frame: Frame, env: Record<string, string> = {}): ShellCommandInfo {
+  private newInfo(text: string, name: string, args: string[], scope: Scope, frame: Frame, env: Record<string, string> = NO_ENV): ShellCommandInfo {
     return {
       text,
       name,
@@ -444,7 +444,7 @@ class Analyzer {
       stage: frame.stage,
       openArgs: frame.openArgs === true,
       background: frame.background,
-      vars: [],
+      vars: NO_VARS,
       env,
       reads: [],
       writes: [],
@@ -461,7 +461,8 @@ class Analyzer {
   }
 
   private simple(n: CommandNode, scope: Scope, frame: Frame): void {
-    const env: Record<string, string> = {};
+    // no prefix assignments (most commands): the shared frozen empty record, replaced before any write
+    const env: Record<string, string> = n.assigns.length > 0 ? {} : NO_ENV;
     if (n.words.length === 0) {
       for (const a of n.assigns) this.assign(a.name, a.value, scope, frame, a.append);
       if (n.redirects.length > 0) {
@@ -487,8 +488,12 @@ class Analyzer {
     const subCmds = this.commands.length > mark ? this.commands.slice(mark).filter((c) => c.inSubstitution) : undefined;
     const info = this.newInfo(n.text, '', [], scope, frame, env);
     const stdin = this.redirects(n.redirects, scope, frame, info) ?? frame.stdin;
-    const f: Frame = { ...frame, subCmds };
-    if (stdin) f.stdin = stdin;
+    // frames are never written after they are made: the same frame when nothing differs
+    let f: Frame = frame;
+    if (subCmds !== frame.subCmds || (stdin !== undefined && stdin !== frame.stdin)) {
+      f = { ...frame, subCmds };
+      if (stdin) f.stdin = stdin;
+    }
     this.dispatch(argv, local, f, info, n.text);
     this.contentOf(n, scope, frame);
   }
@@ -532,7 +537,7 @@ class Analyzer {
     }
     let vars: string[] | undefined;
     for (const a of argv) if (a.vars.length > 0) (vars ??= []).push(...a.vars);
-    info.vars = vars ? [...new Set(vars)] : [];
+    info.vars = vars ? [...new Set(vars)] : NO_VARS;
     const args = argv.slice(1);
     info.args = args.map((a) => a.v);
     if (first.dyn) {
@@ -822,7 +827,9 @@ class Analyzer {
         this.signal('shell.too-complex', text, 'wrappers nest deeper than the analysis follows');
         return true;
       }
-      const inner = { ...this.newInfo(text, '', [], s, f), env: info.env, reads: info.reads, writes: info.writes };
+      const inner = this.newInfo(text, '', [], s, f, info.env);
+      inner.reads = info.reads;
+      inner.writes = info.writes;
       if (rest.length === 0) {
         if (info.reads.length > 0 || info.writes.length > 0) {
           inner.name = ':';
@@ -880,6 +887,7 @@ class Analyzer {
           }
           const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(a);
           if (m) {
+            if (info.env === NO_ENV) info.env = {};
             info.env[m[1]!] = m[2]!;
             this.checkVarName(m[1]!, a);
             continue;
@@ -1453,6 +1461,12 @@ const NO_FUNCS = new Map<string, Script>();
 
 /** an empty list never written to */
 const NO_PATHS: readonly string[] = [];
+
+/** the variables of a command that expands none: frozen, never written (readers only filter and spread it) */
+const NO_VARS: string[] = Object.freeze([]) as unknown as string[];
+
+/** the environment of a command with no prefix assignments: frozen, so a write that forgot to replace it throws instead of leaking */
+const NO_ENV: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** The text of a word made of literal parts only (no copy for a single part). */
 function literalText(w: Word): string {
