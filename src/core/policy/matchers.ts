@@ -111,8 +111,8 @@ export class PathGlobs {
     while (lead < p.length && p.charCodeAt(lead) === 47) lead++;
     const absRel = lead === 0 ? p : p.slice(lead);
     // ASCII paths fold by position: the folded text lines up with the original, so segments need no copies
-    const ascii = !NON_ASCII.test(p);
-    const fp = ci ? (ascii ? toLowerAscii(p) : p.toLowerCase()) : p;
+    const ascii = isAscii(p);
+    const fp = ci ? lowerOf(p, ascii) : p;
     const foldedRel = ascii ? (lead === 0 ? fp : fp.slice(lead)) : undefined;
     if (g.anywhere.rules.length > 0 && (foldedRel !== undefined ? testSegmentsFolded(g.anywhere, absRel, foldedRel, isDir, ci) : testSegments(g.anywhere, absRel, isDir, ci))) return true;
     if (g.absolute.rules.length > 0 && testPrefixes(g.absolute, absRel, isDir, ci, foldedRel)) return true;
@@ -148,7 +148,7 @@ export class PathGlobs {
       p.charCodeAt(0) === 47 &&
       p.charCodeAt(1) !== 47 &&
       p.charCodeAt(p.length - 1) !== 47 &&
-      !NON_ASCII.test(p) &&
+      isAscii(p) &&
       names.every((n) => n !== '' && !n.includes('/') && !NON_ASCII.test(n));
     if (!simple) return names.every((n) => this.test(p + '/' + n, ctx));
     const shared = pAsFile === false && !g.dirRules ? false : this.test(p, ctx, true);
@@ -163,7 +163,8 @@ export class PathGlobs {
     const child = p + '/' + n;
     if (g.absolute.rules.length > 0 && lastPrefix(g.absolute, child.slice(1), ci)) return true;
     if (g.home.rules.length === 0 && g.workspace.rules.length === 0) return false;
-    const fc = ci ? toLowerAscii(child) : child;
+    // ASCII (testChildren's simple case) folds character by character: the folded parent (folded once) plus the folded name
+    const fc = ci ? lowerOf(p, true) + '/' + toLowerAscii(n) : child;
     if (g.home.rules.length > 0) {
       const h = relativeTo(child, fc, ctx.home, ci, this.folded(ctx.home, ci));
       if (h !== undefined && lastPrefix(g.home, h, ci)) return true;
@@ -194,6 +195,35 @@ export class PathGlobs {
 
 const NON_ASCII = /[^\x00-\x7f]/;
 const UPPER_ASCII = /[A-Z]/;
+
+/*
+ * One-entry memos of two pure functions of a string. The secret and guard
+ * tests of one path (file test, child probes, guard globs) come one after
+ * another, so the path is scanned and folded once instead of once per test.
+ * They hold no file-system state: the answer depends on the text alone.
+ */
+let asciiFor: string | undefined;
+let asciiValue = true;
+let lowerFor: string | undefined;
+let lowerValue = '';
+
+/** `!NON_ASCII.test(s)` */
+function isAscii(s: string): boolean {
+  if (s !== asciiFor) {
+    asciiValue = !NON_ASCII.test(s);
+    asciiFor = s;
+  }
+  return asciiValue;
+}
+
+/** `s` in lower case (`ascii`: isAscii(s)) */
+function lowerOf(s: string, ascii: boolean): string {
+  if (s !== lowerFor) {
+    lowerValue = ascii ? toLowerAscii(s) : s.toLowerCase();
+    lowerFor = s;
+  }
+  return lowerValue;
+}
 
 /** `s.toLowerCase()` for ASCII text (no copy when already lower case). */
 function toLowerAscii(s: string): string {

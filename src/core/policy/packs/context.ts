@@ -111,7 +111,7 @@ export class PackContext {
   }
 
   on(pack: PackName): boolean {
-    return this.enabled.has(pack);
+    return this.compiled.on[pack] === true;
   }
 
   add(rule: string, effect: Verdict, reason: string, fragment?: string, pack?: string): void {
@@ -322,6 +322,8 @@ export interface CompiledPackData {
   /** name globs compiled on demand (a memo, not policy state) */
   globCache: Map<string, NameMatcher>;
   enabled: ReadonlySet<PackName>;
+  /** enabled as a record: one property read per question instead of a set lookup */
+  on: Readonly<Partial<Record<PackName, boolean>>>;
   secretGlobs: PathGlobs;
   templateNames: NameMatcher;
   guardGlobs: PathGlobs;
@@ -332,7 +334,10 @@ export interface CompiledPackData {
 export function compilePackData(policy: PolicyDoc): CompiledPackData {
   const enabled = new Set<PackName>();
   for (const [k, v] of Object.entries(policy.packs)) if (v) enabled.add(k as PackName);
+  const on: Partial<Record<PackName, boolean>> = {};
+  for (const k of enabled) on[k] = true;
   return {
+    on: Object.freeze(on),
     temps: tempRoots(),
     globCache: new Map(),
     enabled,

@@ -1,3 +1,4 @@
+import { flaggedPathsOf } from '../action.ts';
 import { DEVICE_PATH, isDiskTool } from '../shell/cmdOps.ts';
 import type { PackContext } from './context.ts';
 
@@ -88,8 +89,12 @@ export function checkBoundary(pc: PackContext): void {
     else if (fromIn && !toIn && !pc.regenerable(m.from)) pc.add('boundary.move-out', 'ask', `moves ${m.from} out of the workspace (to ${m.to})`, m.from);
     if (!fromIn && !pc.isScratch(m.from)) pc.add('boundary.delete-outside', 'deny', `moves files away from outside the workspace: ${m.from}`, m.from);
   }
-  for (const p in a.paths) {
-    const fact = a.paths[p]!;
+  // only facts with viaSymlink or ads can add anything here: the builder lists those (listing every key of the table costs more than the rest of this check)
+  const table = a.paths;
+  const keys = flaggedPathsOf(table) ?? Object.keys(table);
+  for (let i = 0; i < keys.length; i++) {
+    const p = keys[i]!;
+    const fact = table[p]!;
     if (fact.viaSymlink && !pc.inWorkspace(p) && pc.inWorkspace(fact.lexical)) {
       pc.add('boundary.symlink-escape', 'deny', `${fact.given} leads outside the workspace through a symlink (to ${p})`, fact.given);
     }
