@@ -266,27 +266,6 @@ export interface NormalizeEnv {
 }
 
 /** An action with every list empty: the starting point of every adapter. */
-/**
- * For path tables filled by ActionBuilder.path (their only writer): the
- * canonical paths whose fact names a symlink escape or an NTFS stream
- * (viaSymlink or ads, both fixed when the fact is made), in insertion order.
- * The boundary pack reads these instead of walking the whole table; a table
- * not listed here (built by hand, copied, revived from JSON) is walked.
- */
-const flaggedPaths = new WeakMap<Record<string, PathFact>, string[]>();
-
-/** Starts the list of flagged paths of a table its caller alone fills (see flaggedPaths). */
-export function trackFlaggedPaths(table: Record<string, PathFact>): string[] {
-  const list: string[] = [];
-  flaggedPaths.set(table, list);
-  return list;
-}
-
-/** The flagged paths of a tracked table, in insertion order; undefined for a table nobody tracks. */
-export function flaggedPathsOf(table: Record<string, PathFact>): readonly string[] | undefined {
-  return flaggedPaths.get(table);
-}
-
 export function blankAction(kind: ActionKind, dialect: Dialect, tool: string, input: unknown, env: NormalizeEnv): NormalizedAction {
   return {
     kind,

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import {
   blankAction,
-  trackFlaggedPaths,
   type ActionKind,
   type Dialect,
   type FileEdit,
@@ -44,8 +43,6 @@ export class ActionBuilder {
   readonly resolver: PathResolver;
   readonly env: NormalizeEnv;
   private readonly cwdCanonical: string;
-  /** paths of action.paths whose fact has viaSymlink or ads (this builder is the table's only writer) */
-  private readonly flagged: string[];
 
   constructor(kind: ActionKind, dialect: Dialect, tool: string, input: unknown, env: NormalizeEnv, cwd?: string) {
     this.env = env;
@@ -62,7 +59,6 @@ export class ActionBuilder {
     this.cwdCanonical = this.resolver.realDir(path.isAbsolute(base) || /^[A-Za-z]:[\\/]/.test(base) ? base : path.resolve(roots[0] ?? env.home, base));
     // blankAction reads the agent, the cwd, the roots and home only
     this.action = blankAction(kind, dialect, tool, input, { workspaceRoots: env.workspaceRoots, home: env.home, cwd: this.cwdCanonical, agent: env.agent });
-    this.flagged = trackFlaggedPaths(this.action.paths);
     const home = this.resolver.opts.homeCanonical ? env.home : this.resolver.realDir(env.home);
     if (home !== env.home) this.action.homeCanonical = home;
   }
@@ -88,7 +84,6 @@ export class ActionBuilder {
       if (word?.dyn) fact.dynamic = true;
       if (word?.glob) fact.glob = true;
       this.action.paths[r.canonical] = fact;
-      if (fact.viaSymlink || fact.ads) this.flagged.push(r.canonical);
     } else {
       if (word?.dyn) existing.dynamic = true;
       if (word?.glob) existing.glob = true;
