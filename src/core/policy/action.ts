@@ -129,8 +129,8 @@ export interface ShellCommandInfo {
   openArgs: boolean;
   /** it runs in the background (`&`) */
   background: boolean;
-  /** variables it expands (names) */
-  vars: string[];
+  /** variables it expands (names); read only (commands that expand none share one empty list) */
+  vars: readonly string[];
   /** prefix environment assignments (`FOO=1 cmd`) */
   env: Record<string, string>;
   reads: string[];

@@ -1462,8 +1462,13 @@ const NO_FUNCS = new Map<string, Script>();
 /** an empty list never written to */
 const NO_PATHS: readonly string[] = [];
 
-/** the variables of a command that expands none: frozen, never written (readers only filter and spread it) */
-const NO_VARS: string[] = Object.freeze([]) as unknown as string[];
+/**
+ * The variables of a command that expands none: shared and never written
+ * (ShellCommandInfo.vars is a readonly list; readers filter and spread it).
+ * Not frozen: a frozen array's own elements kind would make the loops over
+ * vars lists polymorphic.
+ */
+const NO_VARS: readonly string[] = [];
 
 /** the environment of a command with no prefix assignments: frozen, so a write that forgot to replace it throws instead of leaking */
 const NO_ENV: Record<string, string> = Object.freeze({}) as Record<string, string>;
