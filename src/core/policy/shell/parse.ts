@@ -83,14 +83,8 @@ export function parseShell(text: string): Script {
   }
   const script = fastParse(text) ?? treeSitterParse(l.parser, text);
   if (text.length <= CACHE_MAX_TEXT) {
-    if (l.fresh.size >= FRESH_LIMIT) {
-      // the older half at once (as below: one iteration per FRESH_LIMIT / 2 lines)
-      let drop = FRESH_LIMIT >> 1;
-      for (const oldest of l.fresh.keys()) {
-        l.fresh.delete(oldest);
-        if (--drop === 0) break;
-      }
-    }
+    // the older half at once (as below: one iteration per FRESH_LIMIT / 2 lines)
+    if (l.fresh.size >= FRESH_LIMIT) dropOldest(l.fresh, FRESH_LIMIT >> 1);
     l.fresh.set(text, script);
   }
   return script;
@@ -98,16 +92,19 @@ export function parseShell(text: string): Script {
 
 /** Puts a line seen again into the cache (least recently used lines make room). */
 function remember(l: Loaded, text: string, script: Script): void {
-  if (l.cache.size >= CACHE_LIMIT) {
-    // the least recently used eighth at once: starting an iteration skips every slot freed since the
-    // table was last rebuilt, too slow to do for each new line (what is cached never changes a result)
-    let drop = CACHE_LIMIT >> 3;
-    for (const oldest of l.cache.keys()) {
-      l.cache.delete(oldest);
-      if (--drop === 0) break;
-    }
-  }
+  // the least recently used eighth at once: starting an iteration skips every slot freed since the
+  // table was last rebuilt, too slow to do for each new line (what is cached never changes a result)
+  if (l.cache.size >= CACHE_LIMIT) dropOldest(l.cache, CACHE_LIMIT >> 3);
   l.cache.set(text, script);
+}
+
+/** Removes the `count` oldest entries of a map (in insertion order). */
+function dropOldest(map: Map<string, Script>, count: number): void {
+  let drop = count;
+  for (const oldest of map.keys()) {
+    map.delete(oldest);
+    if (--drop === 0) break;
+  }
 }
 
 /** Parses with tree-sitter-bash, bypassing the fast lexer (tests compare the two). */
