@@ -3,7 +3,7 @@ import path from 'node:path';
 import { runGit } from './git.ts';
 import { parseCommit, serializeCommit, type ObjectDb } from './objects.ts';
 import type { ChangedPath, Checkpoint, CheckpointKind } from './types.ts';
-import { randomHex } from './random.ts';
+import { randomHex } from '../config/random.ts';
 
 /**
  * The list of checkpoints. Each checkpoint is one parentless commit whose

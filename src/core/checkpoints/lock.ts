@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CheckpointError } from './errors.ts';
-import { randomHex } from './random.ts';
+import { randomHex } from '../config/random.ts';
 
 /**
  * A cross-process lock on one store: a file holding the owner's pid, host and

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { gitEnv, readBorrow, type GitContext } from './git.ts';
-import { randomHex } from './random.ts';
+import { randomHex } from '../config/random.ts';
 
 /**
  * The store's object database, read and written from Node where that saves a
