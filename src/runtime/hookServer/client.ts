@@ -185,10 +185,12 @@ export function callHookServer(call: HookCall): HookCallResult {
         continue;
       }
     }
-    if (now >= deadline) extension(now);
     if (now >= deadline) {
-      unlinkQuietly(f.req);
-      return { kind: 'timeout' };
+      extension(now); // a last look: the budget may have grown
+      if (now >= deadline) {
+        unlinkQuietly(f.req);
+        return { kind: 'timeout' };
+      }
     }
     // poll often while an answer is likely soon, then back off
     sleep(round < 200 ? 0.25 : round < 400 ? 1 : 5);

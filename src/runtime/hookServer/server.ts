@@ -225,7 +225,7 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
     return { t: 'answer', exitCode, stdout: stdout.join(''), stderr: stderr.join(''), pid: process.pid };
   };
 
-  /** Reads a claimed call (and removes it); what is wrong with it as a retry reason. */
+  /** Reads a claimed call; what is wrong with it as a retry reason. */
   const readCall = (file: string): HookRequest | string => {
     let raw: unknown;
     try {
@@ -257,26 +257,27 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
     } catch {
       return; // taken back by the client, or by another server
     }
-    // (the claimed call is removed once answered: one file system call less before the answer)
+    // The claimed call is removed once answered (one file system call less before the answer).
+    const answer = (reply: HookReply): void => {
+      writeReply(id, reply);
+      unlinkQuietly(f.work);
+    };
     const req = readCall(f.work);
     if (typeof req === 'string') {
       if (req !== 'build') log(`refused call ${id}: ${req}`);
-      writeReply(id, { t: 'retry', reason: req });
-      unlinkQuietly(f.work);
+      answer({ t: 'retry', reason: req });
       return;
     }
     if (closing) {
-      writeReply(id, { t: 'retry', reason: 'shutting down' });
-      unlinkQuietly(f.work);
+      answer({ t: 'retry', reason: 'shutting down' });
       return;
     }
     inFlight++;
     lastRequest = Date.now();
     handle(id, req)
       .catch((e: unknown): HookReply => ({ t: 'retry', reason: `internal error: ${(e as Error).message.split('\n')[0]}` }))
-      .then((reply) => writeReply(id, reply))
+      .then(answer)
       .finally(() => {
-        unlinkQuietly(f.work);
         inFlight--;
         lastRequest = Date.now();
       });
