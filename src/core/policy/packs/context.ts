@@ -180,16 +180,11 @@ export class PackContext {
 
   /** A secret file (templates such as `.env.example` only as regular, singly-linked files). */
   isSecret(p: string): boolean {
-    const memo = (this.secretMemo ??= new Map());
-    let v = memo.get(p);
-    if (v === undefined) {
-      v = this.isSecretUncached(p);
-      memo.set(p, v);
-    }
-    return v;
+    return once((this.secretMemo ??= new Map()), p, this, computeSecret);
   }
 
-  private isSecretUncached(p: string): boolean {
+  /** isSecret without the memo */
+  isSecretUncached(p: string): boolean {
     const fact = this.fact(p);
     const base = p.slice(p.lastIndexOf('/') + 1);
     if (this.templateNames(base) && !(fact?.viaSymlink) && (!fact?.exists || fact.type === 'file' && (fact.nlink ?? 1) <= 1)) return false;
@@ -228,13 +223,7 @@ export class PackContext {
 
   /** fileRole(p, home), worked out once per decision */
   role(p: string): FileRole {
-    const memo = (this.roles ??= new Map());
-    let r = memo.get(p);
-    if (r === undefined) {
-      r = fileRole(p, this.ctx.home);
-      memo.set(p, r);
-    }
-    return r;
+    return once((this.roles ??= new Map()), p, this, computeRole);
   }
 
   private hosts: Map<string, boolean> | undefined;
@@ -242,22 +231,11 @@ export class PackContext {
 
   /** hostOf(url), parsed once per decision */
   host(url: string): string | undefined {
-    const memo = (this.hostNames ??= new Map());
-    if (memo.has(url)) return memo.get(url);
-    const h = hostOf(url);
-    memo.set(url, h);
-    return h;
+    return once((this.hostNames ??= new Map()), url, this, computeHost);
   }
 
   trustedHost(url: string): boolean {
-    const memo = (this.hosts ??= new Map());
-    let v = memo.get(url);
-    if (v === undefined) {
-      const h = this.host(url);
-      v = h !== undefined && this.trusted(h);
-      memo.set(url, v);
-    }
-    return v;
+    return once((this.hosts ??= new Map()), url, this, computeTrusted);
   }
 
   branchName(b: string): string | undefined {
@@ -274,6 +252,41 @@ export class PackContext {
     return (m.secretReads?.length ?? 0) > 0 || (m.secretPrints?.length ?? 0) > 0;
   }
 }
+
+/**
+ * Every path the action writes, deletes or moves away, and with `targets`
+ * the paths it moves to, once each and in that order.
+ */
+export function changedPaths(a: NormalizedAction, targets: boolean): Iterable<string> {
+  // no deletes or moves and at most one write: the writes are that list already
+  if (a.deletes.length === 0 && a.moves.length === 0 && a.writes.length <= 1) return a.writes;
+  const out = new Set<string>(a.writes);
+  for (const p of a.deletes) out.add(p);
+  for (const m of a.moves) out.add(m.from);
+  if (targets) for (const m of a.moves) out.add(m.to);
+  return out;
+}
+
+/**
+ * `compute(pc, key)`, worked out once per key for the life of the context
+ * (one decision). Static computations and the context passed along: no
+ * closure is made per question.
+ */
+function once<V>(memo: Map<string, V>, key: string, pc: PackContext, compute: (pc: PackContext, key: string) => V): V {
+  let v = memo.get(key);
+  if (v === undefined && !memo.has(key)) {
+    v = compute(pc, key);
+    memo.set(key, v);
+  }
+  return v as V;
+}
+const computeSecret = (pc: PackContext, p: string): boolean => pc.isSecretUncached(p);
+const computeRole = (pc: PackContext, p: string): FileRole => fileRole(p, pc.ctx.home);
+const computeHost = (_pc: PackContext, url: string): string | undefined => hostOf(url);
+const computeTrusted = (pc: PackContext, url: string): boolean => {
+  const h = pc.host(url);
+  return h !== undefined && pc.trusted(h);
+};
 
 /** names a directory's children are probed with: both must be secrets for the directory to hold secrets */
 const PROBES = ['belay-probe', 'belay-probe.txt'];

@@ -1,6 +1,6 @@
 import { protectedSettingKey } from '../content.ts';
 import { foldPath, isInside, trimSlashes } from '../paths.ts';
-import type { PackContext } from './context.ts';
+import { changedPaths, type PackContext } from './context.ts';
 
 /**
  * Self-protection and critical commands. Always on; no allow rule can lift
@@ -16,7 +16,7 @@ export function checkGuard(pc: PackContext): void {
   const ci = pc.ctx.caseInsensitive === true;
 
   // 1. Belay's own files, hooks, MCP configs, state
-  const changed = changedPaths(a);
+  const changed = changedPaths(a, true);
   for (const p of changed) {
     if (pc.isGuardPath(p)) pc.add('guard.self-protection', 'deny', 'changes the hooks, settings or state that guard agents (Belay\'s own files)', p, 'guard');
   }
@@ -70,13 +70,6 @@ export function checkGuard(pc: PackContext): void {
   for (const c of pc.commands()) {
     if (c.name === 'belay' && /^(kill-switch|killswitch|kill|off|disable|uninstall)$/.test(c.args[0] ?? '')) pc.add('guard.disable', 'deny', 'switches Belay off', c.text, 'guard');
   }
-}
-
-/** Every path the action writes, deletes or moves (from and to), once each, in that order. */
-function changedPaths(a: PackContext['action']): Iterable<string> {
-  // no deletes or moves and at most one write: the writes are that list already
-  if (a.deletes.length === 0 && a.moves.length === 0 && a.writes.length <= 1) return a.writes;
-  return new Set<string>([...a.writes, ...a.deletes, ...a.moves.map((m) => m.from), ...a.moves.map((m) => m.to)]);
 }
 
 /** Folders whose removal takes guard files with them (`rm -rf .github`, `mv ~/.claude x`). */

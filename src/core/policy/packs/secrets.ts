@@ -1,5 +1,5 @@
 import { findSecret } from '../content.ts';
-import type { PackContext } from './context.ts';
+import { changedPaths, type PackContext } from './context.ts';
 
 /** Reading secrets, printing them, writing them into files. */
 
@@ -62,7 +62,7 @@ export function checkSecrets(pc: PackContext): void {
       }
     }
   }
-  const mutated = a.deletes.length === 0 && a.moves.length === 0 ? a.writes.length < 2 ? a.writes : new Set(a.writes) : new Set([...a.writes, ...a.deletes, ...a.moves.map((m) => m.from)]);
+  const mutated = changedPaths(a, false);
   for (const p of mutated) {
     if (!pc.inWorkspace(p) || !pc.isSecret(p) || fromTemplate(pc, p)) continue;
     if (a.kind === 'write' && a.writes.includes(p) && pc.fact(p)?.exists) {
