@@ -141,7 +141,10 @@ function standIn(spool: string, reply: HookReply | 'never'): { stop: () => void 
       } catch {
         continue;
       }
-      if (reply !== 'never') fs.writeFileSync(f.out, JSON.stringify(reply), { mode: 0o600 });
+      if (reply === 'never') continue;
+      // as a server answers: written aside, then renamed into place (never seen half-written)
+      fs.writeFileSync(f.outTmp, JSON.stringify(reply), { mode: 0o600 });
+      fs.renameSync(f.outTmp, f.out);
     }
   }, 10);
   return {
