@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { type Stats, chmodSync, closeSync, constants as fsConstants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { belayHome } from './paths.ts';
+import { dirname } from 'node:path';
+import { belayHome, joinName } from './paths.ts';
 
 const isWindows = process.platform === 'win32';
 
@@ -18,7 +18,7 @@ export const MAX_SOCKET_PATH = 100;
 
 /** The per-user directory holding endpoint files and sockets of Belay's local servers. */
 export function runDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(belayHome(env), 'run');
+  return joinName(belayHome(env), 'run');
 }
 
 export function currentUid(): number | undefined {

@@ -28,11 +28,6 @@ export interface HookCall {
   claimMs?: number;
 }
 
-function plainEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (typeof v === 'string') out[k] = v;
-  return out;
-}
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 function sleep(ms: number): void {
@@ -126,7 +121,10 @@ export function callHookServer(call: HookCall): HookCallResult {
   // and the file is created exclusively, so the id only has to be unique)
   const id = `${process.pid}-${randomHex()}${randomHex()}`;
   const f = spoolFiles(spool, id);
-  const req: HookRequest = { v: HOOK_PROTOCOL, build: buildId(), argv: call.argv, cwd: call.cwd, env: plainEnv(call.env), stdin: call.stdin };
+  // The environment goes as it is: JSON leaves out what is not a string
+  // (nothing, in process.env), and serialising it directly costs a hook
+  // process less than copying it into a plain object first.
+  const req = { v: HOOK_PROTOCOL, build: buildId(), argv: call.argv, cwd: call.cwd, env: call.env, stdin: call.stdin } satisfies Omit<HookRequest, 'env'> & { env: NodeJS.ProcessEnv };
   try {
     writeFileSync(f.tmp, JSON.stringify(req), { mode: 0o600, flag: 'wx' });
     renameSync(f.tmp, f.req);

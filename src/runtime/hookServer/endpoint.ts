@@ -10,7 +10,7 @@
  *
  * Node built-ins only: the hook client loads this before anything else.
  */
-import { join } from 'node:path';
+import { joinName } from '../../core/config/paths.ts';
 import { readPrivateJson, runDir } from '../../core/config/private.ts';
 
 declare const __BELAY_BUILD__: string | undefined;
@@ -33,11 +33,11 @@ export interface HookEndpoint {
 }
 
 export function hookEndpointFile(env: NodeJS.ProcessEnv): string {
-  return join(runDir(env), 'hooks.json');
+  return joinName(runDir(env), 'hooks.json');
 }
 
 export function hookSpoolDir(env: NodeJS.ProcessEnv): string {
-  return join(runDir(env), 'hook-calls');
+  return joinName(runDir(env), 'hook-calls');
 }
 
 /**
@@ -47,7 +47,7 @@ export function hookSpoolDir(env: NodeJS.ProcessEnv): string {
  * finally `<id>.out` (through `<id>.out.tmp`).
  */
 export function spoolFiles(spool: string, id: string) {
-  const base = join(spool, id);
+  const base = joinName(spool, id);
   return { tmp: `${base}.req.tmp`, req: `${base}.req`, work: `${base}.work`, ext: `${base}.ext`, out: `${base}.out`, outTmp: `${base}.out.tmp` };
 }
 
@@ -57,7 +57,7 @@ export function spoolFiles(spool: string, id: string) {
  * where a change notification on the folder can take milliseconds.
  */
 export function spoolWakePipe(spool: string): string {
-  return join(spool, 'wake');
+  return joinName(spool, 'wake');
 }
 
 /** A call id: the client's pid and randomness, safe in a file name. */
