@@ -83,10 +83,15 @@ function openWakePipe(spool: string): { fd: number } | 'no-reader' | undefined {
   return undefined;
 }
 
-/** Nudges the server: a byte in its wake pipe (a full pipe means it has wake-ups waiting already). */
-function wake(pipe: { fd: number }): void {
+/**
+ * Nudges the server: the call's id and a newline in its wake pipe (one write
+ * under PIPE_BUF, so never interleaved with another client's), which lets it
+ * claim the call without listing the folder. A full pipe means it has
+ * wake-ups waiting already.
+ */
+function wake(pipe: { fd: number }, id: string): void {
   try {
-    writeSync(pipe.fd, '.');
+    writeSync(pipe.fd, `${id}\n`);
   } catch {
     // full: the server has not read earlier nudges yet and will see the call
   } finally {
@@ -133,7 +138,7 @@ export function callHookServer(call: HookCall): HookCallResult {
     if (pipe) closeSync(pipe.fd);
     return { kind: 'unavailable', reason: `cannot hand the call over (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, start: false };
   }
-  if (pipe) wake(pipe);
+  if (pipe) wake(pipe, id);
 
   const started = Date.now();
   let deadline = started + call.budgetMs;
@@ -190,7 +195,8 @@ export function callHookServer(call: HookCall): HookCallResult {
         return { kind: 'timeout' };
       }
     }
-    // poll often while an answer is likely soon, then back off
-    sleep(round < 200 ? 0.25 : round < 400 ? 1 : 5);
+    // poll often while an answer is likely soon (a served call takes a few
+    // milliseconds), then back off
+    sleep(round < 100 ? 0.1 : round < 250 ? 0.25 : round < 450 ? 1 : 5);
   }
 }

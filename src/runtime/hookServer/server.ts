@@ -324,9 +324,28 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
     });
     watcher.on('error', (err) => log(`spool watch failed: ${err.message}`));
   };
+  // A client writes its call's id and a newline into the wake pipe: such a
+  // call is claimed at once, without listing the folder. Anything else (a
+  // client of another build, a torn or overflowing write) gets a look at the
+  // whole folder.
+  const WAKE_LOOK_AT_ALL = 32 * 1024;
+  const woken = (data: Buffer | string): void => {
+    const text = typeof data === 'string' ? data : data.toString('latin1');
+    let look = text.length >= WAKE_LOOK_AT_ALL || !text.endsWith('\n');
+    let at = 0;
+    while (at < text.length) {
+      let end = text.indexOf('\n', at);
+      if (end < 0) end = text.length;
+      const id = text.slice(at, end);
+      at = end + 1;
+      if (CALL_ID.test(id)) take(id);
+      else look = true;
+    }
+    if (look) drain();
+  };
   const wakePipe = openWakePipe(spool, log);
   if (wakePipe) {
-    wakePipe.on('data', () => drain());
+    wakePipe.on('data', woken);
     wakePipe.on('error', () => watchFolder());
     wakePipe.on('close', () => watchFolder());
   } else {

@@ -212,6 +212,37 @@ test('a call reaches a listening server through its wake pipe without reading th
   }
 });
 
+test('a call is claimed from the id its client writes into the wake pipe, without a look at the folder; other wake-ups get a look', { skip: process.platform === 'win32' && 'named pipes' }, async () => {
+  const ws = userRepo();
+  const env = isolatedEnv();
+  const server = await startHookServer({ env });
+  const spool = hookSpoolDir(env);
+  const listings: string[] = [];
+  const readdir = fs.readdirSync;
+  // the folder listing finds nothing: only the id in the wake pipe can bring the call to the server
+  (fs as { readdirSync: unknown }).readdirSync = (p: fs.PathLike, ...rest: unknown[]) => {
+    if (path.resolve(String(p)) === spool) {
+      listings.push(String(p));
+      return [];
+    }
+    return (readdir as (...a: unknown[]) => unknown)(p, ...rest);
+  };
+  try {
+    const r = await call(env, ws, claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }), 20_000, 5_000);
+    assert.equal(r.kind, 'answer', JSON.stringify(r));
+    // a wake-up that is not a call id (a client of another build, say) makes the server look at the whole folder
+    const before = listings.length;
+    const pipe = fs.openSync(path.join(spool, 'wake'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    fs.writeSync(pipe, '.');
+    fs.closeSync(pipe);
+    for (let i = 0; i < 100 && listings.length === before; i++) await new Promise((res) => setTimeout(res, 5));
+    assert.ok(listings.length > before, 'the folder was looked at');
+  } finally {
+    (fs as { readdirSync: unknown }).readdirSync = readdir;
+    await server.close();
+  }
+});
+
 test('the server stops when idle, when another server takes over, or when its state directory goes', async () => {
   const env = isolatedEnv();
   const idle = await startHookServer({ env, idleMs: 150, checkEveryMs: 50 });
