@@ -525,14 +525,36 @@ export function remember(memory: PolicyMemory, action: NormalizedAction, decisio
     downloads: lastEntries(memory.downloads ?? [], drop ? [] : memo.downloads.map((d) => ({ ...d, at: t }))),
     counters: { ...(memory.counters ?? {}) },
   };
-  if (!drop) {
-    for (const c of memo.counters) {
-      const list = (m.counters[c.key] ?? []).filter((e) => t - e.t < Math.max(c.windowMs, 1) && t - e.t < DAY);
-      list.push({ t, n: c.n });
-      m.counters[c.key] = list.length > MAX_ENTRIES ? list.slice(-MAX_ENTRIES) : list;
+  if (!drop) for (const c of memo.counters) m.counters[c.key] = keptCounts(m.counters[c.key], c.windowMs, t, c.n);
+  return m;
+}
+
+/**
+ * `[...list.filter(in window), { t, n }].slice(-MAX_ENTRIES)` as one new
+ * array: entries older than the window (or a day) dropped, the new entry
+ * last, at most MAX_ENTRIES kept (one count pass, one copy, no closure).
+ */
+function keptCounts(list: readonly { t: number; n: number }[] | undefined, windowMs: number, t: number, n: number): { t: number; n: number }[] {
+  const win = Math.max(windowMs, 1);
+  const out: { t: number; n: number }[] = [];
+  if (list !== undefined) {
+    let live = 0;
+    for (let i = 0; i < list.length; i++) {
+      const age = t - list[i]!.t;
+      if (age < win && age < DAY) live++;
+    }
+    // the oldest live entries beyond what fits beside the new one
+    let skip = live + 1 > MAX_ENTRIES ? live + 1 - MAX_ENTRIES : 0;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      const age = t - e.t;
+      if (!(age < win && age < DAY)) continue;
+      if (skip > 0) skip--;
+      else out.push(e);
     }
   }
-  return m;
+  out.push({ t, n });
+  return out;
 }
 
 /** A new array: the last MAX_ENTRIES of `list` followed by `extra` (one copy, whatever the lengths). */

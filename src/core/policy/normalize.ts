@@ -492,12 +492,13 @@ function looksLikePath(v: string, key: string): boolean {
   return true;
 }
 
-function collectStrings(v: unknown, depth = 0): string[] {
-  if (depth > 6) return [];
-  if (typeof v === 'string') return [v];
-  if (Array.isArray(v)) return v.flatMap((x) => collectStrings(x, depth + 1));
-  if (isObj(v)) return Object.values(v).flatMap((x) => collectStrings(x, depth + 1));
-  return [];
+/** The strings in `v` (depth first, in order), down to depth 6, pushed onto one list. */
+function collectStrings(v: unknown, depth = 0, out: string[] = []): string[] {
+  if (depth > 6) return out;
+  if (typeof v === 'string') out.push(v);
+  else if (Array.isArray(v)) for (const x of v) collectStrings(x, depth + 1, out);
+  else if (isObj(v)) for (const k of Object.keys(v)) collectStrings(v[k], depth + 1, out);
+  return out;
 }
 
 /** Applies a patch (V4A or unified) as edits, deletes and moves. */

@@ -47,3 +47,28 @@ describe('remember keeps the last 200 entries of each list', () => {
     }
   }
 });
+
+/** Rate-limit counters: entries outside the window (or older than a day) go, the newest 200 stay. */
+describe('remember drops counter entries outside their window', () => {
+  const now = new Date('2026-03-17T10:00:00Z');
+  const t = now.getTime();
+  const action = {} as NormalizedAction;
+  const decision = (memo: NonNullable<Decision['memo']>): Decision =>
+    ({ decision: 'allow', evaluated: 'allow', rule: 'r', reason: 'r', matches: [], mode: 'enforce', policyHash: 'h', memo }) as Decision;
+  const DAY = 86_400_000;
+
+  for (const windowMs of [0, 1, 60_000, 2 * DAY]) {
+    for (const count of [0, 5, 199, 200, 260, 500]) {
+      test(`window ${windowMs} ms, ${count} entries`, () => {
+        // ages spread over two days, some in the future, in no particular order
+        const entries = Array.from({ length: count }, (_, i) => ({ t: t - ((i * 7919) % (2 * DAY + 5)) + (i % 13 === 0 ? 1000 : 0), n: i }));
+        const memory: PolicyMemory = { ...emptyMemory(), counters: { k: entries } };
+        const m = remember(memory, action, decision({ secretReads: [], downloads: [], counters: [{ key: 'k', n: 9, windowMs }] }), now);
+        const expected = [...entries.filter((e) => t - e.t < Math.max(windowMs, 1) && t - e.t < DAY), { t, n: 9 }].slice(-200);
+        assert.deepEqual(m.counters.k, expected);
+        assert.equal(memory.counters.k, entries);
+        assert.equal(entries.length, count);
+      });
+    }
+  }
+});
