@@ -159,23 +159,49 @@ export class PathGlobs {
 
   /** What `test(p + '/' + n)` adds to `test(p, ctx, true)`: the name as a segment, the full path as the last prefix. */
   private childOnly(g: Compiled, p: string, ctx: PathContext, n: string, ci: boolean): boolean {
-    if (g.anywhere.rules.length > 0 && mayMatch(g.anywhere, n, ci) && quick(g.anywhere, n, false)) return true;
-    const child = p + '/' + n;
-    if (g.absolute.rules.length > 0 && lastPrefix(g.absolute, child.slice(1), ci)) return true;
+    if (g.anywhere.rules.length > 0 && this.nameMatches(g, n, ci)) return true;
+    // the child's texts are built only once a group may match below p (its first segment, its base folder)
+    let child: string | undefined;
+    if (g.absolute.rules.length > 0 && firstSegmentMay(g.absolute, p, ci) && lastPrefix(g.absolute, (child ??= p + '/' + n).slice(1), ci)) return true;
     if (g.home.rules.length === 0 && g.workspace.rules.length === 0) return false;
     // ASCII (testChildren's simple case) folds character by character: the folded parent (folded once) plus the folded name
-    const fc = ci ? lowerOf(p, true) + '/' + toLowerAscii(n) : child;
+    const fp = ci ? lowerOf(p, true) : p;
+    let fc: string | undefined;
     if (g.home.rules.length > 0) {
-      const h = relativeTo(child, fc, ctx.home, ci, this.folded(ctx.home, ci));
-      if (h !== undefined && lastPrefix(g.home, h, ci)) return true;
+      const fb = this.folded(ctx.home, ci);
+      if (mayHoldChild(fp, fb)) {
+        child ??= p + '/' + n;
+        fc ??= ci ? fp + '/' + toLowerAscii(n) : child;
+        const h = relativeTo(child, fc, ctx.home, ci, fb);
+        if (h !== undefined && lastPrefix(g.home, h, ci)) return true;
+      }
     }
     if (g.workspace.rules.length > 0) {
       for (const root of ctx.workspaceRoots) {
-        const r = relativeTo(child, fc, root, ci, this.folded(root, ci));
+        const fb = this.folded(root, ci);
+        if (!mayHoldChild(fp, fb)) continue;
+        child ??= p + '/' + n;
+        fc ??= ci ? fp + '/' + toLowerAscii(n) : child;
+        const r = relativeTo(child, fc, root, ci, fb);
         if (r !== undefined && lastPrefix(g.workspace, r, ci)) return true;
       }
     }
     return false;
+  }
+
+  /** `mayMatch(g.anywhere, n, ci) && quick(g.anywhere, n, false)`: a pure function of the name, worked out once per name */
+  private readonly nameMemo = new Map<string, boolean>();
+  private readonly nameMemoCi = new Map<string, boolean>();
+
+  private nameMatches(g: Compiled, n: string, ci: boolean): boolean {
+    const memo = ci ? this.nameMemoCi : this.nameMemo;
+    let v = memo.get(n);
+    if (v === undefined) {
+      v = mayMatch(g.anywhere, n, ci) && quick(g.anywhere, n, false);
+      if (memo.size >= 64) memo.clear();
+      memo.set(n, v);
+    }
+    return v;
   }
 
   /** home and workspace folders as compared (lower case when the test ignores case); a memo of a pure function */
@@ -411,6 +437,27 @@ function mayMatchAt(g: Group, s: string, start: number, end: number): boolean {
   return false;
 }
 
+/**
+ * Whether `lastPrefix(g, (p + '/' + name).slice(1), nocase)` can pass its
+ * first-segment check, read from `p` (absolute, no doubled leading slash):
+ * the child's first segment is p's.
+ */
+function firstSegmentMay(g: Group, p: string, nocase: boolean): boolean {
+  if (!g.firstSegments) return true;
+  const slash = p.indexOf('/', 1);
+  const first = p.slice(1, slash < 0 ? p.length : slash);
+  return g.firstSegments.has(nocase ? first.toLowerCase() : first);
+}
+
+/**
+ * False only when `fp + '/' + name` cannot be inside `fb` for any name (so
+ * relativeTo would answer undefined): `fb` fits within `fp` but does not
+ * start it. Longer bases are left to relativeTo.
+ */
+function mayHoldChild(fp: string, fb: string): boolean {
+  return fb.length > fp.length || fp.startsWith(fb);
+}
+
 /** testPrefixes reduced to its last step: `rel` itself, as a file (groups without negation). */
 function lastPrefix(g: Group, rel: string, nocase: boolean): boolean {
   if (g.firstSegments) {
@@ -610,7 +657,14 @@ export function inWindow(now: Date, w: { days?: readonly string[] | undefined; h
 
 /** `30s`, `10m`, `1h`, `1d` in milliseconds. */
 export function durationMs(s: string): number {
+  // a one-entry memo of a pure function of the text (the same policy window is asked for again and again)
+  if (s === durationFor) return durationValue;
   const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/.exec(s.trim());
-  if (!m) return 0;
-  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  const v = m ? Number(m[1]) * UNIT_MS[m[2] as 's' | 'm' | 'h' | 'd'] : 0;
+  durationFor = s;
+  durationValue = v;
+  return v;
 }
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+let durationFor: string | undefined;
+let durationValue = 0;

@@ -100,7 +100,7 @@ describe('path globs: testChildren gives what testing each child gives', () => {
   for (const [name, patterns] of sets) {
     test(name, () => {
       const g = new PathGlobs(patterns);
-      const bases = [ascii, other, { workspaceRoots: ['/w/proj', '/w/proj/sub'], home: '/w/proj/sub/belay-probe' }];
+      const bases = [ascii, other, { workspaceRoots: ['/w/proj', '/w/proj/sub'], home: '/w/proj/sub/belay-probe' }, { workspaceRoots: ['/w/proj/', '/w/other'], home: '/w/Home/' }];
       let yes = 0;
       for (const base of bases) {
         const extra = ['/', base.home, base.workspaceRoots[0]!, `${base.home}/`, `${base.home}/.ssh`, `${base.home}/.SSH`, `${base.home}/vault`, '/etc/keys', '/etc', '/h', '/w/proj/secrets', '/w/proj/conf', '/w/proj/x/a', '/w/proj/sub', '/h/mé/.ssh'];
