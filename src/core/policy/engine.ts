@@ -443,7 +443,7 @@ function assemble(matches: RuleMatch[], policy: LoadedPolicy, mode: Decision['mo
  * (the action already carries what the file system said about its paths).
  */
 export function decide(action: NormalizedAction, policy: LoadedPolicy, context: DecisionContext): Decision {
-  const ctx = action.homeCanonical && action.homeCanonical !== context.home ? { ...context, home: action.homeCanonical } : context;
+  const ctx = shaped(context, action.homeCanonical && action.homeCanonical !== context.home ? action.homeCanonical : context.home);
   if (!policy.ok) return decideInvalid(action, policy, ctx);
   const out: Collected = { matches: [], memo: { secretReads: [], downloads: [], counters: [] } };
   runPacks(action, policy, ctx, out, false);
@@ -486,6 +486,17 @@ export function decide(action: NormalizedAction, policy: LoadedPolicy, context: 
   const extra: Partial<Decision> = { memo: out.memo };
   if (lifted !== undefined) extra.lifted = lifted;
   return assemble(out.matches, policy, policy.mode, extra);
+}
+
+/**
+ * The context in one fixed shape (every key, always in this order), however
+ * the caller built it: a session, the hook and a test each make it their own
+ * way, and the checks, which read it on every decision, then see one hidden
+ * class instead of a new one per caller (each new one made the compiled
+ * checks throw their code away and compile it again, generic).
+ */
+function shaped(c: DecisionContext, home: string): DecisionContext {
+  return { workspaceRoots: c.workspaceRoots, home, now: c.now, branch: c.branch, stateDir: c.stateDir, caseInsensitive: c.caseInsensitive, memory: c.memory };
 }
 
 /** Fail closed: mutating actions are denied; reads get the built-in packs and at least the read fail mode. */
