@@ -132,7 +132,20 @@ export async function initPolicyEngine(): Promise<void> {
 }
 
 export function emptyMemory(): PolicyMemory {
-  return { version: 1, secretReads: [], secretPrints: [], downloads: [], counters: {} };
+  return { version: 1, secretReads: emptyList(), secretPrints: emptyList(), downloads: emptyList(), counters: {} };
+}
+
+/**
+ * An empty list of entries made as the lists remember() fills are (`[x]`
+ * with x popped: an empty list that holds objects, not small integers), so
+ * the memory's fields hold one kind of array, empty or not. A fresh memory
+ * with `[]` lists made every check that reads them, once compiled on
+ * filled lists, deoptimise on the next session's first decision.
+ */
+function emptyList<T>(): T[] {
+  const list = [undefined] as unknown as T[];
+  list.pop();
+  return list;
 }
 
 function stableJson(v: unknown): string {
