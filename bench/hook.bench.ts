@@ -43,8 +43,13 @@ export async function run(): Promise<void> {
   // as agents run hooks: no NODE_COMPILE_CACHE (the launcher turns the cache on for the full CLI itself)
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, BELAY_HOME: path.join(home, '.belay') };
   delete env.NODE_COMPILE_CACHE;
-  const doc = (tool: string, input: Record<string, unknown>, i: number) =>
-    JSON.stringify({ session_id: 'bench', cwd: ws, hook_event_name: 'PreToolUse', tool_name: tool, tool_input: input, tool_use_id: `t${i}` });
+  // Every call has its own tool_use_id: a PreToolUse whose id names a pending
+  // receipt is the second hook of one call (VS Code also runs Claude Code's
+  // hooks), answered from that receipt without a checkpoint, so a shared id
+  // would time that shortcut instead of the call.
+  let calls = 0;
+  const doc = (tool: string, input: Record<string, unknown>, _i: number) =>
+    JSON.stringify({ session_id: 'bench', cwd: ws, hook_event_name: 'PreToolUse', tool_name: tool, tool_input: input, tool_use_id: `toolu_bench_${++calls}` });
   const cases: Array<{ name: string; input: (i: number) => string }> = [
     { name: 'Read (no checkpoint)', input: (i) => doc('Read', { file_path: path.join(ws, 'src', `f${i % 200}.ts`) }, i) },
     { name: 'Edit (checkpoint of 1 file)', input: (i) => doc('Edit', { file_path: path.join(ws, 'src', `f${i % 200}.ts`), old_string: 'export', new_string: 'export' }, i) },
