@@ -309,11 +309,14 @@ export class PathResolver {
   gitignored(canonical: string, isDir: boolean): boolean | undefined {
     const root = this.workspaceOf(canonical);
     if (!root || canonical === root) return undefined;
-    const rel = path.posix.relative(root, canonical);
+    // absolute texts in normal form (as canonical paths are): the relative path is a slice and each
+    // join a concatenation of plain names (what path.posix.relative and path.join give for them)
+    const plain = root.charCodeAt(0) === 47 && isNormal(root) && canonical.charCodeAt(0) === 47 && isNormal(canonical) && isInside(canonical, root);
+    const rel = plain ? canonical.slice(root.length + 1) : path.posix.relative(root, canonical);
     if (rel.startsWith('..') || rel === '') return undefined;
     const segments = rel.split('/');
     let verdict: boolean | undefined;
-    const exclude = this.loadIgnore(path.join(root, '.git', 'info', 'exclude'));
+    const exclude = this.loadIgnore(plain ? root + '/.git/info/exclude' : path.join(root, '.git', 'info', 'exclude'));
     const caseless = this.opts.caseInsensitive === true;
     const check = (ig: Ignore, relPath: string): void => {
       const probe = isDir ? relPath + '/' : relPath;
@@ -324,10 +327,10 @@ export class PathResolver {
     if (exclude) check(exclude, rel);
     let dir = root;
     for (let i = 0; i < segments.length; i++) {
-      const ig = this.loadIgnore(path.join(dir, '.gitignore'));
+      const ig = this.loadIgnore(plain ? dir + '/.gitignore' : path.join(dir, '.gitignore'));
       if (ig) check(ig, segments.slice(i).join('/'));
       if (verdict === true) return true;
-      dir = path.join(dir, segments[i]!);
+      dir = plain ? dir + '/' + segments[i]! : path.join(dir, segments[i]!);
     }
     return verdict;
   }

@@ -76,6 +76,13 @@ describe('gitignore', () => {
     assert.equal(r.gitignored(path.join(w.workspace, 'sub', 'gen'), true), true);
     assert.notEqual(r.gitignored(path.join(w.workspace, 'src'), true), true);
   });
+  test('texts not in normal form give what their normal form gives', () => {
+    const forms = (rel: string): string[] => [`${w.workspace}/${rel}`, `${w.workspace}//${rel}`, `${w.workspace}/./${rel}`, `${w.workspace}/src/../${rel}`, `${w.workspace}/${rel}/`];
+    for (const [rel, isDir] of [['node_modules', true], ['node_modules/x/y.js', false], ['a.log', false], ['keep.log', false], ['sub/gen', true], ['sub/other.txt', false], ['src', true]] as const) {
+      const expected = r.gitignored(`${w.workspace}/${rel}`, isDir);
+      for (const p of forms(rel)) assert.equal(r.gitignored(p, isDir), expected, p);
+    }
+  });
 });
 
 describe('helpers', () => {
