@@ -290,6 +290,11 @@ export function fileRole(p: string, home: string): FileRole {
   if (plainSource(base) && !(p.includes('/.') && /\/\.(git|husky|githooks|vscode|devcontainer|claude|cursor)\//i.test(p)) && !/\/(library\/launchagents|\.config\/autostart)\//i.test(p)) {
     return base === 'noxfile.py' || base === 'setup.py' || base === 'build.rs' || base === 'jest.config.js' ? 'script' : 'other';
   }
+  return roleByName(p, base, home);
+}
+
+/** fileRole past its common case (`base`: the last segment of `p`, in lower case); apart, so the common case is small to compile. */
+function roleByName(p: string, base: string, home: string): FileRole {
   const lower = p.toLowerCase();
   // each test on the whole path only where the name (the last segment of `lower`) or a literal piece of it allows a match
   const dotDir = lower.includes('/.');

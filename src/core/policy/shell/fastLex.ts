@@ -69,7 +69,16 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * loop) is left to the grammar.
  */
 function foldLoops(text: string, toks: Tok[]): Tok[] | undefined {
-  if (!toks.some((t) => keyword(t, 'for'))) return toks;
+  for (let i = 0; i < toks.length; i++) if (keyword(toks[i], 'for')) return foldLoopsIn(text, toks);
+  return toks;
+}
+
+/**
+ * foldLoops for lines that have a `for` word: a function of its own, so the
+ * check every line makes stays small to compile and the folding, which few
+ * lines need, is compiled only if it gets used that often.
+ */
+function foldLoopsIn(text: string, toks: Tok[]): Tok[] | undefined {
   const out: Tok[] = [];
   let i = 0;
   while (i < toks.length) {
