@@ -1,4 +1,4 @@
-import type { GitOp } from '../action.ts';
+import type { GitOp, ShellCommandInfo, Signal } from '../action.ts';
 import { has, parseArgs, value, values } from './args.ts';
 import { joinPath, looksLikeUrl, w, type CommandCtx, type Handler } from './commandKit.ts';
 import type { ArgWord } from './expand.ts';
@@ -59,245 +59,296 @@ export const git: Handler = (args, ctx, info, signals) => {
   info.git = op;
   const local: CommandCtx = cwd === ctx.cwd ? ctx : { ...ctx, cwd, resolve: (wd, dir) => ctx.resolve(wd, dir ?? cwd) };
   if (config.some((c) => c.key === 'core.hookspath')) op.skipsHooks = true;
-  switch (sub) {
-    case 'push': {
-      const p = parseArgs(rest, { values: ['o', '--push-option', '--repo', '--receive-pack', '--exec'] });
-      op.force = has(p, '-f', '--force', '--force-with-lease', '--force-if-includes', '--mirror');
-      op.allBranches = has(p, '--all', '--mirror', '--branches');
-      op.skipsHooks = op.skipsHooks || has(p, '--no-verify');
-      const del = has(p, '-d', '--delete');
-      const exec = value(p, '--receive-pack', '--exec');
-      if (exec) signals.push({ code: 'git.exec-config', fragment: info.text, detail: `--receive-pack ${exec}` });
-      const [remote, ...refspecs] = p.positionals.map((a) => a.v);
-      const repo = value(p, '--repo');
-      op.remote = remote ?? repo ?? 'origin';
-      op.remoteIsUrl = /:\/\/|^[^/\s]+@[^:\s]+:|\.git$|^\.{0,2}\//.test(op.remote);
-      if (refspecs.length === 0 && !op.allBranches && !has(p, '--tags')) op.branches.push('HEAD');
-      for (const r of refspecs) {
-        const rs = parseRefspec(r);
-        if (rs.force) op.force = true;
-        if (rs.delete || del) op.deleteBranch = true;
-        if (rs.dst.startsWith('refs/tags/')) continue;
-        op.branches.push(rs.dst === 'HEAD' || rs.dst === '@' ? 'HEAD' : rs.dst);
-      }
-      info.network = true;
-      break;
-    }
-    case 'branch': {
-      const p = parseArgs(rest, { values: ['u', '--set-upstream-to', '--contains', '--merged', '--no-merged', '--format', '--sort', '--points-at'] });
-      const del = has(p, '-d', '-D', '--delete');
-      if (del) {
-        op.op = 'branch-delete';
-        op.deleteBranch = true;
-        op.forceDelete = has(p, '-D', '-f', '--force');
-        op.branches.push(...p.positionals.map((a) => a.v));
-      } else if (has(p, '-f', '--force', '-M', '-C') && p.positionals.length > 0) {
-        op.op = 'branch-force';
-        op.force = true;
-        op.branches.push(p.positionals[0]!.v);
-      }
-      break;
-    }
-    case 'reset': {
-      const p = parseArgs(rest, {});
-      if (has(p, '--hard')) op.op = 'reset-hard';
-      else if (has(p, '--keep', '--merge')) op.op = 'reset-keep';
-      break;
-    }
-    case 'clean': {
-      const p = parseArgs(rest, { values: ['e', '--exclude'] });
-      const dry = has(p, '-n', '--dry-run');
-      if (!dry && has(p, '-f', '--force')) {
-        op.op = has(p, '-x', '-X') ? 'clean-ignored' : has(p, '-d') ? 'clean-dirs' : 'clean';
-        const paths = p.positionals.length > 0 ? p.positionals : [w('.')];
-        for (const a of paths) info.deletes.push({ path: local.resolve(a), recursive: true, via: 'git clean', filtered: true });
-      } else op.op = dry ? 'clean-dry-run' : 'clean-interactive';
-      break;
-    }
-    case 'checkout':
-    case 'restore':
-    case 'switch': {
-      const p = parseArgs(rest, { values: ['b', 'B', 's', '--source', '-c', '-C', '--conflict', '--orphan', '--pathspec-from-file'] });
-      const dashdash = rest.findIndex((a) => a.v === '--');
-      const force = has(p, '-f', '--force', '--discard-changes');
-      let paths: ArgWord[] = [];
-      if (sub === 'restore') {
-        if (!has(p, '--staged', '-S') || has(p, '--worktree', '-W')) paths = p.positionals;
-      } else if (sub === 'checkout') {
-        if (dashdash >= 0) paths = rest.slice(dashdash + 1);
-        else if (p.positionals.length === 1 && (p.positionals[0]!.v === '.' || p.positionals[0]!.v === ':/' || p.positionals[0]!.glob)) paths = p.positionals;
-        else if (p.positionals.length > 1) paths = p.positionals.slice(1);
-      }
-      if (force || paths.some((a) => a.v === '.' || a.v === ':/' || a.v === '*' || a.v === ':(top)' || local.resolve(a) === cwd && /^\.\/?$/.test(a.v))) {
-        op.op = 'discard-all';
-      } else if (paths.length > 0) {
-        op.op = 'discard-paths';
-        for (const a of paths) info.writes.push(local.resolve(a));
-      }
-      if (has(p, '-B')) op.force = true;
-      break;
-    }
-    case 'stash': {
-      const verb = rest[0]?.v ?? 'push';
-      if (verb === 'clear') op.op = 'stash-clear';
-      else if (verb === 'drop') op.op = 'stash-drop';
-      break;
-    }
-    case 'filter-branch':
-    case 'filter-repo':
-      op.op = 'rewrite-history';
-      break;
-    case 'reflog':
-      if (rest[0]?.v === 'expire' || rest[0]?.v === 'delete') op.op = 'reflog-expire';
-      break;
-    case 'gc':
-      if (rest.some((a) => /^--prune(=now|=all)?$/.test(a.v) && a.v !== '--prune=2.weeks.ago') || rest.some((a) => a.v === '--aggressive')) op.op = 'gc-prune';
-      break;
-    case 'prune':
-      op.op = 'gc-prune';
-      break;
-    case 'update-ref':
-      if (rest.some((a) => a.v === '-d')) {
-        op.op = 'update-ref-delete';
-        op.deleteBranch = true;
-        op.branches.push(...rest.filter((a) => !a.v.startsWith('-')).slice(0, 1).map((a) => refBranch(a.v)));
-      }
-      break;
-    case 'commit': {
-      const p = parseArgs(rest, { values: ['m', 'F', 'C', 'c', '--message', '--file', '--author', '--date', '--fixup', '--squash', '-t', '--template', '--trailer'] });
-      if (has(p, '-n', '--no-verify')) op.skipsHooks = true;
-      for (const f of values(p, '-F', '--file')) if (f !== '-') info.reads.push(local.resolve(f));
-      break;
-    }
-    case 'merge':
-    case 'rebase':
-    case 'cherry-pick':
-    case 'revert':
-    case 'pull':
-    case 'am': {
-      const p = parseArgs(rest, { values: ['s', 'X', 'm', 'x', '--exec', '--strategy', '--strategy-option', '--onto', '-F', '--file'] });
-      if (has(p, '--no-verify')) op.skipsHooks = true;
-      for (const x of values(p, '-x', '--exec')) ctx.nested(x, `git ${sub} --exec`);
-      if (sub === 'pull') info.network = true;
-      break;
-    }
-    case 'config': {
-      const p = parseArgs(rest, { values: ['f', '--file', '--blob', '--type', '--default', '--comment'] });
-      const reading = has(p, '--get', '--get-all', '--get-regexp', '-l', '--list', '--get-urlmatch', '--show-origin', '--name-only', '-e', '--edit');
-      const unset = has(p, '--unset', '--unset-all', '--remove-section', '--rename-section');
-      const pos = p.positionals.map((a) => a.v);
-      let key = pos[0];
-      let val = pos[1];
-      if (key === 'set' || key === 'unset' || key === 'get' || key === 'list') {
-        const verb = key;
-        key = pos[1];
-        val = pos[2];
-        if (verb === 'get' || verb === 'list') break;
-      }
-      if (!reading && key && (val !== undefined || unset || has(p, '--add', '--replace-all'))) {
-        op.op = 'config-set';
-        op.config.push({ key: key.toLowerCase(), value: val ?? '' });
-        if (has(p, '--global', '--system')) op.args.push('--global');
-        const file = value(p, '-f', '--file');
-        if (file) info.writes.push(local.resolve(file));
-      }
-      if (has(p, '-e', '--edit')) op.op = 'config-edit';
-      break;
-    }
-    case 'clone':
-    case 'submodule':
-    case 'fetch':
-    case 'ls-remote':
-    case 'remote': {
-      const p = parseArgs(rest, { values: ['c', '--config', '-u', '--upload-pack', '-b', '--branch', '-o', '--origin', '--depth', '--reference', '--template', '--separate-git-dir', '-j', '--jobs', '--filter'] });
-      for (const c of values(p, '-c', '--config')) {
-        const e = c.indexOf('=');
-        op.config.push({ key: (e >= 0 ? c.slice(0, e) : c).toLowerCase(), value: e >= 0 ? c.slice(e + 1) : 'true' });
-      }
-      const up = value(p, '-u', '--upload-pack');
-      if (up) signals.push({ code: 'git.exec-config', fragment: info.text, detail: `--upload-pack ${up}` });
-      for (const a of p.positionals) {
-        if (/^ext::/i.test(a.v) || /^fd::/i.test(a.v)) signals.push({ code: 'git.exec-config', fragment: a.v, detail: 'the ext:: transport runs a command' });
-        if (looksLikeUrl(a.v)) info.urls.push(a.v);
-      }
-      if (sub === 'clone' && p.positionals[1]) info.writes.push(local.resolve(p.positionals[1]));
-      if (sub === 'submodule' && p.positionals[0]?.v === 'foreach') {
-        const script = p.positionals.slice(1).map((a) => a.v).join(' ');
-        if (script) ctx.nested(script, 'git submodule foreach');
-      }
-      if (sub === 'remote' && (p.positionals[0]?.v === 'set-url' || p.positionals[0]?.v === 'add')) {
-        op.op = `remote-${p.positionals[0]!.v}`;
-        op.args = p.positionals.map((a) => a.v);
-      }
-      info.network = sub !== 'remote' && sub !== 'submodule' || info.network;
-      break;
-    }
-    case 'bisect':
-      if (rest[0]?.v === 'run') ctx.nested(rest.slice(1).map((a) => a.v).join(' '), 'git bisect run');
-      break;
-    case 'show':
-    case 'cat-file':
-    case 'log':
-    case 'diff':
-    case 'grep':
-    case 'blame':
-    case 'archive': {
-      for (const a of rest) {
-        const m = /^[^:\s-][^:\s]*:(.+)$/.exec(a.v);
-        if (m && !looksLikeUrl(a.v)) info.reads.push(local.resolve(m[1]!, cwd));
-      }
-      const dashdash = rest.findIndex((a) => a.v === '--');
-      if (dashdash >= 0 && (sub === 'log' || sub === 'diff' || sub === 'show' || sub === 'blame')) {
-        for (const a of rest.slice(dashdash + 1)) info.reads.push(local.resolve(a));
-      }
-      if (sub === 'archive') {
-        const p = parseArgs(rest, { values: ['o', '--output', '--remote', '--prefix', '--format'] });
-        const out = value(p, '-o', '--output');
-        if (out) info.writes.push(local.resolve(out));
-        if (value(p, '--remote')) info.network = true;
-      }
-      break;
-    }
-    case 'rm': {
-      const p = parseArgs(rest, { values: ['--pathspec-from-file'] });
-      if (!has(p, '--cached')) {
-        const recursive = has(p, '-r');
-        for (const a of p.positionals) info.deletes.push({ path: local.resolve(a), recursive, via: 'git rm' });
-      }
-      break;
-    }
-    case 'mv': {
-      const p = parseArgs(rest, {});
-      const pos = p.positionals;
-      if (pos.length >= 2) {
-        const dest = local.resolve(pos[pos.length - 1]!);
-        for (const s of pos.slice(0, -1)) info.moves.push({ from: local.resolve(s), to: dest });
-      }
-      break;
-    }
-    case 'apply':
-      for (const a of rest) if (!a.v.startsWith('-')) info.reads.push(local.resolve(a));
-      info.writes.push(joinPath(cwd, '*'));
-      break;
-    case 'worktree':
-      if (rest[0]?.v === 'remove' && rest.some((a) => a.v === '-f' || a.v === '--force')) {
-        const target = rest.filter((a) => !a.v.startsWith('-'))[1];
-        if (target) info.deletes.push({ path: local.resolve(target), recursive: true, via: 'git worktree remove --force' });
-      }
-      break;
-    case 'send-email':
-      info.network = true;
-      for (const a of rest) if (!a.v.startsWith('-')) {
-        const path = local.resolve(a);
-        info.reads.push(path);
-        info.uploads.push(path);
-      }
-      break;
-    default:
-      break;
-  }
+  GIT_SUBCOMMANDS.get(sub)?.({ sub, rest, op, info, signals, ctx, local, cwd });
   for (const c of op.config) {
     if (c.key === 'core.hookspath') op.skipsHooks = true;
   }
 };
+
+/** What the reader of one git subcommand gets: the call's parts, as git() worked them out. */
+interface GitCall {
+  sub: string;
+  rest: ArgWord[];
+  op: GitOp;
+  info: ShellCommandInfo;
+  signals: Signal[];
+  ctx: CommandCtx;
+  /** ctx with the cwd `-C` gave */
+  local: CommandCtx;
+  cwd: string;
+}
+
+/*
+ * One function per subcommand (a table rather than one switch in git()):
+ * each is compiled on its own once it is used often, and the code compiled
+ * for every git line stays small.
+ */
+/** git push */
+function gitPush({ rest, op, info, signals }: GitCall): void {
+  const p = parseArgs(rest, { values: ['o', '--push-option', '--repo', '--receive-pack', '--exec'] });
+  op.force = has(p, '-f', '--force', '--force-with-lease', '--force-if-includes', '--mirror');
+  op.allBranches = has(p, '--all', '--mirror', '--branches');
+  op.skipsHooks = op.skipsHooks || has(p, '--no-verify');
+  const del = has(p, '-d', '--delete');
+  const exec = value(p, '--receive-pack', '--exec');
+  if (exec) signals.push({ code: 'git.exec-config', fragment: info.text, detail: `--receive-pack ${exec}` });
+  const [remote, ...refspecs] = p.positionals.map((a) => a.v);
+  const repo = value(p, '--repo');
+  op.remote = remote ?? repo ?? 'origin';
+  op.remoteIsUrl = /:\/\/|^[^/\s]+@[^:\s]+:|\.git$|^\.{0,2}\//.test(op.remote);
+  if (refspecs.length === 0 && !op.allBranches && !has(p, '--tags')) op.branches.push('HEAD');
+  for (const r of refspecs) {
+    const rs = parseRefspec(r);
+    if (rs.force) op.force = true;
+    if (rs.delete || del) op.deleteBranch = true;
+    if (rs.dst.startsWith('refs/tags/')) continue;
+    op.branches.push(rs.dst === 'HEAD' || rs.dst === '@' ? 'HEAD' : rs.dst);
+  }
+  info.network = true;
+}
+/** git branch */
+function gitBranch({ rest, op }: GitCall): void {
+  const p = parseArgs(rest, { values: ['u', '--set-upstream-to', '--contains', '--merged', '--no-merged', '--format', '--sort', '--points-at'] });
+  const del = has(p, '-d', '-D', '--delete');
+  if (del) {
+    op.op = 'branch-delete';
+    op.deleteBranch = true;
+    op.forceDelete = has(p, '-D', '-f', '--force');
+    op.branches.push(...p.positionals.map((a) => a.v));
+  } else if (has(p, '-f', '--force', '-M', '-C') && p.positionals.length > 0) {
+    op.op = 'branch-force';
+    op.force = true;
+    op.branches.push(p.positionals[0]!.v);
+  }
+}
+/** git reset */
+function gitReset({ rest, op }: GitCall): void {
+  const p = parseArgs(rest, {});
+  if (has(p, '--hard')) op.op = 'reset-hard';
+  else if (has(p, '--keep', '--merge')) op.op = 'reset-keep';
+}
+/** git clean */
+function gitClean({ rest, op, info, local }: GitCall): void {
+  const p = parseArgs(rest, { values: ['e', '--exclude'] });
+  const dry = has(p, '-n', '--dry-run');
+  if (!dry && has(p, '-f', '--force')) {
+    op.op = has(p, '-x', '-X') ? 'clean-ignored' : has(p, '-d') ? 'clean-dirs' : 'clean';
+    const paths = p.positionals.length > 0 ? p.positionals : [w('.')];
+    for (const a of paths) info.deletes.push({ path: local.resolve(a), recursive: true, via: 'git clean', filtered: true });
+  } else op.op = dry ? 'clean-dry-run' : 'clean-interactive';
+}
+/** git checkout / restore / switch */
+function gitCheckout({ sub, rest, op, info, local, cwd }: GitCall): void {
+  const p = parseArgs(rest, { values: ['b', 'B', 's', '--source', '-c', '-C', '--conflict', '--orphan', '--pathspec-from-file'] });
+  const dashdash = rest.findIndex((a) => a.v === '--');
+  const force = has(p, '-f', '--force', '--discard-changes');
+  let paths: ArgWord[] = [];
+  if (sub === 'restore') {
+    if (!has(p, '--staged', '-S') || has(p, '--worktree', '-W')) paths = p.positionals;
+  } else if (sub === 'checkout') {
+    if (dashdash >= 0) paths = rest.slice(dashdash + 1);
+    else if (p.positionals.length === 1 && (p.positionals[0]!.v === '.' || p.positionals[0]!.v === ':/' || p.positionals[0]!.glob)) paths = p.positionals;
+    else if (p.positionals.length > 1) paths = p.positionals.slice(1);
+  }
+  if (force || paths.some((a) => a.v === '.' || a.v === ':/' || a.v === '*' || a.v === ':(top)' || local.resolve(a) === cwd && /^\.\/?$/.test(a.v))) {
+    op.op = 'discard-all';
+  } else if (paths.length > 0) {
+    op.op = 'discard-paths';
+    for (const a of paths) info.writes.push(local.resolve(a));
+  }
+  if (has(p, '-B')) op.force = true;
+}
+/** git stash */
+function gitStash({ rest, op }: GitCall): void {
+  const verb = rest[0]?.v ?? 'push';
+  if (verb === 'clear') op.op = 'stash-clear';
+  else if (verb === 'drop') op.op = 'stash-drop';
+}
+/** git filter-branch / filter-repo */
+function gitFilterBranch({ op }: GitCall): void {
+  op.op = 'rewrite-history';
+}
+/** git reflog */
+function gitReflog({ rest, op }: GitCall): void {
+  if (rest[0]?.v === 'expire' || rest[0]?.v === 'delete') op.op = 'reflog-expire';
+}
+/** git gc */
+function gitGc({ rest, op }: GitCall): void {
+  if (rest.some((a) => /^--prune(=now|=all)?$/.test(a.v) && a.v !== '--prune=2.weeks.ago') || rest.some((a) => a.v === '--aggressive')) op.op = 'gc-prune';
+}
+/** git prune */
+function gitPrune({ op }: GitCall): void {
+  op.op = 'gc-prune';
+}
+/** git update-ref */
+function gitUpdateRef({ rest, op }: GitCall): void {
+  if (rest.some((a) => a.v === '-d')) {
+    op.op = 'update-ref-delete';
+    op.deleteBranch = true;
+    op.branches.push(...rest.filter((a) => !a.v.startsWith('-')).slice(0, 1).map((a) => refBranch(a.v)));
+  }
+}
+/** git commit */
+function gitCommit({ rest, op, info, local }: GitCall): void {
+  const p = parseArgs(rest, { values: ['m', 'F', 'C', 'c', '--message', '--file', '--author', '--date', '--fixup', '--squash', '-t', '--template', '--trailer'] });
+  if (has(p, '-n', '--no-verify')) op.skipsHooks = true;
+  for (const f of values(p, '-F', '--file')) if (f !== '-') info.reads.push(local.resolve(f));
+}
+/** git merge / rebase / cherry-pick / revert / pull / am */
+function gitMerge({ sub, rest, op, info, ctx }: GitCall): void {
+  const p = parseArgs(rest, { values: ['s', 'X', 'm', 'x', '--exec', '--strategy', '--strategy-option', '--onto', '-F', '--file'] });
+  if (has(p, '--no-verify')) op.skipsHooks = true;
+  for (const x of values(p, '-x', '--exec')) ctx.nested(x, `git ${sub} --exec`);
+  if (sub === 'pull') info.network = true;
+}
+/** git config */
+function gitConfig({ rest, op, info, local }: GitCall): void {
+  const p = parseArgs(rest, { values: ['f', '--file', '--blob', '--type', '--default', '--comment'] });
+  const reading = has(p, '--get', '--get-all', '--get-regexp', '-l', '--list', '--get-urlmatch', '--show-origin', '--name-only', '-e', '--edit');
+  const unset = has(p, '--unset', '--unset-all', '--remove-section', '--rename-section');
+  const pos = p.positionals.map((a) => a.v);
+  let key = pos[0];
+  let val = pos[1];
+  if (key === 'set' || key === 'unset' || key === 'get' || key === 'list') {
+    const verb = key;
+    key = pos[1];
+    val = pos[2];
+    if (verb === 'get' || verb === 'list') return;
+  }
+  if (!reading && key && (val !== undefined || unset || has(p, '--add', '--replace-all'))) {
+    op.op = 'config-set';
+    op.config.push({ key: key.toLowerCase(), value: val ?? '' });
+    if (has(p, '--global', '--system')) op.args.push('--global');
+    const file = value(p, '-f', '--file');
+    if (file) info.writes.push(local.resolve(file));
+  }
+  if (has(p, '-e', '--edit')) op.op = 'config-edit';
+}
+/** git clone / submodule / fetch / ls-remote / remote */
+function gitClone({ sub, rest, op, info, signals, ctx, local }: GitCall): void {
+  const p = parseArgs(rest, { values: ['c', '--config', '-u', '--upload-pack', '-b', '--branch', '-o', '--origin', '--depth', '--reference', '--template', '--separate-git-dir', '-j', '--jobs', '--filter'] });
+  for (const c of values(p, '-c', '--config')) {
+    const e = c.indexOf('=');
+    op.config.push({ key: (e >= 0 ? c.slice(0, e) : c).toLowerCase(), value: e >= 0 ? c.slice(e + 1) : 'true' });
+  }
+  const up = value(p, '-u', '--upload-pack');
+  if (up) signals.push({ code: 'git.exec-config', fragment: info.text, detail: `--upload-pack ${up}` });
+  for (const a of p.positionals) {
+    if (/^ext::/i.test(a.v) || /^fd::/i.test(a.v)) signals.push({ code: 'git.exec-config', fragment: a.v, detail: 'the ext:: transport runs a command' });
+    if (looksLikeUrl(a.v)) info.urls.push(a.v);
+  }
+  if (sub === 'clone' && p.positionals[1]) info.writes.push(local.resolve(p.positionals[1]));
+  if (sub === 'submodule' && p.positionals[0]?.v === 'foreach') {
+    const script = p.positionals.slice(1).map((a) => a.v).join(' ');
+    if (script) ctx.nested(script, 'git submodule foreach');
+  }
+  if (sub === 'remote' && (p.positionals[0]?.v === 'set-url' || p.positionals[0]?.v === 'add')) {
+    op.op = `remote-${p.positionals[0]!.v}`;
+    op.args = p.positionals.map((a) => a.v);
+  }
+  info.network = sub !== 'remote' && sub !== 'submodule' || info.network;
+}
+/** git bisect */
+function gitBisect({ rest, ctx }: GitCall): void {
+  if (rest[0]?.v === 'run') ctx.nested(rest.slice(1).map((a) => a.v).join(' '), 'git bisect run');
+}
+/** git show / cat-file / log / diff / grep / blame / archive */
+function gitShow({ sub, rest, info, local, cwd }: GitCall): void {
+  for (const a of rest) {
+    const m = /^[^:\s-][^:\s]*:(.+)$/.exec(a.v);
+    if (m && !looksLikeUrl(a.v)) info.reads.push(local.resolve(m[1]!, cwd));
+  }
+  const dashdash = rest.findIndex((a) => a.v === '--');
+  if (dashdash >= 0 && (sub === 'log' || sub === 'diff' || sub === 'show' || sub === 'blame')) {
+    for (const a of rest.slice(dashdash + 1)) info.reads.push(local.resolve(a));
+  }
+  if (sub === 'archive') {
+    const p = parseArgs(rest, { values: ['o', '--output', '--remote', '--prefix', '--format'] });
+    const out = value(p, '-o', '--output');
+    if (out) info.writes.push(local.resolve(out));
+    if (value(p, '--remote')) info.network = true;
+  }
+}
+/** git rm */
+function gitRm({ rest, info, local }: GitCall): void {
+  const p = parseArgs(rest, { values: ['--pathspec-from-file'] });
+  if (!has(p, '--cached')) {
+    const recursive = has(p, '-r');
+    for (const a of p.positionals) info.deletes.push({ path: local.resolve(a), recursive, via: 'git rm' });
+  }
+}
+/** git mv */
+function gitMv({ rest, info, local }: GitCall): void {
+  const p = parseArgs(rest, {});
+  const pos = p.positionals;
+  if (pos.length >= 2) {
+    const dest = local.resolve(pos[pos.length - 1]!);
+    for (const s of pos.slice(0, -1)) info.moves.push({ from: local.resolve(s), to: dest });
+  }
+}
+/** git apply */
+function gitApply({ rest, info, local, cwd }: GitCall): void {
+  for (const a of rest) if (!a.v.startsWith('-')) info.reads.push(local.resolve(a));
+  info.writes.push(joinPath(cwd, '*'));
+}
+/** git worktree */
+function gitWorktree({ rest, info, local }: GitCall): void {
+  if (rest[0]?.v === 'remove' && rest.some((a) => a.v === '-f' || a.v === '--force')) {
+    const target = rest.filter((a) => !a.v.startsWith('-'))[1];
+    if (target) info.deletes.push({ path: local.resolve(target), recursive: true, via: 'git worktree remove --force' });
+  }
+}
+/** git send-email */
+function gitSendEmail({ rest, info, local }: GitCall): void {
+  info.network = true;
+  for (const a of rest) if (!a.v.startsWith('-')) {
+    const path = local.resolve(a);
+    info.reads.push(path);
+    info.uploads.push(path);
+  }
+}
+
+/** subcommand -> its reader (a Map: names come from the command line, never from Object.prototype) */
+const GIT_SUBCOMMANDS = new Map<string, (g: GitCall) => void>([
+  ['push', gitPush],
+  ['branch', gitBranch],
+  ['reset', gitReset],
+  ['clean', gitClean],
+  ['checkout', gitCheckout],
+  ['restore', gitCheckout],
+  ['switch', gitCheckout],
+  ['stash', gitStash],
+  ['filter-branch', gitFilterBranch],
+  ['filter-repo', gitFilterBranch],
+  ['reflog', gitReflog],
+  ['gc', gitGc],
+  ['prune', gitPrune],
+  ['update-ref', gitUpdateRef],
+  ['commit', gitCommit],
+  ['merge', gitMerge],
+  ['rebase', gitMerge],
+  ['cherry-pick', gitMerge],
+  ['revert', gitMerge],
+  ['pull', gitMerge],
+  ['am', gitMerge],
+  ['config', gitConfig],
+  ['clone', gitClone],
+  ['submodule', gitClone],
+  ['fetch', gitClone],
+  ['ls-remote', gitClone],
+  ['remote', gitClone],
+  ['bisect', gitBisect],
+  ['show', gitShow],
+  ['cat-file', gitShow],
+  ['log', gitShow],
+  ['diff', gitShow],
+  ['grep', gitShow],
+  ['blame', gitShow],
+  ['archive', gitShow],
+  ['rm', gitRm],
+  ['mv', gitMv],
+  ['apply', gitApply],
+  ['worktree', gitWorktree],
+  ['send-email', gitSendEmail],
+]);
 
