@@ -19,6 +19,7 @@ import {
 } from './catalog.ts';
 import { applyEdits, diffTrees, listFilesUnder, lookupFile, type FileEntry, type TreeEdit } from './trees.ts';
 import { fullScan, listNested } from './scan.ts';
+import { StatusCache, statusCacheEnabled } from './statusCache.ts';
 import { failpoint, trace } from './failpoint.ts';
 import { absPath, lstatMaybe, readWorkFile, toWorkspacePath, type WorkFile } from './workspaceFiles.ts';
 import { acquireLock, type HeldLock } from './lock.ts';
@@ -95,7 +96,11 @@ export class Engine {
     this.maxFileSize = options.maxFileSizeBytes ?? DEFAULT_MAX_FILE_SIZE;
     this.ctx = { gitDir: storeDir, workTree: workspace, indexFile: path.join(storeDir, 'index') };
     this.db = new ObjectDb(storeDir);
+    this.statusCache = statusCacheEnabled() ? new StatusCache() : undefined;
   }
+
+  /** the last full scan's status, in a long-lived process (see statusCache.ts) */
+  readonly statusCache: StatusCache | undefined;
 
   // ---- locking ---------------------------------------------------------
 
@@ -399,6 +404,7 @@ export class Engine {
         indexWritten: (t) => this.indexWritten(t, []),
         db: this.db,
         storeLarge: (abs) => this.storeLargeFile(abs),
+        statusCache: this.statusCache,
       });
       trace(`capture full: scanned (${scan.staged} staged${scan.synced ? ', index written' : ''})`);
       tree = scan.tree;
@@ -539,6 +545,7 @@ export class Engine {
       indexWritten: (t) => this.indexWritten(t, []),
       db: this.db,
       storeLarge: (abs) => this.storeLargeFile(abs),
+      statusCache: this.statusCache,
     });
     if (scan.synced) this.indexWritten(scan.tree, []);
     return scan.tree;

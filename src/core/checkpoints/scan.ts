@@ -5,6 +5,7 @@ import { absPath, lstatMaybe, modeOf, readWorkFile } from './workspaceFiles.ts';
 import type { ObjectDb } from './objects.ts';
 import { applyEdits, type TreeEdit } from './trees.ts';
 import { failpoint, trace } from './failpoint.ts';
+import { STATUS_ARGS, type StatusCache } from './statusCache.ts';
 
 /**
  * The full scan: what changed anywhere in the workspace, found by git with
@@ -32,6 +33,8 @@ export interface ScanInput {
   indexWritten: (tree: string) => void;
   db: ObjectDb;
   storeLarge: (abs: string) => Promise<string>;
+  /** a long-lived process's last status, reused while nothing changed (see statusCache.ts) */
+  statusCache?: StatusCache;
 }
 
 export interface ScanResult {
@@ -95,8 +98,10 @@ export async function fullScan(input: ScanInput): Promise<ScanResult> {
     // name the index's tree first, so that status only reports differences.
     input.indexWritten(await writeTree(ctx));
   }
-  const status = await runGit(ctx, ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=all', '--no-ahead-behind']);
-  const { changed, untracked, records, indexDiffers } = parseStatus(status.stdout);
+  const head = await input.headTree();
+  const runStatus = async (extra: string[]): Promise<Buffer> => (await runGit(ctx, [...STATUS_ARGS, ...extra])).stdout;
+  const status = input.statusCache && head ? await input.statusCache.status(ctx, head, new Set([...input.pending, ...input.forced]), runStatus) : await runStatus([]);
+  const { changed, untracked, records, indexDiffers } = parseStatus(status);
   trace(`scan: git status (${records} records)`);
   const headTree = await input.headTree();
   if (records === 0 && input.pending.size === 0 && input.forced.size === 0 && headTree) {

@@ -17,6 +17,7 @@ import { Readable, Writable } from 'node:stream';
 import { belayHome, canonicalWorkspace } from '../../core/config/paths.ts';
 import { ensurePrivateDir, isPidAlive, readPrivateJson, runDir, writePrivateJson } from '../../core/config/private.ts';
 import { Guard } from '../../core/actions/guard.ts';
+import { useStatusCache } from '../../core/checkpoints/statusCache.ts';
 import type { HookHost } from '../cliTypes.ts';
 import { CALL_ID, HOOK_PROTOCOL, MAX_REQUEST_BYTES, buildId, hookEndpointFile, hookSpoolDir, readHookEndpoint, spoolFiles, spoolWakePipe, type HookEndpoint, type HookReply, type HookRequest } from './endpoint.ts';
 
@@ -164,6 +165,9 @@ export async function startHookServer(opts: HookServerOptions): Promise<HookServ
   if (existing && existing.pid !== process.pid && existing.build === buildId() && isPidAlive(existing.pid)) {
     throw Object.assign(new Error(`a hook server (pid ${existing.pid}) already serves ${belayHome(env)}`), { code: 'ALREADY_RUNNING', pid: existing.pid });
   }
+  // A server takes every shell command's full-scan checkpoint: it reuses
+  // its last git status while nothing in the workspace changed.
+  useStatusCache(true);
   const spool = hookSpoolDir(env);
   ensurePrivateDir(spool);
   const endpoint: HookEndpoint = { v: HOOK_PROTOCOL, pid: process.pid, spool, build: buildId(), startedAt: new Date().toISOString() };
