@@ -589,21 +589,18 @@ export class ReceiptStore {
 
   /**
    * Records many receipts in one transaction (one fsync): for imports and
-   * benchmarks. Returns their ids in order.
+   * benchmarks. Returns their ids in order; a receipt whose idempotency key
+   * is already taken (before or earlier in the same batch) gives the id of
+   * the receipt that holds it, as `append` does.
    */
   appendMany(rs: readonly NewReceipt[]): string[] {
     const prepared = rs.map((r) => this.#prepare(r));
-    return this.#write(() => {
-      const ids: string[] = [];
-      for (let i = 0; i < rs.length; i++) {
-        const r = rs[i] as NewReceipt;
-        const now = this.#clock();
-        const created = this.#insertReceipt(prepared[i] as PreparedReceipt, r, now);
-        if (r.rollbackOf !== undefined && r.outcome === 'done') this.#markRolledBack(r.rollbackOf, created.id, now);
-        ids.push(created.id);
-      }
-      return ids;
-    });
+    return this.#write(() =>
+      rs.map((r, i) => {
+        const res = this.#appendInTx(r, prepared[i] as PreparedReceipt);
+        return typeof res === 'string' ? res : (res.parsed.receipt as string);
+      }),
+    );
   }
 
   /** Inside a write transaction: marks `targetId` rolled back by `byId` (a later event, history kept). */

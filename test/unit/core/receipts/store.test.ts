@@ -106,6 +106,17 @@ describe('lifecycle', () => {
     assert.equal(store.stats().total, 1);
   });
 
+  it('appendMany honours idempotency keys as append does: taken before, or earlier in the same batch', () => {
+    const first = store.append(editReceipt({ idempotencyKey: 'k-before' }));
+    const ids = store.appendMany([editReceipt({ idempotencyKey: 'k-before' }), editReceipt({ idempotencyKey: 'k-batch' }), editReceipt(), editReceipt({ idempotencyKey: 'k-batch' })]);
+    assert.equal(ids[0], first.id);
+    assert.equal(ids[3], ids[1]);
+    assert.equal(new Set(ids).size, 3);
+    assert.equal(store.stats().total, 3);
+    for (const id of ids) assert.equal(store.get(id)?.id, id);
+    assert.equal(store.verify().ok, true);
+  });
+
   it('a completed rollback marks the receipt it undoes rolled back, keeping both in the chain', () => {
     const edit = store.append(editReceipt({ outcome: 'done' }));
     const rb = store.append({ kind: 'rollback', agent: 'user', tool: 'belay.rollback', decision: 'allow', rule: 'user', reason: 'rollback requested from the timeline', outcome: 'pending', rollbackOf: edit.id, rollbackData: { checkpoint: 'c'.repeat(40), files: ['src/app.ts'] } });
