@@ -18,10 +18,10 @@
  * only where they are needed, and the common path joins its file names
  * without node:path (its first call costs a few tenths of a millisecond).
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { callHookServer } from './hookServer/client.ts';
-import { hookEndpointFile } from './hookServer/endpoint.ts';
+import { awaitReply, callHookServer, type HookCallResult } from './hookServer/client.ts';
+import { HOOK_PROTOCOL, buildId, hookEndpointFile } from './hookServer/endpoint.ts';
 import { failClosedAnswer } from './hooks/answers.ts';
 import { hookBudgetMs, hookDialect } from './hooks/dialects.ts';
 import type { Dialect } from '../core/policy/action.ts';
@@ -103,12 +103,129 @@ function write(fd: 1 | 2, text: string): void {
   }
 }
 
-async function hook(argv: string[]): Promise<void> {
-  const env = process.env;
+/**
+ * `belay hook …`: the call goes to the hook server when one is listening;
+ * else it is decided in-process. Synchronous when standard input can be read
+ * at once (the common case: a hook's document is piped in whole).
+ */
+function hook(argv: string[]): void {
   const started = Date.now();
+  let stdin: string;
+  try {
+    stdin = readFileSync(0, 'utf8');
+  } catch (err) {
+    // a non-blocking descriptor: read it as a stream
+    if ((err as NodeJS.ErrnoException).code === 'EAGAIN') hookFromStream(argv, started).catch(() => loadCli(argv));
+    else loadCli(argv);
+    return;
+  }
+  if (!served(argv, stdin, started)) handOver(argv, stdin, started);
+}
+
+async function hookFromStream(argv: string[], started: number): Promise<void> {
+  handOver(argv, await readStdin(), started);
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * The common case of a hook call, in one plain function: a POSIX system, a
+ * state directory given as a plain absolute path, a spool folder that is the
+ * user's own with mode 0700, a server reading its wake pipe, and an answer
+ * within 100 ms. The checks and files are callHookServer's; written out here
+ * without the helpers and result objects they go through there, the hook
+ * process measured about 1.5 ms less per call (a hook process runs each
+ * function once, and pays for compiling it). Returns false before anything
+ * was written when it does not apply; a call not answered within 100 ms, or
+ * answered with anything but an answer, goes on through awaitReply as any
+ * other.
+ */
+function served(argv: string[], stdin: string, started: number): boolean {
+  if (process.platform === 'win32') return false;
+  const env = process.env;
+  const state = env.BELAY_HOME && env.BELAY_HOME.trim() !== '' ? env.BELAY_HOME : env.HOME && env.HOME.trim() !== '' ? `${env.HOME === '/' ? '' : env.HOME}/.belay` : undefined;
+  // (what path.resolve leaves as it is: see plainAbsolute in config/paths.ts)
+  if (
+    state === undefined ||
+    state.charCodeAt(0) !== 47 ||
+    state.includes('//') ||
+    state.includes('/./') ||
+    state.includes('/../') ||
+    (state.length > 1 && state.endsWith('/')) ||
+    state.endsWith('/.') ||
+    state.endsWith('/..')
+  ) {
+    return false;
+  }
+  const spool = `${state === '/' ? '' : state}/run/hook-calls`;
+  const st = lstatSync(spool, { throwIfNoEntry: false });
+  if (!st || !st.isDirectory() || (st.mode & 0o077) !== 0 || st.uid !== process.getuid?.()) return false;
+  let fd: number;
+  try {
+    fd = openSync(`${spool}/wake`, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+  } catch {
+    return false; // no server reading it (ENXIO), or no pipe
+  }
+  const hex = (): string => Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  const id = `${process.pid}-${hex()}${hex()}`;
+  const base = `${spool}/${id}`;
+  const v = Number(env.BELAY_HOOK_BUDGET_MS);
+  const budgetMs = (Number.isFinite(v) && v > 0 ? v : 8000) + 1000;
+  try {
+    if (!fstatSync(fd).isFIFO()) throw new Error('not a named pipe');
+    writeFileSync(`${base}.req.tmp`, JSON.stringify({ v: HOOK_PROTOCOL, build: buildId(), argv, cwd: process.cwd(), env, stdin }), { mode: 0o600, flag: 'wx' });
+    renameSync(`${base}.req.tmp`, `${base}.req`);
+  } catch {
+    try {
+      unlinkSync(`${base}.req.tmp`);
+    } catch {
+      // not written
+    }
+    closeSync(fd);
+    return false;
+  }
+  try {
+    writeSync(fd, `${id}\n`);
+  } catch {
+    // full: the server has wake-ups waiting already
+  }
+  closeSync(fd);
+  const out = `${base}.out`;
+  for (let round = 0; Date.now() - started < 100; round++) {
+    if (existsSync(out)) {
+      let reply: { t?: unknown; exitCode?: unknown; stdout?: unknown; stderr?: unknown; pid?: unknown } | undefined;
+      try {
+        reply = JSON.parse(readFileSync(out, 'utf8')) as typeof reply;
+      } catch {
+        reply = undefined;
+      }
+      if (reply?.t !== 'answer' || typeof reply.exitCode !== 'number') break; // awaitReply says what it is
+      try {
+        unlinkSync(out);
+      } catch {
+        // gone
+      }
+      if (env.BELAY_HOOK_TRACE === '1') write(2, `belay: answered by the hook server (pid ${String(reply.pid)})\n`);
+      write(2, String(reply.stderr ?? ''));
+      write(1, String(reply.stdout ?? ''));
+      process.exit(reply.exitCode);
+    }
+    Atomics.wait(sleeper, 0, 0, 0.25);
+  }
+  finish(argv, stdin, started, awaitReply({ req: `${base}.req`, ext: `${base}.ext`, out }, { env, budgetMs }, undefined, started));
+  return true;
+}
+
+function handOver(argv: string[], stdin: string, started: number): void {
+  const env = process.env;
   const budget = hookBudgetMs(env);
-  const stdin = await readStdin();
-  const result = callHookServer({ argv, stdin, env, cwd: process.cwd(), budgetMs: budget + 1000 });
+  finish(argv, stdin, started, callHookServer({ argv, stdin, env, cwd: process.cwd(), budgetMs: budget + 1000 }));
+}
+
+/** Prints the server's answer, or the fail-closed deny of a timeout, or decides in-process. */
+function finish(argv: string[], stdin: string, started: number, result: HookCallResult): void {
+  const env = process.env;
+  const budget = hookBudgetMs(env);
   const trace = env.BELAY_HOOK_TRACE === '1' ? (line: string) => write(2, `belay: ${line}\n`) : () => undefined;
   if (result.kind === 'answer') {
     trace(`answered by the hook server (pid ${result.pid})`);
@@ -132,7 +249,11 @@ async function hook(argv: string[]): Promise<void> {
 
 const argv = process.argv.slice(2);
 if (argv[0] === 'hook' && hookDialect(argv[1]) && process.env.BELAY_HOOK_SERVER !== 'off') {
-  hook(argv).catch(() => loadCli(argv));
+  try {
+    hook(argv);
+  } catch {
+    loadCli(argv);
+  }
 } else {
   loadCli(argv);
 }

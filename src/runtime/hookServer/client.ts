@@ -139,8 +139,17 @@ export function callHookServer(call: HookCall): HookCallResult {
     return { kind: 'unavailable', reason: `cannot hand the call over (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, start: false };
   }
   if (pipe) wake(pipe, id);
+  return awaitReply(f, call, pid);
+}
 
-  const started = Date.now();
+/**
+ * Waits for the answer to a call handed over as `f.req` at `started`: the
+ * server claims it (the file goes), may ask for more time (`f.ext`) and
+ * answers (`f.out`). `known` is the server's pid when the endpoint file was
+ * read already.
+ */
+export function awaitReply(f: { req: string; ext: string; out: string }, call: Pick<HookCall, 'env' | 'budgetMs' | 'claimMs'>, known: number | undefined, started = Date.now()): HookCallResult {
+  let pid = known;
   let deadline = started + call.budgetMs;
   const claimBy = started + (call.claimMs ?? 1000);
   let claimed = false;

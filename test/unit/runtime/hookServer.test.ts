@@ -360,6 +360,44 @@ test('belay hook (shipped launcher): the first call decides in-process and start
   await waitFor(() => readHookEndpoint(env) === undefined);
 });
 
+test('belay hook (shipped launcher): a state directory named with ./ or a trailing slash is served too, and a server that declines is not taken for an answer', { skip: noBundle || (process.platform === 'win32' && 'named pipes') }, async () => {
+  const ws = userRepo();
+  const env = { ...isolatedEnv(), BELAY_HOOK_TRACE: '1' };
+  const read = (id: string) => JSON.stringify(claudePre({ cwd: ws, id, tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }));
+  assert.match(runBundle(['hook', 'claude'], env, read('r1')).stderr, /decided in-process: no hook server/);
+  await waitFor(() => readHookEndpoint(env) !== undefined);
+  const pid = readHookEndpoint(env)!.pid;
+  try {
+    // the same state directory, written as path.resolve would not leave it
+    const home = env.BELAY_HOME!;
+    for (const odd of [`${path.dirname(home)}/./${path.basename(home)}`, `${home}/`]) {
+      const r = runBundle(['hook', 'claude'], { ...env, BELAY_HOME: odd }, read(`r-${odd.length}`));
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, new RegExp(`answered by the hook server \\(pid ${pid}\\)`), odd);
+    }
+  } finally {
+    runBundle(['serve', 'stop'], env, '');
+    await waitFor(() => readHookEndpoint(env) === undefined);
+  }
+  // a server that declines every call (another build): the call is decided in-process
+  const other = standIn(hookSpoolDir(env), { t: 'retry', reason: 'build' });
+  try {
+    fs.writeFileSync(`${hookEndpointFile(env)}.starting`, String(process.pid)); // (no server of this build is started meanwhile)
+    // (run without blocking this process, where the stand-in answers)
+    const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bundle, 'hook', 'claude'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('close', (status) => resolve({ status, stderr }));
+      child.stdin.end(read('r9'));
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /decided in-process: the hook server declined: build/);
+  } finally {
+    other.stop();
+  }
+});
+
 test('belay hook (shipped launcher): a hung server that took the call is answered with deny within the budget; one that takes nothing is bypassed', { skip: noBundle }, async () => {
   const ws = userRepo();
   const env = { ...isolatedEnv(), BELAY_HOOK_BUDGET_MS: '600', BELAY_HOOK_TRACE: '1' };
