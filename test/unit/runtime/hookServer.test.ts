@@ -369,7 +369,7 @@ test('belay hook (shipped launcher): a state directory named with ./ or a traili
   const pid = readHookEndpoint(env)!.pid;
   try {
     // the same state directory, written as path.resolve would not leave it
-    const home = env.BELAY_HOME!;
+    const home = (env as NodeJS.ProcessEnv).BELAY_HOME!;
     for (const odd of [`${path.dirname(home)}/./${path.basename(home)}`, `${home}/`]) {
       const r = runBundle(['hook', 'claude'], { ...env, BELAY_HOME: odd }, read(`r-${odd.length}`));
       assert.equal(r.status, 0, r.stderr);
