@@ -559,6 +559,7 @@ export class Engine {
    */
   private indexWritten(indexTree: string, besideScan: string[]): void {
     const commit = this.db.write('commit', serializeCommit({ tree: indexTree, time: new Date(), message: 'belay: the tree of the store index\n' }));
+    this.headCommit = { id: commit, tree: indexTree };
     fs.writeFileSync(path.join(this.storeDir, 'HEAD.tmp'), commit + '\n');
     fs.renameSync(path.join(this.storeDir, 'HEAD.tmp'), path.join(this.storeDir, 'HEAD'));
     fs.rmSync(path.join(this.storeDir, PENDING), { force: true });
@@ -570,11 +571,18 @@ export class Engine {
     try {
       const head = fs.readFileSync(path.join(this.storeDir, 'HEAD'), 'utf8').trim();
       if (!/^[0-9a-f]{40}$/.test(head)) return undefined;
-      return parseCommit((await this.db.read(head)).content).tree;
+      // (a commit's tree never changes: the last one read or written is kept, sparing a read and inflate per scan)
+      if (this.headCommit?.id === head) return this.headCommit.tree;
+      const tree = parseCommit((await this.db.read(head)).content).tree;
+      this.headCommit = { id: head, tree };
+      return tree;
     } catch {
       return undefined;
     }
   }
+
+  /** the store HEAD's commit and its tree, as last read or written */
+  private headCommit: { id: string; tree: string } | undefined;
 
   /** Appends to the pending list (compacted when repeated appends made it long). */
   private addPending(paths: string[]): void {
