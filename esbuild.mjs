@@ -2,6 +2,7 @@
 //   extension.js  the VS Code extension (CommonJS, `vscode` external)
 //   belay.js      the `belay` command: a small launcher that hands hook calls
 //                 to the warm hook server and loads belay-cli.js otherwise
+//   belay-hook.js the launcher's general path (no server yet, another build, …)
 //   belay-cli.js  the whole CLI in one file (CommonJS)
 //   webview/      the Timeline webview (browser ESM) and its CSS
 // and copies the runtime assets the bundles load from disk: the tree-sitter
@@ -81,6 +82,16 @@ const builds = [
     // the smaller text measured about 1 ms less per call
     minify: true,
     banner: { js: '#!/usr/bin/env node' },
+    define: { ...nodeCommon.define, 'import.meta.url': 'undefined' },
+  },
+  // dist/belay-hook.js: the launcher's general path, loaded only when the
+  // common path does not apply (src/runtime/launcherGeneral.ts)
+  {
+    ...nodeCommon,
+    entryPoints: { 'belay-hook': 'src/runtime/launcherGeneral.ts' },
+    outdir: dist,
+    minify: true,
+    banner: {},
     define: { ...nodeCommon.define, 'import.meta.url': 'undefined' },
   },
   {

@@ -10,6 +10,11 @@
  * is running but never starts one. BELAY_HOOK_TRACE=1 says on stderr which
  * path answered.
  *
+ * The common served call runs in this file alone; everything else is in
+ * dist/belay-hook.js (launcherGeneral.ts), loaded only when needed: a hook
+ * process parses every line of the file it starts with, which for the
+ * general path's code measured about 0.5 ms.
+ *
  * Everything this file reaches imports Node's built-ins by name
  * (`import { readFileSync } from 'node:fs'`): a default import is bundled
  * through a helper that copies every export of the module at start, about
@@ -18,89 +23,17 @@
  * only where they are needed, and the common path joins its file names
  * without node:path (its first call costs a few tenths of a millisecond).
  */
-import { closeSync, constants as fsConstants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { awaitReply, callHookServer, type HookCallResult } from './hookServer/client.ts';
-import { HOOK_PROTOCOL, buildId, hookEndpointFile } from './hookServer/endpoint.ts';
-import { failClosedAnswer } from './hooks/answers.ts';
-import { hookBudgetMs, hookDialect } from './hooks/dialects.ts';
-import type { Dialect } from '../core/policy/action.ts';
+import { closeSync, constants as fsConstants, existsSync, fstatSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { HOOK_PROTOCOL, buildId } from './hookServer/protocol.ts';
+import { hookDialect } from './hooks/dialects.ts';
+import { loadCli, write } from './launcherIo.ts';
+import type * as LauncherGeneral from './launcherGeneral.ts';
 
-function loadCli(argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): void {
-  // (node:module is loaded only here: requiring it costs a hook process about 0.2 ms)
-  const { createRequire, enableCompileCache } = process.getBuiltinModule('node:module');
-  // The compile cache pays off for the 2 MB CLI, not for this small file.
-  try {
-    enableCompileCache?.();
-  } catch {
-    // an old Node without the compile cache
-  }
-  const req = createRequire(__filename);
-  (req('./belay-cli.js') as { start: (argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv }) => void }).start(argv, opts);
-}
+type General = typeof LauncherGeneral;
 
-/**
- * Reads all of standard input. A blocking read of fd 0 costs far less than
- * building process.stdin (a stream and a socket); a non-blocking descriptor
- * (EAGAIN) falls back to the stream.
- */
-function readStdin(): Promise<string> {
-  try {
-    return Promise.resolve(readFileSync(0, 'utf8'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return Promise.reject(err as Error);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    process.stdin.on('data', (c: Buffer) => chunks.push(c));
-    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    process.stdin.on('error', reject);
-  });
-}
-
-/** Starts `belay serve` detached, at most once every few seconds per state directory. */
-function startServer(env: NodeJS.ProcessEnv): void {
-  try {
-    const marker = `${hookEndpointFile(env)}.starting`;
-    try {
-      if (Date.now() - statSync(marker).mtimeMs < 10_000) return;
-    } catch {
-      // no recent start
-    }
-    try {
-      mkdirSync(dirname(marker), { recursive: true, mode: 0o700 });
-      writeFileSync(marker, String(process.pid), { mode: 0o600 });
-    } catch {
-      return;
-    }
-    // loaded here, not at start: only the call that starts a server pays for it
-    const { spawn } = process.getBuiltinModule('node:child_process');
-    const child = spawn(process.execPath, [__filename, 'serve', '--quiet'], {
-      detached: true,
-      stdio: 'ignore',
-      env,
-      cwd: dirname(marker),
-      windowsHide: true,
-    });
-    child.on('error', () => undefined);
-    child.unref();
-  } catch {
-    // the hook still answers in-process
-  }
-}
-
-/** Writes to stdout (1) or stderr (2) without building the process's stream objects. */
-function write(fd: 1 | 2, text: string): void {
-  let buf = Buffer.from(text, 'utf8');
-  while (buf.length > 0) {
-    try {
-      const n = writeSync(fd, buf);
-      buf = buf.subarray(n);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-    }
-  }
+/** The general path (dist/belay-hook.js), loaded when needed. */
+function general(): General {
+  return process.getBuiltinModule('node:module').createRequire(__filename)('./belay-hook.js') as General;
 }
 
 /**
@@ -115,15 +48,11 @@ function hook(argv: string[]): void {
     stdin = readFileSync(0, 'utf8');
   } catch (err) {
     // a non-blocking descriptor: read it as a stream
-    if ((err as NodeJS.ErrnoException).code === 'EAGAIN') hookFromStream(argv, started).catch(() => loadCli(argv));
+    if ((err as NodeJS.ErrnoException).code === 'EAGAIN') general().hookFromStream(argv, started).catch(() => loadCli(argv));
     else loadCli(argv);
     return;
   }
-  if (!served(argv, stdin, started)) handOver(argv, stdin, started);
-}
-
-async function hookFromStream(argv: string[], started: number): Promise<void> {
-  handOver(argv, await readStdin(), started);
+  if (!served(argv, stdin, started)) general().handOver(argv, stdin, started);
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -212,39 +141,8 @@ function served(argv: string[], stdin: string, started: number): boolean {
     }
     Atomics.wait(sleeper, 0, 0, 0.25);
   }
-  finish(argv, stdin, started, awaitReply({ req: `${base}.req`, ext: `${base}.ext`, out }, { env, budgetMs }, undefined, started));
+  general().awaitHandedOver(argv, stdin, started, { req: `${base}.req`, ext: `${base}.ext`, out }, budgetMs);
   return true;
-}
-
-function handOver(argv: string[], stdin: string, started: number): void {
-  const env = process.env;
-  const budget = hookBudgetMs(env);
-  finish(argv, stdin, started, callHookServer({ argv, stdin, env, cwd: process.cwd(), budgetMs: budget + 1000 }));
-}
-
-/** Prints the server's answer, or the fail-closed deny of a timeout, or decides in-process. */
-function finish(argv: string[], stdin: string, started: number, result: HookCallResult): void {
-  const env = process.env;
-  const budget = hookBudgetMs(env);
-  const trace = env.BELAY_HOOK_TRACE === '1' ? (line: string) => write(2, `belay: ${line}\n`) : () => undefined;
-  if (result.kind === 'answer') {
-    trace(`answered by the hook server (pid ${result.pid})`);
-    write(2, result.stderr);
-    write(1, result.stdout);
-    process.exit(result.exitCode);
-  }
-  if (result.kind === 'timeout') {
-    trace('the hook server did not answer within the budget');
-    const a = failClosedAnswer(argv[1] as Dialect, 'belay.timeout', 'Belay could not decide within its time budget; denied to stay safe');
-    write(2, a.stderr);
-    write(1, a.stdout);
-    process.exit(a.exitCode);
-  }
-  trace(`decided in-process: ${result.reason}`);
-  if (result.start && env.BELAY_HOOK_SERVER !== 'manual') startServer(env);
-  // Decide in-process within what is left of the budget.
-  const left = Math.max(1000, budget - (Date.now() - started));
-  loadCli(argv, { stdin, env: { ...env, BELAY_HOOK_BUDGET_MS: String(left) } });
 }
 
 const argv = process.argv.slice(2);

@@ -13,15 +13,9 @@
 import { joinName } from '../../core/config/paths.ts';
 import { readPrivateJson, runDir } from '../../core/config/private.ts';
 
-declare const __BELAY_BUILD__: string | undefined;
+import { HOOK_PROTOCOL } from './protocol.ts';
 
-/** Hook server protocol version; a client and server that differ do not talk. */
-export const HOOK_PROTOCOL = 2;
-
-/** This build's id: a client only uses a server of the very same build. */
-export function buildId(): string {
-  return typeof __BELAY_BUILD__ !== 'undefined' ? __BELAY_BUILD__ : 'source';
-}
+export { HOOK_PROTOCOL, buildId } from './protocol.ts';
 
 export interface HookEndpoint {
   v: number;

@@ -468,15 +468,23 @@ test('belay hook (shipped launcher): while a person is asked, the served call ma
   }
 });
 
-test('the shipped launcher stays small: it loads only fs and path, each without copying its exports', { skip: noBundle }, () => {
-  const code = fs.readFileSync(bundle, 'utf8');
-  const required = new Set([...code.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]));
-  assert.deepEqual([...required].sort(), ['node:fs', 'node:path']);
-  // esbuild wraps a default import of a built-in in __toESM, which copies
-  // every export of the module at start (about 2 ms for fs, path, os and
-  // module together); node:os (0.4 ms to load) and node:module (0.2 ms) are
-  // loaded only when needed; named imports are required as they are
-  assert.doesNotMatch(code, /__toESM\(require\("node:/, 'a built-in is imported by default somewhere the launcher reaches; use named imports');
+test('the shipped launcher stays small: its common path loads only fs, the general path fs and path, none copying a module\'s exports', { skip: noBundle }, () => {
+  const required = (file: string) => [...new Set([...fs.readFileSync(file, 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]))].sort();
+  const general = path.join(path.dirname(bundle), 'belay-hook.js');
+  assert.deepEqual(required(bundle), ['node:fs']);
+  assert.deepEqual(required(general), ['node:fs', 'node:path']);
+  // a hook process parses all of the file it starts with: the general path is a file of its own
+  assert.ok(fs.statSync(bundle).size < 4096, `dist/belay.js is ${fs.statSync(bundle).size} bytes`);
+  for (const file of [bundle, general]) {
+    // esbuild wraps a default import of a built-in in __toESM, which copies
+    // every export of the module at start (about 2 ms for fs, path, os and
+    // module together); node:os (0.4 ms to load) and node:module (0.2 ms) are
+    // loaded only when needed; named imports are required as they are
+    assert.doesNotMatch(fs.readFileSync(file, 'utf8'), /__toESM\(require\("node:/, `${path.basename(file)}: a built-in is imported by default somewhere it reaches; use named imports`);
+  }
   // its module type comes from a package.json beside it, not from the 35 KB manifest above
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(path.dirname(bundle), 'package.json'), 'utf8')), { type: 'commonjs' });
+  // and the VSIX carries both halves
+  const ignore = fs.readFileSync(path.join(repoRoot, '.vscodeignore'), 'utf8');
+  for (const f of ['belay.js', 'belay-hook.js', 'belay-cli.js']) assert.match(ignore, new RegExp(`^!dist/${f.replace('.', '\\.')}$`, 'm'));
 });
