@@ -19,7 +19,7 @@ import {
 } from './catalog.ts';
 import { applyEdits, diffTrees, listFilesUnder, lookupFile, type FileEntry, type TreeEdit } from './trees.ts';
 import { fullScan, listNested } from './scan.ts';
-import { StatusCache, statusCacheEnabled } from './statusCache.ts';
+import { newStatusCache, type StatusCache } from './statusCache.ts';
 import { failpoint, trace } from './failpoint.ts';
 import { absPath, lstatMaybe, readWorkFile, toWorkspacePath, type WorkFile } from './workspaceFiles.ts';
 import { acquireLock, type HeldLock } from './lock.ts';
@@ -96,7 +96,7 @@ export class Engine {
     this.maxFileSize = options.maxFileSizeBytes ?? DEFAULT_MAX_FILE_SIZE;
     this.ctx = { gitDir: storeDir, workTree: workspace, indexFile: path.join(storeDir, 'index') };
     this.db = new ObjectDb(storeDir);
-    this.statusCache = statusCacheEnabled() ? new StatusCache() : undefined;
+    this.statusCache = newStatusCache();
   }
 
   /** the last full scan's status, in a long-lived process (see statusCache.ts) */

@@ -22,7 +22,7 @@ const changes = (cp: Checkpoint) => cp.changed.map((c) => `${c.status} ${c.path}
  * Two stores on one workspace: one reusing statuses, one asking git every
  * time. After every change, a full checkpoint of each must see the same.
  */
-async function pair() {
+async function pair(opts: { maxEntries?: number } = {}) {
   const ws = tmpDir('status-ws');
   const stores = tmpDir('status-stores');
   git(ws, 'init', '-q', '-b', 'main');
@@ -34,7 +34,7 @@ async function pair() {
   git(ws, 'commit', '-qm', 'files');
   useStatusCache(false);
   const plain = await CheckpointStore.open({ workspace: ws, storeDir: path.join(stores, 'plain.git') });
-  useStatusCache(true);
+  useStatusCache(true, opts);
   const cached = await CheckpointStore.open({ workspace: ws, storeDir: path.join(stores, 'cached.git') });
   await plain.create({ scope: 'full', kind: 'auto', name: 'baseline' });
   await cached.create({ scope: 'full', kind: 'auto', name: 'baseline' });
@@ -110,4 +110,23 @@ test('a walk that meets timestamps of its own clock tick is not trusted', async 
   const cp = await both();
   assert.deepEqual(cp.changed, []);
   assert.equal(cache.counts.run, runs + 1, 'a snapshot taken right after a change is not reused');
+});
+
+test('a workspace of more entries than a walk may record is asked of git every time, and walked no more', async () => {
+  const { ws, both, cache } = await pair({ maxEntries: 10 });
+  for (let i = 0; i < 4; i++) {
+    await sleep(70);
+    await both();
+  }
+  const walks = cache.counts.walks;
+  assert.ok(walks >= 1 && walks <= 2, `walked ${walks} times before giving up`);
+  write(ws, 'src/late.ts', 'x\n');
+  const cp = await both();
+  assert.ok(changes(cp).some((l) => l.includes('added src/late.ts')));
+  for (let i = 0; i < 3; i++) {
+    await sleep(70);
+    await both();
+  }
+  assert.equal(cache.counts.reused, 0, 'nothing reused');
+  assert.equal(cache.counts.walks, walks, 'no walk once the workspace is known to be too big');
 });
