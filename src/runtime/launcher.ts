@@ -63,7 +63,7 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  * user's own with mode 0700, a server reading its wake pipe, and an answer
  * within 100 ms. The checks and files are callHookServer's; written out here
  * without the helpers and result objects they go through there, the hook
- * process measured about 1.5 ms less per call (a hook process runs each
+ * process measured about 1 ms less per call (a hook process runs each
  * function once, and pays for compiling it). Returns false before anything
  * was written when it does not apply; a call not answered within 100 ms, or
  * answered with anything but an answer, goes on through awaitReply as any
