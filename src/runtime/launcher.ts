@@ -24,7 +24,8 @@
  * without node:path (its first call costs a few tenths of a millisecond).
  */
 import { closeSync, constants as fsConstants, existsSync, fstatSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { HOOK_PROTOCOL, buildId } from './hookServer/protocol.ts';
+import { plainStateDir } from '../core/config/plainPath.ts';
+import { HOOK_PROTOCOL, buildId, newCallId } from './hookServer/protocol.ts';
 import { hookDialect } from './hooks/dialects.ts';
 import { loadCli, write } from './launcherIo.ts';
 import type * as LauncherGeneral from './launcherGeneral.ts';
@@ -70,22 +71,9 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  * other.
  */
 function served(argv: string[], stdin: string, started: number): boolean {
-  if (process.platform === 'win32') return false;
   const env = process.env;
-  const state = env.BELAY_HOME && env.BELAY_HOME.trim() !== '' ? env.BELAY_HOME : env.HOME && env.HOME.trim() !== '' ? `${env.HOME === '/' ? '' : env.HOME}/.belay` : undefined;
-  // (what path.resolve leaves as it is: see plainAbsolute in config/paths.ts)
-  if (
-    state === undefined ||
-    state.charCodeAt(0) !== 47 ||
-    state.includes('//') ||
-    state.includes('/./') ||
-    state.includes('/../') ||
-    (state.length > 1 && state.endsWith('/')) ||
-    state.endsWith('/.') ||
-    state.endsWith('/..')
-  ) {
-    return false;
-  }
+  const state = plainStateDir(env);
+  if (state === undefined) return false;
   const spool = `${state === '/' ? '' : state}/run/hook-calls`;
   const st = lstatSync(spool, { throwIfNoEntry: false });
   if (!st || !st.isDirectory() || (st.mode & 0o077) !== 0 || st.uid !== process.getuid?.()) return false;
@@ -95,8 +83,7 @@ function served(argv: string[], stdin: string, started: number): boolean {
   } catch {
     return false; // no server reading it (ENXIO), or no pipe
   }
-  const hex = (): string => Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
-  const id = `${process.pid}-${hex()}${hex()}`;
+  const id = newCallId();
   const base = `${spool}/${id}`;
   const v = Number(env.BELAY_HOOK_BUDGET_MS);
   const budgetMs = (Number.isFinite(v) && v > 0 ? v : 8000) + 1000;

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { plainAbsolute, plainStateDir } from './plainPath.ts';
+
+export { plainAbsolute } from './plainPath.ts';
 
 /**
  * Belay's state directory: `BELAY_HOME` when set, else `~/.belay`. It holds
@@ -8,24 +11,12 @@ import { basename, join, resolve } from 'node:path';
  * workspace.
  */
 export function belayHome(env: NodeJS.ProcessEnv = process.env): string {
+  const plain = plainStateDir(env);
+  if (plain !== undefined) return plain;
   const fromEnv = env.BELAY_HOME;
-  if (fromEnv && fromEnv.trim() !== '') return plainAbsolute(fromEnv) ? fromEnv : resolve(fromEnv);
-  const home = env.HOME && env.HOME.trim() !== '' ? env.HOME : undefined;
-  if (home !== undefined && plainAbsolute(home)) return `${home === '/' ? '' : home}/.belay`;
+  if (fromEnv && fromEnv.trim() !== '') return resolve(fromEnv);
   // (node:os is loaded only here: it costs a hook process about 0.4 ms to load)
-  return join(home ?? process.getBuiltinModule('node:os').homedir(), '.belay');
-}
-
-/** POSIX separators, but never `//`, `/./`, `/../` or a trailing `/`, `/.` or `/..` */
-const NOT_PLAIN = /\/\/|\/\.\.?(?:\/|$)|.\/$/;
-
-/**
- * Whether `p` is an absolute POSIX path that `path.resolve` would return as
- * it is, so a hook process can join names to it with a `/`: its first call
- * into node:path costs it a few tenths of a millisecond.
- */
-export function plainAbsolute(p: string): boolean {
-  return process.platform !== 'win32' && p.charCodeAt(0) === 47 && !NOT_PLAIN.test(p);
+  return join(env.HOME && env.HOME.trim() !== '' ? env.HOME : process.getBuiltinModule('node:os').homedir(), '.belay');
 }
 
 /** `path.join(dir, name)` for a plain absolute `dir` and a plain file name (see plainAbsolute). */

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { PathFact } from './action.ts';
+import { isNormalPath } from '../config/plainPath.ts';
 
 /**
  * Path canonicalisation. Every path an action names is turned into one
@@ -311,7 +312,7 @@ export class PathResolver {
     if (!root || canonical === root) return undefined;
     // absolute texts in normal form (as canonical paths are): the relative path is a slice and each
     // join a concatenation of plain names (what path.posix.relative and path.join give for them)
-    const plain = root.charCodeAt(0) === 47 && isNormal(root) && canonical.charCodeAt(0) === 47 && isNormal(canonical) && isInside(canonical, root);
+    const plain = root.charCodeAt(0) === 47 && isNormalPath(root) && canonical.charCodeAt(0) === 47 && isNormalPath(canonical) && isInside(canonical, root);
     const rel = plain ? canonical.slice(root.length + 1) : path.posix.relative(root, canonical);
     if (rel.startsWith('..') || rel === '') return undefined;
     const segments = rel.split('/');
@@ -387,30 +388,11 @@ export function components(s: string): string[] {
   }
 }
 
-/**
- * No empty segment, `.` or `..`, nor a trailing slash: text path.posix.resolve
- * leaves as it is (`!/\/\/|\/\.\.?(?:\/|$)|\/$/.test(p)`, one scan of the slashes).
- */
-function isNormal(p: string): boolean {
-  const n = p.length;
-  for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) {
-    if (i + 1 === n) return false;
-    const c1 = p.charCodeAt(i + 1);
-    if (c1 === 47) return false;
-    if (c1 !== 46) continue;
-    if (i + 2 === n) return false;
-    const c2 = p.charCodeAt(i + 2);
-    if (c2 === 47) return false;
-    if (c2 === 46 && (i + 3 === n || p.charCodeAt(i + 3) === 47)) return false;
-  }
-  return true;
-}
-
 /** path.posix.resolve(cwd, p), returning the joined text as is when it is already normal (no copy, no scan). */
 export function posixResolve(cwd: string, p: string): string {
   if (p !== '') {
     const joined = p.charCodeAt(0) === 47 ? p : cwd.charCodeAt(0) === 47 ? cwd + '/' + p : undefined;
-    if (joined !== undefined && joined.length > 1 && isNormal(joined)) return joined;
+    if (joined !== undefined && joined.length > 1 && isNormalPath(joined)) return joined;
   }
   return path.posix.resolve(cwd, p);
 }

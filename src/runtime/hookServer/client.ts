@@ -10,6 +10,7 @@
  */
 import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { isPidAlive, privateDirProblem } from '../../core/config/private.ts';
+import { newCallId } from './protocol.ts';
 import { HOOK_PROTOCOL, buildId, hookSpoolDir, readHookEndpoint, spoolFiles, spoolWakePipe, type HookReply, type HookRequest } from './endpoint.ts';
 
 export type HookCallResult =
@@ -34,11 +35,6 @@ function sleep(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-function randomHex(): string {
-  return Math.floor(Math.random() * 0x100000000)
-    .toString(16)
-    .padStart(8, '0');
-}
 
 function unlinkQuietly(p: string): boolean {
   try {
@@ -122,9 +118,7 @@ export function callHookServer(call: HookCall): HookCallResult {
     pipe = undefined;
   }
 
-  // (not crypto: loading it costs more than the call; the folder is private
-  // and the file is created exclusively, so the id only has to be unique)
-  const id = `${process.pid}-${randomHex()}${randomHex()}`;
+  const id = newCallId();
   const f = spoolFiles(spool, id);
   // The environment goes as it is: JSON leaves out what is not a string
   // (nothing, in process.env), and serialising it directly costs a hook
