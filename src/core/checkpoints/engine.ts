@@ -344,8 +344,19 @@ export class Engine {
     return [rel, ...under.keys()];
   }
 
-  /** the checkpoint this process recorded last, and its tree (a commit never changes) */
-  private lastWritten: { id: string; tree: string } | undefined;
+  /**
+   * Trees of commits this process wrote or read lately: the checkpoint it
+   * recorded last (usually the next one's parent) and the commit the store's
+   * HEAD names (read twice per full scan). A commit's tree never changes.
+   */
+  private readonly knownTrees = new Map<string, string>();
+
+  private knowTree(commit: string, tree: string): void {
+    this.knownTrees.delete(commit);
+    this.knownTrees.set(commit, tree);
+    // (the last few are what is asked for; the oldest go)
+    if (this.knownTrees.size > 8) this.knownTrees.delete(this.knownTrees.keys().next().value as string);
+  }
 
   /** Creates a checkpoint; the caller holds the lock. */
   async captureLocked(lock: HeldLock, req: CaptureRequest): Promise<Captured> {
@@ -353,7 +364,7 @@ export class Engine {
     trace(`capture ${req.scope}: start`);
     const head = this.head();
     // (the parent is usually the checkpoint this process wrote last: its tree is known)
-    const headTree = head ? (this.lastWritten?.id === head.id ? this.lastWritten.tree : (await this.load(head.id)).tree) : undefined;
+    const headTree = head ? (this.knownTrees.get(head.id) ?? (await this.load(head.id)).tree) : undefined;
     const skipped: Skipped[] = [];
     const asked: string[] = [];
     for (const p of req.paths ?? []) {
@@ -460,7 +471,7 @@ export class Engine {
     failpoint(`capture:${req.kind}:before-ref`);
     lock.verify();
     writeRef(this.storeDir, meta.seq, id);
-    this.lastWritten = { id, tree };
+    this.knowTree(id, tree);
     if (synced) this.indexWritten(synced, besideScan);
     else if (besideScan.length > 0) this.addPending(besideScan); // later scans keep capturing them
     trace(`capture ${req.scope}: recorded ${id.slice(0, 12)}`);
@@ -559,7 +570,7 @@ export class Engine {
    */
   private indexWritten(indexTree: string, besideScan: string[]): void {
     const commit = this.db.write('commit', serializeCommit({ tree: indexTree, time: new Date(), message: 'belay: the tree of the store index\n' }));
-    this.headCommit = { id: commit, tree: indexTree };
+    this.knowTree(commit, indexTree);
     fs.writeFileSync(path.join(this.storeDir, 'HEAD.tmp'), commit + '\n');
     fs.renameSync(path.join(this.storeDir, 'HEAD.tmp'), path.join(this.storeDir, 'HEAD'));
     fs.rmSync(path.join(this.storeDir, PENDING), { force: true });
@@ -571,18 +582,15 @@ export class Engine {
     try {
       const head = fs.readFileSync(path.join(this.storeDir, 'HEAD'), 'utf8').trim();
       if (!/^[0-9a-f]{40}$/.test(head)) return undefined;
-      // (a commit's tree never changes: the last one read or written is kept, sparing a read and inflate per scan)
-      if (this.headCommit?.id === head) return this.headCommit.tree;
+      const known = this.knownTrees.get(head);
+      if (known !== undefined) return known;
       const tree = parseCommit((await this.db.read(head)).content).tree;
-      this.headCommit = { id: head, tree };
+      this.knowTree(head, tree);
       return tree;
     } catch {
       return undefined;
     }
   }
-
-  /** the store HEAD's commit and its tree, as last read or written */
-  private headCommit: { id: string; tree: string } | undefined;
 
   /** Appends to the pending list (compacted when repeated appends made it long). */
   private addPending(paths: string[]): void {

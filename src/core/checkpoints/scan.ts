@@ -98,12 +98,12 @@ export async function fullScan(input: ScanInput): Promise<ScanResult> {
     // name the index's tree first, so that status only reports differences.
     input.indexWritten(await writeTree(ctx));
   }
-  const head = await input.headTree();
+  // (git status refreshes the index, never HEAD: its tree is read once)
+  const headTree = await input.headTree();
   const runStatus = async (extra: string[]): Promise<Buffer> => (await runGit(ctx, [...STATUS_ARGS, ...extra])).stdout;
-  const status = input.statusCache && head ? await input.statusCache.status(ctx, head, new Set([...input.pending, ...input.forced]), runStatus) : await runStatus([]);
+  const status = input.statusCache && headTree ? await input.statusCache.status(ctx, headTree, new Set([...input.pending, ...input.forced]), runStatus) : await runStatus([]);
   const { changed, untracked, records, indexDiffers } = parseStatus(status);
   trace(`scan: git status (${records} records)`);
-  const headTree = await input.headTree();
   if (records === 0 && input.pending.size === 0 && input.forced.size === 0 && headTree) {
     // Nothing differs from HEAD, whose tree the index was written as.
     return { tree: headTree, skipped: [], staged: 0, synced: false };
