@@ -125,11 +125,6 @@ export class StatusCache {
     return stdout;
   }
 
-  /** Forgets the last status (the store changed in a way the checks above would not see). */
-  forget(): void {
-    this.last = undefined;
-  }
-
   private unchanged(snap: Snapshot, changedAnyway: ReadonlySet<string>): boolean {
     const { abs, sigs } = snap;
     const skip = changedAnyway.size > 0;
