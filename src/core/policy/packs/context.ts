@@ -64,7 +64,6 @@ export class PackContext {
   readonly policy: PolicyDoc;
   readonly ctx: DecisionContext;
   readonly out: Collected;
-  readonly enabled: ReadonlySet<PackName>;
   readonly secretGlobs: PathGlobs;
   readonly templateNames: NameMatcher;
   readonly guardGlobs: PathGlobs;
@@ -79,7 +78,6 @@ export class PackContext {
     this.policy = policy;
     this.ctx = ctx;
     this.out = out;
-    this.enabled = compiled.enabled;
     this.secretGlobs = compiled.secretGlobs;
     this.templateNames = compiled.templateNames;
     this.guardGlobs = compiled.guardGlobs;
@@ -334,8 +332,7 @@ export interface CompiledPackData {
   temps: string[];
   /** name globs compiled on demand (a memo, not policy state) */
   globCache: Map<string, NameMatcher>;
-  enabled: ReadonlySet<PackName>;
-  /** enabled as a record: one property read per question instead of a set lookup */
+  /** the packs switched on, as a record (one property read per question) */
   on: Readonly<Partial<Record<PackName, boolean>>>;
   secretGlobs: PathGlobs;
   templateNames: NameMatcher;
@@ -345,15 +342,12 @@ export interface CompiledPackData {
 }
 
 export function compilePackData(policy: PolicyDoc): CompiledPackData {
-  const enabled = new Set<PackName>();
-  for (const [k, v] of Object.entries(policy.packs)) if (v) enabled.add(k as PackName);
   const on: Partial<Record<PackName, boolean>> = {};
-  for (const k of enabled) on[k] = true;
+  for (const [k, v] of Object.entries(policy.packs)) if (v) on[k as PackName] = true;
   return {
     on: Object.freeze(on),
     temps: tempRoots(),
     globCache: new Map(),
-    enabled,
     secretGlobs: new PathGlobs([...SECRET_PATHS, ...policy.secrets.paths]),
     templateNames: policy.secrets.templates.every((t) => !/[*?[{]/.test(t))
       ? ((set: Set<string>) => (s: string) => set.has(s.toLowerCase()))(new Set(policy.secrets.templates.map((t) => t.toLowerCase())))
