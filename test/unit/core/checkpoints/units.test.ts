@@ -132,6 +132,43 @@ test('tree writes and tree diffs agree with git (odd names and orders, a file an
   rm(repo);
 });
 
+test('small objects are written in stored zlib blocks that zlib and git read back; larger ones are deflated', async () => {
+  const zlib = await import('node:zlib');
+  const crypto = await import('node:crypto');
+  const { ObjectDb, STORED_UP_TO, adler32, zlibStored } = await import('../../../../src/core/checkpoints/objects.ts');
+  // the stream itself, at block edges and past one block
+  for (const n of [0, 1, 100, 5552, 5553, 65534, 65535, 65536, 140_000]) {
+    const data = crypto.randomBytes(n);
+    const z = zlibStored(data);
+    assert.deepEqual(zlib.inflateSync(z), data, `${n} bytes`);
+    assert.equal(z.readUInt32BE(z.length - 4), adler32(data), `${n} bytes`);
+  }
+  // the checksum of long runs of 0xff (the largest sums), against zlib's own
+  const ff = Buffer.alloc(300_000, 0xff);
+  assert.equal(zlibStored(ff).readUInt32BE(zlibStored(ff).length - 4), zlib.deflateSync(ff).readUInt32BE(zlib.deflateSync(ff).length - 4));
+  const repo = tmpDir('stored');
+  git(repo, 'init', '-q', '--bare');
+  const db = new ObjectDb(repo);
+  const small = Buffer.from('a small file\n');
+  const large = Buffer.from('a line that repeats\n'.repeat(1000));
+  assert.ok(large.length > STORED_UP_TO);
+  const shas = [db.write('blob', small), db.write('blob', large)];
+  const onDisk = shas.map((sha) => fs.readFileSync(path.join(repo, 'objects', sha.slice(0, 2), sha.slice(2))));
+  assert.equal(onDisk[0]!.length, 2 + 5 + `blob ${small.length}\0`.length + small.length + 4, 'stored: header, one block, checksum');
+  assert.ok(onDisk[1]!.length < large.length / 4, 'deflated');
+  assert.equal(git(repo, 'cat-file', '-p', shas[0]!), small.toString());
+  assert.equal(git(repo, 'cat-file', '-p', shas[1]!), large.toString());
+  git(repo, 'fsck', '--strict', '--no-dangling');
+  // read back here too: whole, and the size from the object's first bytes
+  const fresh = new ObjectDb(repo);
+  assert.deepEqual((await fresh.read(shas[0]!)).content, small);
+  assert.equal(await fresh.size(shas[0]!), small.length);
+  assert.equal(await fresh.size(shas[1]!), large.length);
+  fresh.close();
+  db.close();
+  rm(repo);
+});
+
 test('workspace paths: the quick join gives what path.join gives', async () => {
   const { absPath } = await import('../../../../src/core/checkpoints/workspaceFiles.ts');
   for (const rel of ['a', 'a/b', 'a//b', './a', 'a/..', 'a/./b', '', 'a/.b', '..a', 'a/b/', 'é/ü', 'a/...']) {
