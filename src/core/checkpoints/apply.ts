@@ -64,8 +64,11 @@ export function stageJournal(storeDir: string, journal: Journal): { durable: Pro
 }
 
 export function readJournal(storeDir: string): Journal | undefined {
+  const file = path.join(storeDir, JOURNAL_FILE);
+  // (read on every checkpoint, and usually absent: a look that cannot throw costs less than a read that fails)
   try {
-    return JSON.parse(fs.readFileSync(path.join(storeDir, JOURNAL_FILE), 'utf8')) as Journal;
+    if (fs.statSync(file, { throwIfNoEntry: false }) === undefined) return undefined;
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Journal;
   } catch {
     return undefined;
   }

@@ -604,8 +604,11 @@ export class Engine {
   }
 
   private readPending(): Set<string> {
+    const file = path.join(this.storeDir, PENDING);
+    // (read on every full scan, and usually absent: a look that cannot throw costs less than a read that fails)
     try {
-      return new Set(splitZ(fs.readFileSync(path.join(this.storeDir, PENDING))));
+      if (fs.statSync(file, { throwIfNoEntry: false }) === undefined) return new Set();
+      return new Set(splitZ(fs.readFileSync(file)));
     } catch {
       return new Set();
     }

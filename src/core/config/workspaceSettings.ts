@@ -22,6 +22,15 @@ function lineOf(text: string, offset: number): number {
   return text.slice(0, offset).split('\n').length;
 }
 
+/** Whether nothing is at `file` (any other answer, an error included, is left to the read). */
+function missing(file: string): boolean {
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false }) === undefined;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Reads the `belay.*` keys of `.vscode/settings.json` (JSONC, as VS Code
  * writes it), flattening nested `"belay": { "policy": … }` forms to dotted
@@ -30,6 +39,8 @@ function lineOf(text: string, offset: number): number {
  */
 export function loadWorkspaceSettings(workspace: string): SettingsLoad {
   const file = settingsFile(workspace);
+  // (a workspace often has none: a look that cannot throw costs a hook call less than a read that fails)
+  if (missing(file)) return { settings: {} };
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
