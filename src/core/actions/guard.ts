@@ -278,9 +278,10 @@ export class Guard {
       try {
         const store = await this.checkpoints();
         const paths = touchedPaths(action);
+        // (nothing changed since the last checkpoint, which looked at the same files: that one is the "before")
         const cp = action.pathsKnown
-          ? await store.create({ scope: 'paths', paths, kind: 'pre' })
-          : await store.create({ scope: 'full', paths, kind: 'pre' });
+          ? await store.create({ scope: 'paths', paths, kind: 'pre', reuseUnchanged: true })
+          : await store.create({ scope: 'full', paths, kind: 'pre', reuseUnchanged: true });
         checkpointBefore = cp.id;
       } catch (err) {
         // Without a checkpoint the action could not be undone: refuse it.

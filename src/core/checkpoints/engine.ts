@@ -53,6 +53,12 @@ export interface CaptureRequest {
   known?: Map<string, FileEntry | null>;
   /** sizes of known entries, when the caller has them */
   knownSizes?: Map<string, number>;
+  /**
+   * The head checkpoint stands for this one when it would record exactly
+   * what the head does (see captureLocked): no second commit and ref of an
+   * unchanged workspace.
+   */
+  reuseUnchanged?: boolean;
   /** full scope: more files to capture whatever the ignore rules and size threshold say */
   alsoCapture?: string[];
   /** full scope: which files the scan left out for size must be captured anyway */
@@ -351,6 +357,9 @@ export class Engine {
    */
   private readonly knownTrees = new Map<string, string>();
 
+  /** The checkpoint this process recorded last, with what it recorded (see reuseUnchanged). */
+  private lastRecorded: { id: string; meta: Meta } | undefined;
+
   private knowTree(commit: string, tree: string): void {
     this.knownTrees.delete(commit);
     this.knownTrees.set(commit, tree);
@@ -448,6 +457,13 @@ export class Engine {
     }
     if (!changes) changes = await this.changesBetween(headTree, tree, true);
     trace(`capture ${req.scope}: ${changes.length} changes`);
+    const same = req.reuseUnchanged && head ? this.sameAsHead(head.id, headTree, tree, req.scope, observed, skipped, besideScan) : undefined;
+    if (same) {
+      if (synced) this.indexWritten(synced, besideScan);
+      trace(`capture ${req.scope}: the head stands for it`);
+      const loaded: Loaded = { checkpoint: toCheckpoint(same.id, same.meta), meta: same.meta, tree };
+      return { loaded, entries };
+    }
     const createdAt = new Date();
     const meta: Meta = {
       v: 1,
@@ -472,12 +488,39 @@ export class Engine {
     lock.verify();
     writeRef(this.storeDir, meta.seq, id);
     this.knowTree(id, tree);
+    this.lastRecorded = { id, meta };
     if (synced) this.indexWritten(synced, besideScan);
     else if (besideScan.length > 0) this.addPending(besideScan); // later scans keep capturing them
     trace(`capture ${req.scope}: recorded ${id.slice(0, 12)}`);
     const loaded: Loaded = { checkpoint: toCheckpoint(id, meta), meta, tree };
     loaded.checkpoint.changed = changes;
     return { loaded, entries };
+  }
+
+  /**
+   * The head checkpoint, when a new one would record exactly what it does:
+   * the head is the checkpoint this process recorded last (so nothing was
+   * recorded since), it has the same tree, the same scope, and it looked at
+   * the same files (a full scan: everything, with nothing left out for size;
+   * known paths: the same paths, and the same ones refused). Every later
+   * comparison (a receipt's changes, a rollback, a restore's observations)
+   * then comes out the same with the head as with a copy of it taken a
+   * moment later.
+   */
+  private sameAsHead(
+    headId: string,
+    headTree: string | undefined,
+    tree: string,
+    scope: CaptureRequest['scope'],
+    observed: string[] | undefined,
+    skipped: Skipped[],
+    besideScan: string[],
+  ): { id: string; meta: Meta } | undefined {
+    const last = this.lastRecorded;
+    if (!last || last.id !== headId || headTree !== tree || last.meta.scope !== scope || last.meta.baseline || last.meta.op) return undefined;
+    if (besideScan.length > 0 || JSON.stringify(last.meta.skipped ?? []) !== JSON.stringify(skipped)) return undefined;
+    if (scope === 'paths' && JSON.stringify(last.meta.paths ?? []) !== JSON.stringify(observed ?? [])) return undefined;
+    return last;
   }
 
   /**

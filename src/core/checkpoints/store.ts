@@ -95,6 +95,7 @@ export class CheckpointStore {
         kind: req.kind ?? 'manual',
         ...(req.name !== undefined ? { name: req.name } : {}),
         ...(req.receiptId !== undefined ? { receiptId: req.receiptId } : {}),
+        ...(req.reuseUnchanged ? { reuseUnchanged: true } : {}),
       }),
     );
     return captured.loaded.checkpoint;

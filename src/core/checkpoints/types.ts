@@ -70,6 +70,13 @@ export interface CreateRequest {
   name?: string;
   kind?: CheckpointKind;
   receiptId?: string;
+  /**
+   * When the checkpoint would record exactly what the newest one does (the
+   * same files, looked at the same way, and nothing recorded since), that
+   * one is returned instead of a copy. For "before" checkpoints, whose id
+   * is all the caller keeps.
+   */
+  reuseUnchanged?: boolean;
 }
 
 export interface FileDiff {

@@ -188,3 +188,38 @@ test('calls answered together share one commit for their receipts (group commit)
   assert.equal(guard.receipts.verify().ok, true);
   await guard.close();
 });
+
+test('consecutive shell commands: the next one\'s "before" is the last one\'s "after" when nothing changed in between, and each rolls back on its own', async () => {
+  const { ws, guard, envelope } = await setup();
+  const run = async (id: string, command: string, effect: () => void) => {
+    const input = { command };
+    const pre = await guard.pre(envelope(claudePre({ cwd: ws, id, tool: 'Bash', input })), { agent: 'claude-code' });
+    assert.equal(pre.decision.decision, 'allow');
+    effect();
+    const done = await guard.post(envelope(claudePost({ cwd: ws, id, tool: 'Bash', input })), { agent: 'claude-code' });
+    assert.ok(done?.checkpointBefore && done.checkpointAfter);
+    return done;
+  };
+  const first = await run('s1', 'npm run generate', () => fs.writeFileSync(path.join(ws, 'gen.txt'), 'generated\n'));
+  const second = await run('s2', 'npm test', () => undefined);
+  const third = await run('s3', 'sed -i s/42/7/ src/app.ts', () => fs.writeFileSync(path.join(ws, 'src', 'app.ts'), 'export const answer = 7;\n'));
+  assert.equal(second.checkpointBefore, first.checkpointAfter, 'nothing changed after the first command');
+  assert.equal(third.checkpointBefore, second.checkpointAfter);
+  assert.deepEqual(second.changedPaths ?? [], []);
+  assert.deepEqual(third.changedPaths?.map((c) => c.path), ['src/app.ts']);
+  // a change nobody announced between two commands: the next "before" is a checkpoint of its own
+  fs.writeFileSync(path.join(ws, 'notes.md'), 'typed by the user\n');
+  const fourth = await run('s4', 'npm test', () => undefined);
+  assert.notEqual(fourth.checkpointBefore, third.checkpointAfter);
+  // each command rolls back alone, keeping what the others did
+  const undoFirst = await guard.rollback(first.id);
+  assert.equal(undoFirst.ok, true, undoFirst.ok ? '' : undoFirst.message);
+  assert.equal(fs.existsSync(path.join(ws, 'gen.txt')), false);
+  assert.equal(fs.readFileSync(path.join(ws, 'src', 'app.ts'), 'utf8'), 'export const answer = 7;\n');
+  const undoThird = await guard.rollback(third.id);
+  assert.equal(undoThird.ok, true, undoThird.ok ? '' : undoThird.message);
+  assert.equal(fs.readFileSync(path.join(ws, 'src', 'app.ts'), 'utf8'), 'export const answer = 42;\n');
+  assert.equal(fs.readFileSync(path.join(ws, 'notes.md'), 'utf8'), 'typed by the user\n');
+  assert.equal(guard.receipts.verify().ok, true);
+  await guard.close();
+});

@@ -279,3 +279,61 @@ test('a known-path checkpoint stores only what changed: an unchanged file costs 
     rm(ws, path.dirname(storeDir));
   }
 });
+
+test('a "before" checkpoint of an unchanged workspace is the newest checkpoint when that one looked at the same files; anything else is recorded anew', async () => {
+  const ws = makeUserRepo();
+  const { store, storeDir } = await openStore(ws);
+  const count = async (): Promise<number> => (await store.list()).length;
+  try {
+    // full scans: nothing changed since the last one
+    const post = await store.create({ scope: 'full', kind: 'post', receiptId: 'r1' });
+    const pre = await store.create({ scope: 'full', kind: 'pre', reuseUnchanged: true });
+    assert.equal(pre.id, post.id);
+    const n = await count();
+    assert.equal((await store.create({ scope: 'full', kind: 'pre', reuseUnchanged: true })).id, post.id);
+    assert.equal(await count(), n, 'no commit or ref was added');
+    // not asked for: a copy, as before
+    assert.notEqual((await store.create({ scope: 'full', kind: 'pre' })).id, post.id);
+    // a change, even of one byte's timestamp-free content
+    write(ws, 'src/app.ts', lines('app', 12).replace('app line 3', 'app line 3!'));
+    const changed = await store.create({ scope: 'full', kind: 'pre', reuseUnchanged: true });
+    assert.notEqual(changed.id, post.id);
+    assert.deepEqual((await store.changes(post.id, changed.id)).map((c) => c.path), ['src/app.ts']);
+    // known paths: the same paths look the same; other paths, or a full scan, are recorded anew
+    const p1 = await store.create({ scope: 'paths', paths: ['src/app.ts'], kind: 'post', receiptId: 'r2' });
+    assert.equal((await store.create({ scope: 'paths', paths: ['src/app.ts'], kind: 'pre', reuseUnchanged: true })).id, p1.id);
+    const p2 = await store.create({ scope: 'paths', paths: ['src/util.ts'], kind: 'pre', reuseUnchanged: true });
+    assert.notEqual(p2.id, p1.id, 'it looked at another file');
+    const f2 = await store.create({ scope: 'full', kind: 'pre', reuseUnchanged: true });
+    assert.notEqual(f2.id, p2.id, 'a full scan looks at more than a known-path checkpoint did');
+    // known paths after a full scan: recorded (a restore learns from them what a full scan may not say, such as an ignored file being absent)
+    const ignored = await store.create({ scope: 'paths', paths: ['.env'], kind: 'pre', reuseUnchanged: true });
+    assert.notEqual(ignored.id, f2.id);
+    // a checkpoint another process recorded meanwhile: this one knows too little of it to stand in for it
+    const other = await CheckpointStore.open({ workspace: ws, storeDir });
+    let theirs;
+    try {
+      theirs = await other.create({ scope: 'full', kind: 'manual' });
+    } finally {
+      await other.close();
+    }
+    const mine = await store.create({ scope: 'full', kind: 'pre', reuseUnchanged: true });
+    assert.notEqual(mine.id, theirs.id);
+    assert.equal((await store.create({ scope: 'full', kind: 'pre', reuseUnchanged: true })).id, mine.id);
+    // an action whose "before" is the earlier checkpoint rolls back as one with its own
+    const readme = read(ws, 'README.md');
+    write(ws, 'src/util.ts', 'rewritten by the agent\n');
+    fs.rmSync(path.join(ws, 'README.md'));
+    const after = await store.create({ scope: 'full', kind: 'post', receiptId: 'r3' });
+    const paths = (await store.changes(mine.id, after.id)).map((c) => c.path).sort();
+    assert.deepEqual(paths, ['README.md', 'src/util.ts']);
+    const rb = await store.rollback({ before: mine.id, after: after.id, paths });
+    assert.equal(rb.ok, true);
+    assert.equal(read(ws, 'src/util.ts'), lines('util', 8));
+    assert.equal(read(ws, 'README.md'), readme);
+    fsckStore(storeDir);
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});
