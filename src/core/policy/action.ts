@@ -290,5 +290,23 @@ export function blankAction(kind: ActionKind, dialect: Dialect, tool: string, in
     paths: Object.create(null) as Record<string, PathFact>,
     signals: [],
     toolKnown: true,
+    // Every optional member is present from the start (undefined until set):
+    // actions of every kind then share one hidden class, and the checks that
+    // read them stay monomorphic instead of going through a megamorphic
+    // lookup per property read (about 4% of a decision's time end to end).
+    // JSON.stringify leaves undefined members out, and this order is the one
+    // in which normalisation sets them (home, call ids, MCP call, method,
+    // command, shell, content, then git and github in finish()), so the JSON
+    // of an action is unchanged.
+    homeCanonical: undefined,
+    sessionId: undefined,
+    toolUseId: undefined,
+    mcp: undefined,
+    method: undefined,
+    command: undefined,
+    shell: undefined,
+    content: undefined,
+    git: undefined,
+    github: undefined,
   };
 }

@@ -23,3 +23,29 @@ test('envelopes keep their key order', () => {
   assert.equal(c.action!.sessionId, 's');
   assert.equal(c.action!.toolUseId, 't');
 });
+
+test('actions of every kind have the same members, in the same order, and unchanged JSON', () => {
+  const env = { workspaceRoots: ['/w'], home: '/h' };
+  const docs: [string, unknown][] = [
+    ['generic', { tool: 'shell', input: { command: 'python3 -c "print(1)" && git push origin main' } }],
+    ['generic', { tool: 'read', input: { path: 'src/a.ts' } }],
+    ['generic', { tool: 'edit', input: { path: 'src/a.ts', old_string: 'a', new_string: 'b' } }],
+    ['generic', { tool: 'fetch', input: { url: 'https://x.example/', method: 'post', body: 'q' } }],
+    ['generic', { tool: 'mcp', input: { server: 'github', tool: 'create_issue', arguments: { title: 't', command: 'ls' } } }],
+    ['claude', { hook_event_name: 'PreToolUse', session_id: 's', tool_use_id: 't', cwd: '/w', tool_name: 'Bash', tool_input: { command: 'ls' } }],
+  ];
+  const actions = docs.map(([dialect, doc]) => parseHookInput(dialect as 'generic' | 'claude', doc, env).action!);
+  // one hidden class for all: the optional members exist (undefined) before they are set
+  for (const a of actions) assert.deepEqual(Object.keys(a), Object.keys(actions[0]!));
+  // the JSON leaves unset members out and lists the set ones in the order normalisation sets them
+  const order = ['homeCanonical', 'sessionId', 'toolUseId', 'mcp', 'method', 'command', 'shell', 'content', 'git', 'github'];
+  const present = (a: object): string[] => Object.keys(JSON.parse(JSON.stringify(a)) as object).filter((k) => order.includes(k));
+  for (const a of actions) assert.deepEqual(present(a), order.filter((k) => present(a).includes(k)));
+  assert.deepEqual(present(actions[0]!), ['command', 'shell']);
+  assert.deepEqual(present(actions[1]!), []);
+  assert.deepEqual(present(actions[2]!), ['content']);
+  assert.deepEqual(present(actions[3]!), ['method', 'content']);
+  assert.deepEqual(present(actions[4]!), ['mcp', 'command', 'shell', 'content', 'github']);
+  assert.deepEqual(present(actions[5]!), ['sessionId', 'toolUseId', 'command', 'shell']);
+  assert.equal(JSON.stringify(actions[1]).includes('undefined'), false);
+});
