@@ -10,7 +10,7 @@ import { editReceipt, sandbox } from './helpers.ts';
  * asked directly, with the statements the store runs.
  */
 const queries: Array<[string, string, RegExp]> = [
-  ['findPending', "SELECT * FROM receipts INDEXED BY receipts_open WHERE outcome IN ('pending', 'abandoned') AND outcome = ? AND tool_use_id = ? AND session_id = ? ORDER BY seq DESC LIMIT 1", /SEARCH receipts USING INDEX receipts_open \(outcome=\?\)/],
+  ['findPending', "SELECT * FROM receipts INDEXED BY receipts_open WHERE outcome IN ('pending', 'abandoned') AND outcome = 'pending' AND tool_use_id = ? AND session_id = ?", /^SEARCH receipts USING INDEX receipts_open \(outcome=\?\)$/],
   ['markAbandoned', "SELECT seq, id FROM receipts INDEXED BY receipts_open WHERE outcome IN ('pending', 'abandoned') AND outcome = 'pending' AND time < ? ORDER BY seq", /SEARCH receipts USING INDEX receipts_open \(outcome=\?\)/],
   ['get by id', 'SELECT * FROM receipts WHERE id = ?', /USING INDEX sqlite_autoindex_receipts_1/],
   ['id prefix', 'SELECT id FROM receipts WHERE id >= ? AND id < ? || char(1114111) ORDER BY id LIMIT 6', /USING COVERING INDEX sqlite_autoindex_receipts_1/],

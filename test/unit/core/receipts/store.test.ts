@@ -58,6 +58,15 @@ describe('lifecycle', () => {
     const found = store.findPending({ sessionId: 'sess-1', toolUseId: 'toolu_1' });
     assert.equal(found?.id, pre.id);
     assert.equal(store.findPending({ sessionId: 'other', toolUseId: 'toolu_1' }), undefined);
+    // a call id seen twice (a retried call): the newest of its pending receipts
+    const again = store.append(editReceipt({ toolUseId: 'toolu_twice' }));
+    const newest = store.append(editReceipt({ toolUseId: 'toolu_twice' }));
+    assert.ok(newest.seq > again.seq);
+    assert.equal(store.findPending({ sessionId: 'sess-1', toolUseId: 'toolu_twice' })?.id, newest.id);
+    assert.equal(store.findPending({ toolUseId: 'toolu_twice', abandoned: false })?.id, newest.id);
+    store.complete(newest.id, { outcome: 'done' });
+    assert.equal(store.findPending({ toolUseId: 'toolu_twice' })?.id, again.id);
+    store.complete(again.id, { outcome: 'done' });
 
     const post = store.complete(pre.id, { outcome: 'done', checkpointAfter: 'd'.repeat(40), changedPaths: [{ path: path.join(sb.workspace, 'src/app.ts'), status: 'modified', size: 42 }, { path: 'src/new.ts', status: 'added' }], durationMs: 37, response: '' });
     assert.equal(post.outcome, 'done');
