@@ -517,17 +517,19 @@ export class Guard {
    * (the extension, the hook server) run it now and then; hooks run it at
    * session boundaries.
    */
-  maintain(): { abandoned: number; pruned?: PruneResult } {
+  maintain(): { abandoned: number; packed: number; pruned?: PruneResult } {
     const { settings } = loadWorkspaceSettings(this.workspace);
     const now = this.now();
     const abandoned = this.receipts.markAbandoned(settingValue(settings, 'belay.receipts.pendingTimeoutMinutes') * 60_000, now);
+    // bodies hook calls stored compacted to answer sooner
+    const packed = this.receipts.packBodies();
     const days = settingValue(settings, 'belay.receipts.retentionDays');
-    if (days <= 0) return { abandoned };
+    if (days <= 0) return { abandoned, packed };
     const last = Date.parse(this.receipts.getState(LAST_PRUNE_KEY) ?? '');
-    if (Number.isFinite(last) && now.getTime() - last < 86_400_000) return { abandoned };
+    if (Number.isFinite(last) && now.getTime() - last < 86_400_000) return { abandoned, packed };
     const pruned = this.receipts.prune({ olderThanDays: days, now });
     this.receipts.setState(LAST_PRUNE_KEY, now.toISOString());
-    return { abandoned, pruned };
+    return { abandoned, packed, pruned };
   }
 
   /** Turns the kill switch on or off for every agent and records who did it. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { belayHome } from '../config/paths.ts';
 import { openSqlite } from '../config/sqlite.ts';
 import type { SqliteDatabase } from '../config/sqlite.ts';
-import { ChainWriter, EVENT_COLUMNS, PreparedBody, docText, docTime, expandText } from './chain.ts';
+import { ChainWriter, DEFLATE_FROM, EVENT_COLUMNS, PreparedBody, docText, docTime, expandText, packBody } from './chain.ts';
 import type { AnchorDoc, AppendedEvent, EventDoc, Head, StoredEvent } from './chain.ts';
 import { ReceiptStoreError } from './errors.ts';
 import { writeExport } from './exportJsonl.ts';
@@ -27,6 +27,9 @@ export { ReceiptStoreError } from './errors.ts';
 /** A pending receipt with no completion after this long is marked abandoned when a store opens. */
 export const DEFAULT_ABANDON_AFTER_MS = 60 * 60 * 1000;
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** state key: the last event packBodies looked at */
+const PACKED_THROUGH_KEY = 'bodies-packed-through';
 
 export interface ReceiptStoreOptions {
   /** the SQLite file (usually `workspaceState(ws).receiptsFile`) */
@@ -394,7 +397,7 @@ export class ReceiptStore {
   // ---- writing -------------------------------------------------------------
 
   /** Redaction and derived fields: done before taking the write lock. */
-  #prepare(r: NewReceipt, extra: { migratedFrom?: number } = {}): PreparedReceipt {
+  #prepare(r: NewReceipt, extra: { migratedFrom?: number; deferDeflate?: boolean } = {}): PreparedReceipt {
     validateNew(r);
     const red = redactValue(
       { action: r.action, input: r.input, reason: r.reason, matches: r.matches, rollbackData: r.rollbackData, target: r.target },
@@ -438,7 +441,7 @@ export class ReceiptStore {
       truncated: red.truncated ? true : undefined,
       turn: r.turn,
     };
-    return { body, prepared: new PreparedBody(body), id: this.#ids.next(), paths, target };
+    return { body, prepared: new PreparedBody(body, extra.deferDeflate), id: this.#ids.next(), paths, target };
   }
 
   /** The receipt number after `max` (the largest in the table, or null when it is empty). */
@@ -520,7 +523,8 @@ export class ReceiptStore {
    */
   appendGrouped(r: NewReceipt): Promise<Receipt> {
     return this.#grouped(() => {
-      const prepared = this.#prepare(r);
+      // (the hook call is waiting: a large body is deflated later, see packBodies)
+      const prepared = this.#prepare(r, { deferDeflate: true });
       return { run: () => this.#appendInTx(r, prepared), finish: (res) => this.#appended(res as string | AppendedEvent) };
     });
   }
@@ -528,7 +532,7 @@ export class ReceiptStore {
   /** `complete` through group commit (see appendGrouped): resolves once the completion is durable. */
   completeGrouped(id: string, patch: CompletePatch): Promise<Receipt> {
     return this.#grouped(() => {
-      const run = this.#prepareComplete(id, patch);
+      const run = this.#prepareComplete(id, patch, true);
       return { run, finish: (res) => this.#mustGet(res as string) };
     });
   }
@@ -622,7 +626,7 @@ export class ReceiptStore {
   }
 
   /** Checks and redacts a completion; returns what writes it inside a transaction (the receipt's id). */
-  #prepareComplete(id: string, patch: CompletePatch): () => string {
+  #prepareComplete(id: string, patch: CompletePatch, deferDeflate = false): () => string {
     if (!patch || !OUTCOMES.includes(patch.outcome)) throw invalid(`outcome must be one of ${OUTCOMES.join(', ')}`);
     if (patch.outcome === 'pending') throw invalid('a receipt cannot be completed as pending');
     checkString(patch.checkpointAfter, 'checkpointAfter', false);
@@ -642,7 +646,7 @@ export class ReceiptStore {
       const added = (patch.changedPaths ?? []).map((c) => normalisePath(c.path, this.workspace)).filter((p) => p !== '' && has.get(p, row.seq) === undefined);
       const newPaths = [...new Set(added)];
       const now = this.#clock();
-      const ev = this.#writer.append('complete', row.id, {
+      const ev = this.#writer.append('complete', row.id, new PreparedBody({
         changedPaths: sortedChanges(patch.changedPaths),
         checkpointAfter: patch.checkpointAfter,
         durationMs: patch.durationMs,
@@ -654,7 +658,7 @@ export class ReceiptStore {
         response: red.value.response,
         rolledBackBy: patch.rolledBackBy,
         truncated: red.truncated ? true : undefined,
-      }, now);
+      }, deferDeflate), now);
       this.#stmt(`UPDATE receipts SET outcome = ?, checkpoint_after = coalesce(?, checkpoint_after), rolled_back_by = coalesce(?, rolled_back_by), redacted = max(redacted, ?), ${ADD_EVENT} WHERE seq = ?`).run(
         patch.outcome, patch.checkpointAfter ?? null, patch.rolledBackBy ?? null, red.redacted ? 1 : 0, ev.seq, ev.seq, row.seq,
       );
@@ -746,6 +750,43 @@ export class ReceiptStore {
       }
       return rows.length;
     });
+  }
+
+  /**
+   * Deflates the bodies stored compacted for now (see DEFER_DEFLATE_UP_TO).
+   * An event's document, and so its hash and signature, stays exactly what
+   * it was; only its stored form shrinks. Goes on from the last event it
+   * looked at, one transaction per batch, until `maxPacks` bodies are
+   * deflated or the chain's end. Returns how many it deflated.
+   */
+  packBodies(opts: { maxPacks?: number } = {}): number {
+    const maxPacks = opts.maxPacks ?? 1000;
+    let through = Number(this.getState(PACKED_THROUGH_KEY) ?? '0') || 0;
+    let packed = 0;
+    while (packed < maxPacks) {
+      const rows = this.#stmt<{ seq: number; body: string | Buffer }>('SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT 500').all(through);
+      if (rows.length === 0) break;
+      const packs: Array<{ seq: number; old: string; z: Buffer }> = [];
+      let last = through;
+      for (const row of rows) {
+        if (packs.length >= maxPacks - packed) break;
+        last = row.seq;
+        if (typeof row.body !== 'string') continue;
+        const json = expandText(row.body);
+        if (json.length >= DEFLATE_FROM) packs.push({ seq: row.seq, old: row.body, z: packBody(json) });
+      }
+      const done = this.#write(() => {
+        let n = 0;
+        const update = this.#stmt('UPDATE events SET body = ? WHERE seq = ? AND body = ?');
+        for (const p of packs) n += update.run(p.z, p.seq, p.old).changes;
+        this.#stmt('INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(PACKED_THROUGH_KEY, String(last), this.#clock().toISOString());
+        return n;
+      });
+      packed += done;
+      through = last;
+      if (rows.length < 500 && last === rows[rows.length - 1]!.seq) break;
+    }
+    return packed;
   }
 
   getState(key: string): string | undefined {

@@ -99,7 +99,7 @@ test('maintain marks receipts that never completed abandoned and applies receipt
   const pending = await guard.pre(envelope(claudePre({ cwd: ws, id: 'never-completed', tool: 'Write', input: write })), { agent: 'claude-code' });
   await guard.pre(envelope(claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } })), { agent: 'claude-code' });
   // right away nothing is old enough
-  assert.deepEqual(guard.maintain(), { abandoned: 0, pruned: { prunedReceipts: 0, prunedEvents: 0 } });
+  assert.deepEqual(guard.maintain(), { abandoned: 0, packed: 0, pruned: { prunedReceipts: 0, prunedEvents: 0 } });
   await guard.close();
 
   // three days later
@@ -125,7 +125,7 @@ test('maintain applies belay.receipts.pendingTimeoutMinutes, and retention 0 kee
   );
   await guard.close();
   const later = await Guard.open({ workspace: ws, env, now: () => new Date(Date.now() + 15 * 60_000) });
-  assert.deepEqual(later.maintain(), { abandoned: 1 });
+  assert.deepEqual(later.maintain(), { abandoned: 1, packed: 0 });
   assert.equal(later.receipts.get(pending.receipt.id)?.outcome, 'abandoned');
   assert.equal(later.receipts.verify().ok, true);
   await later.close();

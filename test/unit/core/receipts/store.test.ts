@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { openSqlite } from '../../../../src/core/config/sqlite.ts';
 import { ReceiptStore, ReceiptStoreError } from '../../../../src/core/receipts/store.ts';
-import type { Receipt } from '../../../../src/core/receipts/store.ts';
+import type { NewReceipt, Receipt } from '../../../../src/core/receipts/store.ts';
 import { editReceipt, sandbox } from './helpers.ts';
 import type { Sandbox } from './helpers.ts';
 
@@ -462,6 +462,47 @@ describe('group commit (appendGrouped)', () => {
     for (const r of single) store.complete(r.id, { outcome: 'done', durationMs: 1 });
     assert.ok(grouped * 4 < walFrames(), 'one commit for the group');
     await assert.rejects(store.completeGrouped(more[0]!.id, { outcome: 'pending' as never }), ReceiptStoreError);
+  });
+
+  it('bodies a hook call waits for are stored compacted and deflated later, each event reading and verifying as before', async () => {
+    const stored = (): Map<number, string> => {
+      const db = openSqlite(sb.file, { readonly: true });
+      try {
+        return new Map(db.prepare<[], { seq: number; body: string | Buffer }>('SELECT seq, body FROM events').all().map((r) => [r.seq, typeof r.body === 'string' ? 'text' : 'deflated']));
+      } finally {
+        db.close();
+      }
+    };
+    const command = `npm test -- --grep "${'a long shell line '.repeat(200)}"`;
+    const big = (id: string, over: Partial<NewReceipt> = {}) => editReceipt({ toolUseId: id, tool: 'Bash', input: { command }, action: { kind: 'shell', command }, ...over });
+    const plain = store.append(big('toolu_plain'));
+    const waited = await store.appendGrouped(big('toolu_waited'));
+    const huge = await store.appendGrouped(big('toolu_huge', { input: { command, description: command, a: command, b: command, c: command } }));
+    const completed = await store.completeGrouped(waited.id, { outcome: 'done', response: 'output line\n'.repeat(300) });
+    const small = await store.appendGrouped(editReceipt({ toolUseId: 'toolu_small' }));
+    let forms = stored();
+    assert.equal(forms.get(plain.eventSeqs[0]!), 'deflated', 'an append nobody waits for is deflated at once');
+    assert.equal(forms.get(waited.eventSeqs[0]!), 'text', 'deflating waits');
+    assert.equal(forms.get(completed.eventSeqs.at(-1)!), 'text');
+    assert.equal(forms.get(huge.eventSeqs[0]!), 'deflated', 'a body too large to wait is deflated at once');
+    assert.equal(forms.get(small.eventSeqs[0]!), 'text', 'small bodies are compacted, as ever');
+    const before = [plain, waited, huge, small].map((r) => JSON.stringify(store.get(r.id)));
+    assert.equal(store.packBodies(), 2);
+    forms = stored();
+    assert.equal(forms.get(waited.eventSeqs[0]!), 'deflated');
+    assert.equal(forms.get(completed.eventSeqs.at(-1)!), 'deflated');
+    assert.equal(forms.get(small.eventSeqs[0]!), 'text');
+    assert.deepEqual([plain, waited, huge, small].map((r) => JSON.stringify(store.get(r.id))), before, 'every receipt reads the same');
+    assert.equal(store.verify().ok, true, 'hashes and signatures are of the documents, not of how they are stored');
+    assert.deepEqual(store.verifyReceipt(waited.id), { ok: true });
+    // it goes on from where it stopped, and a limit is kept
+    assert.equal(store.packBodies(), 0);
+    const more = await Promise.all([1, 2, 3].map((i) => store.appendGrouped(big(`toolu_more${i}`))));
+    assert.equal(store.packBodies({ maxPacks: 2 }), 2);
+    assert.equal(stored().get(more[2]!.eventSeqs[0]!), 'text');
+    assert.equal(store.packBodies(), 1);
+    assert.equal(stored().get(more[2]!.eventSeqs[0]!), 'deflated');
+    assert.equal(store.verify().ok, true);
   });
 
   it('closing the store writes what is waiting', async () => {
