@@ -46,6 +46,7 @@ interface Scope {
   env?: ExpandEnv;
 }
 
+/** Every member is always present (undefined when unknown), in this order: stdin records then share one hidden class. */
 interface Stdin {
   text?: string;
   dynamic: boolean;
@@ -156,13 +157,17 @@ class Analyzer {
     const vars = new Map<string, string | null>();
     const given = this.opts.vars;
     if (given) for (const k of Object.keys(given)) vars.set(k, given[k]!);
-    // no functions yet: the shared empty map, copied on the first definition
-    const scope: Scope = { cwd: this.opts.cwd, cwdUnknown: false, vars, funcs: NO_FUNCS, sharedFuncs: true };
+    // no functions yet: the shared empty map, copied on the first definition. Every member is
+    // present, in copyScope's order: all scopes then share one hidden class (members added later,
+    // and in another order, made the code reading scopes polymorphic)
+    const scope: Scope = { cwd: this.opts.cwd, cwdUnknown: false, vars, funcs: NO_FUNCS, sharedVars: false, sharedFuncs: true, env: undefined };
     this.nestedScript(text, scope, this.rootFrame(), undefined);
   }
 
   private rootFrame(): Frame {
-    return { via: [], inSub: false, depth: 0, pipeline: this.pipelines++, stage: 0, background: false, delay: 0, calls: [] };
+    // every member present (undefined until set), in the interface's order: the frames spread from
+    // this one then all share its hidden class, and the code that reads them stays monomorphic
+    return { via: [], inSub: false, depth: 0, pipeline: this.pipelines++, stage: 0, background: false, stdin: undefined, delay: 0, calls: [], openArgs: undefined, subCmds: undefined, inStage: undefined };
   }
 
   private signal(code: string, fragment: string, detail?: string): void {
@@ -229,7 +234,7 @@ class Analyzer {
           const stageScope = n.stages.length > 1 ? copyScope(scope) : scope;
           let stdin: Stdin | undefined = frame.stdin;
           if (i > 0) {
-            stdin = { dynamic: upstream === undefined || upstreamDynamic, fromPipe: true, pipeline: id, stage: i - 1 };
+            stdin = { text: undefined, dynamic: upstream === undefined || upstreamDynamic, fromPipe: true, pipeline: id, stage: i - 1, upstream: undefined, findPaths: undefined };
             if (upstream !== undefined) {
               stdin.upstream = upstream;
               stdin.text = upstream;
@@ -398,21 +403,21 @@ class Analyzer {
       if (r.body) {
         const body = r.literal ? { v: r.body.raw, dyn: false, subs: [] as Script[] } : expandSingle(r.body, env);
         for (const sub of body.subs) this.substitution(sub, scope, frame);
-        stdin = { text: body.v, dynamic: body.dyn, fromPipe: false };
+        stdin = { text: body.v, dynamic: body.dyn, fromPipe: false, pipeline: undefined, stage: undefined, upstream: undefined, findPaths: undefined };
         continue;
       }
       if (!r.target) continue;
       const t = expandSingle(r.target, env);
       for (const sub of t.subs) this.substitution(sub, scope, frame);
       if (r.op === '<<<') {
-        stdin = { text: t.v + '\n', dynamic: t.dyn, fromPipe: false };
+        stdin = { text: t.v + '\n', dynamic: t.dyn, fromPipe: false, pipeline: undefined, stage: undefined, upstream: undefined, findPaths: undefined };
         continue;
       }
       if ((r.op === '>&' || r.op === '<&') && /^(\d+|-)$/.test(t.v)) continue;
       const path = this.opts.resolve(t.v, scope.cwd, t);
       if (r.op === '<') {
         info?.reads.push(path);
-        stdin = { dynamic: true, fromPipe: false };
+        stdin = { text: undefined, dynamic: true, fromPipe: false, pipeline: undefined, stage: undefined, upstream: undefined, findPaths: undefined };
         if (info) (info as ShellCommandInfo & { stdinFile?: string }).stdinFile = path;
       } else if (r.op === '<>') {
         info?.reads.push(path);
