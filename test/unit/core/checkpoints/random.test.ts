@@ -51,7 +51,12 @@ function tokensIn(text: string | undefined, prefix: 'U' | 'A'): string[] {
   return text ? (text.match(new RegExp(`\\b${prefix}\\d+\\b`, 'g')) ?? []) : [];
 }
 
-test(`randomized: user edits are never lost (seed ${SEED}, ${STEPS} steps)`, { timeout: 300_000 }, async () => {
+/**
+ * Runs the scenario; with `reuse`, agent actions' "before" checkpoints are
+ * taken as the hook takes them (reuseUnchanged: the newest checkpoint when
+ * it would record the same thing).
+ */
+const scenario = (reuse: boolean) => async () => {
   const rand = seededRandom(SEED);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const ws = makeUserRepo();
@@ -66,7 +71,7 @@ test(`randomized: user edits are never lost (seed ${SEED}, ${STEPS} steps)`, { t
   const checkpointStep = new Map<string, number>();
   let counter = 0;
   let step = 0;
-  const counts = { user: 0, action: 0, shell: 0, rollbackOk: 0, rollbackConflict: 0, restore: 0, undo: 0 };
+  const counts = { user: 0, action: 0, shell: 0, rollbackOk: 0, rollbackConflict: 0, restore: 0, undo: 0, reused: 0 };
 
   const record = async (id: string, files: Snap): Promise<void> => {
     const c = (await store.get(id))!;
@@ -76,6 +81,7 @@ test(`randomized: user edits are never lost (seed ${SEED}, ${STEPS} steps)`, { t
   };
   const take = async (s: CheckpointStore, req: Parameters<CheckpointStore['create']>[0]): Promise<string> => {
     const c = await s.create(req);
+    if (checkpointStep.has(c.id)) counts.reused++;
     await record(c.id, readAll(ws));
     return c.id;
   };
@@ -121,7 +127,7 @@ test(`randomized: user edits are never lost (seed ${SEED}, ${STEPS} steps)`, { t
       } else if (r < 0.55) {
         // an agent action on known paths
         const targets = [...new Set([pick(files()), ...(rand() < 0.3 ? [pick(files())] : []), ...(rand() < 0.1 ? [`n${counter + 1}.txt`] : [])])];
-        const pre = await take(store, { scope: 'paths', paths: targets, kind: 'pre' });
+        const pre = await take(store, { scope: 'paths', paths: targets, kind: 'pre', reuseUnchanged: reuse });
         const tokens: string[] = [];
         for (const t of targets) {
           const m = mutate('A', t);
@@ -132,7 +138,7 @@ test(`randomized: user edits are never lost (seed ${SEED}, ${STEPS} steps)`, { t
         counts.action++;
       } else if (r < 0.65) {
         // a shell command: unknown paths, full checkpoints around it
-        const pre = await take(store, { scope: 'full', kind: 'pre' });
+        const pre = await take(store, { scope: 'full', kind: 'pre', reuseUnchanged: reuse });
         const tokens: string[] = [];
         const touched: string[] = [];
         for (let k = 0; k < 1 + Math.floor(rand() * 3); k++) {
@@ -224,10 +230,15 @@ test(`randomized: user edits are never lost (seed ${SEED}, ${STEPS} steps)`, { t
     assert.deepEqual(fingerprint(path.join(ws, '.git')), gitBefore, "the user's .git is untouched");
     assert.equal(git(ws, 'stash', 'list').trim().split('\n').length, 1);
     assert.ok(counts.rollbackOk > 0 && counts.restore > 0 && counts.rollbackConflict > 0, JSON.stringify(counts));
+    if (reuse) assert.ok(counts.reused > 0, 'some "before" checkpoints were stood in for');
     process.stdout.write(`# ${JSON.stringify(counts)}\n`);
   } finally {
     await store.close();
     rm(ws, path.dirname(storeDir));
   }
-});
+};
+
+test(`randomized: user edits are never lost (seed ${SEED}, ${STEPS} steps)`, { timeout: 300_000 }, scenario(false));
+
+test(`randomized, "before" checkpoints taken as the hook takes them: user edits are never lost (seed ${SEED}, ${STEPS} steps)`, { timeout: 300_000 }, scenario(true));
 
