@@ -429,7 +429,9 @@ export function parseHookInput(dialect: Dialect, doc: unknown, env: NormalizeEnv
   const toolUseId = str(doc, 'tool_use_id', 'toolUseId', 'generation_id', 'call_id');
   const roots = Array.isArray(doc.workspace_roots) ? (doc.workspace_roots.filter((r) => typeof r === 'string') as string[]) : [];
   const cwd = str(doc, 'cwd') ?? roots[0];
-  const agentEnv: NormalizeEnv = { ...env, agent: env.agent ?? dialect, ...(env.workspaceRoots.length === 0 && roots.length > 0 ? { workspaceRoots: roots } : {}) };
+  // built member by member (a conditional spread into a literal is a slow copy); workspaceRoots keeps its place from env
+  const agentEnv: NormalizeEnv = { ...env, agent: env.agent ?? dialect };
+  if (env.workspaceRoots.length === 0 && roots.length > 0) agentEnv.workspaceRoots = roots;
   const base: HookEnvelope = { dialect, event, raw: doc };
   if (rawEvent) base.rawEvent = rawEvent;
   if (sessionId) base.sessionId = sessionId;

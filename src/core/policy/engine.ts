@@ -423,7 +423,8 @@ function tierOf(m: RuleMatch): number {
   return 2;
 }
 
-function assemble(matches: RuleMatch[], policy: LoadedPolicy, mode: Decision['mode'], extra: Partial<Decision>): Decision {
+/** The decision the matches give; callers add failClosed, memo and lifted (in that order, when present) to it. */
+function assemble(matches: RuleMatch[], policy: LoadedPolicy, mode: Decision['mode']): Decision {
   let evaluated: Verdict = 'allow';
   for (const m of matches) if (RANK[m.effect] > RANK[evaluated]) evaluated = m.effect;
   // the first match of the lowest tier among those with the evaluated effect (what a stable sort by tier puts first)
@@ -447,7 +448,6 @@ function assemble(matches: RuleMatch[], policy: LoadedPolicy, mode: Decision['mo
     matches,
     mode,
     policyHash: policy.hash,
-    ...extra,
   };
 }
 
@@ -496,9 +496,11 @@ export function decide(action: NormalizedAction, policy: LoadedPolicy, context: 
   if (action.kind === 'mcp' && policy.doc.defaults.mcp !== 'allow' && !out.matches.some((m) => m.pack === 'rule')) {
     out.matches.push({ rule: 'default.mcp', effect: policy.doc.defaults.mcp, reason: 'MCP tool calls need approval by default', pack: 'default', ...(action.mcp ? { fragment: `${action.mcp.server}.${action.mcp.tool}` } : {}) });
   }
-  const extra: Partial<Decision> = { memo: out.memo };
-  if (lifted !== undefined) extra.lifted = lifted;
-  return assemble(out.matches, policy, policy.mode, extra);
+  // members added one by one, in the order the spread of { memo, lifted } gave (a spread into a literal is a slow copy)
+  const decision = assemble(out.matches, policy, policy.mode);
+  decision.memo = out.memo;
+  if (lifted !== undefined) decision.lifted = lifted;
+  return decision;
 }
 
 /**
@@ -517,13 +519,18 @@ function decideInvalid(action: NormalizedAction, policy: LoadedPolicy, ctx: Deci
   const first = policy.errors[0] ?? { path: POLICY_SETTING, message: 'invalid' };
   const reason = `Belay's policy is invalid (${first.path}: ${first.message}); changes are blocked until it is fixed`;
   if (action.mutating) {
-    return assemble([{ rule: 'policy.invalid', effect: 'deny', reason, pack: 'policy', fragment: first.path }], policy, 'enforce', { failClosed: true });
+    const denied = assemble([{ rule: 'policy.invalid', effect: 'deny', reason, pack: 'policy', fragment: first.path }], policy, 'enforce');
+    denied.failClosed = true;
+    return denied;
   }
   const base = decide(action, defaultPolicy(), ctx);
   const readMode = policyReadFailMode(policy);
   const matches = [...base.matches];
   if (RANK[readMode] > 0) matches.push({ rule: 'policy.invalid', effect: readMode, reason, pack: 'policy', fragment: first.path });
-  return assemble(matches, policy, 'enforce', { failClosed: true, ...(base.memo ? { memo: base.memo } : {}) });
+  const decision = assemble(matches, policy, 'enforce');
+  decision.failClosed = true;
+  if (base.memo) decision.memo = base.memo;
+  return decision;
 }
 
 function policyReadFailMode(policy: LoadedPolicy): Verdict {
