@@ -140,8 +140,8 @@ class Analyzer {
   private pipelines = 0;
   private readonly max: number;
   private tooComplex = false;
-  /** per pipeline: the paths its `find` stage prints */
-  private readonly findOutput = new Map<number, string[]>();
+  /** per pipeline: the paths its `find` stage prints (made when a find prints any) */
+  private findOutput: Map<number, string[]> | undefined;
 
   constructor(opts: AnalyzeOptions) {
     this.opts = opts;
@@ -242,7 +242,7 @@ class Analyzer {
               stdin.upstream = upstream;
               stdin.text = upstream;
             }
-            const found = this.findOutput.get(id);
+            const found = this.findOutput?.get(id);
             if (found !== undefined) stdin.findPaths = found;
           }
           const before = this.commands.length;
@@ -1359,7 +1359,7 @@ class Analyzer {
     info.reads.push(...roots);
     if (deletes) for (const m of matched) info.deletes.push({ path: m, recursive: true, via: 'find -delete', filtered });
     this.commands.push(info);
-    this.findOutput.set(frame.pipeline, matched);
+    (this.findOutput ??= new Map()).set(frame.pipeline, matched);
     for (const e of execs) {
       const argv = e.argv.map((a) => (a.v.includes('{}') ? matched.map((m) => ({ ...a, v: a.v.split('{}').join(m), glob: true })) : [a])).flat();
       const f = { ...frame, via: [...frame.via, e.via], depth: frame.depth + 1, openArgs: true };

@@ -405,16 +405,16 @@ function word(text: string, i: number): { word: Word; next: number } | undefined
     if (code === 61 /* = */ && j === i) return undefined;
     j++;
   }
-  // a word that is one unquoted literal run: its raw text is that run (one string, not two)
-  let raw: string | undefined;
   if (j > litStart) {
     const v = text.slice(litStart, j);
+    // a word that is one unquoted literal run (most words): its raw text is that run (one string,
+    // not two), and nothing was pushed yet: its list made at its size is the same list without
+    // the room for 16 more elements that a push onto an empty one allocates
+    if (litStart === i) return { word: { parts: [{ t: 'lit', v, quoted: false }], raw: v }, next: j };
     parts.push({ t: 'lit', v, quoted: false });
-    if (litStart === i) raw = v;
   }
   if (j === i) return undefined;
-  raw ??= text.slice(i, j);
   // a quoted piece inside an unquoted word: the parser splits concatenations the same way
   if (parts.length === 0) return undefined;
-  return { word: { parts, raw }, next: j };
+  return { word: { parts, raw: text.slice(i, j) }, next: j };
 }
