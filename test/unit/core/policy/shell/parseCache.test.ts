@@ -21,3 +21,26 @@ test('the parse cache gives the same scripts across evictions', () => {
   }
   assert.equal(parseShell(hot), a);
 });
+
+test('a line seen once is reused if it comes again within 16 other lines, parsed afresh after', () => {
+  const other = (tag: string, n: number): string[] => Array.from({ length: n }, (_, i) => `ls -la dir-${tag}-${i} | head -${i + 1}`);
+  // seen again after 15 other lines: the first parse is reused, and cached from then on
+  const near = 'rm -rf build/near-1 && npm run build';
+  const a = parseShell(near);
+  for (const l of other('a', 15)) parseShell(l);
+  assert.equal(parseShell(near), a);
+  for (const l of other('b', 40)) parseShell(l);
+  assert.equal(parseShell(near), a);
+  // seen again after 16 other lines: its slot was taken, so it is parsed again (to the same script)
+  const far = 'rm -rf build/far-1 && npm run build';
+  const b = parseShell(far);
+  for (const l of other('c', 16)) parseShell(l);
+  const again = parseShell(far);
+  assert.notEqual(again, b);
+  assert.deepEqual(again, b);
+  // a slot freed by a second sighting is not found again by the text it held
+  const twice = 'git log --oneline -n 5';
+  const c = parseShell(twice);
+  assert.equal(parseShell(twice), c);
+  assert.equal(parseShell(twice), c);
+});
