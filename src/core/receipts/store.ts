@@ -756,37 +756,46 @@ export class ReceiptStore {
    * Deflates the bodies stored compacted for now (see DEFER_DEFLATE_UP_TO).
    * An event's document, and so its hash and signature, stays exactly what
    * it was; only its stored form shrinks. Goes on from the last event it
-   * looked at, one transaction per batch, until `maxPacks` bodies are
-   * deflated or the chain's end. Returns how many it deflated.
+   * looked at, over at most `maxScan` events and `maxPacks` bodies a run,
+   * all in one transaction. A store it never ran on is looked at from
+   * `maxScan` events before its end: bodies waited only since this
+   * version, and every older one was deflated when written. Returns how
+   * many bodies it deflated.
    */
-  packBodies(opts: { maxPacks?: number } = {}): number {
+  packBodies(opts: { maxPacks?: number; maxScan?: number } = {}): number {
     const maxPacks = opts.maxPacks ?? 1000;
-    let through = Number(this.getState(PACKED_THROUGH_KEY) ?? '0') || 0;
-    let packed = 0;
-    while (packed < maxPacks) {
+    const maxScan = opts.maxScan ?? 5000;
+    const saved = this.getState(PACKED_THROUGH_KEY);
+    let from: number;
+    if (saved === undefined) {
+      const end = this.#stmt<{ seq: number }>('SELECT seq FROM events ORDER BY seq DESC LIMIT 1').get()?.seq ?? 0;
+      from = Math.max(0, end - maxScan);
+    } else {
+      from = Number(saved) || 0;
+    }
+    const packs: Array<{ seq: number; old: string; z: Buffer }> = [];
+    let through = from;
+    let scanned = 0;
+    scan: while (scanned < maxScan && packs.length < maxPacks) {
       const rows = this.#stmt<{ seq: number; body: string | Buffer }>('SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT 500').all(through);
-      if (rows.length === 0) break;
-      const packs: Array<{ seq: number; old: string; z: Buffer }> = [];
-      let last = through;
       for (const row of rows) {
-        if (packs.length >= maxPacks - packed) break;
-        last = row.seq;
+        if (scanned >= maxScan || packs.length >= maxPacks) break scan;
+        scanned++;
+        through = row.seq;
         if (typeof row.body !== 'string') continue;
         const json = expandText(row.body);
         if (json.length >= DEFLATE_FROM) packs.push({ seq: row.seq, old: row.body, z: packBody(json) });
       }
-      const done = this.#write(() => {
-        let n = 0;
-        const update = this.#stmt('UPDATE events SET body = ? WHERE seq = ? AND body = ?');
-        for (const p of packs) n += update.run(p.z, p.seq, p.old).changes;
-        this.#stmt('INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(PACKED_THROUGH_KEY, String(last), this.#clock().toISOString());
-        return n;
-      });
-      packed += done;
-      through = last;
-      if (rows.length < 500 && last === rows[rows.length - 1]!.seq) break;
+      if (rows.length < 500) break;
     }
-    return packed;
+    if (through === from && saved !== undefined) return 0;
+    return this.#write(() => {
+      let n = 0;
+      const update = this.#stmt('UPDATE events SET body = ? WHERE seq = ? AND body = ?');
+      for (const p of packs) n += update.run(p.z, p.seq, p.old).changes;
+      this.#stmt('INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(PACKED_THROUGH_KEY, String(through), this.#clock().toISOString());
+      return n;
+    });
   }
 
   getState(key: string): string | undefined {

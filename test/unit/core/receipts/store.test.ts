@@ -503,6 +503,26 @@ describe('group commit (appendGrouped)', () => {
     assert.equal(store.packBodies(), 1);
     assert.equal(stored().get(more[2]!.eventSeqs[0]!), 'deflated');
     assert.equal(store.verify().ok, true);
+    // a run looks at a bounded number of events, and the next goes on from there
+    const eight = await Promise.all(Array.from({ length: 8 }, (_, i) => store.appendGrouped(big(`toolu_eight${i}`))));
+    assert.deepEqual([store.packBodies({ maxScan: 3 }), store.packBodies({ maxScan: 3 }), store.packBodies({ maxScan: 3 }), store.packBodies()], [3, 3, 2, 0]);
+    assert.ok(eight.every((r) => stored().get(r.eventSeqs[0]!) === 'deflated'));
+    // a store it never ran on (bodies wait only since this version): looked at from maxScan events before its end
+    const other = sandbox();
+    const fresh = other.open();
+    try {
+      const waited = await Promise.all(Array.from({ length: 6 }, (_, i) => fresh.appendGrouped(big(`toolu_fresh${i}`))));
+      assert.equal(fresh.packBodies({ maxScan: 2 }), 2);
+      const db = openSqlite(other.file, { readonly: true });
+      const forms = waited.map((r) => typeof (db.prepare<[number], { body: string | Buffer }>('SELECT body FROM events WHERE seq = ?').get(r.eventSeqs[0]!)!.body) === 'string');
+      db.close();
+      assert.deepEqual(forms, [true, true, true, true, false, false]);
+      assert.equal(fresh.packBodies(), 0, 'and it goes on from there');
+      assert.equal(fresh.verify().ok, true);
+    } finally {
+      fresh.close();
+      other.cleanup();
+    }
   });
 
   it('closing the store writes what is waiting', async () => {
