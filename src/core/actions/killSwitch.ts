@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { absent } from '../config/files.ts';
 import { belayHome } from '../config/paths.ts';
 
 /**
@@ -17,23 +18,14 @@ export function killSwitchFile(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(belayHome(env), 'kill-switch.json');
 }
 
-/** Whether nothing is at `file` (any other answer, an error included, is left to the read). */
-function missing(file: string): boolean {
-  try {
-    return fs.statSync(file, { throwIfNoEntry: false }) === undefined;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Reads the switch. A file that exists but cannot be read or parsed counts as
  * ON: someone meant to stop the agents, and Belay fails closed.
  */
 export function readKillSwitch(env: NodeJS.ProcessEnv = process.env): KillSwitchState {
   const file = killSwitchFile(env);
-  // (usually there is none: a look that cannot throw costs a hook call less than a read that fails)
-  if (missing(file)) return { on: false };
+  // (usually there is none; see absent)
+  if (absent(file)) return { on: false };
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

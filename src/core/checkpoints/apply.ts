@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { absent } from '../config/files.ts';
 import { MODE_EXEC, MODE_LINK, type ObjectDb } from './objects.ts';
 import { sameEntry, type FileEntry } from './trees.ts';
 import { absPath, readWorkFile, type FoundFile } from './workspaceFiles.ts';
@@ -65,9 +66,9 @@ export function stageJournal(storeDir: string, journal: Journal): { durable: Pro
 
 export function readJournal(storeDir: string): Journal | undefined {
   const file = path.join(storeDir, JOURNAL_FILE);
-  // (read on every checkpoint, and usually absent: a look that cannot throw costs less than a read that fails)
+  // (read on every checkpoint, usually absent; see absent)
   try {
-    if (fs.statSync(file, { throwIfNoEntry: false }) === undefined) return undefined;
+    if (absent(file)) return undefined;
     return JSON.parse(fs.readFileSync(file, 'utf8')) as Journal;
   } catch {
     return undefined;

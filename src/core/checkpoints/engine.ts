@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { absent } from '../config/files.ts';
 import { CheckpointError } from './errors.ts';
 import { BORROW_FILE, gitLaunches, readBorrow, runGit, splitZ, type GitContext, type WorkContext } from './git.ts';
 import { ObjectDb, parseCommit, serializeCommit } from './objects.ts';
@@ -648,9 +649,9 @@ export class Engine {
 
   private readPending(): Set<string> {
     const file = path.join(this.storeDir, PENDING);
-    // (read on every full scan, and usually absent: a look that cannot throw costs less than a read that fails)
+    // (read on every full scan, usually absent; see absent)
     try {
-      if (fs.statSync(file, { throwIfNoEntry: false }) === undefined) return new Set();
+      if (absent(file)) return new Set();
       return new Set(splitZ(fs.readFileSync(file)));
     } catch {
       return new Set();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { absent } from './files.ts';
 
 /** `belay.*` settings of a workspace, keyed by their full dotted name. */
 export type BelaySettings = Record<string, unknown>;
@@ -22,15 +23,6 @@ function lineOf(text: string, offset: number): number {
   return text.slice(0, offset).split('\n').length;
 }
 
-/** Whether nothing is at `file` (any other answer, an error included, is left to the read). */
-function missing(file: string): boolean {
-  try {
-    return fs.statSync(file, { throwIfNoEntry: false }) === undefined;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Reads the `belay.*` keys of `.vscode/settings.json` (JSONC, as VS Code
  * writes it), flattening nested `"belay": { "policy": … }` forms to dotted
@@ -39,8 +31,8 @@ function missing(file: string): boolean {
  */
 export function loadWorkspaceSettings(workspace: string): SettingsLoad {
   const file = settingsFile(workspace);
-  // (a workspace often has none: a look that cannot throw costs a hook call less than a read that fails)
-  if (missing(file)) return { settings: {} };
+  // (a workspace often has none; see absent)
+  if (absent(file)) return { settings: {} };
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
