@@ -28,6 +28,9 @@ export { ReceiptStoreError } from './errors.ts';
 export const DEFAULT_ABANDON_AFTER_MS = 60 * 60 * 1000;
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
+/** Writes one entry of the state table. */
+const SET_STATE = 'INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at';
+
 /** state key: the last event packBodies looked at */
 const PACKED_THROUGH_KEY = 'bodies-packed-through';
 
@@ -768,8 +771,7 @@ export class ReceiptStore {
     const saved = this.getState(PACKED_THROUGH_KEY);
     let from: number;
     if (saved === undefined) {
-      const end = this.#stmt<{ seq: number }>('SELECT seq FROM events ORDER BY seq DESC LIMIT 1').get()?.seq ?? 0;
-      from = Math.max(0, end - maxScan);
+      from = Math.max(0, (this.#span('events').hi ?? 0) - maxScan);
     } else {
       from = Number(saved) || 0;
     }
@@ -793,7 +795,7 @@ export class ReceiptStore {
       let n = 0;
       const update = this.#stmt('UPDATE events SET body = ? WHERE seq = ? AND body = ?');
       for (const p of packs) n += update.run(p.z, p.seq, p.old).changes;
-      this.#stmt('INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(PACKED_THROUGH_KEY, String(through), this.#clock().toISOString());
+      this.#stmt(SET_STATE).run(PACKED_THROUGH_KEY, String(through), this.#clock().toISOString());
       return n;
     });
   }
@@ -806,7 +808,7 @@ export class ReceiptStore {
     checkString(key, 'key', true);
     checkString(value, 'value', false);
     this.#write(() => {
-      this.#stmt('INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(key, value, this.#clock().toISOString());
+      this.#stmt(SET_STATE).run(key, value, this.#clock().toISOString());
     });
   }
 
