@@ -588,8 +588,13 @@ function keptCounts(list: readonly { t: number; n: number }[] | undefined, windo
   return out;
 }
 
-/** A new array: the last MAX_ENTRIES of `list` followed by `extra` (one copy, whatever the lengths). */
+/**
+ * The last MAX_ENTRIES of `list` followed by `extra`: `list` itself when
+ * nothing is added and nothing dropped (memory lists are never changed in
+ * place, so versions share them), else one new array whatever the lengths.
+ */
 function lastEntries<T>(list: readonly T[], extra: readonly T[]): T[] {
+  if (extra.length === 0 && list.length <= MAX_ENTRIES) return list as T[];
   const total = list.length + extra.length;
   const skip = total > MAX_ENTRIES ? total - MAX_ENTRIES : 0;
   const out: T[] = [];
