@@ -49,6 +49,9 @@ const REGENERABLE_FIRST = new Set([...REGENERABLE].filter((d) => d.includes('/')
 
 const ARTIFACT_GLOB = /^(\*\.(pyc|pyo|o|obj|a|so|dylib|class|log|tmp|temp|bak|orig|rej|swp|swo|cache|map|tsbuildinfo|d\.ts\.map|lcov|gcda|gcno)|\*~|\.DS_Store|Thumbs\.db|__pycache__|node_modules|\.pytest_cache|\.mypy_cache|dist|build|coverage|\*\.egg-info|\.eslintcache)$/i;
 
+/** The empty list the checks read where an optional list is absent (never written to: no array made per question). */
+export const NONE: readonly never[] = [];
+
 export interface Collected {
   matches: RuleMatch[];
   /** what remember() should record */
@@ -241,8 +244,8 @@ export class PackContext {
   }
 
   /** Shell sub-commands (empty for other actions). */
-  commands(): ShellCommandInfo[] {
-    return this.action.shell?.commands ?? [];
+  commands(): readonly ShellCommandInfo[] {
+    return this.action.shell?.commands ?? NONE;
   }
 
   hasSecretReadBefore(): boolean {

@@ -1,6 +1,6 @@
 import type { FileEdit, NormalizedAction, ShellAnalysis } from '../action.ts';
 import { execSettingKey, LIFECYCLE_SCRIPTS } from '../content.ts';
-import type { PackContext } from './context.ts';
+import { NONE, type PackContext } from './context.ts';
 import { analyzeShellValue } from './valueCheck.ts';
 
 /**
@@ -32,7 +32,7 @@ export function checkDeferred(pc: PackContext, inner: (analysis: ShellAnalysis) 
       pc.add('deferred.install-script', danger ? 'deny' : 'ask', danger ? 'puts downloaded or destructive commands into package.json install scripts' : 'changes package.json install scripts from the shell', p);
     }
   }
-  for (const s of a.shell?.signals ?? []) {
+  for (const s of a.shell?.signals ?? NONE) {
     if (s.code === 'deferred.schedule') pc.add('deferred.schedule', 'ask', s.detail ?? 'schedules commands to run later', s.fragment);
     if (s.code === 'deferred.npm-script') {
       const [key = '', ...rest] = (s.detail ?? '').split('=');
@@ -47,13 +47,13 @@ export function checkDeferred(pc: PackContext, inner: (analysis: ShellAnalysis) 
 function editCheck(pc: PackContext, e: FileEdit, inner: (analysis: ShellAnalysis) => { verdict: 'deny' | 'ask' | undefined; reason: string }): void {
   const role = pc.role(e.path);
   let danger: { verdict: 'deny' | 'ask' | undefined; reason: string } = { verdict: undefined, reason: '' };
-  for (const an of e.commands ?? []) {
+  for (const an of e.commands ?? NONE) {
     const r = inner(an);
     if (r.verdict === 'deny' || r.verdict === 'ask' && danger.verdict === undefined) danger = r;
     if (danger.verdict === 'deny') break;
   }
   if (role === 'settings') {
-    for (const k of e.keys ?? []) {
+    for (const k of e.keys ?? NONE) {
       const key = k.path[0] ?? '';
       if (execSettingKey(key) || k.path.some((seg) => execSettingKey(`${key}.${seg}`))) pc.add('deferred.exec-setting', 'deny', `sets \`${key}\`, which makes the editor run a program`, e.path);
     }

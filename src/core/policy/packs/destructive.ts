@@ -1,5 +1,5 @@
 import { DEVICE_PATH, isDiskTool } from '../shell/cmdOps.ts';
-import type { PackContext } from './context.ts';
+import { NONE, type PackContext } from './context.ts';
 
 /** Destroying work or the machine: recursive deletes of tracked files, disks, fork bombs. */
 export function checkDestructive(pc: PackContext): void {
@@ -34,7 +34,7 @@ export function checkDestructive(pc: PackContext): void {
   if (a.kind === 'mcp' && a.mcp && /(^|[_.-])(delete|drop|destroy|truncate|purge|wipe|remove|reset|erase)([_.-]|$)/i.test(a.mcp.tool)) {
     pc.add('destructive.mcp-tool', 'ask', `the MCP tool ${a.mcp.tool} deletes or resets data`, `${a.mcp.server}.${a.mcp.tool}`);
   }
-  for (const s of a.shell?.signals ?? []) {
+  for (const s of a.shell?.signals ?? NONE) {
     switch (s.code) {
       case 'system.fork-bomb':
         pc.add('destructive.fork-bomb', 'deny', s.detail ?? 'a fork bomb', s.fragment);

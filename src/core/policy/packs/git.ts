@@ -1,5 +1,5 @@
 import { analyzeShellValue } from './valueCheck.ts';
-import type { PackContext } from './context.ts';
+import { NONE, type PackContext } from './context.ts';
 
 /** Git safety: history and work that cannot be recovered, protected branches, hooks skipped. */
 export function checkGit(pc: PackContext): void {
@@ -110,7 +110,7 @@ export function checkGit(pc: PackContext): void {
       else pc.add('git.skip-hooks', 'ask', 'skips the repository\'s git hooks (--no-verify or core.hooksPath)', frag);
     }
   }
-  for (const s of pc.action.shell?.signals ?? []) {
+  for (const s of pc.action.shell?.signals ?? NONE) {
     if (s.code === 'git.exec-config') pc.add('git.exec-transport', 'deny', s.detail ?? 'makes git run a command', s.fragment);
   }
 }

@@ -1,6 +1,6 @@
 import type { GithubOp } from '../action.ts';
 import { durationMs } from '../matchers.ts';
-import type { PackContext } from './context.ts';
+import { NONE, type PackContext } from './context.ts';
 
 /** GitHub: merges, protections, repositories, secrets. */
 export function checkGithub(pc: PackContext): void {
@@ -90,6 +90,6 @@ export function checkRateLimits(pc: PackContext): void {
 
 export function countInWindow(entries: readonly { t: number; n: number }[] | undefined, now: number, windowMs: number): number {
   let sum = 0;
-  for (const e of entries ?? []) if (now - e.t < windowMs && e.t <= now) sum += e.n;
+  for (const e of entries ?? NONE) if (now - e.t < windowMs && e.t <= now) sum += e.n;
   return sum;
 }

@@ -1,6 +1,6 @@
 import { protectedSettingKey } from '../content.ts';
 import { foldPath, isInside, trimSlashes } from '../paths.ts';
-import { changedPaths, type PackContext } from './context.ts';
+import { changedPaths, NONE, type PackContext } from './context.ts';
 
 /**
  * Self-protection and critical commands. Always on; no allow rule can lift
@@ -63,7 +63,7 @@ export function checkGuard(pc: PackContext): void {
   }
 
   // 4. turning Belay off from inside
-  for (const s of a.shell?.signals ?? []) {
+  for (const s of a.shell?.signals ?? NONE) {
     if (s.code === 'guard.kill' || s.code === 'guard.editor-extension') pc.add('guard.disable', 'deny', s.detail ?? 'stops Belay', s.fragment, 'guard');
     else if (s.code === 'guard.env') pc.add('guard.env', 'deny', s.detail ?? 'changes how Belay runs', s.fragment, 'guard');
   }

@@ -1,12 +1,12 @@
 import { containsFingerprint, encodedSecretInUrl, findSecret, lookalikeHost, opaqueBlobInUrl, SECRET_ASSIGNMENT } from '../content.ts';
 import { hostOf } from '../matchers.ts';
-import type { PackContext } from './context.ts';
+import { NONE, type PackContext } from './context.ts';
 
 /** Exfiltration: data leaving through the network. */
 export function checkExfiltration(pc: PackContext): void {
   const a = pc.action;
   const afterSecret = pc.hasSecretReadBefore() || pc.out.memo.secretReads.length > 0;
-  const prints = pc.ctx.memory.secretPrints ?? [];
+  const prints = pc.ctx.memory.secretPrints ?? NONE;
 
   // files sent by shell commands
   for (const c of pc.commands()) {
@@ -23,7 +23,7 @@ export function checkExfiltration(pc: PackContext): void {
       pc.add('exfiltration.after-secret', 'deny', 'sends data to an untrusted host after secrets were read in this session', c.text);
     }
   }
-  for (const s of a.shell?.signals ?? []) {
+  for (const s of a.shell?.signals ?? NONE) {
     const cmd = pc.commands().find((c) => c.text === s.fragment || s.fragment.includes(c.text) && c.network);
     const untrusted = !cmd || cmd.urls.length === 0 || cmd.urls.some((u) => !pc.trustedHost(u));
     switch (s.code) {
@@ -96,7 +96,7 @@ export function checkExfiltration(pc: PackContext): void {
 /** Remote code: running what was just downloaded. */
 export function checkRemoteCode(pc: PackContext): void {
   const a = pc.action;
-  for (const s of a.shell?.signals ?? []) {
+  for (const s of a.shell?.signals ?? NONE) {
     if (s.code === 'remote.pipe-to-interpreter') pc.add('remote-code.pipe-to-shell', 'deny', s.detail ?? 'runs downloaded code', s.fragment);
     else if (s.code === 'exec.remote-script') pc.add('remote-code.remote-script', 'deny', 'runs a script straight from a URL', s.fragment);
   }
@@ -105,7 +105,7 @@ export function checkRemoteCode(pc: PackContext): void {
   const downloads = (): Map<string, string> => {
     if (downloaded) return downloaded;
     downloaded = new Map<string, string>();
-    for (const d of pc.ctx.memory.downloads ?? []) downloaded.set(d.path, d.url);
+    for (const d of pc.ctx.memory.downloads ?? NONE) downloaded.set(d.path, d.url);
     for (const c of cmds) for (const d of c.downloads) downloaded.set(d.path, d.url);
     return downloaded;
   };

@@ -1,6 +1,6 @@
 import { normaliseSql, SQL_DESTRUCTIVE } from '../shell/cmdDatabases.ts';
 import { inWindow } from '../matchers.ts';
-import type { PackContext } from './context.ts';
+import { NONE, type PackContext } from './context.ts';
 
 const DB_RESET_NAMES = new Set(['prisma', 'npx', 'rails', 'rake', 'bin/rails', 'dropdb', 'dropuser', 'python', 'python3', 'django-admin', 'supabase', 'mongo', 'sequelize', 'knex', 'typeorm', 'drizzle-kit', 'redis-cli']);
 
@@ -77,7 +77,7 @@ export function checkPermissions(pc: PackContext): void {
       pc.add('permissions.accounts', 'ask', `${c.name} changes user accounts or privileges`, c.text);
     }
   }
-  for (const s of pc.action.shell?.signals ?? []) {
+  for (const s of pc.action.shell?.signals ?? NONE) {
     if (s.code === 'privilege.sudo') pc.add('permissions.sudo', 'ask', s.detail ?? 'runs with elevated privileges', s.fragment);
     else if (s.code === 'privilege.root-shell') pc.add('permissions.root-shell', 'ask', s.detail ?? 'opens a root shell', s.fragment);
   }

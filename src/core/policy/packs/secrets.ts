@@ -1,5 +1,5 @@
 import { findSecret } from '../content.ts';
-import { changedPaths, type PackContext } from './context.ts';
+import { changedPaths, NONE, type PackContext } from './context.ts';
 
 /** Reading secrets, printing them, writing them into files. */
 
@@ -42,7 +42,7 @@ export function checkSecrets(pc: PackContext): void {
       pc.add('secrets.source', 'ask', `loads the secret file ${e} into the shell`, c.text);
       pc.out.memo.secretReads.push(e);
     }
-    for (const dir of c.treeReads ?? []) {
+    for (const dir of c.treeReads ?? NONE) {
       const inside = (pc.fact(dir)?.entries ?? []).filter((n) => pc.isSecret(dir.replace(/\/+$/, '') + '/' + n));
       if (inside.length === 0) continue;
       const hunting = c.args.some((x) => /key|token|secret|passw|pwd|credential|api/i.test(x));
@@ -50,12 +50,12 @@ export function checkSecrets(pc: PackContext): void {
       pc.add('secrets.tree-read', hunting || leaving ? 'deny' : 'ask', `reads ${dir} whole, including ${inside.slice(0, 3).join(', ')}`, c.text);
       pc.out.memo.secretReads.push(...inside.map((n) => `${dir}/${n}`));
     }
-    for (const m of c.mounts ?? []) {
+    for (const m of c.mounts ?? NONE) {
       if (pc.isSecret(m) || pc.isHome(m) || m === '/' || /^\/(etc|root|var\/run\/docker\.sock)$/.test(m)) pc.add('secrets.container-mount', 'deny', `mounts ${m} into a container`, c.text);
     }
     const dynamicRead = c.reads.find((p) => pc.fact(p)?.dynamic);
     if (dynamicRead && SECRETISH.test(c.text) && !c.reads.some((p) => pc.isSecret(p))) pc.add('secrets.dynamic-read', 'ask', 'reads a file chosen at run time that looks like a secret', c.text);
-    for (const t of TOKEN_BY_NAME.get(c.name) ?? []) {
+    for (const t of TOKEN_BY_NAME.get(c.name) ?? NONE) {
       if (t.test(c.args)) {
         pc.add('secrets.cli-token', 'deny', `prints ${t.what} into the agent's context`, c.text);
         pc.out.memo.secretReads.push(c.text);
@@ -72,7 +72,7 @@ export function checkSecrets(pc: PackContext): void {
       pc.add('secrets.write', 'ask', 'changes a secret file (approve so real values are not clobbered)', p);
     }
   }
-  for (const s of a.shell?.signals ?? []) {
+  for (const s of a.shell?.signals ?? NONE) {
     if (s.code === 'secrets.cli-token') {
       pc.add('secrets.cli-token', 'deny', s.detail ?? 'prints a token', s.fragment);
       pc.out.memo.secretReads.push(s.fragment);

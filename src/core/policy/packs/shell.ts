@@ -1,4 +1,4 @@
-import type { PackContext } from './context.ts';
+import { NONE, type PackContext } from './context.ts';
 
 /**
  * Constructs whose meaning is only known when they run. The `shell` checks
@@ -7,7 +7,7 @@ import type { PackContext } from './context.ts';
  */
 export function checkShell(pc: PackContext): void {
   const obf = pc.on('obfuscation');
-  for (const s of pc.action.shell?.signals ?? []) {
+  for (const s of pc.action.shell?.signals ?? NONE) {
     switch (s.code) {
       case 'shell.too-complex':
         pc.add('shell.too-complex', 'deny', s.detail ?? 'too complex to check', s.fragment, 'shell');
