@@ -279,9 +279,7 @@ export class Guard {
         const store = await this.checkpoints();
         const paths = touchedPaths(action);
         // (nothing changed since the last checkpoint, which looked at the same files: that one is the "before")
-        const cp = action.pathsKnown
-          ? await store.create({ scope: 'paths', paths, kind: 'pre', reuseUnchanged: true })
-          : await store.create({ scope: 'full', paths, kind: 'pre', reuseUnchanged: true });
+        const cp = await store.create({ scope: action.pathsKnown ? 'paths' : 'full', paths, kind: 'pre', reuseUnchanged: true });
         checkpointBefore = cp.id;
       } catch (err) {
         // Without a checkpoint the action could not be undone: refuse it.
