@@ -414,8 +414,6 @@ function runPacks(action: NormalizedAction, policy: LoadedPolicy, ctx: DecisionC
   return pc;
 }
 
-const TIER: Record<string, number> = { guard: 0, rule: 1, policy: 0 };
-
 function tierOf(m: RuleMatch): number {
   if (m.pack === 'guard' || m.pack === 'policy') return 0;
   if (m.pack === 'rule') return 1;
@@ -439,7 +437,6 @@ function assemble(matches: RuleMatch[], policy: LoadedPolicy, mode: Decision['mo
     }
   }
   const decision: Verdict = mode === 'enforce' ? evaluated : 'allow';
-  void TIER;
   return {
     decision,
     evaluated,
