@@ -60,6 +60,11 @@ interface Stdin {
   findPaths?: string[];
 }
 
+/** A stdin record with every member present, in the interface's order (see Stdin); pipes set pipeline and stage after. */
+function newStdin(text: string | undefined, dynamic: boolean, fromPipe: boolean): Stdin {
+  return { text, dynamic, fromPipe, pipeline: undefined, stage: undefined, upstream: undefined, findPaths: undefined };
+}
+
 interface Frame {
   via: string[];
   inSub: boolean;
@@ -237,7 +242,9 @@ class Analyzer {
           const stageScope = n.stages.length > 1 ? copyScope(scope) : scope;
           let stdin: Stdin | undefined = frame.stdin;
           if (i > 0) {
-            stdin = { text: undefined, dynamic: upstream === undefined || upstreamDynamic, fromPipe: true, pipeline: id, stage: i - 1, upstream: undefined, findPaths: undefined };
+            stdin = newStdin(undefined, upstream === undefined || upstreamDynamic, true);
+            stdin.pipeline = id;
+            stdin.stage = i - 1;
             if (upstream !== undefined) {
               stdin.upstream = upstream;
               stdin.text = upstream;
@@ -406,21 +413,21 @@ class Analyzer {
       if (r.body) {
         const body = r.literal ? { v: r.body.raw, dyn: false, subs: [] as Script[] } : expandSingle(r.body, env);
         for (const sub of body.subs) this.substitution(sub, scope, frame);
-        stdin = { text: body.v, dynamic: body.dyn, fromPipe: false, pipeline: undefined, stage: undefined, upstream: undefined, findPaths: undefined };
+        stdin = newStdin(body.v, body.dyn, false);
         continue;
       }
       if (!r.target) continue;
       const t = expandSingle(r.target, env);
       for (const sub of t.subs) this.substitution(sub, scope, frame);
       if (r.op === '<<<') {
-        stdin = { text: t.v + '\n', dynamic: t.dyn, fromPipe: false, pipeline: undefined, stage: undefined, upstream: undefined, findPaths: undefined };
+        stdin = newStdin(t.v + '\n', t.dyn, false);
         continue;
       }
       if ((r.op === '>&' || r.op === '<&') && /^(\d+|-)$/.test(t.v)) continue;
       const path = this.opts.resolve(t.v, scope.cwd, t);
       if (r.op === '<') {
         info?.reads.push(path);
-        stdin = { text: undefined, dynamic: true, fromPipe: false, pipeline: undefined, stage: undefined, upstream: undefined, findPaths: undefined };
+        stdin = newStdin(undefined, true, false);
         if (info) (info as ShellCommandInfo & { stdinFile?: string }).stdinFile = path;
       } else if (r.op === '<>') {
         info?.reads.push(path);
