@@ -519,8 +519,8 @@ export class Engine {
   ): { id: string; meta: Meta } | undefined {
     const last = this.lastRecorded;
     if (!last || last.id !== headId || headTree !== tree || last.meta.scope !== scope || last.meta.baseline || last.meta.op) return undefined;
-    if (besideScan.length > 0 || JSON.stringify(last.meta.skipped ?? []) !== JSON.stringify(skipped)) return undefined;
-    if (scope === 'paths' && JSON.stringify(last.meta.paths ?? []) !== JSON.stringify(observed ?? [])) return undefined;
+    if (besideScan.length > 0 || !sameSkipped(last.meta.skipped ?? [], skipped)) return undefined;
+    if (scope === 'paths' && !sameStrings(last.meta.paths ?? [], observed ?? [])) return undefined;
     return last;
   }
 
@@ -723,4 +723,22 @@ function writeIfChanged(file: string, text: string): void {
     /* write it */
   }
   fs.writeFileSync(file, text);
+}
+
+/** The same paths in the same order. */
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The same files left out, for the same reasons and sizes, in the same order. */
+function sameSkipped(a: readonly Skipped[], b: readonly Skipped[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.path !== y.path || x.reason !== y.reason || x.size !== y.size) return false;
+  }
+  return true;
 }

@@ -280,6 +280,31 @@ test('a known-path checkpoint stores only what changed: an unchanged file costs 
   }
 });
 
+test('a "before" checkpoint is recorded anew when the files left out for size differ from the newest checkpoint\'s, in name or size', async () => {
+  const ws = makeUserRepo();
+  fs.writeFileSync(path.join(ws, 'big.bin'), Buffer.alloc(2048, 7));
+  const { store, storeDir } = await openStore(ws, { maxFileSizeBytes: 1024 });
+  try {
+    const post = await store.create({ scope: 'full', kind: 'post', receiptId: 'r1' });
+    assert.deepEqual(post.skipped, [{ path: 'big.bin', reason: 'too_large', size: 2048 }]);
+    assert.equal((await store.create({ scope: 'full', kind: 'pre', reuseUnchanged: true })).id, post.id, 'the same file left out, the same size');
+    // the tracked tree is the same, but the file left out grew: the head does not describe it
+    fs.writeFileSync(path.join(ws, 'big.bin'), Buffer.alloc(4096, 7));
+    const grown = await store.create({ scope: 'full', kind: 'pre', reuseUnchanged: true });
+    assert.notEqual(grown.id, post.id);
+    assert.deepEqual(grown.skipped, [{ path: 'big.bin', reason: 'too_large', size: 4096 }]);
+    assert.equal((await store.create({ scope: 'full', kind: 'pre', reuseUnchanged: true })).id, grown.id);
+    // another file left out instead
+    fs.renameSync(path.join(ws, 'big.bin'), path.join(ws, 'huge.bin'));
+    const renamed = await store.create({ scope: 'full', kind: 'pre', reuseUnchanged: true });
+    assert.notEqual(renamed.id, grown.id);
+    assert.deepEqual(renamed.skipped, [{ path: 'huge.bin', reason: 'too_large', size: 4096 }]);
+  } finally {
+    await store.close();
+    rm(ws, path.dirname(storeDir));
+  }
+});
+
 test('a "before" checkpoint of an unchanged workspace is the newest checkpoint when that one looked at the same files; anything else is recorded anew', async () => {
   const ws = makeUserRepo();
   const { store, storeDir } = await openStore(ws);
