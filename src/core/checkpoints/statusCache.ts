@@ -37,25 +37,44 @@ const RACY_MS = 50;
 /** The status arguments of a full scan; the ignored entries are asked for with `--ignored=matching`. */
 export const STATUS_ARGS = ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=all', '--no-ahead-behind'];
 
-type Sig = string;
+/** The numbers of an lstat that any change alters (see the comment above), in this order. */
+const SIG_FIELDS = 5;
 
-function sigOf(st: fs.Stats): Sig {
-  return `${st.ino}:${st.mode}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+function putSig(into: number[], st: fs.Stats): void {
+  into.push(st.ino, st.mode, st.size, st.mtimeMs, st.ctimeMs);
 }
 
-function sigAt(abs: string): Sig | undefined {
+/** `st` is there and carries the SIG_FIELDS numbers found at `sigs[o]` onwards. */
+function sameSig(st: fs.Stats | undefined, sigs: ArrayLike<number>, o: number): boolean {
+  return st !== undefined && st.ino === sigs[o] && st.mode === sigs[o + 1] && st.size === sigs[o + 2] && st.mtimeMs === sigs[o + 3] && st.ctimeMs === sigs[o + 4];
+}
+
+const NO_THROW = { throwIfNoEntry: false } as const;
+
+/** lstat, undefined when the entry is absent or cannot be looked at */
+function lstatOf(abs: string): fs.Stats | undefined {
   try {
-    return sigOf(fs.lstatSync(abs));
+    return fs.lstatSync(abs, NO_THROW);
   } catch {
     return undefined;
   }
 }
 
-/** Numbers of an lstat that any change alters (see the comment above). */
-const SIG_FIELDS = 5;
+/** One file's signature: its SIG_FIELDS numbers, or undefined when it is absent. */
+type Sig = readonly number[] | undefined;
 
-function putSig(into: number[], st: fs.Stats): void {
-  into.push(st.ino, st.mode, st.size, st.mtimeMs, st.ctimeMs);
+function sigAt(abs: string): Sig {
+  const st = lstatOf(abs);
+  if (!st) return undefined;
+  const out: number[] = [];
+  putSig(out, st);
+  return out;
+}
+
+/** The file is as `sig` recorded it (absent when it was absent). */
+function stillAt(abs: string, sig: Sig): boolean {
+  const st = lstatOf(abs);
+  return sig === undefined ? st === undefined : sameSig(st, sig, 0);
 }
 
 interface Snapshot {
@@ -73,7 +92,7 @@ interface Ignored {
   /** folders git reported as ignored (with their trailing '/'), and ignored files */
   paths: Set<string>;
   /** ignore files → signature (undefined: absent) when the list was made */
-  files: Map<string, Sig | undefined>;
+  files: Map<string, Sig>;
 }
 
 export class StatusCache {
@@ -83,7 +102,7 @@ export class StatusCache {
   private ignored: Ignored | undefined;
   /** every .gitignore a walk has met (absolute paths) */
   private readonly gitignores = new Set<string>();
-  private last: { stdout: Buffer; headTree: string; index: Sig | undefined; snapshot: Snapshot } | undefined;
+  private last: { stdout: Buffer; headTree: string; index: Sig; snapshot: Snapshot } | undefined;
 
   /** Statuses answered from the cache, runs of git and walks, for tests and traces. */
   readonly counts = { reused: 0, run: 0, walks: 0 };
@@ -102,7 +121,7 @@ export class StatusCache {
       return run([]);
     }
     const last = this.last;
-    if (last && last.headTree === headTree && last.snapshot.usable && sigAt(ctx.indexFile) === last.index && this.unchanged(last.snapshot, changedAnyway)) {
+    if (last && last.headTree === headTree && last.snapshot.usable && stillAt(ctx.indexFile, last.index) && this.unchanged(last.snapshot, changedAnyway)) {
       this.counts.reused++;
       return last.stdout;
     }
@@ -130,22 +149,21 @@ export class StatusCache {
     const skip = changedAnyway.size > 0;
     for (let i = 0, o = 0; i < abs.length; i++, o += SIG_FIELDS) {
       if (skip && changedAnyway.has(snap.rel[i]!)) continue;
-      const st = fs.lstatSync(abs[i]!, { throwIfNoEntry: false });
-      if (!st || st.ino !== sigs[o] || st.mode !== sigs[o + 1] || st.size !== sigs[o + 2] || st.mtimeMs !== sigs[o + 3] || st.ctimeMs !== sigs[o + 4]) return false;
+      if (!sameSig(lstatOf(abs[i]!), sigs, o)) return false;
     }
     return true;
   }
 
   /** The ignore files git reads for the store: its own, and every .gitignore walks have met. */
-  private ignoreFiles(ctx: WorkContext): Map<string, Sig | undefined> {
-    const files = new Map<string, Sig | undefined>();
+  private ignoreFiles(ctx: WorkContext): Map<string, Sig> {
+    const files = new Map<string, Sig>();
     for (const f of [path.join(ctx.gitDir, 'info', 'exclude'), path.join(ctx.gitDir, 'config'), ...this.gitignores]) files.set(f, sigAt(f));
     return files;
   }
 
   /** (a .gitignore the list was made without is met by the walk, which then refuses reuse) */
   private ignoreFilesChanged(): boolean {
-    for (const [f, sig] of this.ignored!.files) if (sigAt(f) !== sig) return true;
+    for (const [f, sig] of this.ignored!.files) if (!stillAt(f, sig)) return true;
     return false;
   }
 

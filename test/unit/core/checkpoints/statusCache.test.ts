@@ -85,6 +85,7 @@ test('a long-lived store reuses its last git status while nothing changed, and s
     { name: 'renamed file', change: () => fs.renameSync(abs('src/f3.ts'), abs('src/f3b.ts')), expect: 'added src/f3b.ts' },
     { name: 'mode change', change: () => fs.chmodSync(abs('src/f4.ts'), 0o755), expect: 'modified src/f4.ts' },
     { name: 'file replaced by a symlink', change: () => (fs.rmSync(abs('src/f5.ts')), fs.symlinkSync('f6.ts', abs('src/f5.ts'))), expect: 'src/f5.ts' },
+    { name: 'folder replaced by a file', change: () => (fs.rmSync(abs('src/a'), { recursive: true }), fs.writeFileSync(abs('src/a'), 'x\n')), expect: 'added src/a ' },
     { name: 'an ignore rule taken back', change: () => fs.writeFileSync(abs('.gitignore'), '*.log\n'), expect: 'added reports/out.txt' },
   ];
   for (const c of cases) {
