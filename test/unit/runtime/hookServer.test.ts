@@ -47,12 +47,31 @@ process.stdout.write(JSON.stringify(callHookServer(JSON.parse(process.argv[1])))
   });
 }
 
-test('the hook server answers exactly as the in-process hook does, and records the same receipts', async () => {
+type HookServer = Awaited<ReturnType<typeof startHookServer>>;
+
+/** A hook server for a new user repository in an isolated environment, closed once `body` is done. */
+async function withServer(body: (t: { ws: string; env: NodeJS.ProcessEnv; server: HookServer }) => Promise<void>, prepare?: (ws: string) => void): Promise<void> {
   const ws = userRepo();
-  writeSettings(ws, { 'belay.policy': { rules: [{ id: 'no-pem', effect: 'deny', kinds: ['write'], paths: ['**/*.pem'], reason: 'no certificates' }] } });
+  prepare?.(ws);
   const env = isolatedEnv();
   const server = await startHookServer({ env });
   try {
+    await body({ ws, env, server });
+  } finally {
+    await server.close();
+  }
+}
+
+/** The endpoint of a server of this build that has stopped (what a stopped or killed server leaves behind). */
+async function stoppedEndpoint(env: NodeJS.ProcessEnv): Promise<HookServer['endpoint']> {
+  const server = await startHookServer({ env });
+  const ep = server.endpoint;
+  await server.close();
+  return ep;
+}
+
+test('the hook server answers exactly as the in-process hook does, and records the same receipts', async () => {
+  await withServer(async ({ ws, env }) => {
     const docs = [
       claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }),
       claudePre({ cwd: ws, id: 'w1', tool: 'Write', input: { file_path: path.join(ws, 'server.pem'), content: 'x' } }),
@@ -87,16 +106,11 @@ test('the hook server answers exactly as the in-process hook does, and records t
     } finally {
       store.close();
     }
-  } finally {
-    await server.close();
-  }
+  }, (ws) => writeSettings(ws, { 'belay.policy': { rules: [{ id: 'no-pem', effect: 'deny', kinds: ['write'], paths: ['**/*.pem'], reason: 'no certificates' }] } }));
 });
 
 test('the endpoint file and spool are private; a spool others could read gets no call, an endpoint file others could write is not trusted', { skip: process.platform === 'win32' && 'Unix permissions' }, async () => {
-  const ws = userRepo();
-  const env = isolatedEnv();
-  const server = await startHookServer({ env });
-  try {
+  await withServer(async ({ ws, env, server }) => {
     const file = hookEndpointFile(env);
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
@@ -120,9 +134,7 @@ test('the endpoint file and spool are private; a spool others could read gets no
     fs.writeFileSync(f.req, JSON.stringify({ v: HOOK_PROTOCOL, build: 'another', argv: ['hook', 'claude'], cwd: ws, env: {}, stdin: '{}' }), { mode: 0o600 });
     for (let i = 0; i < 100 && !fs.existsSync(f.out); i++) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(JSON.parse(fs.readFileSync(f.out, 'utf8')), { t: 'retry', reason: 'build' });
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 /** Plays a server at `spool`: listens on its wake pipe (as a server does) and answers each call with `reply` (or claims it and never answers). */
@@ -170,9 +182,7 @@ test('a hook server of another build is not used: it declines the call, or its e
     other.stop();
   }
   // nobody on the wake pipe: the endpoint file decides, and it names another build
-  const server = await startHookServer({ env });
-  const ep = server.endpoint;
-  await server.close();
+  const ep = await stoppedEndpoint(env);
   fs.writeFileSync(hookEndpointFile(env), JSON.stringify({ ...ep, pid: process.pid, build: 'another' }), { mode: 0o600 });
   const r = await call(env, ws, doc);
   assert.equal(r.kind, 'unavailable');
@@ -183,9 +193,7 @@ test('a hook server of another build is not used: it declines the call, or its e
 test('a server that died is noticed at once: its wake pipe has no reader and its pid is gone', { skip: process.platform === 'win32' && 'named pipes' }, async () => {
   const ws = userRepo();
   const env = isolatedEnv();
-  const server = await startHookServer({ env });
-  const ep = server.endpoint;
-  await server.close();
+  const ep = await stoppedEndpoint(env);
   // the endpoint file of a server killed outright stays behind
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   fs.writeFileSync(hookEndpointFile(env), JSON.stringify({ ...ep, pid: Number(dead.stdout) }), { mode: 0o600 });
@@ -199,10 +207,7 @@ test('a server that died is noticed at once: its wake pipe has no reader and its
 });
 
 test('a call reaches a listening server through its wake pipe without reading the endpoint file', { skip: process.platform === 'win32' && 'named pipes' }, async () => {
-  const ws = userRepo();
-  const env = isolatedEnv();
-  const server = await startHookServer({ env });
-  try {
+  await withServer(async ({ ws, env }) => {
     // A first call opens the workspace's stores: a call the server takes
     // longer than 100 ms to answer makes the client look for the server's
     // pid in the endpoint file, and without one it takes the server for gone.
@@ -211,40 +216,36 @@ test('a call reaches a listening server through its wake pipe without reading th
     const r = await call(env, ws, claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }));
     assert.equal(r.kind, 'answer', JSON.stringify(r));
     assert.equal(r.kind === 'answer' && r.pid, process.pid, 'the answer names the server that gave it');
-  } finally {
-    await server.close();
-  }
+  });
 });
 
 test('a call is claimed from the id its client writes into the wake pipe, without a look at the folder; other wake-ups get a look', { skip: process.platform === 'win32' && 'named pipes' }, async () => {
-  const ws = userRepo();
-  const env = isolatedEnv();
-  const server = await startHookServer({ env });
-  const spool = hookSpoolDir(env);
-  const listings: string[] = [];
-  const readdir = fs.readdirSync;
-  // the folder listing finds nothing: only the id in the wake pipe can bring the call to the server
-  (fs as { readdirSync: unknown }).readdirSync = (p: fs.PathLike, ...rest: unknown[]) => {
-    if (path.resolve(String(p)) === spool) {
-      listings.push(String(p));
-      return [];
+  await withServer(async ({ ws, env }) => {
+    const spool = hookSpoolDir(env);
+    const listings: string[] = [];
+    const readdir = fs.readdirSync;
+    // the folder listing finds nothing: only the id in the wake pipe can bring the call to the server
+    (fs as { readdirSync: unknown }).readdirSync = (p: fs.PathLike, ...rest: unknown[]) => {
+      if (path.resolve(String(p)) === spool) {
+        listings.push(String(p));
+        return [];
+      }
+      return (readdir as (...a: unknown[]) => unknown)(p, ...rest);
+    };
+    try {
+      const r = await call(env, ws, claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }), 20_000, 5_000);
+      assert.equal(r.kind, 'answer', JSON.stringify(r));
+      // a wake-up that is not a call id (a client of another build, say) makes the server look at the whole folder
+      const before = listings.length;
+      const pipe = fs.openSync(path.join(spool, 'wake'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      fs.writeSync(pipe, '.');
+      fs.closeSync(pipe);
+      for (let i = 0; i < 100 && listings.length === before; i++) await new Promise((res) => setTimeout(res, 5));
+      assert.ok(listings.length > before, 'the folder was looked at');
+    } finally {
+      (fs as { readdirSync: unknown }).readdirSync = readdir;
     }
-    return (readdir as (...a: unknown[]) => unknown)(p, ...rest);
-  };
-  try {
-    const r = await call(env, ws, claudePre({ cwd: ws, id: 'r1', tool: 'Read', input: { file_path: path.join(ws, 'README.md') } }), 20_000, 5_000);
-    assert.equal(r.kind, 'answer', JSON.stringify(r));
-    // a wake-up that is not a call id (a client of another build, say) makes the server look at the whole folder
-    const before = listings.length;
-    const pipe = fs.openSync(path.join(spool, 'wake'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
-    fs.writeSync(pipe, '.');
-    fs.closeSync(pipe);
-    for (let i = 0; i < 100 && listings.length === before; i++) await new Promise((res) => setTimeout(res, 5));
-    assert.ok(listings.length > before, 'the folder was looked at');
-  } finally {
-    (fs as { readdirSync: unknown }).readdirSync = readdir;
-    await server.close();
-  }
+  });
 });
 
 test('the server stops when idle, when another server takes over, or when its state directory goes', async () => {
