@@ -101,6 +101,28 @@ const ENV_DUMP = new Set(['env', 'printenv', 'set', 'export', 'declare', 'typese
  * with each case in turn, which for a name no case has costs microseconds. A
  * unit test checks these lists against the cases in this file.
  */
+/** what names Belay, or the editor that runs it, among the arguments of a kill or a process lookup */
+const KILL_GUARD = /belay|code(-server|-insiders)?$|extensionhost/i;
+/** programs that print process ids */
+const PID_LOOKUP: ReadonlySet<string> = new Set(['pgrep', 'pidof', 'pgrep.exe', 'lsof', 'fuser']);
+const NO_INFOS: readonly ShellCommandInfo[] = [];
+/** words that open a group or a subshell where the grammar does not know the keyword before them (`coproc`) */
+const GROUP_OPENERS: ReadonlySet<string> = new Set(['{', '(']);
+
+/** `pkill [-SIGNAL] -u USER` with no pattern: every process of that user. */
+function killsAllOfAUser(args: readonly string[]): boolean {
+  let byUser = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-u' || a === '-U' || a === '--euid' || a === '--uid') {
+      byUser = true;
+      i++;
+    } else if (/^(-[uU].+|--e?uid=.*)$/.test(a)) byUser = true;
+    else if (!a.startsWith('-')) return false;
+  }
+  return byUser;
+}
+
 export const WRAPPER_NAMES: ReadonlySet<string> = new Set([
   'sudo', 'doas', 'pkexec', 'run0', 'su', 'env', 'timeout', 'nice', 'renice', 'ionice', 'chrt', 'taskset', 'stdbuf', 'numactl', 'cpulimit',
   'prlimit', 'systemd-inhibit', 'caffeinate', 'nohup', 'setsid', 'builtin', 'unbuffer', 'dbus-run-session', 'proxychains', 'proxychains4',
@@ -108,7 +130,7 @@ export const WRAPPER_NAMES: ReadonlySet<string> = new Set([
   'command', 'exec', 'watch', 'flock', 'script', 'chroot', 'strace', 'ltrace', 'ltrace64', 'xvfb-run', 'firejail', 'bwrap', 'unshare', 'nsenter',
   'busybox', 'toybox', 'npx', 'bunx', 'pnpx', 'npm', 'pnpm', 'yarn', 'bun', 'uv', 'poetry', 'pipenv', 'pdm', 'hatch', 'rye', 'bundle', 'mise',
   'asdf', 'conda', 'mamba', 'micromamba', 'pixi', 'dotenv', 'op', 'doppler', 'infisical', 'aws-vault', 'direnv', 'nix-shell', 'devbox', 'uvx',
-  'pipx', 'xargs', 'parallel', 'find', 'eval', 'source', '.', 'cmd', 'powershell', 'pwsh', 'systemd-run',
+  'pipx', 'xargs', 'parallel', 'find', 'eval', 'source', '.', 'cmd', 'powershell', 'pwsh', 'systemd-run', 'runuser', 'coproc',
 ]);
 export const SEMANTIC_NAMES: ReadonlySet<string> = new Set([
   'cd', 'pushd', 'chdir', 'set-location', 'sl', 'push-location', 'popd', 'pop-location', 'read', 'mapfile', 'readarray', 'printenv', 'set',
@@ -418,7 +440,12 @@ class Analyzer {
       }
       if (!r.target) continue;
       const t = expandSingle(r.target, env);
+      const mark = this.commands.length;
       for (const sub of t.subs) this.substitution(sub, scope, frame);
+      if (r.op === '<' && info && t.subs.length > 0 && t.v === '/dev/fd/63') {
+        // `bash < <(curl …)`: stdin is what the process substitution prints
+        (info as ShellCommandInfo & { stdinFrom?: ShellCommandInfo[] }).stdinFrom = this.commands.slice(mark);
+      }
       if (r.op === '<<<') {
         stdin = newStdin(t.v + '\n', t.dyn, false);
         continue;
@@ -716,9 +743,9 @@ class Analyzer {
       case 'killall':
       case 'stop-process':
       case 'taskkill':
-        if (plain.some((a) => /belay|code(-server|-insiders)?$|extensionhost/i.test(a))) this.signal('guard.kill', info.text, 'stops Belay or the editor that runs it');
+        if (plain.some((a) => KILL_GUARD.test(a)) || name === 'kill' && this.pidsLookedUp(frame).some((c) => c.args.some((a) => KILL_GUARD.test(a)))) this.signal('guard.kill', info.text, 'stops Belay or the editor that runs it');
         else if ((name === 'pkill' || name === 'killall') && plain.some((a) => /^(node|electron|code|cursor)$/i.test(a))) this.signal('system.kill-editor', info.text, `${name} ${plain.join(' ')} may stop the editor and Belay with it`);
-        if (name === 'kill' && plain.some((a) => a === '-1') || name === 'killall' && plain.length === 0) this.signal('system.kill-all', info.text, 'kills every process');
+        if (name === 'kill' && plain.some((a) => a === '-1') || name === 'killall' && plain.length === 0 || name === 'pkill' && killsAllOfAUser(plain)) this.signal('system.kill-all', info.text, 'kills every process');
         return;
       case 'shutdown':
       case 'reboot':
@@ -770,6 +797,14 @@ class Analyzer {
   private interpreterInput(name: string, scope: Scope, frame: Frame, info: ShellCommandInfo): void {
     const stdin = frame.stdin;
     const family = interpreterFamily(name);
+    const stdinFrom = (info as ShellCommandInfo & { stdinFrom?: ShellCommandInfo[] }).stdinFrom;
+    if (stdinFrom) {
+      const text = info.text;
+      if (stdinFrom.some((c) => c.network || c.urls.length > 0)) this.signal('remote.pipe-to-interpreter', text, `${name} runs what a download produces`);
+      else if (stdinFrom.some(isDecoder)) this.signal('obfuscation.decoded-exec', text, `${name} runs a decoded payload`);
+      else this.signal('shell.stdin-exec', text, `${name} runs the output of another command`);
+      return;
+    }
     const stdinFile = (info as ShellCommandInfo & { stdinFile?: string }).stdinFile;
     if (stdinFile) {
       info.execs.push(stdinFile);
@@ -789,6 +824,14 @@ class Analyzer {
     } else if (!fromNetwork && !decoded) {
       this.signal('shell.stdin-exec', info.text, `${name} runs a program whose text is only known at run time`);
     }
+  }
+
+  /** `kill $(pgrep -f x)`, `pgrep -f x | xargs kill`: the process lookups whose output names what is killed. */
+  private pidsLookedUp(frame: Frame): ShellCommandInfo[] {
+    const feeding = [...(frame.subCmds ?? NO_INFOS)];
+    const stdin = frame.stdin;
+    if (stdin?.fromPipe && stdin.pipeline !== undefined) feeding.push(...this.upstreamOf(stdin.pipeline, frame.stage));
+    return feeding.filter((c) => PID_LOOKUP.has(c.name));
   }
 
   private upstreamOf(pipeline: number, stage: number): ShellCommandInfo[] {
@@ -845,6 +888,10 @@ class Analyzer {
       const inner = this.newInfo(text, '', [], s, f, info.env);
       inner.reads = info.reads;
       inner.writes = info.writes;
+      // what the redirects of the whole command feed its stdin (`exec bash < <(curl …)`)
+      const redirected = info as ShellCommandInfo & { stdinFile?: string; stdinFrom?: ShellCommandInfo[] };
+      if (redirected.stdinFile !== undefined) (inner as typeof redirected).stdinFile = redirected.stdinFile;
+      if (redirected.stdinFrom !== undefined) (inner as typeof redirected).stdinFrom = redirected.stdinFrom;
       if (rest.length === 0) {
         if (info.reads.length > 0 || info.writes.length > 0) {
           inner.name = ':';
@@ -884,6 +931,11 @@ class Analyzer {
         let s = scope;
         for (; i < args.length; i++) {
           const a = args[i]!.v;
+          if (a === '--') {
+            // the end of env's options: the command follows
+            i++;
+            break;
+          }
           if (a === '-i' || a === '--ignore-environment' || a === '-0' || a === '--null' || a === '-' || a === '-v' || a === '--debug') continue;
           if (a === '-u' || a === '--unset') {
             i++;
@@ -1036,10 +1088,38 @@ class Analyzer {
         const p = parseArgs(args, { values: ['n', 's', 'f', 'e', 'p', 'l', '--server-num', '--server-args', '--auth-file', '--error-file'], stopAtFirstPositional: true });
         return again(p.positionals, name);
       }
+      case 'nsenter': {
+        // -t PID, -S UID, -G GID take a value; the namespace options take theirs attached (-m/proc/1/ns/mnt)
+        const p = parseArgs(args, { values: ['t', 'S', 'G', '--target', '--setuid', '--setgid'], stopAtFirstPositional: true });
+        this.signal('privilege.sudo', text, 'nsenter runs a command in another process\'s namespaces');
+        return again(p.positionals, name);
+      }
+      case 'runuser': {
+        const values = ['u', 'g', 'G', 'c', 's', 'w', '--user', '--group', '--supp-group', '--command', '--shell', '--whitelist-environment'];
+        const p = parseArgs(args, { values, stopAtFirstPositional: true });
+        this.signal('privilege.sudo', text, 'runuser runs as another user');
+        // the su form takes -c after the user name too (`runuser -l root -c CMD`)
+        const all = p.flags.has('-u') || p.flags.has('--user') ? p : parseArgs(args, { values });
+        const cmd = all.flags.get('-c') ?? all.flags.get('--command');
+        if (typeof cmd === 'string') {
+          this.nestedScript(cmd, copyScope(scope), frame, 'runuser -c');
+          return true;
+        }
+        // `runuser -u USER [--] COMMAND`; `runuser USER` alone opens USER's shell
+        if (p.flags.has('-u') || p.flags.has('--user')) return again(p.positionals, 'runuser');
+        this.signal('privilege.root-shell', text, 'opens a shell as another user');
+        return true;
+      }
+      case 'coproc': {
+        // `coproc CMD ARGS`, and `coproc [NAME]` before a group or subshell (whose words end at the first `;`): CMD runs in the background
+        let rest = args;
+        if (rest.length >= 2 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(rest[0]!.v) && GROUP_OPENERS.has(rest[1]!.v)) rest = rest.slice(1);
+        if (rest[0] && GROUP_OPENERS.has(rest[0].v)) rest = rest.slice(1);
+        return again(rest, 'coproc', { background: true });
+      }
       case 'firejail':
       case 'bwrap':
-      case 'unshare':
-      case 'nsenter': {
+      case 'unshare': {
         const rest = [...args];
         while (rest[0] && rest[0].v.startsWith('-')) {
           const f = rest.shift()!.v;
@@ -1447,6 +1527,8 @@ class Analyzer {
   }
 
   private staticScriptOutput(script: Script, scope: Scope): string | undefined {
+    // `` (or $()): runs nothing, prints nothing
+    if (script.items.length === 0) return script.error ? undefined : '';
     if (script.items.length !== 1) return undefined;
     const node = script.items[0]!.node;
     if (node.t === 'cmd') return this.staticOutput(node, scope, undefined);

@@ -119,6 +119,10 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
         pushLit('/dev/fd/63', true);
         break;
       case 'opaque':
+        if (p.subs) {
+          subs.push(...p.subs);
+          indirect = true;
+        }
         dyn = true;
         pushLit(DYN, true); // a placeholder for an unknown value, not a glob
         break;

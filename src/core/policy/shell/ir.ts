@@ -13,8 +13,8 @@ export type Part =
   | { t: 'cmd'; script: Script; quoted: boolean; text: string }
   /** `<(…)` or `>(…)` */
   | { t: 'proc'; script: Script; dir: '<' | '>'; text: string }
-  /** `$((…))`, `{1..3}` and other text whose value is not tracked */
-  | { t: 'opaque'; text: string; quoted: boolean };
+  /** `$((…))`, `{1..3}` and other text whose value is not tracked; `subs`: command substitutions inside it, which still run */
+  | { t: 'opaque'; text: string; quoted: boolean; subs?: Script[] };
 
 export interface Word {
   parts: Part[];

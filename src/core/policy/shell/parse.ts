@@ -233,6 +233,37 @@ function unescapeDouble(s: string): string {
   return out;
 }
 
+/** An empty command substitution (two backquotes with nothing between): bash replaces it with nothing. */
+const EMPTY_SUB: Script = { items: [], error: false };
+
+/**
+ * The parts of literal source text, unescaped: tree-sitter-bash reads an
+ * empty pair of backquotes as text, where bash runs an empty command and
+ * splices its (empty) output in: `r``m` is `rm`. Such pairs (not escaped
+ * by a backslash) become command substitutions of nothing.
+ */
+function litParts(raw: string, quoted: boolean, unescape: (s: string) => string): Part[] {
+  let at = raw.indexOf('``');
+  if (at < 0) return [{ t: 'lit', v: unescape(raw), quoted }];
+  const parts: Part[] = [];
+  let from = 0;
+  while (at >= 0) {
+    let slashes = 0;
+    while (at - slashes - 1 >= from && raw.charCodeAt(at - slashes - 1) === 92) slashes++;
+    if (slashes % 2 === 1) {
+      // an escaped backquote followed by another: literal text, look further on
+      at = raw.indexOf('``', at + 1);
+      continue;
+    }
+    if (at > from) parts.push({ t: 'lit', v: unescape(raw.slice(from, at)), quoted });
+    parts.push({ t: 'cmd', script: EMPTY_SUB, quoted, text: '``' });
+    from = at + 2;
+    at = raw.indexOf('``', from);
+  }
+  if (from < raw.length) parts.push({ t: 'lit', v: unescape(raw.slice(from)), quoted });
+  return parts;
+}
+
 class Builder {
   private readonly src: string;
   constructor(src: string) {
@@ -572,14 +603,14 @@ class Builder {
         if (!c.nodeIsNamed) continue;
         const t = c.nodeType;
         if (t === 'string_content' || t === 'heredoc_content') continue;
-        if (c.startIndex > pos) parts.push({ t: 'lit', v: unescape(this.src.slice(pos, c.startIndex)), quoted: true });
+        if (c.startIndex > pos) parts.push(...litParts(this.src.slice(pos, c.startIndex), true, unescape));
         const p = this.expansionPart(c, true);
         parts.push(...p);
         pos = c.endIndex;
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
-    if (end > pos) parts.push({ t: 'lit', v: unescape(this.src.slice(pos, end)), quoted: true });
+    if (end > pos) parts.push(...litParts(this.src.slice(pos, end), true, unescape));
     return parts;
   }
 
@@ -623,7 +654,7 @@ class Builder {
       case 'regex':
       case 'file_descriptor':
       case 'variable_name':
-        return [{ t: 'lit', v: unescapeUnquoted(this.text(c)), quoted: false }];
+        return litParts(this.text(c), false, unescapeUnquoted);
       case 'raw_string': {
         const s = this.text(c);
         return [{ t: 'lit', v: s.slice(1, s.endsWith("'") && s.length > 1 ? -1 : undefined), quoted: true }];
@@ -657,13 +688,13 @@ class Builder {
         const end = c.endIndex;
         if (c.gotoFirstChild()) {
           do {
-            if (c.startIndex > pos) parts.push({ t: 'lit', v: unescapeUnquoted(this.src.slice(pos, c.startIndex)), quoted: false });
+            if (c.startIndex > pos) parts.push(...litParts(this.src.slice(pos, c.startIndex), false, unescapeUnquoted));
             parts.push(...this.wordParts(c));
             pos = c.endIndex;
           } while (c.gotoNextSibling());
           c.gotoParent();
         }
-        if (end > pos) parts.push({ t: 'lit', v: unescapeUnquoted(this.src.slice(pos, end)), quoted: false });
+        if (end > pos) parts.push(...litParts(this.src.slice(pos, end), false, unescapeUnquoted));
         return parts;
       }
       case 'simple_expansion':
@@ -675,9 +706,55 @@ class Builder {
       case 'brace_expression':
         return [{ t: 'lit', v: this.text(c), quoted: false }];
       default:
-        if (!c.nodeIsNamed) return [{ t: 'lit', v: unescapeUnquoted(this.text(c)), quoted: false }];
-        return [{ t: 'opaque', text: this.text(c), quoted: false }];
+        if (!c.nodeIsNamed) return litParts(this.text(c), false, unescapeUnquoted);
+        return [this.opaque(c, this.text(c), false)];
     }
+  }
+
+  /** Text whose value is not tracked; the command substitutions inside it still run (`$(( $(cmd) + 1 ))`). */
+  private opaque(c: TreeCursor, text: string, quoted: boolean): Part {
+    const subs = this.nestedSubstitutions(c, []);
+    return subs.length > 0 ? { t: 'opaque', text, quoted, subs } : { t: 'opaque', text, quoted };
+  }
+
+  /** The command and process substitutions below the current node (not inside one another: each script holds its own). */
+  private nestedSubstitutions(c: TreeCursor, out: Script[]): Script[] {
+    if (!c.gotoFirstChild()) return out;
+    do {
+      const t = c.nodeType;
+      if (t === 'command_substitution' || t === 'process_substitution') out.push({ items: this.substitutionItems(c), error: false });
+      else this.nestedSubstitutions(c, out);
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+    return out;
+  }
+
+  /**
+   * The statements of a command substitution. `$(<file)` has no command,
+   * only a redirect: bash prints the file, as `$(cat file)` does.
+   */
+  private substitutionItems(c: TreeCursor): { node: Node; op: string }[] {
+    let named = 0;
+    let source: Word | undefined;
+    let text = '';
+    if (c.gotoFirstChild()) {
+      do {
+        if (!c.nodeIsNamed) continue;
+        named++;
+        if (c.nodeType !== 'file_redirect' || !/^\d*<(?![<&>])/.test(this.text(c))) continue;
+        text = this.text(c);
+        if (c.gotoFirstChild()) {
+          do {
+            if (c.currentFieldName === 'destination') source = this.word(c);
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    if (named !== 1 || !source) return this.statements(c);
+    const cat: Word = { parts: [{ t: 'lit', v: 'cat', quoted: false }], raw: 'cat' };
+    return [{ node: { t: 'cmd', assigns: [], words: [cat, source], redirects: [], text }, op: '\n' }];
   }
 
   private expansionPart(c: TreeCursor, quoted: boolean): Part[] {
@@ -691,7 +768,7 @@ class Builder {
       case 'expansion':
         return [this.braceExpansion(c, text, quoted)];
       case 'command_substitution': {
-        const items = this.statements(c);
+        const items = this.substitutionItems(c);
         return [{ t: 'cmd', script: { items, error: false }, quoted, text }];
       }
       case 'process_substitution': {
@@ -699,9 +776,9 @@ class Builder {
         return [{ t: 'proc', script: { items, error: false }, dir: text.startsWith('>') ? '>' : '<', text }];
       }
       case 'string':
-        return this.wordParts(c).map((p) => (p.t === 'lit' ? { ...p, quoted: true } : p));
+        return this.wordParts(c).map((p) => (p.t === 'lit' || p.t === 'cmd' ? { ...p, quoted: true } : p));
       default:
-        return [{ t: 'opaque', text, quoted }];
+        return [this.opaque(c, text, quoted)];
     }
   }
 
@@ -709,7 +786,7 @@ class Builder {
   private braceExpansion(c: TreeCursor, text: string, quoted: boolean): Part {
     const inner = text.slice(2, text.endsWith('}') ? -1 : undefined);
     const m = /^([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?$!-])(.*)$/s.exec(inner);
-    if (!m || inner.startsWith('#') && inner.length > 1 || inner.startsWith('!')) return { t: 'opaque', text, quoted };
+    if (!m || inner.startsWith('#') && inner.length > 1 || inner.startsWith('!')) return this.opaque(c, text, quoted);
     const name = m[1]!;
     const rest = m[2]!;
     if (rest === '') return { t: 'var', name, quoted };
@@ -732,6 +809,10 @@ class Builder {
         c.gotoParent();
       }
       arg = { parts, raw: rest.slice(op.length) };
+    } else if (rest.includes('$(') || rest.includes('`') || rest.includes('<(') || rest.includes('>(')) {
+      // `${x/pattern/$(cmd)}`: the value is not tracked, but what runs to make it is
+      const sub = this.opaque(c, text, quoted);
+      if (sub.t === 'opaque' && sub.subs) return sub;
     }
     return { t: 'var', name, quoted, op, ...(arg ? { arg } : {}) };
   }
