@@ -3,6 +3,7 @@ import { canonicalJson } from '../receipts/canonical.ts';
 import type { Dialect, GithubOp, NormalizeEnv, NormalizedAction } from './action.ts';
 import { ActionBuilder, applyPatchText, gitOpFromInput, mcpArguments } from './normalize.ts';
 import { own } from './own.ts';
+import { isFileUrl } from './shell/commandKit.ts';
 
 /**
  * Adapters from every agent's hook payload to one NormalizedAction.
@@ -179,7 +180,9 @@ const fetchTool: ToolDef = {
     if (one) urls.push(one);
     if (Array.isArray(input.urls)) for (const u of input.urls) if (typeof u === 'string') urls.push(u);
     if (urls.length === 0 && typeof input.query !== 'string') throw new Error('fetch tool input has no url');
-    b.urls(...urls);
+    // a `file:` URL fetches nothing from the network: it reads the local file it names
+    for (const u of urls) if (isFileUrl(u)) b.read(u);
+    b.urls(...urls.filter((u) => !isFileUrl(u)));
     const method = str(input, 'method');
     if (method) b.action.method = method.toUpperCase();
     const body = input.body ?? input.data;

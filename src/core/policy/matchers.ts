@@ -575,6 +575,38 @@ export function hostOf(url: string): string | undefined {
   }
 }
 
+/**
+ * A host as the client connects to it, in one spelling: lower case, no
+ * trailing dot, an IPv4 address in dotted decimal however it was written
+ * (`2852039166`, `0xa9fea9fe`, `0251.0376.0251.0376`, `169.254.43518`),
+ * and an IPv6 address that carries an IPv4 one (`::ffff:169.254.169.254`,
+ * NAT64 `64:ff9b::…`) as that IPv4 address. URLs with special schemes
+ * arrive with IPv4 already canonical (the URL parser does it); hosts of
+ * other schemes (`gopher://2852039166/`) and of schemeless text are
+ * re-read here.
+ */
+export function canonicalHost(host: string): string {
+  let h = host.toLowerCase();
+  while (h.endsWith('.')) h = h.slice(0, -1);
+  const numeric = NUMERIC_HOST.test(h);
+  if (!numeric && !h.includes(':')) return h;
+  try {
+    h = new URL(numeric ? `http://${h}/` : `http://[${h.replace(/^\[|\]$/g, '')}]/`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return h;
+  }
+  const v4 = EMBEDDED_V4.exec(h);
+  if (!v4) return h;
+  const hi = parseInt(v4[1]!, 16);
+  const lo = parseInt(v4[2]!, 16);
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
+/** digits, dots and hex: a host the URL parser may read as an IPv4 address */
+const NUMERIC_HOST = /^(?=.*\d)[0-9a-fx.]+$/;
+/** IPv4-mapped, IPv4-compatible, IPv4-translated and NAT64 IPv6 addresses, as the URL parser writes them */
+const EMBEDDED_V4 = /^(?:::ffff:|::|::ffff:0:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
+
 export function domainMatcher(patterns: readonly string[]): NameMatcher {
   // any pattern matching is the answer, so the three kinds are tried apart: exact names in a set,
   // `*.base` as suffixes built once, other globs compiled; the host is lower-cased once

@@ -16,7 +16,7 @@ import { parsePatch } from './patch.ts';
 import { PathResolver, foldPath, isInside } from './paths.ts';
 import { analyzeShell } from './shell/analyze.ts';
 import { isExecGitConfig, parseRefspec } from './shell/cmdGit.ts';
-import { looksLikeUrl, urlsIn } from './shell/commandKit.ts';
+import { fileUrlPath, isFileUrl, looksLikeUrl, urlsIn } from './shell/commandKit.ts';
 import type { ArgWord } from './shell/expand.ts';
 import { ParserNotReadyError, shellParserReady } from './shell/parse.ts';
 
@@ -69,14 +69,7 @@ export class ActionBuilder {
 
   /** Canonical path of `given` (relative to the action's cwd unless `cwd` is given); records its facts. */
   path(given: string, cwd?: string, word?: ArgWord, expand = true): string {
-    let g = given;
-    if ((g.charCodeAt(0) | 32) === 102 && /^file:\/\//i.test(g)) {
-      try {
-        g = decodeURIComponent(new URL(g).pathname);
-      } catch {
-        // keep as is
-      }
-    }
+    const g = isFileUrl(given) ? fileUrlPath(given) ?? given : given;
     const r = this.resolver.resolve(g, cwd ?? this.cwdCanonical, expand);
     const existing = this.action.paths[r.canonical];
     if (!existing) {
@@ -453,6 +446,7 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
   const writes = /(write|create|save|edit|update|put|upload|append|insert|replace|patch|set|store|rename|move|mkdir|copy|commit|push)/.test(verb);
   const deletes = /(delete|remove|unlink|rmdir|drop|destroy|purge|trash|wipe|truncate)/.test(verb);
   const moves = /(move|rename)/.test(verb);
+  const runsCommands = runsShell(tool);
   const seenPaths: string[] = [];
   const walk = (v: unknown, key: string, depth: number): void => {
     if (depth > 6) return;
@@ -460,7 +454,11 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
       const k = key.toLowerCase();
       if (/^(path|paths|file|files|filepath|file_path|filename|file_name|name|dir|directory|dirpath|folder|target|destination|dest|source|src|from|to|uri|location|output|input_path|output_path|root|cwd)$/.test(k) && looksLikePath(v, k)) {
         seenPaths.push(v);
-      } else if (/^(command|cmd|script|shell|commandline|command_line)$/.test(k)) {
+      } else if (isFileUrl(v)) {
+        // a browser navigating to a `file:` URL (or any tool fetching one) reads that file, whatever the tool's verb says
+        b.read(v);
+        return;
+      } else if (/^(command|cmd|script|shell|commandline|command_line)$/.test(k) || runsCommands && !PROSE_KEYS.test(k)) {
         b.shell(v);
       }
       if (/^(sql|query|statement|stmt|command)$/.test(k) && /\b(select|insert|update|delete|drop|truncate|alter|create|flush)\b/i.test(v)) b.action.signals.push({ code: 'mcp.sql', fragment: v.slice(0, 500) });
@@ -488,6 +486,22 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
   const content = collectStrings(args).filter((s) => s.length > 0).join('\n');
   if (content) a.content = content;
   void server;
+}
+
+/**
+ * Words of a tool name that say the tool runs shell commands (`bash`,
+ * `run_shell_command`, `execCommand`, `terminal-run`): every string
+ * argument of such a tool is taken as a command, whatever the server
+ * named it (`input`, `code`, `line`, `keys`).
+ */
+const SHELL_TOOL_WORDS = new Set(['bash', 'sh', 'zsh', 'ksh', 'fish', 'shell', 'terminal', 'powershell', 'pwsh', 'cmd', 'command', 'commands', 'exec']);
+
+/** arguments that describe a command to the user rather than being run (Claude's `description`); their prose is no command */
+const PROSE_KEYS = /^(description|explanation|reason|title|summary|comment|intent|purpose)$/;
+
+function runsShell(tool: string): boolean {
+  for (const word of tool.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/)) if (SHELL_TOOL_WORDS.has(word)) return true;
+  return false;
 }
 
 function looksLikePath(v: string, key: string): boolean {

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { NormalizedAction, PathFact, ShellCommandInfo } from '../action.ts';
 import type { DecisionContext, RuleMatch, Verdict } from '../engine.ts';
-import { domainMatcher, hostOf, nameGlob, PathGlobs, type NameMatcher } from '../matchers.ts';
+import { domainMatcher, hostOf, nameGlob, PathGlobs, type NameMatcher, type PathContext } from '../matchers.ts';
 import { fileRole, type FileRole } from '../normalize.ts';
 import { climbsOut, foldPath, isInside, trimSlashes } from '../paths.ts';
 import type { PackName, PolicyDoc } from '../schema.ts';
@@ -13,16 +13,22 @@ import type { PackName, PolicyDoc } from '../schema.ts';
  * host trusted).
  */
 
-/** Secret files, in the path-glob syntax of rules. */
+/**
+ * Secret files, in the path-glob syntax of rules. The `~/` ones hold in
+ * every user's home, not only the agent's (isSecret): another account's
+ * `~/.aws` hands out the same cloud access.
+ */
 export const SECRET_PATHS = [
   '.env', '.env.*', '.dev.vars', '*.pem', '*.key', '*.p12', '*.pfx', '*.jks', '*.keystore', '*.ppk', '*.kdbx', 'id_rsa*', 'id_dsa*', 'id_ecdsa*',
   'id_ed25519*', '.netrc', '_netrc', '.pgpass', '.git-credentials', '.htpasswd', '*.tfstate', '*.tfstate.backup',
-  '~/.ssh/**', '~/.aws/**', '~/.npmrc', '~/.pypirc', '~/.yarnrc.yml', '~/.git-credentials', '~/.kube/**', '~/.docker/config.json', '~/.config/gcloud/**',
-  '~/.azure/**', '~/.config/gh/hosts.yml', '~/.gnupg/**', '~/.password-store/**', '~/.vault-token', '~/.terraform.d/credentials.tfrc.json',
-  '~/.cargo/credentials', '~/.cargo/credentials.toml', '~/.gem/credentials', '~/.config/hub', '~/.claude/.credentials.json', '~/.codex/auth.json',
+  '~/.ssh/**', '~/.aws/**', '~/.npmrc', '~/.pypirc', '~/.yarnrc.yml', '~/.git-credentials', '~/.config/git/credentials', '~/.kube/**', '~/.docker/config.json',
+  '~/.config/gcloud/**', '~/.azure/**', '~/.config/gh/hosts.yml', '~/.gnupg/**', '~/.password-store/**', '~/.vault-token', '~/.terraform.d/credentials.tfrc.json',
+  '~/.terraformrc', '~/.cargo/credentials', '~/.cargo/credentials.toml', '~/.gem/credentials', '~/.config/hub', '~/.claude/.credentials.json', '~/.codex/auth.json',
   '~/.config/github-copilot/**', '~/.local/share/keyrings/**', '~/Library/Keychains/**', '~/.config/op/**', '~/.boto', '~/.s3cfg', '~/.m2/settings.xml',
-  '~/.config/rclone/rclone.conf', '~/.bash_history', '~/.zsh_history',
-  'abs:/proc/*/environ', 'abs:/etc/shadow', 'abs:/etc/gshadow', 'abs:/etc/sudoers', 'abs:/etc/ssh/*_key', 'abs:/var/run/secrets/**', 'abs:/run/secrets/**',
+  '~/.gradle/gradle.properties', '~/.config/rclone/rclone.conf', '~/.my.cnf', '~/.mylogin.cnf', '~/.config/stripe/config.toml', '~/.fly/config.yml',
+  '~/.wrangler/config/**', '~/.config/doctl/config.yaml', '~/.databrickscfg', '~/.oci/**', '~/.config/sops/age/keys.txt', '~/.bash_history', '~/.zsh_history',
+  // any process's or thread's environment (/proc/<pid>/environ, /proc/thread-self/environ, /proc/<pid>/task/<tid>/environ)
+  'abs:/proc/**/environ', 'abs:/etc/shadow', 'abs:/etc/gshadow', 'abs:/etc/sudoers', 'abs:/etc/ssh/*_key', 'abs:/var/run/secrets/**', 'abs:/run/secrets/**',
 ];
 
 /** Files Belay registers or that decide what agents may do; no agent action may change them. */
@@ -186,14 +192,33 @@ export class PackContext {
 
   /** isSecret without the memo */
   isSecretUncached(p: string): boolean {
+    const names = this.namesFor(p);
     const fact = this.fact(p);
     const base = p.slice(p.lastIndexOf('/') + 1);
-    if (this.templateNames(base) && !(fact?.viaSymlink) && (!fact?.exists || fact.type === 'file' && (fact.nlink ?? 1) <= 1)) return false;
-    if (this.secretGlobs.test(p, this.nameCtx())) return true;
+    // a backup copy is what it copies: `.env~` a secret, `.env.example~` a template
+    const copy = BACKUP.exec(base);
+    const copied = copy ? copy[1] ?? copy[2] ?? copy[3]! : undefined;
+    if ((this.templateNames(base) || copied !== undefined && this.templateNames(copied)) && !(fact?.viaSymlink) && (!fact?.exists || fact.type === 'file' && (fact.nlink ?? 1) <= 1)) return false;
+    if (this.secretGlobs.test(p, names)) return true;
+    if (copied !== undefined && this.secretGlobs.test(p.slice(0, p.length - base.length) + copied, names)) return true;
     // a directory that holds secrets (~/.ssh, ~/.aws)
-    if ((!fact || fact.type === 'dir' || !fact.exists) && this.secretGlobs.testChildren(p, this.nameCtx(), PROBES, false)) return true;
-    if (fact?.glob || /[*?[]/.test(base)) return globMaySecret(p, this);
+    if ((!fact || fact.type === 'dir' || !fact.exists) && this.secretGlobs.testChildren(p, names, PROBES, false)) return true;
+    if (fact?.glob || /[*?[]/.test(base)) return globMaySecret(p, this, names);
     return false;
+  }
+
+  /**
+   * nameCtx(), or for a path in another user's home directory
+   * (`/home/someone/.aws/credentials`, `/root/.ssh/id_rsa`) the same with
+   * that home: home-relative secret patterns hold for every user. A home
+   * that is a workspace folder is the project's, not a user's.
+   */
+  private namesFor(p: string): { workspaceRoots: string[]; home: string; caseInsensitive: boolean } {
+    const m = USER_HOME.exec(p);
+    if (!m) return this.names;
+    const home = m[0];
+    if (foldPath(home, true) === foldPath(trimSlashes(this.ctx.home), true) || this.isWorkspaceRoot(home)) return this.names;
+    return { workspaceRoots: this.ctx.workspaceRoots, home, caseInsensitive: true };
   }
 
   isGuardPath(p: string): boolean {
@@ -289,6 +314,17 @@ const computeTrusted = (pc: PackContext, url: string): boolean => {
   return h !== undefined && pc.trusted(h);
 };
 
+/**
+ * A backup or swap copy an editor or tool leaves next to a file, and the
+ * name of the file it copies: `.env~`, `..env.swp` (vim's swap file of
+ * `.env`), `#id_rsa#` (emacs), `server.key.orig`, `id_ed25519.save` (nano),
+ * `.pgpass.~1~`. A copy of a secret holds the same values.
+ */
+const BACKUP = /^(?:\.(.+)\.sw[a-p]|#(.+)#|(.+?)(?:~|\.~\d+~|\.(?:bak|backup|old|orig|save|sav|swp|swo|tmp))+)$/i;
+
+/** a user's home directory at the start of a path: /home/<user>, /Users/<user>, /root, /var/root */
+const USER_HOME = /^\/(?:home|users)\/[^/]+|^\/(?:var\/)?root(?=\/|$)/i;
+
 /** names a directory's children are probed with: both must be secrets for the directory to hold secrets */
 const PROBES = ['belay-probe', 'belay-probe.txt'];
 
@@ -298,12 +334,12 @@ function clip(s: string): string {
 
 const SECRET_SAMPLES = ['.env', '.env.local', '.env.production', 'id_rsa', 'id_ed25519', 'server.pem', 'server.key', '.dev.vars', 'credentials', '.git-credentials', '.npmrc'];
 
-/** A glob path (`cat .env*`, `find -name '*.pem'`) that could name a secret file. */
-function globMaySecret(p: string, pc: PackContext): boolean {
+/** A glob path (`cat .env*`, `find -name '*.pem'`) that could name a secret file (`names`: the context its home-relative patterns use). */
+function globMaySecret(p: string, pc: PackContext, names: PathContext): boolean {
   const base = p.slice(p.lastIndexOf('/') + 1);
   const dir = p.slice(0, p.lastIndexOf('/')) || '/';
   if (base === '*' || base === '**' || base === '') {
-    return pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', pc.nameCtx());
+    return pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', names);
   }
   // literal text around the wildcards must fit a secret name before the glob is worth compiling
   const first = base.search(/[*?[{]/);
@@ -311,15 +347,15 @@ function globMaySecret(p: string, pc: PackContext): boolean {
   const prefix = (first < 0 ? base : base.slice(0, first)).toLowerCase();
   const suffix = (lastGlob < 0 ? '' : base.slice(lastGlob + 1)).toLowerCase();
   const candidates = SECRET_SAMPLES.filter((s) => s.startsWith(prefix) && s.endsWith(suffix));
-  if (candidates.length === 0) return pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', pc.nameCtx());
+  if (candidates.length === 0) return pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', names);
   const m = pc.glob(base);
   for (const s of candidates) {
     if (!m(s)) continue;
     const candidate = dir.replace(/\/\*\*$/, '') + '/' + s;
-    if (pc.secretGlobs.test(candidate, pc.nameCtx())) return true;
+    if (pc.secretGlobs.test(candidate, names)) return true;
   }
   // a directory glob inside a secret directory (~/.ssh/*)
-  if (pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', pc.nameCtx())) return true;
+  if (pc.secretGlobs.test(dir.replace(/\/\*\*$/, '') + '/probe', names)) return true;
   return false;
 }
 

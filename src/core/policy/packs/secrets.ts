@@ -1,4 +1,5 @@
 import { findSecret } from '../content.ts';
+import { canonicalHost } from '../matchers.ts';
 import { changedPaths, NONE, type PackContext } from './context.ts';
 
 /** Reading secrets, printing them, writing them into files. */
@@ -10,7 +11,6 @@ const TOKEN_COMMANDS: { name: string; test: (args: string[]) => boolean; what: s
   { name: 'az', test: (a) => a[0] === 'account' && a[1] === 'get-access-token', what: 'an Azure token' },
   { name: 'kubectl', test: (a) => a[0] === 'config' && a[1] === 'view' && a.some((x) => x === '--raw' || x === '--flatten') || a[0] === 'get' && /^secrets?$/.test(a[1] ?? '') && a.some((x) => /^-o(yaml|json)?$|^--output/.test(x)), what: 'cluster credentials' },
   { name: 'security', test: (a) => /^find-(generic|internet)-password$/.test(a[0] ?? '') && a.some((x) => x === '-w' || x === '-g') || a[0] === 'dump-keychain', what: 'a keychain password' },
-  { name: 'git', test: (a) => a[0] === 'credential' && (a[1] === 'fill' || a[1] === 'get'), what: 'git credentials' },
   { name: 'op', test: (a) => a[0] === 'read' || a[0] === 'item' && a[1] === 'get' && a.some((x) => x === '--reveal' || x.startsWith('--fields')), what: 'a 1Password secret' },
   { name: 'vault', test: (a) => a[0] === 'read' || a[0] === 'kv' && a[1] === 'get' || a[0] === 'token' && a[1] === 'lookup', what: 'a Vault secret' },
   { name: 'heroku', test: (a) => a[0] === 'auth:token', what: 'the Heroku token' },
@@ -20,6 +20,19 @@ const TOKEN_COMMANDS: { name: string; test: (args: string[]) => boolean; what: s
   { name: 'secret-tool', test: (a) => a[0] === 'lookup', what: 'a keyring secret' },
   { name: 'pass', test: (a) => a[0] !== undefined && !/^(ls|list|find|search|init|git|generate|insert|edit|rm|mv|cp)$/.test(a[0]), what: 'a password-store secret' },
 ];
+
+/**
+ * Cloud instance metadata services, by canonical host (canonicalHost): any
+ * process on the machine may ask them for the instance's cloud credentials
+ * (169.254.169.254 for AWS, Azure, GCP, Oracle, DigitalOcean, OpenStack;
+ * AWS's IPv6 endpoint and DNS names, ECS and EKS task credentials, GCP's
+ * names, Alibaba Cloud). The host is the class: the paths that hand out
+ * tokens differ by cloud and version, and user data carries secrets too.
+ */
+const CLOUD_METADATA_HOSTS = new Set([
+  '169.254.169.254', 'fd00:ec2::254', 'instance-data', 'instance-data.ec2.internal', '169.254.170.2', '169.254.170.23', 'fd00:ec2::23',
+  'metadata.google.internal', 'metadata.goog', 'metadata', '100.100.100.200',
+]);
 
 const SECRETISH = /\.env\b|\benv\b|\bssh\b|\.pem\b|\.key\b|secret|token|credential|\.aws\b|\.kube\b|npmrc|netrc|id_rsa|id_ed25519|passw/i;
 
@@ -60,6 +73,13 @@ export function checkSecrets(pc: PackContext): void {
         pc.add('secrets.cli-token', 'deny', `prints ${t.what} into the agent's context`, c.text);
         pc.out.memo.secretReads.push(c.text);
       }
+    }
+  }
+  for (const url of a.urls) {
+    const host = pc.host(url);
+    if (host !== undefined && CLOUD_METADATA_HOSTS.has(canonicalHost(host))) {
+      pc.add('secrets.cloud-metadata', 'deny', 'asks the cloud metadata service, which hands out the machine\'s cloud credentials', url);
+      pc.out.memo.secretReads.push(url);
     }
   }
   const mutated = changedPaths(a, false);

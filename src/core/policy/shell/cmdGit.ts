@@ -59,7 +59,7 @@ export const git: Handler = (args, ctx, info, signals) => {
   info.git = op;
   const local: CommandCtx = cwd === ctx.cwd ? ctx : { ...ctx, cwd, resolve: (wd, dir) => ctx.resolve(wd, dir ?? cwd) };
   if (config.some((c) => c.key === 'core.hookspath')) op.skipsHooks = true;
-  GIT_SUBCOMMANDS.get(sub)?.({ sub, rest, op, info, signals, ctx, local, cwd });
+  (GIT_SUBCOMMANDS.get(sub) ?? (sub.startsWith('credential-') ? gitCredential : undefined))?.({ sub, rest, op, info, signals, ctx, local, cwd });
   for (const c of op.config) {
     if (c.key === 'core.hookspath') op.skipsHooks = true;
   }
@@ -252,22 +252,103 @@ function gitClone({ sub, rest, op, info, signals, ctx, local }: GitCall): void {
 function gitBisect({ rest, ctx }: GitCall): void {
   if (rest[0]?.v === 'run') ctx.nested(rest.slice(1).map((a) => a.v).join(' '), 'git bisect run');
 }
-/** git show / cat-file / log / diff / grep / blame / archive */
-function gitShow({ sub, rest, info, local, cwd }: GitCall): void {
-  for (const a of rest) {
-    const m = /^[^:\s-][^:\s]*:(.+)$/.exec(a.v);
-    if (m && !looksLikeUrl(a.v)) info.reads.push(local.resolve(m[1]!, cwd));
+/**
+ * How a subcommand that can print what files hold treats its arguments:
+ * `prints` says whether it prints (or, as archive and checkout-index do,
+ * writes out) file content always, unless an option asks for names or
+ * counts only (`default`), or only when an option asks for a patch
+ * (`asked`: log prints commit messages unless given -p).
+ */
+interface GitContentSpec {
+  prints: 'always' | 'default' | 'asked';
+  /** options that take a value (so their value is no path) */
+  values: readonly string[];
+  /** options whose value is a file the command reads */
+  files?: readonly string[];
+  /** plain arguments are objects or types, never paths (cat-file): only `rev:path` names a file */
+  blobsOnly?: boolean;
+  /** the first argument is the pattern unless -e or -f gives it (grep) */
+  pattern?: boolean;
+}
+
+const DIFF_VALUES = ['n', 'L', 'S', 'G', 'O', '--max-count', '--skip', '--author', '--committer', '--grep', '--since', '--until', '--after', '--before', '--output'];
+
+const GIT_CONTENT = new Map<string, GitContentSpec>([
+  ['show', { prints: 'default', values: DIFF_VALUES }],
+  ['diff', { prints: 'default', values: DIFF_VALUES }],
+  ['difftool', { prints: 'default', values: ['t', 'x', '--tool', '--extcmd'] }],
+  ['log', { prints: 'asked', values: DIFF_VALUES }],
+  ['whatchanged', { prints: 'asked', values: DIFF_VALUES }],
+  ['diff-tree', { prints: 'asked', values: DIFF_VALUES }],
+  ['diff-index', { prints: 'asked', values: DIFF_VALUES }],
+  ['diff-files', { prints: 'asked', values: DIFF_VALUES }],
+  ['cat-file', { prints: 'always', values: [], files: ['--path'], blobsOnly: true }],
+  ['blame', { prints: 'always', values: ['L', 'S', '--contents', '--ignore-rev', '--ignore-revs-file'], files: ['--contents', '--ignore-revs-file'] }],
+  ['annotate', { prints: 'always', values: ['L', 'S', '--contents'], files: ['--contents'] }],
+  ['grep', { prints: 'always', values: ['e', 'f', 'A', 'B', 'C', 'm', '--max-count', '--max-depth', '--threads', '--context', '--after-context', '--before-context'], files: ['-f'], pattern: true }],
+  ['archive', { prints: 'always', values: ['o', '--output', '--remote', '--prefix', '--format', '--add-file', '--exec'], files: ['--add-file'] }],
+  ['format-patch', { prints: 'always', values: ['o', 'v', '--output-directory', '--subject-prefix', '--to', '--cc', '--in-reply-to', '--reroll-count', '--start-number', '--signature-file', '--base', '--interdiff', '--range-diff', '--add-header', '--suffix', '--description-file'], files: ['--signature-file', '--description-file'] }],
+  ['checkout-index', { prints: 'always', values: ['--prefix', '--stage'] }],
+]);
+
+/** options that print the changed lines (patch, word diff, function context, combined diffs of merges) */
+const PATCH_FLAGS = ['-p', '-u', '--patch', '--patch-with-stat', '--patch-with-raw', '-c', '--cc', '--word-diff', '--color-words', '-W', '--function-context', '-L', '--check'];
+/** options that print names, counts or commit headers only */
+const NO_PATCH_FLAGS = ['-s', '--no-patch', '--stat', '--numstat', '--shortstat', '--name-only', '--name-status', '--raw', '--summary', '--dirstat', '--compact-summary', '--quiet'];
+
+/**
+ * The file a git argument names, or undefined when it names none: `rev:path`,
+ * `:path` and `:2:path` (a blob in a commit or the index, always printed
+ * whole), a pathspec with its magic (`:(top)path`, `:/path`), or a plain
+ * argument (a path, or a revision that is no file). Excluding pathspecs
+ * (`:!path`, `:^path`, `:(exclude)path`) name what is left out.
+ */
+function gitArgPath(v: string): { path: string; blob: boolean } | undefined {
+  if (v.charCodeAt(0) === 58) {
+    if (v.charCodeAt(1) === 40) {
+      const close = v.indexOf(')');
+      if (close < 0 || /(^|,)(exclude|!|\^)/.test(v.slice(2, close))) return undefined;
+      return { path: v.slice(close + 1), blob: false };
+    }
+    const m = /^:([/!^]*):?(?:[0-3]:)?(.*)$/.exec(v)!;
+    if (/[!^]/.test(m[1]!) || m[2] === '') return undefined;
+    return { path: m[2]!, blob: m[1] === '' };
   }
-  const dashdash = rest.findIndex((a) => a.v === '--');
-  if (dashdash >= 0 && (sub === 'log' || sub === 'diff' || sub === 'show' || sub === 'blame')) {
-    for (const a of rest.slice(dashdash + 1)) info.reads.push(local.resolve(a));
+  const colon = v.indexOf(':');
+  if (colon > 0 && !looksLikeUrl(v) && v.charCodeAt(0) !== 45) return colon + 1 < v.length ? { path: v.slice(colon + 1), blob: true } : undefined;
+  return { path: v, blob: false };
+}
+
+/**
+ * git show / diff / log -p / blame / grep / archive / format-patch /
+ * cat-file / checkout-index: the files they print are read, named as
+ * pathspecs, `rev:path` or `:path` (`git show :.env`, `git blame .env`,
+ * `git log -p -- .env`). Forms that print names or messages only
+ * (`git log --oneline -- .env`, `git diff --stat`) read nothing.
+ */
+function gitContent({ sub, rest, info, local, cwd }: GitCall): void {
+  const spec = GIT_CONTENT.get(sub)!;
+  const p = parseArgs(rest, { values: spec.values });
+  const patch = spec.prints === 'always' || has(p, ...PATCH_FLAGS) || spec.prints === 'default' && !has(p, ...NO_PATCH_FLAGS);
+  let words = p.positionals;
+  if (spec.pattern && !has(p, '-e', '-f')) words = words.slice(1);
+  for (const a of words) {
+    const named = gitArgPath(a.v);
+    if (!named || (spec.blobsOnly || !patch) && !named.blob) continue;
+    info.reads.push(named.path === a.v ? local.resolve(a) : local.resolve(named.path, cwd));
   }
+  if (patch) for (const e of p.list) if (e.flag === '-L' && typeof e.value === 'string' && e.value.includes(':')) info.reads.push(local.resolve(e.value.slice(e.value.lastIndexOf(':') + 1), cwd));
+  for (const f of spec.files ? values(p, ...spec.files) : []) if (f !== '-') info.reads.push(local.resolve(f));
   if (sub === 'archive') {
-    const p = parseArgs(rest, { values: ['o', '--output', '--remote', '--prefix', '--format'] });
     const out = value(p, '-o', '--output');
     if (out) info.writes.push(local.resolve(out));
     if (value(p, '--remote')) info.network = true;
   }
+}
+/** git credential fill, git credential-<helper> get: print the stored credentials */
+function gitCredential({ sub, rest, info, signals }: GitCall): void {
+  const verb = rest.find((a) => !a.v.startsWith('-'))?.v;
+  if (verb === 'get' || sub === 'credential' && verb === 'fill') signals.push({ code: 'secrets.cli-token', fragment: info.text, detail: 'prints the credentials git stores' });
 }
 /** git rm */
 function gitRm({ rest, info, local }: GitCall): void {
@@ -338,13 +419,8 @@ const GIT_SUBCOMMANDS = new Map<string, (g: GitCall) => void>([
   ['ls-remote', gitClone],
   ['remote', gitClone],
   ['bisect', gitBisect],
-  ['show', gitShow],
-  ['cat-file', gitShow],
-  ['log', gitShow],
-  ['diff', gitShow],
-  ['grep', gitShow],
-  ['blame', gitShow],
-  ['archive', gitShow],
+  ...[...GIT_CONTENT.keys()].map((sub): [string, (g: GitCall) => void] => [sub, gitContent]),
+  ['credential', gitCredential],
   ['rm', gitRm],
   ['mv', gitMv],
   ['apply', gitApply],

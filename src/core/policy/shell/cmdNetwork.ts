@@ -1,5 +1,5 @@
 import { has, parseArgs, value, values, type ArgSpec } from './args.ts';
-import { basename, joinPath, looksLikeUrl, normaliseUrl, type Handler } from './commandKit.ts';
+import { basename, isFileUrl, joinPath, looksLikeUrl, normaliseUrl, schemelessUrl, type Handler } from './commandKit.ts';
 import { rsyncLike } from './cmdFiles.ts';
 
 /**
@@ -20,8 +20,15 @@ export const CURL_SPEC: ArgSpec = {
 export const curl: Handler = (args, ctx, info) => {
   const p = parseArgs(args, CURL_SPEC);
   info.network = true;
-  for (const a of p.positionals) if (looksLikeUrl(a.v)) info.urls.push(normaliseUrl(a.v));
-  for (const u of values(p, '--url')) info.urls.push(normaliseUrl(u));
+  // curl takes every positional as a URL, scheme or not; a `file:` one reads the local file
+  for (const a of p.positionals) {
+    if (isFileUrl(a.v)) info.reads.push(ctx.resolve(a));
+    else if (looksLikeUrl(a.v) || schemelessUrl(a.v)) info.urls.push(normaliseUrl(a.v));
+  }
+  for (const u of values(p, '--url')) {
+    if (isFileUrl(u)) info.reads.push(ctx.resolve(u));
+    else info.urls.push(normaliseUrl(u));
+  }
   const dataFlags = ['-d', '--data', '--data-binary', '--data-urlencode', '--data-ascii', '--json', '-F', '--form', '--data-raw', '--form-string'];
   for (const e of p.list) {
     if (!dataFlags.includes(e.flag) || typeof e.value !== 'string') continue;
@@ -70,7 +77,7 @@ export const wget: Handler = (args, ctx, info) => {
     values: ['O', 'o', 'a', 'P', 'i', 'U', 'e', 't', 'T', 'w', 'Q', 'l', 'A', 'R', 'D', 'I', 'X', '--output-document', '--output-file', '--directory-prefix', '--input-file', '--post-data', '--post-file', '--body-data', '--body-file', '--method', '--header', '--user-agent', '--execute', '--user', '--password', '--load-cookies', '--save-cookies', '--tries', '--timeout'],
   });
   info.network = true;
-  for (const a of p.positionals) if (looksLikeUrl(a.v) || /^[\w.-]+\.[a-z]{2,}(\/|$)/i.test(a.v)) info.urls.push(normaliseUrl(a.v));
+  for (const a of p.positionals) if (looksLikeUrl(a.v) || schemelessUrl(a.v)) info.urls.push(normaliseUrl(a.v));
   for (const f of values(p, '--post-file', '--body-file')) {
     const path = ctx.resolve(f);
     info.reads.push(path);

@@ -47,6 +47,30 @@ export function looksLikeUrl(v: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(v) && !/^file:/i.test(v);
 }
 
+/** A `file:` URL (`file:///p`, `file://localhost/p`, `file:/p`): a local path, not a network address. */
+export function isFileUrl(v: string): boolean {
+  return (v.charCodeAt(0) | 32) === 102 && /^file:\//i.test(v);
+}
+
+/** The local path a `file:` URL names: percent-decoded, `/C:/x` as `C:/x`; undefined when it does not parse. */
+export function fileUrlPath(v: string): string | undefined {
+  try {
+    const p = decodeURIComponent(new URL(v).pathname);
+    return /^\/[A-Za-z]:\//.test(p) ? p.slice(1) : p;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A URL written without a scheme, as curl and wget take one (`example.com/x`,
+ * `169.254.169.254/latest`, `2852039166/`, `[fd00:ec2::254]/`): host-like up
+ * to the first slash.
+ */
+export function schemelessUrl(v: string): boolean {
+  return /^(localhost|\[[0-9a-f:.]+\]|[\w-]+(\.[\w-]+)+\.?|\d+|0x[0-9a-f]+)(:\d+)?(\/|$)/i.test(v);
+}
+
 export function normaliseUrl(v: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : 'http://' + v;
 }

