@@ -127,8 +127,8 @@ function gitConfigVerdict(key: string, value: string, pc: PackContext): 'deny' |
   if (k.startsWith('alias.')) return value.startsWith('!') ? (analyzeShellValue(value.slice(1), pc) ?? 'ask') : undefined;
   if (k === 'credential.helper' || /^credential\..*\.helper$/.test(k)) return /^!|[;&|`$]|\//.test(value) ? 'deny' : undefined;
   if (/^(core\.(sshcommand|pager|editor|askpass|gitproxy)|sequence\.editor|gpg\.(.*\.)?program|diff\..*\.(textconv|command)|merge\..*\.driver|filter\..*\.(clean|smudge|process)|remote\..*\.(receivepack|uploadpack|vcs)|difftool\..*\.cmd|mergetool\..*\.cmd|pager\..*|browser\..*\.cmd|web\.browser|submodule\..*\.update|sendemail\..*)$/.test(k)) {
-    if (/[;&|`$()<>]/.test(value) || /\b(curl|wget|nc|bash|sh|python|node|perl)\b/.test(value)) return analyzeShellValue(value, pc) ?? 'deny';
-    return 'ask';
+    const shell = /[;&|`$()<>]/.test(value) || /\b(curl|wget|nc|bash|sh|python|node|perl)\b/.test(value);
+    return analyzeShellValue(value, pc) ?? (shell ? 'deny' : 'ask');
   }
   if (/^url\..*\.insteadof$|^include\.path$|^includeif\./.test(k)) return 'ask';
   return undefined;

@@ -1,3 +1,4 @@
+import picomatch from 'picomatch';
 import { protectedSettingKey } from '../content.ts';
 import { foldPath, isInside, trimSlashes } from '../paths.ts';
 import { changedPaths, NONE, type PackContext } from './context.ts';
@@ -19,6 +20,7 @@ export function checkGuard(pc: PackContext): void {
   const changed = changedPaths(a, true);
   for (const p of changed) {
     if (pc.isGuardPath(p)) pc.add('guard.self-protection', 'deny', 'changes the hooks, settings or state that guard agents (Belay\'s own files)', p, 'guard');
+    else if (GLOB_CHAR.test(p) && !/\/\*{1,2}$/.test(p) && globMayGuard(pc, p)) pc.add('guard.self-protection', 'deny', 'writes through a wildcard that can name the hooks or settings that guard agents', p, 'guard');
   }
   if (pc.ctx.stateDir) {
     for (const p of a.reads) {
@@ -62,10 +64,23 @@ export function checkGuard(pc: PackContext): void {
     }
   }
 
+  // 3b. files copied or unpacked into a guard folder without being named (`cp -r x/. .claude/`, `tar x -C .vscode`)
+  for (const c of pc.commands()) {
+    if (!CONTENT_COPIERS.has(c.name)) continue;
+    const recursive = c.args.some((a) => /^-[a-zA-Z]*[rRaT]/.test(a) || /^--(recursive|archive|no-target-directory)$/.test(a));
+    for (const w of c.writes) {
+      const target = w.endsWith('/*') ? w.slice(0, -2) : w;
+      if (!(w !== target || recursive || pc.fact(w)?.type === 'dir')) continue;
+      if (insideGuardDir(pc, target)) pc.add('guard.self-protection', 'deny', `${c.name} puts files it does not name into ${target}, a folder of Belay's hooks or settings`, c.text, 'guard');
+    }
+  }
+
   // 4. turning Belay off from inside
   for (const s of a.shell?.signals ?? NONE) {
     if (s.code === 'guard.kill' || s.code === 'guard.editor-extension') pc.add('guard.disable', 'deny', s.detail ?? 'stops Belay', s.fragment, 'guard');
     else if (s.code === 'guard.env') pc.add('guard.env', 'deny', s.detail ?? 'changes how Belay runs', s.fragment, 'guard');
+    else if (s.code === 'guard.agent-config') pc.add('guard.self-protection', 'deny', s.detail ?? 'changes the agent\'s own configuration', s.fragment, 'guard');
+    else if (s.code === 'exec.extension-install') pc.add('guard.extension-install', 'ask', s.detail ?? 'installs an editor extension', s.fragment, 'guard');
   }
   for (const c of pc.commands()) {
     if (c.name === 'belay' && /^(kill-switch|killswitch|kill|off|disable|uninstall)$/.test(c.args[0] ?? '')) pc.add('guard.disable', 'deny', 'switches Belay off', c.text, 'guard');
@@ -90,6 +105,38 @@ function guardDirs(pc: PackContext, ci: boolean): string[] {
   ].map((d) => foldPath(d, ci));
   guardDirsFor = { roots: [...roots], home, stateDir, ci, dirs };
   return dirs;
+}
+
+const GLOB_CHAR = /[*?[]/;
+/** guard files a wildcard could name, relative to a workspace folder and to the home directory */
+const GUARD_SAMPLES_WORKSPACE = ['.claude/settings.json', '.claude/settings.local.json', '.cursor/hooks.json', '.cursor/mcp.json', '.vscode/settings.json', '.vscode/mcp.json', '.mcp.json', '.github/hooks/belay.json', '.codex/hooks.json', '.codex/config.toml'];
+const GUARD_SAMPLES_HOME = ['.claude/settings.json', '.claude.json', '.cursor/hooks.json', '.cursor/mcp.json', '.codex/hooks.json', '.codex/config.toml', '.copilot/hooks/belay.json', '.copilot/config.json', '.belay/belay.json'];
+
+/**
+ * `echo x > .c?aude/settings.json`: the shell expands the wildcard to a
+ * guard file. (A folder's `/*` stands for files an archive or copy puts
+ * there: the guard-folder check above judges those.)
+ */
+function globMayGuard(pc: PackContext, p: string): boolean {
+  let re: RegExp;
+  try {
+    re = picomatch.makeRe(p, { dot: true, nocase: true });
+  } catch {
+    return true; // a pattern that cannot be read could name anything
+  }
+  for (const r of pc.ctx.workspaceRoots) for (const s of GUARD_SAMPLES_WORKSPACE) if (re.test(`${r}/${s}`)) return true;
+  for (const s of GUARD_SAMPLES_HOME) if (re.test(`${pc.ctx.home}/${s}`)) return true;
+  return false;
+}
+
+/** programs that put files into a folder without naming each one */
+const CONTENT_COPIERS: ReadonlySet<string> = new Set(['cp', 'rsync', 'tar', 'bsdtar', 'gtar', 'unzip', '7z', '7za', '7zr', 'ditto', 'mv']);
+
+/** `p` is a guard folder or inside one. */
+function insideGuardDir(pc: PackContext, p: string): boolean {
+  const ci = pc.ctx.caseInsensitive === true;
+  const f = foldPath(trimSlashes(p), ci);
+  return guardDirs(pc, ci).some((d) => isInside(f, d));
 }
 
 function holdsGuardFiles(pc: PackContext, p: string): boolean {

@@ -42,6 +42,9 @@ export function checkShell(pc: PackContext): void {
       case 'obfuscation.decoded-eval':
         pc.add('shell.decoded-eval', 'ask', s.detail ?? 'an inline program runs code it decodes', s.fragment, 'shell');
         break;
+      case 'shell.exec-env':
+        pc.add('shell.exec-env', 'ask', s.detail ?? 'sets a variable that makes programs run or load code', s.fragment, 'shell');
+        break;
       case 'shell.bypass-env':
         pc.add('shell.bypass-env', 'ask', s.detail ?? 'switches a safety check off', s.fragment, 'shell');
         break;

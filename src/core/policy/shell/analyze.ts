@@ -5,7 +5,7 @@ import { isDeployScript } from './cmdOps.ts';
 import type { CommandCtx } from './commandKit.ts';
 import { describeCommand } from './commands.ts';
 import { isDecoder, parseDuration, quoteWord, splitWords, STATIC_PROGRAMS, staticFilter, stripQuotes } from './staticText.ts';
-import { expandSingle, expandWord, isSecretVarName, literalWord, type ArgWord, type ExpandEnv } from './expand.ts';
+import { ARG_SEPARATOR, expandSingle, expandWord, isSecretVarName, literalWord, type ArgWord, type ExpandEnv } from './expand.ts';
 import type { CommandNode, Node, Redirect, Script, Word } from './ir.ts';
 import { parseShell } from './parse.ts';
 import { analyzeWindows } from './windows.ts';
@@ -87,6 +87,19 @@ const MAX_DEPTH = 10;
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'fish', 'csh', 'tcsh', 'yash', 'rbash', 'pdksh', 'busybox-sh']);
 const HIDDEN_CHARS = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u00AD\u180E\u061C]|[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/;
 const SYSTEM_DIRS = /^\/(usr\/(local\/)?(s?bin|lib\w*)|s?bin|opt\/homebrew\/bin|nix\/store|snap\/bin)\//;
+/** variables whose value is a command line that programs run later (git, ssh, editors, pagers, the prompt) */
+const COMMAND_VARS: ReadonlySet<string> = new Set([
+  'GIT_SSH_COMMAND', 'GIT_SSH', 'GIT_PAGER', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_EXTERNAL_DIFF', 'GIT_ASKPASS', 'GIT_PROXY_COMMAND', 'SSH_ASKPASS',
+  'SUDO_ASKPASS', 'EDITOR', 'VISUAL', 'PAGER', 'MANPAGER', 'SYSTEMD_PAGER', 'LESSOPEN', 'LESSCLOSE', 'PROMPT_COMMAND', 'BROWSER',
+]);
+/** variables that make programs load code: a library, a startup script, an option string (for NODE_OPTIONS and Java, only code-loading options) */
+const LOAD_VARS = /^(LD_PRELOAD|LD_AUDIT|DYLD_INSERT_LIBRARIES|PYTHONSTARTUP|BASH_ENV|ENV|PERL5OPT|PERL5DB|RUBYOPT)$/;
+const LOADING_OPTIONS: Readonly<Record<string, RegExp>> = {
+  NODE_OPTIONS: /(^|\s)(-r|--require|--import|--loader|--experimental-loader)(\s|=|$)/,
+  JAVA_TOOL_OPTIONS: /-javaagent|-agentpath|-agentlib/,
+  _JAVA_OPTIONS: /-javaagent|-agentpath|-agentlib/,
+};
+
 const BYPASS_VAR = /BYPASS|SKIP_?(HOOKS?|CHECKS?|GUARD|VERIFY|CI)$|NO_?VERIFY|DISABLE_?(HOOKS?|GUARD|SAFETY|CHECKS?)|^HUSKY$|^SKIP$|^PRE_COMMIT_ALLOW_NO_CONFIG$|^GIT_HOOKS?_DISABLED?$/i;
 const POWERSHELL_CMDLETS = new Set([
   'remove-item', 'set-content', 'add-content', 'out-file', 'new-item', 'copy-item', 'move-item', 'get-content', 'invoke-webrequest',
@@ -106,6 +119,8 @@ const KILL_GUARD = /belay|code(-server|-insiders)?$|extensionhost/i;
 /** programs that print process ids */
 const PID_LOOKUP: ReadonlySet<string> = new Set(['pgrep', 'pidof', 'pgrep.exe', 'lsof', 'fuser']);
 const NO_INFOS: readonly ShellCommandInfo[] = [];
+/** programs that write what they read on stdin into the files they write */
+const STDIN_COPIERS: ReadonlySet<string> = new Set(['tee', 'sponge', 'dd', 'cat']);
 /** words that open a group or a subshell where the grammar does not know the keyword before them (`coproc`) */
 const GROUP_OPENERS: ReadonlySet<string> = new Set(['{', '(']);
 
@@ -130,14 +145,23 @@ export const WRAPPER_NAMES: ReadonlySet<string> = new Set([
   'command', 'exec', 'watch', 'flock', 'script', 'chroot', 'strace', 'ltrace', 'ltrace64', 'xvfb-run', 'firejail', 'bwrap', 'unshare', 'nsenter',
   'busybox', 'toybox', 'npx', 'bunx', 'pnpx', 'npm', 'pnpm', 'yarn', 'bun', 'uv', 'poetry', 'pipenv', 'pdm', 'hatch', 'rye', 'bundle', 'mise',
   'asdf', 'conda', 'mamba', 'micromamba', 'pixi', 'dotenv', 'op', 'doppler', 'infisical', 'aws-vault', 'direnv', 'nix-shell', 'devbox', 'uvx',
-  'pipx', 'xargs', 'parallel', 'find', 'eval', 'source', '.', 'cmd', 'powershell', 'pwsh', 'systemd-run', 'runuser', 'coproc',
+  'pipx', 'xargs', 'parallel', 'find', 'eval', 'source', '.', 'cmd', 'powershell', 'pwsh', 'systemd-run', 'runuser', 'coproc', 'screen', 'tmux',
+  'xterm', 'uxterm', 'urxvt', 'gnome-terminal', 'konsole', 'xfce4-terminal', 'alacritty', 'kitty', 'wezterm', 'terminator', 'x-terminal-emulator',
+]);
+/** tmux commands that start a program: their last words are a shell command */
+const TMUX_RUNS: ReadonlySet<string> = new Set([
+  'new', 'new-session', 'new-window', 'neww', 'split-window', 'splitw', 'respawn-pane', 'respawnp', 'respawn-window', 'respawnw', 'run-shell', 'run',
+  'display-popup', 'popup', 'send-keys', 'send', 'if-shell', 'if', 'pipe-pane', 'pipep',
 ]);
 export const SEMANTIC_NAMES: ReadonlySet<string> = new Set([
   'cd', 'pushd', 'chdir', 'set-location', 'sl', 'push-location', 'popd', 'pop-location', 'read', 'mapfile', 'readarray', 'printenv', 'set',
   'compgen', 'echo', 'printf', 'print', 'write-output', 'write-host', 'at', 'batch', 'crontab', 'iex', 'invoke-expression', 'launchctl', 'schtasks',
   'trap', 'alias', 'kill', 'pkill', 'killall', 'stop-process', 'taskkill', 'shutdown', 'reboot', 'halt', 'poweroff', 'stop-computer',
-  'restart-computer', 'systemctl', 'init', 'telinit', 'code', 'code-insiders', 'cursor', 'codium', 'code-server', 'windsurf', 'history',
+  'restart-computer', 'systemctl', 'init', 'telinit', 'code', 'code-insiders', 'cursor', 'codium', 'code-server', 'windsurf', 'history', 'claude',
+  'codex', 'gemini', 'cursor-agent', 'copilot', 'vim', 'vi', 'nvim', 'view', 'ex', 'less', 'man', 'make', 'gmake',
 ]);
+/** an editor or pager command that runs a shell command: `:!cmd`, `!cmd`, `:r !cmd`, `:w !cmd`, `:silent !cmd` (the command in group 1) */
+const EDITOR_BANG = /^\s*:?\s*(?:silent!?\s+)?(?:(?:r|read|w|write|\.)\s*)?!(.+)$/;
 
 /** Normalises a command word to its program name: `/usr/bin/rm` -> `rm`, `RM.EXE` -> `rm`. */
 export function programName(word: string): string {
@@ -381,9 +405,35 @@ class Analyzer {
     }
     const v = expandSingle(value, this.expandEnv(scope));
     for (const sub of v.subs) this.substitution(sub, scope, frame);
+    this.execEnv(name, v, scope, frame, name + '=' + value.raw);
     const prev = scope.vars.get(name);
     if (v.dyn || (append && prev === null)) setVar(scope, name, null);
     else setVar(scope, name, append && typeof prev === 'string' ? prev + v.v : v.v);
+  }
+
+  /**
+   * Variables that make programs run or load something: the command line in
+   * GIT_SSH_COMMAND, EDITOR, PAGER… is analysed as the command it is; a
+   * library or startup script (LD_PRELOAD, BASH_ENV…) is at least asked
+   * about, and a startup script given as a process substitution runs what
+   * that prints.
+   */
+  private execEnv(name: string, value: ArgWord | undefined, scope: Scope, frame: Frame, text: string): void {
+    if (value === undefined || value.v === '' && !value.dyn) return;
+    if (COMMAND_VARS.has(name)) {
+      if (value.dyn) this.signal('shell.exec-env', text, `sets ${name} to a command only known at run time`);
+      else this.nestedScript(value.v, copyScope(scope), { ...frame, stdin: undefined }, `${name}=`);
+      return;
+    }
+    const loading = LOADING_OPTIONS[name];
+    if (!LOAD_VARS.test(name) && !(loading !== undefined && (value.dyn || loading.test(value.v)))) return;
+    this.signal('shell.exec-env', text, `sets ${name}, which makes programs load ${value.dyn ? 'code chosen at run time' : value.v}`);
+    if ((name === 'BASH_ENV' || name === 'ENV') && value.subs.length > 0) {
+      for (const sub of value.subs) {
+        const out = this.staticScriptOutput(sub, copyScope(scope));
+        if (out !== undefined) this.nestedScript(out, copyScope(scope), { ...frame, stdin: undefined }, `${name}=<(…)`);
+      }
+    }
   }
 
   private checkVarName(name: string, text: string): void {
@@ -520,6 +570,7 @@ class Analyzer {
       if (a.value) {
         const v = expandSingle(a.value, this.expandEnv(scope));
         for (const sub of v.subs) this.substitution(sub, scope, frame);
+        this.execEnv(a.name, v, scope, frame, n.text);
         env[a.name] = v.v;
         setVar(local, a.name, v.dyn ? null : v.v);
       } else env[a.name] = '';
@@ -609,7 +660,10 @@ class Analyzer {
         if (frame.background || frame.stage > 0) this.signal('system.fork-bomb', text, `function ${first.v} spawns copies of itself`);
         return;
       }
+      // the call's arguments are $1… inside it; the caller's come back afterwards
+      const saved = setPositional(scope, first, args);
       this.script(fn, scope, { ...frame, calls: [...frame.calls, first.v], depth: frame.depth + 1, via: [...frame.via, first.v + '()'] });
+      restorePositional(scope, saved);
       return;
     }
     if (this.wrapper(name, first, args, scope, frame, info, text)) return;
@@ -624,7 +678,9 @@ class Analyzer {
     }
     const redirected = info.writes.length > 0 ? [...info.writes] : NO_PATHS;
     describeCommand(name, args, ctx, info, this.signals);
-    if (info.network && redirected.length > 0) for (const p of redirected) if (!/^\/dev\//.test(p)) info.downloads.push({ url: info.urls[0] ?? '', path: p });
+    if (info.network && redirected.length > 0) {
+      for (const p of redirected) if (!/^\/dev\//.test(p)) info.downloads.push({ url: info.urls[0] ?? '', path: p });
+    } else if (info.writes.length > 0 && STDIN_COPIERS.has(name)) this.downloadedThroughPipe(info, frame);
     if (!info.deploy && hasSlash(first.v) && isDeployScript(name)) info.deploy = name;
     this.extraSemantics(name, args, scope, frame, info);
     if (info.interpreterStdin) this.interpreterInput(name, scope, frame, info);
@@ -680,9 +736,13 @@ class Analyzer {
         if (plain.length === 0) this.signal('secrets.env-dump', info.text, 'prints every environment variable, credentials included');
         for (const v of plain) if (isSecretVarName(v)) this.signal('secrets.echo-var', info.text, `prints $${v}`);
         return;
-      case 'set':
+      case 'set': {
         if (plain.length === 0) this.signal('secrets.env-dump', info.text, 'prints every shell variable, credentials included');
+        // `set -- a b`: the positional parameters from now on
+        const dashes = plain.indexOf('--');
+        if (dashes >= 0) setPositional(scope, undefined, args.slice(dashes + 1));
         return;
+      }
       case 'compgen':
         if (plain.includes('-v') || plain.includes('-e')) this.signal('secrets.env-dump', info.text, 'lists variables');
         return;
@@ -769,7 +829,50 @@ class Analyzer {
       case 'code-server':
       case 'windsurf':
         if (plain.some((a) => /^--(uninstall-extension|disable-extension|disable-extensions)/.test(a))) this.signal('guard.editor-extension', info.text, 'removes or disables editor extensions, Belay among them');
+        if (plain.some((a) => /^--add-mcp/.test(a))) this.signal('guard.agent-config', info.text, `${name} --add-mcp adds an MCP server to the editor's configuration`);
+        if (plain.some((a) => /^--install-extension/.test(a))) this.signal('exec.extension-install', info.text, 'installs an editor extension: its code runs in the editor, beside Belay');
         return;
+      case 'vim':
+      case 'vi':
+      case 'nvim':
+      case 'view':
+      case 'ex':
+      case 'less':
+      case 'man': {
+        // commands given on the command line that run a shell command: vim -c ':!cmd' / +'r !cmd', less +'!cmd', man -P cmd
+        for (let i = 0; i < plain.length; i++) {
+          const a = plain[i]!;
+          const given = (a === '-c' || a === '--cmd') && name !== 'less' && name !== 'man' ? plain[++i] : a.startsWith('+') ? a.slice(1) : undefined;
+          const bang = given !== undefined ? EDITOR_BANG.exec(given) : null;
+          if (bang) this.nestedScript(bang[1]!, copyScope(scope), { ...frame, stdin: undefined }, `${name} !`);
+          const pager = name === 'man' ? (a === '-P' || a === '--pager' ? plain[++i] : a.startsWith('--pager=') ? a.slice(8) : undefined) : undefined;
+          if (pager !== undefined && pager !== '') this.nestedScript(pager, copyScope(scope), { ...frame, stdin: undefined }, 'man -P');
+        }
+        return;
+      }
+      case 'make':
+      case 'gmake': {
+        // a makefile read from stdin (`make -f - <<<…`): its recipes are shell commands
+        const f = plain.findIndex((a) => a === '-f' || a === '--file' || a === '--makefile');
+        const file = f >= 0 ? plain[f + 1] : undefined;
+        const stdin = frame.stdin;
+        if ((file === '-' || file === '/dev/stdin') && stdin?.text !== undefined && !stdin.dynamic) {
+          for (const line of stdin.text.split('\n')) if (line.startsWith('\t') && line.trim() !== '') this.nestedScript(line.trim().replace(/^[@+-]+/, ''), copyScope(scope), { ...frame, stdin: undefined }, 'make recipe');
+        } else if ((file === '-' || file === '/dev/stdin') && stdin !== undefined) this.signal('shell.stdin-exec', info.text, 'make runs recipes it reads on stdin');
+        return;
+      }
+      case 'claude':
+      case 'codex':
+      case 'gemini':
+      case 'cursor-agent':
+      case 'copilot': {
+        // agent CLIs that change what the agent may do or which MCP servers it starts
+        const [area, verb] = plain.filter((a) => !a.startsWith('-'));
+        if (area === 'mcp' && verb !== undefined && !/^(list|get|serve|help)$/.test(verb) || area === 'config' && verb !== undefined && /^(set|add|remove|rm|unset)$/.test(verb)) {
+          this.signal('guard.agent-config', info.text, `${name} ${area} ${verb} changes the agent's own configuration`);
+        }
+        return;
+      }
       case 'history':
         if (plain.includes('-c')) this.signal('shell.history-clear', info.text, 'clears the shell history');
         return;
@@ -824,6 +927,15 @@ class Analyzer {
     } else if (!fromNetwork && !decoded) {
       this.signal('shell.stdin-exec', info.text, `${name} runs a program whose text is only known at run time`);
     }
+  }
+
+  /** `curl … | tee i.sh`: a program that copies stdin to files, fed by a download, writes the download. */
+  private downloadedThroughPipe(info: ShellCommandInfo, frame: Frame): void {
+    const stdin = frame.stdin;
+    if (!stdin?.fromPipe || stdin.pipeline === undefined) return;
+    const source = this.upstreamOf(stdin.pipeline, frame.stage).find((c) => c.network || c.urls.length > 0);
+    if (!source) return;
+    for (const p of info.writes) if (!/^\/dev\//.test(p)) info.downloads.push({ url: source.urls[0] ?? '', path: p });
   }
 
   /** `kill $(pgrep -f x)`, `pgrep -f x | xargs kill`: the process lookups whose output names what is killed. */
@@ -910,7 +1022,12 @@ class Analyzer {
         const p = parseArgs(args, { values: ['u', 'g', 'h', 'p', 'C', 'D', 'r', 't', 'T', 'U', '--user', '--group', '--host', '--prompt', '--chdir', '--role', '--type', '--other-user', '--close-from', '--command-timeout'], stopAtFirstPositional: true });
         this.signal('privilege.sudo', text, `${name} runs with elevated privileges`);
         if (p.positionals.length === 0) {
-          if (has(p, '-i', '-s', '--login', '--shell')) this.signal('privilege.root-shell', text, 'opens a root shell');
+          if (has(p, '-i', '-s', '--login', '--shell')) {
+            this.signal('privilege.root-shell', text, 'opens a root shell');
+            // `sudo -s <<< "cmd"`: the shell runs what it reads
+            const stdin = frame.stdin;
+            if (stdin?.text !== undefined && !stdin.dynamic) this.nestedScript(stdin.text, copyScope(scope), { ...frame, stdin: undefined }, `${name} -s`);
+          }
           if (has(p, '-e', '--edit')) return false;
           return true;
         }
@@ -957,6 +1074,7 @@ class Analyzer {
             if (info.env === NO_ENV) info.env = {};
             info.env[m[1]!] = m[2]!;
             this.checkVarName(m[1]!, a);
+            this.execEnv(m[1]!, { ...args[i]!, v: m[2]! }, scope, frame, text);
             continue;
           }
           break;
@@ -1110,6 +1228,42 @@ class Analyzer {
         this.signal('privilege.root-shell', text, 'opens a shell as another user');
         return true;
       }
+      case 'screen': {
+        const p = parseArgs(args, { values: ['S', 'c', 't', 'p', 'X', 'e', 'h', 'l', 'T', 's', 'Logfile'], stopAtFirstPositional: true });
+        return again(p.positionals, 'screen', { background: true });
+      }
+      case 'tmux': {
+        // tmux [-L name] [-S socket] [-f file] COMMAND …: the commands that start a program run their last words as a shell command
+        const g = parseArgs(args, { values: ['L', 'S', 'f', 'T'], stopAtFirstPositional: true });
+        const sub = g.positionals[0]?.v ?? '';
+        if (!TMUX_RUNS.has(sub)) return true;
+        const p = parseArgs(g.positionals.slice(1), { values: ['t', 's', 'n', 'c', 'e', 'F', 'x', 'y', 'l', 'p', 'T'] });
+        const words = p.positionals.map((a) => a.v).filter((v) => !(sub === 'send-keys' || sub === 'send') || !/^(Enter|C-m|KPEnter|Escape|C-c)$/.test(v));
+        if (p.positionals.some((a) => a.dyn)) this.signal('shell.eval-dynamic', text, `tmux ${sub} runs text only known at run time`);
+        else if (words.length > 0) this.nestedScript(words.join(' '), copyScope(scope), { ...frame, stdin: undefined, background: true }, `tmux ${sub}`);
+        return true;
+      }
+      case 'xterm':
+      case 'uxterm':
+      case 'urxvt':
+      case 'gnome-terminal':
+      case 'konsole':
+      case 'xfce4-terminal':
+      case 'alacritty':
+      case 'kitty':
+      case 'wezterm':
+      case 'terminator':
+      case 'x-terminal-emulator': {
+        // the program after -e/-x/--command/-- (xterm: everything after -e); one word with spaces is a command line
+        const at = args.findIndex((a) => a.v === '-e' || a.v === '-x' || a.v === '--' || a.v === '--command' || a.v === '--execute');
+        const rest = at >= 0 ? args.slice(at + 1) : [];
+        if (rest.length === 0) return true;
+        if (rest.length === 1 && /\s/.test(rest[0]!.v)) {
+          this.nestedScript(rest[0]!.v, copyScope(scope), { ...frame, stdin: undefined }, name);
+          return true;
+        }
+        return again(rest, name, { background: true });
+      }
       case 'coproc': {
         // `coproc CMD ARGS`, and `coproc [NAME]` before a group or subshell (whose words end at the first `;`): CMD runs in the background
         let rest = args;
@@ -1214,8 +1368,15 @@ class Analyzer {
         let k = 0;
         while (k < head.length && head[k]!.v.startsWith('-')) k += /^-(j|P|S|n|N|L|l|d|E|I|X|[-](jobs|max-procs|sshlogin|max-args|delimiter))$/.test(head[k]!.v) ? 2 : 1;
         const cmd = head.slice(k);
-        if (cmd.length === 0) return true;
-        const inputs = sep >= 0 ? args.slice(sep + 1).filter((a) => !a.v.startsWith(':::')) : [];
+        if (cmd.length === 0) {
+          // no command: each input line is one (`echo "rm -rf ~" | parallel`)
+          const lines = sep >= 0 ? args.slice(sep + 1).filter((a) => !a.v.startsWith(':::')).map((a) => (a.dyn ? undefined : a.v)) : this.fedLines(frame);
+          if (lines === undefined || lines.some((l) => l === undefined)) this.signal('shell.stdin-exec', text, 'parallel runs commands only known at run time');
+          for (const line of lines ?? []) if (line !== undefined) this.nestedScript(line, copyScope(scope), { ...frame, stdin: undefined }, 'parallel');
+          return true;
+        }
+        // without ::: the inputs come from stdin, as xargs takes them
+        const inputs = sep >= 0 ? args.slice(sep + 1).filter((a) => !a.v.startsWith(':::')) : this.fedArgs(frame).synthetic;
         const withInputs = cmd.some((a) => a.v.includes('{}')) ? cmd.flatMap((a) => (a.v.includes('{}') ? inputs.map((x) => ({ ...a, v: a.v.split('{}').join(x.v) })) : [a])) : [...cmd, ...inputs];
         return again(withInputs, 'parallel', { openArgs: true });
       }
@@ -1316,7 +1477,11 @@ class Analyzer {
         if (!sources.some((c) => c.network || c.urls.length > 0 || isDecoder(c))) this.signal('shell.eval-dynamic', text, `${name} -c runs text that is only known at run time`);
         if (command.replace(/\*/g, '').trim() === '') return true;
       }
-      this.nestedScript(command, copyScope(scope), { ...frame, openArgs: frame.openArgs === true }, `${name} -c`);
+      // `sh -c 'rm -rf "$1"' _ ~`: the words after the command are $0, $1…
+      const inner = copyScope(scope);
+      const rest = args.slice(i);
+      if (rest.length > 0) setPositional(inner, rest[0]!, rest.slice(1));
+      this.nestedScript(command, inner, { ...frame, openArgs: frame.openArgs === true }, `${name} -c`);
       return true;
     }
     const script = args[i];
@@ -1372,9 +1537,7 @@ class Analyzer {
     if (typeof file === 'string') info.reads.push(this.opts.resolve(file, scope.cwd));
     let cmd = p.positionals.length > 0 ? p.positionals : [{ v: 'echo', dyn: false, glob: false, vars: [], raw: 'echo', subs: [], indirect: false } as ArgWord];
     const replace = p.flags.get('-I') ?? p.flags.get('--replace') ?? (p.flags.has('-i') ? '{}' : undefined);
-    const fedText = frame.stdin?.dynamic ? undefined : frame.stdin?.upstream ?? frame.stdin?.text;
-    const fed = frame.stdin?.findPaths ?? (fedText !== undefined ? fedText.split(/\s+/).filter((x) => x !== '') : undefined);
-    const synthetic = (fed && fed.length > 0 ? fed : ['*']).slice(0, 16).map((v) => ({ v, dyn: fed === undefined, glob: fed !== undefined && /[*?[]/.test(v), vars: [], raw: v, subs: [], indirect: false }) as ArgWord);
+    const { fed, synthetic } = this.fedArgs(frame);
     if (typeof replace === 'string') {
       cmd = cmd.flatMap((a) => (a.v.includes(replace) ? synthetic.map((s) => ({ ...a, v: a.v.split(replace).join(s.v), dyn: a.dyn || s.dyn, glob: a.glob || s.glob })) : [a]));
     } else cmd = [...cmd, ...synthetic];
@@ -1396,6 +1559,24 @@ class Analyzer {
       bulk.github.count = Math.max(bulk.github.count, fed?.length ?? 0, listed);
     }
     return true;
+  }
+
+  /** The lines a program reads on stdin, when upstream's output is known. */
+  private fedLines(frame: Frame): string[] | undefined {
+    const text = frame.stdin?.dynamic ? undefined : frame.stdin?.upstream ?? frame.stdin?.text;
+    return text?.split('\n').filter((l) => l.trim() !== '');
+  }
+
+  /**
+   * What a program that takes its arguments from stdin (xargs, parallel) is
+   * fed: the words upstream prints when they are known (at most 16), else
+   * one unknown word.
+   */
+  private fedArgs(frame: Frame): { fed: string[] | undefined; synthetic: ArgWord[] } {
+    const fedText = frame.stdin?.dynamic ? undefined : frame.stdin?.upstream ?? frame.stdin?.text;
+    const fed = frame.stdin?.findPaths ?? (fedText !== undefined ? fedText.split(/\s+/).filter((x) => x !== '') : undefined);
+    const synthetic = (fed && fed.length > 0 ? fed : ['*']).slice(0, 16).map((v) => ({ v, dyn: fed === undefined, glob: fed !== undefined && /[*?[]/.test(v), vars: [], raw: v, subs: [], indirect: false }) as ArgWord);
+    return { fed, synthetic };
   }
 
   /** `find`: start paths, -delete, -exec/-execdir/-ok, -fprint. */
@@ -1509,6 +1690,8 @@ class Analyzer {
     if (n.t !== 'cmd' || n.words.length === 0) return undefined;
     // a plain program name staticFilter knows nothing about: no need to expand the words
     const head = n.words[0]!;
+    // `pwd` (-L or -P alike: the scope's directory is canonical)
+    if (head.raw === 'pwd' && n.words.every((w, i) => i === 0 || w.raw === '-L' || w.raw === '-P')) return scope.cwdUnknown ? undefined : scope.cwd + '\n';
     if (head.parts.every((p) => p.t === 'lit') && !head.raw.includes('{') && !head.raw.startsWith('~') && !STATIC_PROGRAMS.has(programName(literalText(head)))) return undefined;
     const env = this.expandEnv(scope);
     const argv = n.words.flatMap((wd) => expandWord(wd, env));
@@ -1610,6 +1793,33 @@ function ownVars(s: Scope): Map<string, string | null> {
     if (s.env !== undefined) s.env.vars = s.vars;
   }
   return s.vars;
+}
+
+/** the positional parameters a call sets (beyond $9 they are only in $@) */
+const POSITIONAL = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '@', '*', '#'];
+
+/** Sets $0 (unless `zero` is undefined), $1…, $@, $* and $# for a call of `zero` with `args` (unknown words stay unknown); returns what they were. */
+function setPositional(s: Scope, zero: ArgWord | undefined, args: readonly ArgWord[]): (string | null | undefined)[] {
+  const saved = POSITIONAL.map((k) => s.vars.get(k));
+  if (zero !== undefined) setVar(s, '0', zero.dyn ? null : zero.v);
+  for (let k = 1; k <= 9; k++) {
+    const a = args[k - 1];
+    if (a === undefined) deleteVar(s, String(k));
+    else setVar(s, String(k), a.dyn ? null : a.v);
+  }
+  const known = !args.some((a) => a.dyn);
+  setVar(s, '@', known ? args.map((a) => a.v).join(ARG_SEPARATOR) : null);
+  setVar(s, '*', known ? args.map((a) => a.v).join(' ') : null);
+  setVar(s, '#', String(args.length));
+  return saved;
+}
+
+function restorePositional(s: Scope, saved: readonly (string | null | undefined)[]): void {
+  POSITIONAL.forEach((k, i) => {
+    const v = saved[i];
+    if (v === undefined) deleteVar(s, k);
+    else setVar(s, k, v);
+  });
 }
 
 export function setVar(s: Scope, name: string, value: string | null): void {

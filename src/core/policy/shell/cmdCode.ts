@@ -109,8 +109,15 @@ const DECODE_EXEC = /\b(eval|exec|Function|compile|execScript)\s*\(\s*(?:[\w.]*\
  * is in another language, so this is a scan, not a parse: constructs it does
  * not recognise are flagged rather than trusted.
  */
+/** a program that forks without end: `fork while fork`, `while 1: os.fork()`, `for(;;) fork();` */
+const FORK_LOOP = /\bfork\s+while\s+fork\b|\bwhile\s*\(?\s*(?:1|True|true)\s*\)?\s*(?::|\{|do\b)?[\s;{]*(?:os\.|Process\.)?fork\s*[({;]|\bfor\s*\(\s*;\s*;\s*\)\s*\{?\s*(?:os\.)?fork\s*\(/;
+/** a recursive delete of the home directory named through the language's own API (expanduser('~'), homedir(), Dir.home, $HOME) */
+const HOME_DELETE = /\b(rmtree|rmSync|rm_rf|rm_r|remove_dir_all|rimraf(?:\.sync)?|rmdirSync|remove_entry_secure)\s*\(\s*(?:os\.path\.expanduser\(\s*['"]~\/?['"]\s*\)|(?:pathlib\.)?Path\.home\(\)|(?:require\(\s*['"](?:node:)?os['"]\s*\)|os)\.homedir\(\)|Dir\.home|ENV\[['"]HOME['"]\]|os\.environ\[['"]HOME['"]\]|os\.getenv\(\s*['"]HOME['"]\s*\)|process\.env\.HOME)\s*[,)]/g;
+
 export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): void {
   const code = source.length > 200_000 ? source.slice(0, 200_000) : source;
+  if (FORK_LOOP.test(code)) signals.push({ code: 'system.fork-bomb', fragment: info.text, detail: `${lang} forks without end` });
+  for (const m of code.matchAll(HOME_DELETE)) info.deletes.push({ path: ctx.resolve(ctx.home), recursive: true, via: `${lang} ${m[1]}` });
   for (const m of code.matchAll(DELETE_API)) {
     const target = m[2];
     const fn = m[1]!;

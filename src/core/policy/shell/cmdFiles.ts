@@ -1,6 +1,7 @@
 import { has, parseArgs, value, values, type ArgSpec } from './args.ts';
-import { addReads, addWrites, basename, joinPath, w, type Handler } from './commandKit.ts';
+import { addReads, addWrites, basename, joinPath, w, type CommandCtx, type Handler } from './commandKit.ts';
 import type { ArgWord } from './expand.ts';
+import type { ShellCommandInfo, Signal } from '../action.ts';
 
 /**
  * Commands that read, write, copy, archive and delete files.
@@ -40,9 +41,52 @@ export const PATTERN_FIRST: Record<string, { spec: ArgSpec; patternFlags: string
   'select-string': { spec: { values: ['-pattern', '-path'], singleDashLong: true }, patternFlags: [], fileFlags: [] },
 };
 
+const AWKS: ReadonlySet<string> = new Set(['awk', 'gawk', 'mawk', 'nawk']);
+
+/** an awk string literal, its text in group 1 */
+const AWK_STRING = String.raw`"((?:[^"\\]|\\.)*)"`;
+const AWK_SYSTEM = /\bsystem\s*\(/g;
+const AWK_SYSTEM_LITERAL = new RegExp(String.raw`^\s*` + AWK_STRING + String.raw`\s*\)`);
+const AWK_TO_COMMAND = new RegExp(String.raw`\|\s*` + AWK_STRING, 'g');
+const AWK_FROM_COMMAND = new RegExp(AWK_STRING + String.raw`\s*\|\s*getline`, 'g');
+const AWK_PIPE_DYNAMIC = /\|\s*[A-Za-z_(]|[A-Za-z_)]\s*\|\s*getline/;
+const AWK_GETLINE_FILE = new RegExp(String.raw`getline\b[^<;}\n]*<\s*` + AWK_STRING, 'g');
+const AWK_PRINT_FILE = new RegExp(String.raw`\bprint[f]?\b[^;}\n]*?>>?\s*` + AWK_STRING, 'g');
+
+function awkText(s: string): string {
+  return s.replace(/\\(["\\/])/g, '$1').replace(/\\n/g, '\n').replace(/\\t/g, '\t');
+}
+
+/**
+ * What an awk program runs, reads and writes besides its input: system("…"),
+ * "…" | getline and print | "…" run shell commands (analysed as such; built
+ * at run time, they are asked about); getline < "file" reads a file; print
+ * > "file" writes one.
+ */
+function awkEffects(program: string, ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): void {
+  if (!program.includes('system') && !program.includes('|') && !program.includes('getline') && !program.includes('>')) return;
+  let dynamic = false;
+  for (const m of program.matchAll(AWK_SYSTEM)) {
+    const lit = AWK_SYSTEM_LITERAL.exec(program.slice(m.index + m[0].length));
+    if (lit) ctx.nested(awkText(lit[1]!), 'awk system()');
+    else dynamic = true;
+  }
+  for (const m of program.matchAll(AWK_TO_COMMAND)) {
+    const target = awkText(m[1]!);
+    ctx.nested(target, 'awk print |');
+    // printing into a shell or an interpreter runs what the program prints
+    if (/^\s*(\S*\/)?((ba|z|da|k|fi|c|tc)?sh|python\d*|perl|ruby|node|php)(\s|$)/.test(target)) dynamic = true;
+  }
+  for (const m of program.matchAll(AWK_FROM_COMMAND)) ctx.nested(awkText(m[1]!), 'awk getline');
+  if (AWK_PIPE_DYNAMIC.test(program.replace(/\|\|/g, ''))) dynamic = true;
+  for (const m of program.matchAll(AWK_GETLINE_FILE)) info.reads.push(ctx.resolve(awkText(m[1]!)));
+  for (const m of program.matchAll(AWK_PRINT_FILE)) info.writes.push(ctx.resolve(awkText(m[1]!)));
+  if (dynamic) signals.push({ code: 'shell.eval-dynamic', fragment: info.text, detail: 'awk runs a command built at run time' });
+}
+
 export function handlePatternFirst(name: string): Handler {
   const def = PATTERN_FIRST[name]!;
-  return (args, ctx, info) => {
+  return (args, ctx, info, signals) => {
     const p = parseArgs(args, def.spec);
     const explicitPattern = def.patternFlags.some((f) => p.flags.has(f)) || def.fileFlags.some((f) => p.flags.has(f));
     const files = explicitPattern ? p.positionals : p.positionals.slice(1);
@@ -53,6 +97,7 @@ export function handlePatternFirst(name: string): Handler {
     if (name === 'jq' || name === 'awk' || name === 'gawk') {
       for (const e of p.list) if ((e.flag === '--slurpfile' || e.flag === '--rawfile') && e.word) info.reads.push(ctx.resolve(e.word));
     }
+    if (AWKS.has(name) && !explicitPattern && p.positionals[0]) awkEffects(p.positionals[0].v, ctx, info, signals);
     if ((name === 'grep' || name === 'rg') && files.length === 0 && !ctx.stdin && (has(p, '-r', '-R', '--recursive') || name === 'rg')) {
       info.reads.push(ctx.cwd);
     }
@@ -106,7 +151,28 @@ export function handleReader(name: string): Handler {
 
 // ---------------------------------------------------------------- writers / copiers
 
-export const sed: Handler = (args, ctx, info) => {
+/** sed's `e COMMAND` (after an optional address or range): runs COMMAND */
+const SED_E_COMMAND = /(?:^|[;\n{])\s*(?:(?:\d+|\$|\/(?:[^/\\\n]|\\.)*\/)(?:\s*,\s*(?:\d+|\$|\/(?:[^/\\\n]|\\.)*\/))?)?\s*!?\s*e[ \t]+([^\n;}]+)/g;
+/** `s/…/…/FLAGS` with the common delimiters; the replacement in group 2, the flags in group 3 */
+const SED_SUBSTITUTE = /(?:^|[;\n{])\s*(?:\d+|\$|\/(?:[^/\\\n]|\\.)*\/)?\s*s([\/|#:,@])((?:[^\\\n]|\\.)*?)\1((?:[^\\\n]|\\.)*?)\1([a-zA-Z0-9]*)/g;
+
+/**
+ * What a sed script runs: the `e` command runs its text; the `e` flag of
+ * `s` runs the edited line, whose new text is analysed and, being only
+ * known at run time, asked about.
+ */
+function sedRuns(script: string, ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): void {
+  if (!script.includes('e')) return;
+  for (const m of script.matchAll(SED_E_COMMAND)) ctx.nested(m[1]!.trim(), 'sed e');
+  for (const m of script.matchAll(SED_SUBSTITUTE)) {
+    if (!m[4]!.includes('e')) continue;
+    const replacement = m[3]!.replace(/\\(.)/g, '$1');
+    if (replacement.trim() !== '' && !/&/.test(m[3]!)) ctx.nested(replacement, 'sed s///e');
+    signals.push({ code: 'shell.eval-dynamic', fragment: info.text, detail: 'sed runs the lines it edits as commands' });
+  }
+}
+
+export const sed: Handler = (args, ctx, info, signals) => {
   // -i takes an optional attached suffix (GNU) or a separate one (BSD `-i ''`)
   const inPlace = args.some((a) => /^-[a-zA-Z]*i/.test(a.v) && !a.v.startsWith('--') || a.v.startsWith('--in-place'));
   const rest = args.filter((a, i) => !(a.v === '' && i > 0 && /^-[a-zA-Z]*i$/.test(args[i - 1]!.v)));
@@ -119,6 +185,7 @@ export const sed: Handler = (args, ctx, info) => {
   const script = [...values(p, '-e', '--expression'), ...(scripted ? [] : p.positionals.slice(0, 1).map((a) => a.v))].join('\n');
   // sed's `e` command and `w file` write/run things
   if (/(^|[;\n}])\s*e(\s|$)|\/e\b/.test(script)) info.execs.push('sed:e');
+  sedRuns(script, ctx, info, signals);
   for (const m of script.matchAll(/(?:^|[;\n])\s*(?:\d+|\/[^/]*\/)?\s*w\s+(\S+)/g)) info.writes.push(ctx.resolve(m[1]!));
 };
 

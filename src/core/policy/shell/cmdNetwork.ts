@@ -72,6 +72,24 @@ export const curl: Handler = (args, ctx, info) => {
   for (const c of values(p, '-c', '--cookie-jar', '-D', '--dump-header', '--trace', '--trace-ascii')) if (c !== '-') info.writes.push(ctx.resolve(c));
 };
 
+/** aria2c, axel: download their URLs to -o/--out (inside -d/--dir), else to the URLs' base names. */
+export const downloader: Handler = (args, ctx, info) => {
+  const p = parseArgs(args, {
+    values: ['o', 'd', 'i', 'x', 's', 'n', 'j', 'a', 'U', 'H', '--out', '--output', '--dir', '--input-file', '--num-connections', '--max-connection-per-server', '--split', '--user-agent', '--header'],
+  });
+  info.network = true;
+  for (const a of p.positionals) if (looksLikeUrl(a.v) || schemelessUrl(a.v)) info.urls.push(normaliseUrl(a.v));
+  for (const f of values(p, '-i', '--input-file')) if (f !== '-') info.reads.push(ctx.resolve(f));
+  const dir = value(p, '-d', '--dir');
+  const out = value(p, '-o', '--out', '--output');
+  const named = out !== undefined ? info.urls.slice(0, 1).map((u) => ({ u, name: out })) : info.urls.map((u) => ({ u, name: basename(u.replace(/[?#].*$/, '')) || 'index.html' }));
+  for (const { u, name } of named) {
+    const path = ctx.resolve(dir !== undefined ? joinPath(dir, name) : name);
+    info.writes.push(path);
+    info.downloads.push({ url: u, path });
+  }
+};
+
 export const wget: Handler = (args, ctx, info) => {
   const p = parseArgs(args, {
     values: ['O', 'o', 'a', 'P', 'i', 'U', 'e', 't', 'T', 'w', 'Q', 'l', 'A', 'R', 'D', 'I', 'X', '--output-document', '--output-file', '--directory-prefix', '--input-file', '--post-data', '--post-file', '--body-data', '--body-file', '--method', '--header', '--user-agent', '--execute', '--user', '--password', '--load-cookies', '--save-cookies', '--tries', '--timeout'],

@@ -5,7 +5,7 @@ import { dbClient, DB_CLIENTS } from './cmdDatabases.ts';
 import { chmodLike, chownLike, compressor, copyLike, dd, handlePatternFirst, handleReader, PATTERN_FIRST, READERS, recursiveDeleter, rm, rmdir, rsyncLike, sed, shred, tar, tee, touchLike, trash, unzip, zip } from './cmdFiles.ts';
 import { git } from './cmdGit.ts';
 import { gh } from './cmdGithub.ts';
-import { cloudCopy, curl, httpie, netcat, scp, ssh, wget } from './cmdNetwork.ts';
+import { cloudCopy, curl, downloader, httpie, netcat, scp, ssh, wget } from './cmdNetwork.ts';
 import { container, deployOf, npmPkg } from './cmdOps.ts';
 import { looksLikeUrl, normaliseUrl } from './commandKit.ts';
 import type { ArgWord } from './expand.ts';
@@ -46,7 +46,7 @@ const HANDLERS: Record<string, Handler> = {
   chmod: chmodLike, chown: chownLike, chgrp: chownLike, chattr: chmodLike, setfacl: chmodLike, xattr: touchLike,
   rm, unlink: rmdir, rmdir, shred, srm: shred, wipe: shred,
   rimraf: recursiveDeleter('rimraf'), 'del-cli': recursiveDeleter('del'), trash, 'trash-put': trash, gio: trash,
-  curl, wget, http: httpie, https: httpie, xh: httpie, xhs: httpie,
+  curl, wget, aria2c: downloader, axel: downloader, http: httpie, https: httpie, xh: httpie, xhs: httpie,
   nc: netcat, ncat: netcat, netcat, socat: netcat, telnet: netcat, ssh, mosh: ssh,
   aws: cloudCopy, gsutil: cloudCopy, rclone: cloudCopy, azcopy: cloudCopy, s3cmd: cloudCopy,
   git, gh,

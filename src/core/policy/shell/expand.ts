@@ -58,6 +58,9 @@ const UNKNOWN_OK = new Set(['PATH', 'PWD', 'OLDPWD', 'USER', 'SHELL', 'TERM', 'L
 const NO_VARS: string[] = Object.freeze([]) as unknown as string[];
 const NO_SUBS: Script[] = Object.freeze([]) as unknown as Script[];
 
+/** what separates the positional parameters in the value of `@` (no argument can hold it) */
+export const ARG_SEPARATOR = '\u0000';
+
 export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
   const literal = literalWord(word, env.home);
   if (literal !== undefined) return [literal];
@@ -91,6 +94,15 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
         if (value === undefined) {
           dyn = true;
           pushLit(DYN, true); // a placeholder for an unknown value, not a glob
+        } else if (p.name === '@' && value.includes(ARG_SEPARATOR)) {
+          // "$@": one word per positional parameter
+          value.split(ARG_SEPARATOR).forEach((piece, k) => {
+            if (k > 0) {
+              splits.push(current);
+              current = [];
+            }
+            pushLit(piece, true);
+          });
         } else if (!p.quoted && splitter(env).test(value)) {
           // unquoted expansion: word splitting on $IFS
           const pieces = value.split(splitter(env, true));
@@ -226,6 +238,18 @@ function lookupVar(p: Extract<Part, { t: 'var' }>, env: ExpandEnv, vars: string[
         return v;
       }
       return value ?? undefined;
+    case '#':
+    case '##':
+    case '%':
+    case '%%': {
+      // only literal patterns are parsed with an argument (a glob pattern has none: not tracked)
+      if (!p.arg || value === null) return undefined;
+      const v = value ?? '';
+      const a = argValue();
+      if (a === undefined) return undefined;
+      if (op.startsWith('#')) return v.startsWith(a) ? v.slice(a.length) : v;
+      return v.endsWith(a) ? v.slice(0, v.length - a.length) : v;
+    }
     case ':+':
     case '+':
       return value === undefined ? '' : value === null ? undefined : argValue();

@@ -809,6 +809,9 @@ class Builder {
         c.gotoParent();
       }
       arg = { parts, raw: rest.slice(op.length) };
+    } else if (opm && (op === '#' || op === '##' || op === '%' || op === '%%') && /^[A-Za-z0-9_.,:=+@/-]*$/.test(rest.slice(op.length))) {
+      // trimming a literal prefix or suffix (`${HOME%/}`, `${f#./}`): the result is known
+      arg = { parts: [{ t: 'lit', v: rest.slice(op.length), quoted: true }], raw: rest.slice(op.length) };
     } else if (rest.includes('$(') || rest.includes('`') || rest.includes('<(') || rest.includes('>(')) {
       // `${x/pattern/$(cmd)}`: the value is not tracked, but what runs to make it is
       const sub = this.opaque(c, text, quoted);

@@ -123,7 +123,8 @@ export function isDecoder(c: ShellCommandInfo): boolean {
     case 'zstd':
       return a.some((x) => x === '-d' || x === '--decompress');
     case 'tr':
-      return a.length === 2 && a[0]!.length > 3;
+      // a translation (not -d or -s): rot13 and the like
+      return a.length === 2 && !a[0]!.startsWith('-');
     case 'printf':
       return a.some((x) => /\\x[0-9a-f]|\\[0-7]{3}/i.test(x));
     default:
