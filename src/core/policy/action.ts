@@ -90,6 +90,8 @@ export interface GithubOp {
   branch?: string;
   /** bypasses branch protection (gh pr merge --admin, admin: true) */
   admin: boolean;
+  /** moves a ref by force (an update that need not be a fast-forward) */
+  force?: boolean;
   /** HTTP method of a raw API call */
   method?: string;
   /** the API path of a raw call (`gh api …`) */

@@ -228,7 +228,10 @@ const githubTool: ToolDef = {
 };
 
 function githubOpFromInput(input: Input, fallbackOp?: string): GithubOp {
-  const opName = String(input.op ?? input.operation ?? fallbackOp ?? '').toLowerCase();
+  const given = String(input.op ?? input.operation ?? fallbackOp ?? '').toLowerCase();
+  // the generic form may name the operation in `method` (`{"method":"merge_pr"}`); an HTTP verb there is a raw API call
+  const methodName = typeof input.method === 'string' ? input.method : '';
+  const opName = given !== '' ? given : /^(GET|POST|PUT|PATCH|DELETE|HEAD)$/i.test(methodName) ? 'api' : methodName.toLowerCase();
   const numbers = Array.isArray(input.numbers) ? input.numbers : Array.isArray(input.issue_numbers) ? input.issue_numbers : undefined;
   const num = input.number ?? input.pull_number ?? input.pullNumber ?? input.issue_number ?? input.issueNumber;
   const repo = typeof input.repo === 'string' ? (typeof input.owner === 'string' && !input.repo.includes('/') ? `${input.owner}/${input.repo}` : input.repo) : undefined;
@@ -243,7 +246,9 @@ function githubOpFromInput(input: Input, fallbackOp?: string): GithubOp {
     ...(repo ? { repo } : {}),
     ...(typeof num === 'number' ? { number: num } : typeof num === 'string' && /^\d+$/.test(num) ? { number: Number(num) } : {}),
     ...(branch ? { branch } : {}),
-    ...(method ? { method } : {}),
+    ...(method ? { method: opName === 'api' ? method.toUpperCase() : method } : {}),
+    ...(opName === 'api' ? { endpoint: str(input, 'endpoint', 'path', 'url') ?? '' } : {}),
+    ...(input.force === true ? { force: true } : {}),
   };
 }
 
@@ -299,7 +304,8 @@ const GITHUB_MCP: Record<string, string> = {
   merge_pull_request: 'merge_pr', create_pull_request: 'create_pr', update_pull_request: 'update_pr', create_issue: 'create_issue', update_issue: 'update_issue',
   add_issue_comment: 'comment_issue', create_or_update_file: 'push_file', push_files: 'push_files', delete_file: 'delete_file', create_branch: 'create_branch',
   delete_branch: 'delete_branch', create_repository: 'create_repo', delete_repository: 'delete_repo', fork_repository: 'fork_repo', update_pull_request_branch: 'update_pr_branch',
-  create_pull_request_review: 'review_pr', close_issue: 'close_issue',
+  create_pull_request_review: 'review_pr', close_issue: 'close_issue', update_ref: 'update_ref', create_ref: 'create_ref', delete_ref: 'delete_ref',
+  update_repository: 'update_repo',
 };
 
 function normaliseMcp(b: ActionBuilder, server: string, tool: string, args: unknown): void {

@@ -29,6 +29,7 @@ export function checkGit(pc: PackContext): void {
           else pc.add('git.delete-remote-branch', 'ask', `deletes ${targets.join(', ') || 'a branch'} on ${g.remote ?? 'the remote'}`, frag);
         } else if (g.force) {
           if (prot.length > 0) pc.add('git.force-push-protected', 'deny', `force-pushes to the protected branch ${prot.join(', ')}`, frag);
+          else if (g.allBranches || targets.some((b) => b !== undefined && b.includes('*'))) pc.add('git.force-push-protected', 'deny', 'force-pushes every branch, protected ones included (rewrites remote history)', frag);
           else pc.add('git.force-push', 'ask', `force-pushes ${targets.filter(Boolean).join(', ') || 'the current branch'} (rewrites remote history)`, frag);
         } else if (prot.length > 0) {
           pc.add('git.push-protected', 'ask', `pushes to the protected branch ${prot.join(', ')}`, frag);

@@ -7,6 +7,7 @@ export function checkGithub(pc: PackContext): void {
   for (const g of pc.action.githubOps) {
     const op = g.op.toLowerCase();
     const frag = g.text;
+    const before = pc.out.matches.length;
     if (/merge_?pr|merge_pull_request|pr\.merge/.test(op)) {
       if (g.admin) pc.add('github.admin-merge', 'deny', 'merges with --admin, bypassing branch protection', frag);
       else pc.add('github.merge', 'ask', `merges a pull request${g.number !== undefined ? ` (#${g.number})` : ''} into ${g.branch ?? 'its base branch'}`, frag);
@@ -27,7 +28,15 @@ export function checkGithub(pc: PackContext): void {
     if (/^(ssh-key|gpg-key)_(add|delete)/.test(op) || /^deploy-key/.test(op)) pc.add('github.keys', 'ask', 'changes access keys', frag);
     if (/^release_delete/.test(op)) pc.add('github.release-delete', 'ask', 'deletes a release', frag);
     if (/^run_delete|^run_cancel|^workflow_disable/.test(op)) pc.add('github.actions-admin', 'ask', `changes GitHub Actions (${op})`, frag);
+    if (/^(update_ref|git_update_ref|ref\.update)$/.test(op)) {
+      const b = g.branch?.replace(/^(refs\/)?heads\//, '');
+      if (b && pc.protectedBranch(b)) pc.add(g.force ? 'github.force-protected' : 'github.push-protected', g.force ? 'deny' : 'ask', `${g.force ? 'moves by force' : 'moves'} the protected branch ${b} on GitHub`, frag);
+      else if (g.force) pc.add('github.ref-change', 'ask', `moves ${b ?? 'a ref'} on GitHub by force`, frag);
+    }
+    if (/^update_repo$|^repo_edit$|^repo\.edit$/.test(op)) pc.add('github.repo-admin', 'ask', `changes the repository's settings (${op})`, frag);
     if (op === 'api') apiCall(pc, g);
+    // admin rights on anything that changes GitHub: branch protection may be bypassed
+    if (g.admin && !READ_OPS.test(op) && pc.out.matches.length === before) pc.add('github.admin', 'ask', `uses admin rights for ${op || 'a GitHub change'}, which bypass branch protection`, frag);
   }
 }
 
@@ -53,7 +62,7 @@ function apiCall(pc: PackContext, g: GithubOp): void {
     pc.add('github.merge', 'ask', `merges through the API (${ep})`, g.text);
     return;
   }
-  if (/\/(collaborators|keys|hooks|actions\/secrets|environments|actions\/permissions|teams)/.test(ep) || /visibility/.test(g.text) && m === 'PATCH') {
+  if (/\/(collaborators|keys|hooks|actions\/secrets|environments|actions\/permissions|teams)/.test(ep) || m === 'PATCH' && /^repos\/[^/]+\/[^/]+\/?$/.test(ep)) {
     pc.add('github.repo-admin', 'ask', `${m} on ${ep}`, g.text);
     return;
   }

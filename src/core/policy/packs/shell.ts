@@ -42,6 +42,9 @@ export function checkShell(pc: PackContext): void {
       case 'obfuscation.decoded-eval':
         pc.add('shell.decoded-eval', 'ask', s.detail ?? 'an inline program runs code it decodes', s.fragment, 'shell');
         break;
+      case 'net.sends-identity':
+        pc.add('shell.sends-identity', 'ask', s.detail ?? 'sends who and where the agent runs', s.fragment, 'shell');
+        break;
       case 'shell.exec-env':
         pc.add('shell.exec-env', 'ask', s.detail ?? 'sets a variable that makes programs run or load code', s.fragment, 'shell');
         break;

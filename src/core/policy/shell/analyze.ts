@@ -119,6 +119,13 @@ const KILL_GUARD = /belay|code(-server|-insiders)?$|extensionhost/i;
 /** programs that print process ids */
 const PID_LOOKUP: ReadonlySet<string> = new Set(['pgrep', 'pidof', 'pgrep.exe', 'lsof', 'fuser']);
 const NO_INFOS: readonly ShellCommandInfo[] = [];
+/** programs whose output names the files in what they are given */
+const LISTERS: ReadonlySet<string> = new Set(['ls', 'find', 'tree', 'du', 'stat', 'dir']);
+/** programs that print who and where the agent runs */
+const IDENTITY: ReadonlySet<string> = new Set(['whoami', 'id', 'hostname', 'groups', 'users', 'who', 'w', 'logname', 'ifconfig', 'ip', 'hostnamectl']);
+/** programs that send their arguments through DNS or ICMP (the name looked up carries data) */
+export const DNS_CLIENTS: ReadonlySet<string> = new Set(['dig', 'nslookup', 'host', 'drill', 'delv', 'ping', 'ping6', 'traceroute', 'tracepath', 'resolvectl']);
+
 /** programs that write what they read on stdin into the files they write */
 const STDIN_COPIERS: ReadonlySet<string> = new Set(['tee', 'sponge', 'dd', 'cat']);
 /** words that open a group or a subshell where the grammar does not know the keyword before them (`coproc`) */
@@ -678,6 +685,11 @@ class Analyzer {
     }
     const redirected = info.writes.length > 0 ? [...info.writes] : NO_PATHS;
     describeCommand(name, args, ctx, info, this.signals);
+    if (DNS_CLIENTS.has(name)) {
+      info.network = true;
+      for (const a of args) if (!a.v.startsWith('-') && !a.v.startsWith('@') && /[.]/.test(a.v) && !/\s/.test(a.v)) info.urls.push(`dns://${a.v.replace(/[*]/g, 'x')}`);
+    }
+    if (name === 'sftp' || name === 'ftp' || name === 'lftp') this.batchTransfers(info, frame);
     if (info.network && redirected.length > 0) {
       for (const p of redirected) if (!/^\/dev\//.test(p)) info.downloads.push({ url: info.urls[0] ?? '', path: p });
     } else if (info.writes.length > 0 && STDIN_COPIERS.has(name)) this.downloadedThroughPipe(info, frame);
@@ -929,6 +941,26 @@ class Analyzer {
     }
   }
 
+  /** `sftp host <<< "put .env"`: the batch commands on stdin send (put) and fetch (get) files. */
+  private batchTransfers(info: ShellCommandInfo, frame: Frame): void {
+    const stdin = frame.stdin;
+    if (stdin === undefined) return;
+    info.network = true;
+    if (stdin.text === undefined || stdin.dynamic) {
+      this.signal('net.pipe-upload', info.text, `${info.name} runs transfer commands only known at run time`);
+      return;
+    }
+    for (const line of stdin.text.split('\n')) {
+      const m = /^\s*(m?put|reput|m?get|reget)\s+(?:-\w+\s+)*(\S+)(?:\s+(\S+))?/i.exec(line);
+      if (!m) continue;
+      const path = this.opts.resolve(stripQuotes(m[2]!), info.cwd);
+      if (/put/i.test(m[1]!)) {
+        info.reads.push(path);
+        info.uploads.push(path);
+      } else info.writes.push(m[3] !== undefined ? this.opts.resolve(stripQuotes(m[3]), info.cwd) : path);
+    }
+  }
+
   /** `curl … | tee i.sh`: a program that copies stdin to files, fed by a download, writes the download. */
   private downloadedThroughPipe(info: ShellCommandInfo, frame: Frame): void {
     const stdin = frame.stdin;
@@ -961,12 +993,17 @@ class Analyzer {
     if (secretVars.length > 0) this.signal('net.secret-var', info.text, `sends $${secretVars.join(', $')}`);
     const subsReading: string[] = [];
     if (args.some((a) => a.subs.length > 0)) {
+      const identity: string[] = [];
       for (const c of frame.subCmds ?? []) {
         subsReading.push(...c.reads);
         if (ENV_DUMP.has(c.name) && c.args.length === 0) subsReading.push('<environment>');
         if (c.name === 'printenv' || c.name === 'env') subsReading.push('<environment>');
+        // a listing sends the names in what it lists (`$(ls ~/.ssh)`)
+        if (LISTERS.has(c.name)) for (const a of c.args) if (!a.startsWith('-')) subsReading.push(this.opts.resolve(a, c.cwd));
+        if (IDENTITY.has(c.name)) identity.push(c.name);
       }
       if (subsReading.length > 0) this.signal('net.exfil-substitution', info.text, `sends the content of ${subsReading.slice(0, 3).join(', ')}`);
+      else if (identity.length > 0) this.signal('net.sends-identity', info.text, `sends what ${identity.join(', ')} print${identity.length === 1 ? 's' : ''} about this machine and user`);
     }
     if (info.uploads.includes('-') && frame.stage > 0 && frame.stdin?.fromPipe && frame.stdin.pipeline !== undefined) {
       const up = this.upstreamOf(frame.stdin.pipeline, frame.stage);

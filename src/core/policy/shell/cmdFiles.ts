@@ -104,10 +104,21 @@ export function handlePatternFirst(name: string): Handler {
   };
 }
 
+/**
+ * Readers whose output says nothing of a file's content (metadata, counts,
+ * the kind of file): their paths are resolved and judged as paths, but
+ * they read no secret (`stat .env`, `wc -l .env`).
+ */
+const METADATA_ONLY: ReadonlySet<string> = new Set(['stat', 'wc', 'file']);
+
 export function handleReader(name: string): Handler {
   const spec = READERS[name]!;
   return (args, ctx, info) => {
     const p = parseArgs(args, spec);
+    if (METADATA_ONLY.has(name)) {
+      for (const a of p.positionals) if (a.v !== '' && a.v !== '-') ctx.resolve(a);
+      return;
+    }
     if (name === 'sort') {
       const out = value(p, '-o', '--output');
       if (out) info.writes.push(ctx.resolve(out));

@@ -182,11 +182,21 @@ function gitPrune({ op }: GitCall): void {
 }
 /** git update-ref */
 function gitUpdateRef({ rest, op }: GitCall): void {
+  const ref = rest.filter((a) => !a.v.startsWith('-'))[0]?.v;
   if (rest.some((a) => a.v === '-d')) {
     op.op = 'update-ref-delete';
     op.deleteBranch = true;
-    op.branches.push(...rest.filter((a) => !a.v.startsWith('-')).slice(0, 1).map((a) => refBranch(a.v)));
+    if (ref !== undefined) op.branches.push(refBranch(ref));
+  } else if (ref !== undefined && /^(refs\/)?heads\//.test(ref)) {
+    // `git update-ref refs/heads/main HEAD~10`: moves a branch wherever it likes, as `git branch -f` does
+    op.op = 'branch-force';
+    op.branches.push(refBranch(ref));
   }
+}
+/** git read-tree */
+function gitReadTree({ rest, op }: GitCall): void {
+  // -u with --reset (or -m) writes the tree over the working files: uncommitted work is lost, as with reset --hard
+  if (rest.some((a) => a.v === '-u') && rest.some((a) => a.v === '--reset' || a.v === '-m')) op.op = 'discard-all';
 }
 /** git commit */
 function gitCommit({ rest, op, info, local }: GitCall): void {
@@ -405,6 +415,7 @@ const GIT_SUBCOMMANDS = new Map<string, (g: GitCall) => void>([
   ['gc', gitGc],
   ['prune', gitPrune],
   ['update-ref', gitUpdateRef],
+  ['read-tree', gitReadTree],
   ['commit', gitCommit],
   ['merge', gitMerge],
   ['rebase', gitMerge],

@@ -73,6 +73,33 @@ const CLOUD_CLIS = new Set(['gsutil', 'rclone', 'az', 'gcloud', 'kubectl', 'helm
 const PACKAGE_MANAGERS = new Set(['pip', 'pip3', 'npm', 'pnpm', 'yarn', 'cargo', 'go', 'gem', 'brew', 'apt', 'apt-get']);
 const FETCHING = new Set(['install', 'add', 'i', 'ci', 'update', 'upgrade', 'get', 'fetch', 'download']);
 
+const HTTP_CLIENTS: ReadonlySet<string> = new Set(['curl', 'wget', 'http', 'https', 'xh', 'xhs']);
+const GITHUB_API = /^https?:\/\/api\.github\.com(?:\/|$)/i;
+
+/**
+ * `curl -X DELETE https://api.github.com/repos/o/r`: a raw GitHub API call,
+ * judged as `gh api` is (method from -X/--request/--method or the data
+ * flags, HTTPie's leading method word; a GraphQL mutation as MUTATION).
+ */
+function githubApiCall(name: string, plain: readonly string[], info: ShellCommandInfo): void {
+  const url = info.urls.find((u) => GITHUB_API.test(u));
+  if (url === undefined || info.github) return;
+  let method: string | undefined;
+  for (let i = 0; i < plain.length; i++) {
+    const a = plain[i]!;
+    if (a === '-X' || a === '--request' || a === '--method') method = plain[i + 1];
+    else if (/^-X[A-Za-z]+$/.test(a)) method = a.slice(2);
+    else if (/^--(request|method)=/.test(a)) method = a.slice(a.indexOf('=') + 1);
+  }
+  const first = plain.find((a) => !a.startsWith('-'));
+  if (method === undefined && name !== 'curl' && name !== 'wget' && first !== undefined && /^(GET|POST|PUT|PATCH|DELETE)$/i.test(first)) method = first;
+  const sends = plain.some((a) => /^(-d|--data|--data-\w+|-F|--form|--json|--post-data|--post-file|--body-data|--body-file)(=|$)/.test(a));
+  const endpoint = url.replace(GITHUB_API, '').replace(/[?#].*$/, '');
+  let m = (method ?? (sends ? 'POST' : 'GET')).toUpperCase();
+  if (endpoint === 'graphql' && plain.some((a) => /mutation/i.test(a))) m = 'MUTATION';
+  info.github = { op: 'api', method: m, endpoint, count: 1, bulk: false, admin: false, text: info.text };
+}
+
 export function describeCommand(name: string, args: ArgWord[], ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): void {
   let handler = handlerOf(name);
   if (!handler) {
@@ -81,6 +108,7 @@ export function describeCommand(name: string, args: ArgWord[], ctx: CommandCtx, 
   }
   if (handler) handler(args, ctx, info, signals);
   const plain = args.map((a) => a.v);
+  if (HTTP_CLIENTS.has(name) && info.urls.length > 0) githubApiCall(name, plain, info);
   const deploy = deployOf(name, plain);
   if (deploy) info.deploy = deploy;
   if (name === 'aws' && plain[0] !== 's3' || CLOUD_CLIS.has(name) || name === 'docker' && plain[0] === 'push') info.network = true;
