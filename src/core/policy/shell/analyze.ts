@@ -505,6 +505,8 @@ class Analyzer {
       }
       if (r.op === '<<<') {
         stdin = newStdin(t.v + '\n', t.dyn, false);
+        // `sh <<< "$(curl …)"`: what the substitution prints is the program
+        if (info && t.dyn && t.subs.length > 0) (info as ShellCommandInfo & { stdinFrom?: ShellCommandInfo[] }).stdinFrom = this.commands.slice(mark);
         continue;
       }
       if ((r.op === '>&' || r.op === '<&') && /^(\d+|-)$/.test(t.v)) continue;
@@ -1511,7 +1513,11 @@ class Analyzer {
       if (commandWord && commandWord.subs.length > 0) this.subExec(commandWord, `${name} -c`, frame, text);
       if (commandWord?.dyn) {
         const sources = frame.subCmds ?? [];
-        if (!sources.some((c) => c.network || c.urls.length > 0 || isDecoder(c))) this.signal('shell.eval-dynamic', text, `${name} -c runs text that is only known at run time`);
+        // `curl … | xargs -0 bash -c`: the script comes from what upstream printed
+        const fed = frame.openArgs === true && frame.stdin?.fromPipe && frame.stdin.pipeline !== undefined ? this.upstreamOf(frame.stdin.pipeline, frame.stage) : [];
+        if (fed.some((c) => c.network || c.urls.length > 0)) this.signal('remote.pipe-to-interpreter', text, `${name} -c runs what a download produces`);
+        else if (fed.some(isDecoder)) this.signal('obfuscation.decoded-exec', text, `${name} -c runs a decoded payload`);
+        else if (!sources.some((c) => c.network || c.urls.length > 0 || isDecoder(c))) this.signal('shell.eval-dynamic', text, `${name} -c runs text that is only known at run time`);
         if (command.replace(/\*/g, '').trim() === '') return true;
       }
       // `sh -c 'rm -rf "$1"' _ ~`: the words after the command are $0, $1…

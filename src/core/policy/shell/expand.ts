@@ -209,6 +209,8 @@ function lookupVar(p: Extract<Part, { t: 'var' }>, env: ExpandEnv, vars: string[
     if (name === 'HOME') value = env.home;
     else if (name === 'PWD') value = env.cwd;
     else if (name === 'IFS') value = ' \t\n';
+    // the user's login shell: whichever it is, a shell
+    else if (name === 'SHELL') value = '/bin/sh';
   }
   const op = p.op;
   if (op === undefined) return value ?? undefined;
