@@ -32,7 +32,8 @@ export function checkGuard(pc: PackContext): void {
   const edited = a.edits.length > 0 ? new Set(a.edits.map((e) => e.path)) : undefined;
   for (const e of a.edits) {
     if (pc.role(e.path) !== 'settings' || pc.isGuardPath(e.path)) continue;
-    const keys = (e.keys ?? []).map((k) => k.path[0] ?? '');
+    const workspaceFile = e.path.endsWith('.code-workspace');
+    const keys = (e.keys ?? []).flatMap((k) => settingNames(k.path, k.value, workspaceFile));
     const hit = keys.find(protectedSettingKey);
     if (hit !== undefined) pc.add('guard.settings', 'deny', `changes the agent-permission setting \`${hit}\``, e.path, 'guard');
     else if (e.keysUnknown) pc.add('guard.settings-unverified', 'ask', 'edits a settings file where the changed keys cannot be checked', e.path, 'guard');
@@ -127,6 +128,23 @@ function globMayGuard(pc: PackContext, p: string): boolean {
   for (const r of pc.ctx.workspaceRoots) for (const s of GUARD_SAMPLES_WORKSPACE) if (re.test(`${r}/${s}`)) return true;
   for (const s of GUARD_SAMPLES_HOME) if (re.test(`${pc.ctx.home}/${s}`)) return true;
   return false;
+}
+
+/**
+ * The settings a changed key path stands for: its first segment, except in
+ * a .code-workspace file (settings live under "settings") and in a language
+ * block ("[typescript]": {…}), whose settings are the keys inside; a change
+ * of the whole block is a change of each key in it.
+ */
+function settingNames(path: readonly string[], value: unknown, workspaceFile: boolean): string[] {
+  const head = path[0];
+  if (head === undefined) return [''];
+  if (workspaceFile && head === 'settings' || head.startsWith('[') && head.endsWith(']')) {
+    if (path.length > 1) return settingNames(path.slice(1), value, false);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => settingNames([k], v, false));
+    return [];
+  }
+  return [head];
 }
 
 /** programs that put files into a folder without naming each one */

@@ -18,6 +18,7 @@ const TOKEN_COMMANDS: { name: string; test: (args: string[]) => boolean; what: s
   { name: 'infisical', test: (a) => a[0] === 'secrets', what: 'Infisical secrets' },
   { name: 'npm', test: (a) => a[0] === 'token' && a[1] === 'create', what: 'an npm token' },
   { name: 'secret-tool', test: (a) => a[0] === 'lookup', what: 'a keyring secret' },
+  { name: 'gpg', test: (a) => a.some((x) => /^--export-secret-(sub)?keys$/.test(x)), what: 'a private GPG key' },
   { name: 'pass', test: (a) => a[0] !== undefined && !/^(ls|list|find|search|init|git|generate|insert|edit|rm|mv|cp)$/.test(a[0]), what: 'a password-store secret' },
 ];
 
@@ -126,7 +127,7 @@ function fromTemplate(pc: PackContext, target: string): boolean {
 /** `env | grep -i token`: the dump is piped into a filter looking for credentials. */
 function envDumpFilteredForSecrets(pc: PackContext, fragment: string): boolean {
   const cmds = pc.commands();
-  const dump = cmds.find((c) => fragment.includes(c.text) && /^(env|printenv|set|export|declare|compgen|get-childitem)$/.test(c.name));
+  const dump = cmds.find((c) => fragment.includes(c.text) && /^(env|printenv|set|export|declare|compgen|get-childitem|ps)$/.test(c.name));
   const pipeline = dump?.pipeline;
   const later = cmds.filter((c) => pipeline !== undefined && c.pipeline === pipeline && c.stage > (dump?.stage ?? 0));
   const source = later.length > 0 ? later : cmds.filter((c) => c.text !== dump?.text);

@@ -165,7 +165,7 @@ export const SEMANTIC_NAMES: ReadonlySet<string> = new Set([
   'compgen', 'echo', 'printf', 'print', 'write-output', 'write-host', 'at', 'batch', 'crontab', 'iex', 'invoke-expression', 'launchctl', 'schtasks',
   'trap', 'alias', 'kill', 'pkill', 'killall', 'stop-process', 'taskkill', 'shutdown', 'reboot', 'halt', 'poweroff', 'stop-computer',
   'restart-computer', 'systemctl', 'init', 'telinit', 'code', 'code-insiders', 'cursor', 'codium', 'code-server', 'windsurf', 'history', 'claude',
-  'codex', 'gemini', 'cursor-agent', 'copilot', 'vim', 'vi', 'nvim', 'view', 'ex', 'less', 'man', 'make', 'gmake',
+  'codex', 'gemini', 'cursor-agent', 'copilot', 'vim', 'vi', 'nvim', 'view', 'ex', 'less', 'man', 'make', 'gmake', 'ps',
 ]);
 /** an editor or pager command that runs a shell command: `:!cmd`, `!cmd`, `:r !cmd`, `:w !cmd`, `:silent !cmd` (the command in group 1) */
 const EDITOR_BANG = /^\s*:?\s*(?:silent!?\s+)?(?:(?:r|read|w|write|\.)\s*)?!(.+)$/;
@@ -875,6 +875,10 @@ class Analyzer {
         } else if ((file === '-' || file === '/dev/stdin') && stdin !== undefined) this.signal('shell.stdin-exec', info.text, 'make runs recipes it reads on stdin');
         return;
       }
+      case 'ps':
+        // BSD-style `e` (`ps eww`, `ps auxe`): every process's environment, credentials included
+        if (plain.some((a) => !a.startsWith('-') && /^[a-zA-Z]*e[a-zA-Z]*$/.test(a))) this.signal('secrets.env-dump', info.text, 'prints the environment of every process, credentials included');
+        return;
       case 'claude':
       case 'codex':
       case 'gemini':
@@ -1682,6 +1686,14 @@ class Analyzer {
     const raw = args.map((a) => stripQuotes(a.raw));
     let script: string | undefined;
     let encoded = false;
+    if (name !== 'cmd' && (raw.includes('-') || raw.some((a, i) => /^-(c|command)$/i.test(a) && raw[i + 1] === '-'))) {
+      // `… | pwsh -`: PowerShell runs what it reads on stdin
+      const info = this.newInfo(text, name, raw, scope, frame);
+      info.interpreterStdin = true;
+      this.interpreterInput(name, scope, frame, info);
+      this.commands.push(info);
+      return true;
+    }
     if (name === 'cmd') {
       const idx = raw.findIndex((a) => /^\/[ckCK]$/.test(a));
       if (idx < 0) return false;

@@ -321,7 +321,13 @@ export const tar: Handler = (args, ctx, info) => {
 };
 
 export const zip: Handler = (args, ctx, info) => {
-  const p = parseArgs(args, { values: ['x', 'i', 'b', 'n', 't', 'P', '--password'] });
+  // -TT/--unzip-command: the command zip runs to test the archive
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!.v;
+    const cmd = a === '-TT' || a === '--unzip-command' ? args[++i]?.v : a.startsWith('--unzip-command=') ? a.slice(16) : undefined;
+    if (cmd !== undefined && cmd !== '') ctx.nested(cmd.replace(/\{\}/g, 'archive.zip'), 'zip -TT');
+  }
+  const p = parseArgs(args.filter((a, i) => !(a.v === '-TT' || a.v === '--unzip-command' || a.v.startsWith('--unzip-command=') || i > 0 && (args[i - 1]!.v === '-TT' || args[i - 1]!.v === '--unzip-command'))), { values: ['x', 'i', 'b', 'n', 't', 'P', '--password'] });
   const [archive, ...files] = p.positionals;
   if (archive) info.writes.push(ctx.resolve(archive));
   addReads(info, ctx, files);

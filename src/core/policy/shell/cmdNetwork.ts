@@ -154,9 +154,14 @@ export const scp: Handler = (args, ctx, info) => {
   info.network = true;
 };
 
-export const ssh: Handler = (args, _ctx, info) => {
+export const ssh: Handler = (args, ctx, info) => {
   const p = parseArgs(args, { values: ['i', 'p', 'o', 'F', 'l', 'L', 'R', 'D', 'J', 'W', 'E', 'S', 'c', 'm', 'b', 'e', 'w', 'O', 'Q', 'B'], stopAtFirstPositional: true });
   info.network = true;
+  // options that run a local command: -o ProxyCommand=…, -o LocalCommand=… (ssh runs them through the shell)
+  for (const o of values(p, '-o')) {
+    const m = /^\s*(ProxyCommand|LocalCommand|KnownHostsCommand)\s*[= ]\s*(.+)$/i.exec(o);
+    if (m && m[2]!.trim().toLowerCase() !== 'none') ctx.nested(m[2]!.replace(/%[a-zA-Z%]/g, 'x'), `ssh ${m[1]}`);
+  }
   const host = p.positionals[0]?.v;
   if (host) info.urls.push(`ssh://${host.replace(/^[^@]*@/, '')}`);
   info.uploads.push('-');

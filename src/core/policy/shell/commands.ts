@@ -109,6 +109,11 @@ export function describeCommand(name: string, args: ArgWord[], ctx: CommandCtx, 
   if (handler) handler(args, ctx, info, signals);
   const plain = args.map((a) => a.v);
   if (HTTP_CLIENTS.has(name) && info.urls.length > 0) githubApiCall(name, plain, info);
+  // a bind mount shows a folder at another place (`mount --bind ~/.ssh ./m`, `bindfs ~ ./m`): judged as a container's mounts are
+  if (name === 'bindfs' || name === 'mount' && plain.some((a) => a === '--bind' || a === '--rbind' || a === '-B' || a === '-R' || /^-o.*\bbind\b/.test(a) || /\bbind\b/.test(a) && plain[plain.indexOf(a) - 1] === '-o')) {
+    const pos = args.filter((a, i) => !a.v.startsWith('-') && !(i > 0 && args[i - 1]!.v === '-o'));
+    if (pos.length >= 2) (info.mounts ??= []).push(ctx.resolve(pos[0]!));
+  }
   const deploy = deployOf(name, plain);
   if (deploy) info.deploy = deploy;
   if (name === 'aws' && plain[0] !== 's3' || CLOUD_CLIS.has(name) || name === 'docker' && plain[0] === 'push') info.network = true;
