@@ -231,6 +231,10 @@ export function execSettingKey(key: string): boolean {
   const k = key.toLowerCase();
   return (
     /executablepath|interpreterpath|serverpath|\.server\.path$|\.path$|\.paths?\.|\.exe$|commandpath|binpath|\.binary$|\.runtime$|\.runtimeexecutable|\.java\.home$|\.jdk|goroot|toolsgopath|\.command$|\.commands?\./.test(k) ||
+    // a program or the module folder a tool loads code from (`typescript.tsdk`, `eslint.nodePath`, `prettier.prettierPath`), a tool by name (`go.alternateTools`), a command line
+    /\.tsdk$|nodepath$|[a-z]path$|alternatetools|\.interpreter$|nodeexecutable|commandline$|overridecommand|lspbin/.test(k) ||
+    // environment a language server or tool starts with, where a variable names a program or preloads code (`rust-analyzer.server.extraEnv` with RUSTC_WRAPPER)
+    /(extraenv|toolsenvvars|\.env)\.(?:[^.]*(wrapper|rustc|node_options|ld_preload|dyld_insert|pythonstartup|pythonpath|perl5opt|rubyopt|bash_env|editor|git_ssh)|(?:[^.]*_)?path$)/.test(k) ||
     k.startsWith('terminal.integrated.shell') ||
     k.startsWith('terminal.integrated.profiles') ||
     k.startsWith('terminal.integrated.defaultprofile') ||
@@ -242,6 +246,27 @@ export function execSettingKey(key: string): boolean {
     k.endsWith('.args') && k.startsWith('terminal.')
   );
 }
+
+/**
+ * Keys of tool config files that name a program or code every later run of
+ * the tool starts: `deny` where the package manager itself runs through it
+ * (`.npmrc` script-shell, node-options preloading a module, `.yarnrc.yml`
+ * yarnPath), `ask` where projects set it for their own tools (a cargo
+ * runner or rustc wrapper, whose command is checked besides).
+ */
+export function execConfigKey(file: string, key: string, value: string): 'deny' | 'ask' | undefined {
+  const k = key.toLowerCase().replace(/_/g, '-');
+  if (file === '.npmrc') {
+    if (NPMRC_EXEC.has(k)) return 'deny';
+    return k === 'node-options' && NODE_PRELOAD.test(value) ? 'deny' : undefined;
+  }
+  if (file === '.yarnrc.yml' || file === '.yarnrc') return k === 'yarnpath' || k === 'yarn-path' || k === 'plugins' ? 'deny' : undefined;
+  return CARGO_EXEC.has(k) ? 'ask' : undefined;
+}
+
+const NPMRC_EXEC = new Set(['script-shell', 'shell', 'git', 'onload-script', 'init-module', 'editor', 'pnpmfile', 'global-pnpmfile', 'node-gyp', 'ruby', 'python']);
+const NODE_PRELOAD = /(^|\s)(-r|--require|--import|--loader|--experimental-loader)(\s|=|$)/;
+const CARGO_EXEC = new Set(['runner', 'rustc-wrapper', 'rustc-workspace-wrapper', 'rustc', 'rustdoc', 'linker']);
 
 /** Package manager scripts that run on install (or on every `npm publish`, `prepare` on git installs). */
 export const LIFECYCLE_SCRIPTS = new Set(['preinstall', 'install', 'postinstall', 'prepare', 'preprepare', 'postprepare', 'prepublish', 'prepublishonly', 'prepack', 'postpack', 'dependencies', 'postuninstall', 'preuninstall']);

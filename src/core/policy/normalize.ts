@@ -16,6 +16,7 @@ import { parsePatch } from './patch.ts';
 import { PathResolver, foldPath, isInside } from './paths.ts';
 import { analyzeShell } from './shell/analyze.ts';
 import { isExecGitConfig, parseRefspec } from './shell/cmdGit.ts';
+import { execConfigKey } from './content.ts';
 import { fileUrlPath, isFileUrl, looksLikeUrl, urlsIn } from './shell/commandKit.ts';
 import type { ArgWord } from './shell/expand.ts';
 import { ParserNotReadyError, shellParserReady } from './shell/parse.ts';
@@ -212,7 +213,7 @@ export class ActionBuilder {
         e.keysUnknown = true;
         e.keys = fragmentKeys(e.old ?? '', e.new);
       }
-    }
+    } else if (role === 'script' && configFile(path.basename(e.path).toLowerCase(), e.path)) e.keys = configKeys(e.new);
     const runnable = runnableCommands(e, role);
     if (runnable.length > 0) e.commands = runnable.slice(0, 32).map((c) => this.analyse(c, path.dirname(e.path)));
   }
@@ -281,9 +282,19 @@ export function fileRole(p: string, home: string): FileRole {
   const base = p.slice(p.lastIndexOf('/') + 1).toLowerCase();
   // the common case first: ordinary sources outside the special folders
   if (plainSource(base) && !(p.includes('/.') && /\/\.(git|husky|githooks|vscode|devcontainer|claude|cursor)\//i.test(p)) && !/\/(library\/launchagents|\.config\/autostart)\//i.test(p)) {
-    return base === 'noxfile.py' || base === 'setup.py' || base === 'build.rs' || base === 'jest.config.js' ? 'script' : 'other';
+    return toolCode(base) ? 'script' : 'other';
   }
   return roleByName(p, base, home);
+}
+
+const CARGO_CONFIG = /\/\.cargo\/config(\.toml)?$/;
+
+/** Source files a build, test or package tool loads and runs on every run (`conftest.py` on pytest, `build.rs` on cargo build, `jest.config.js`). */
+const TOOL_CODE = new Set(['noxfile.py', 'setup.py', 'conftest.py', 'fabfile.py', 'dodo.py', 'build.rs', 'gulpfile.js', 'gulpfile.mjs', 'gulpfile.ts', 'gruntfile.js', 'jakefile.js', '.pnpmfile.cjs']);
+
+function toolCode(base: string): boolean {
+  // `vite.config.ts`, `eslint.config.mjs`, `.eslintrc.js`, `.mocharc.cjs`: loaded by the tool they configure
+  return TOOL_CODE.has(base) || (base.includes('.config.') || base.charCodeAt(0) === 46) && /\.config\.[cm]?[jt]s$|^\.[a-z]+rc\.[cm]?js$/.test(base);
 }
 
 /** fileRole past its common case (`base`: the last segment of `p`, in lower case); apart, so the common case is small to compile. */
@@ -295,9 +306,47 @@ function roleByName(p: string, base: string, home: string): FileRole {
   if (dotDir && (base === 'settings.json' || base === 'settings.local.json') && /\/\.claude\/settings(\.local)?\.json$/.test(lower) || dotDir && (base === 'hooks.json' || base === 'mcp.json') && /\/\.cursor\/(hooks|mcp)\.json$/.test(lower) || base === 'mcp.json' && /\/\.vscode\/mcp\.json$/.test(lower) || base === '.mcp.json') return 'settings';
   if (base === 'package.json' || base === 'composer.json' || base === 'deno.json' || base === 'deno.jsonc') return 'package';
   if (dotDir && (/\/\.git\/hooks\//.test(lower) || /\/\.husky\/[^_]/.test(lower) || /\/\.githooks\//.test(lower)) || base === '.pre-commit-config.yaml' || base === 'lefthook.yml' || base === 'lefthook.yaml') return 'git-hook';
+  // a `.pth` file in site-packages runs its `import` lines on every start of that Python
+  if (base.endsWith('.pth') && /\/(site|dist)-packages\/[^/]+$/.test(lower)) return 'autorun';
   if (base === '.envrc' || base === 'tasks.json' && /\/\.vscode\/tasks\.json$/.test(lower) || lower.includes('/.devcontainer/') && /\/\.devcontainer\/.*\.json$/.test(lower) || base.charCodeAt(0) === 46 && /^\.(bash|zsh|ksh)rc$|^\.(bash_)?profile$|^\.zprofile$|^\.zshenv$|^\.bash_login$|^\.bash_logout$|^\.inputrc$/.test(base) || lower.includes('/.config/autostart/') && lower.startsWith(home.toLowerCase() + '/.config/autostart/') || lower.includes('/library/launchagents/')) return 'autorun';
-  if (/\.(sh|bash|zsh|ksh|fish|ps1|psm1|cmd|bat)$/.test(base) || base === 'makefile' || base === 'gnumakefile' || base.endsWith('.mk') || base === 'justfile' || base === 'dockerfile' || base.startsWith('dockerfile.') || lower.includes('/.github/workflows/') && /\/\.github\/workflows\/[^/]+\.ya?ml$/.test(lower) || base === '.gitlab-ci.yml' || /^taskfile\.ya?ml$/.test(base) || base === 'procfile' || base === 'tox.ini' || base === 'noxfile.py' || base === 'setup.py' || base === 'pyproject.toml' || base === 'build.rs' || base === '.npmrc' || base === '.yarnrc.yml' || base === 'vite.config.ts' || base === 'jest.config.js') return 'script';
+  if (/\.(sh|bash|zsh|ksh|fish|ps1|psm1|cmd|bat)$/.test(base) || base === 'makefile' || base === 'gnumakefile' || base.endsWith('.mk') || base === 'justfile' || base === 'dockerfile' || base.startsWith('dockerfile.') || lower.includes('/.github/workflows/') && /\/\.github\/workflows\/[^/]+\.ya?ml$/.test(lower) || base === '.gitlab-ci.yml' || /^taskfile\.ya?ml$/.test(base) || base === 'procfile' || base === 'tox.ini' || toolCode(base) || base === 'pyproject.toml' || base === '.npmrc' || base === '.yarnrc.yml' || base === '.yarnrc' || base === 'rakefile' || base === 'gemfile' || dotDir && CARGO_CONFIG.test(lower)) return 'script';
   return 'other';
+}
+
+/** Config files of package managers and build tools read as `key = value` lines (INI or TOML; `.yarnrc.yml` as `key: value`). */
+function configFile(base: string, p: string): boolean {
+  return base === '.npmrc' || base === '.yarnrc' || base === '.yarnrc.yml' || CARGO_CONFIG.test(p);
+}
+
+/** `key = value` lines of an INI, TOML or flat YAML text; quoted values unquoted, TOML arrays of strings joined into a command line. */
+function configKeys(text: string): { path: string[]; value: unknown }[] {
+  const out: { path: string[]; value: unknown }[] = [];
+  for (const m of text.matchAll(/^\s*["']?([\w@/:.-]+?)["']?\s*[=:]\s*(.*?)\s*$/gm)) {
+    const raw = m[2]!;
+    const items = raw.startsWith('[') ? [...raw.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'/g)].map((x) => x[1] ?? x[2]!) : [];
+    const value = items.length > 0 ? items.map(shellWord).join(' ') : raw.replace(/^(["'])(.*)\1$/, '$2');
+    out.push({ path: [m[1]!], value });
+  }
+  return out;
+}
+
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The interpreter line that runs a tool's source file (`conftest.py`,
+ * `gulpfile.js`, `build.rs`, a site-packages `.pth`) as inline code, so the
+ * inline-code scan sees its downloads, deletes and commands. Undefined for
+ * files in other languages.
+ */
+function codeRunner(base: string): string | undefined {
+  const ext = base.slice(base.lastIndexOf('.') + 1);
+  if (ext === 'py' || ext === 'pth') return 'python3 -c';
+  if (/^[cm]?[jt]s$/.test(ext)) return 'node -e';
+  if (ext === 'rb' || base === 'rakefile' || base === 'gemfile') return 'ruby -e';
+  if (ext === 'rs') return 'rust-script -e';
+  return undefined;
 }
 
 /** Command strings an edit places in a file that will run them. */
@@ -306,6 +355,9 @@ function runnableCommands(e: FileEdit, role: FileRole): string[] {
   const base = e.path.slice(e.path.lastIndexOf('/') + 1).toLowerCase();
   const text = e.new;
   if (text.length > 200_000) return [];
+  if (configFile(base, e.path)) return (e.keys ?? []).filter((k) => execConfigKey(base, k.path[0]!, String(k.value)) !== undefined).map((k) => String(k.value));
+  const runner = role !== 'package' ? codeRunner(base) : undefined;
+  if (runner !== undefined) return [`${runner} ${shellWord(text)}`];
   if (role === 'package' || base.endsWith('.json') || base.endsWith('.jsonc')) {
     const out: string[] = [];
     for (const m of text.matchAll(/"(?:[^"\\]|\\.)*"\s*:\s*"((?:[^"\\]|\\.)*)"/g)) {
@@ -321,7 +373,8 @@ function runnableCommands(e: FileEdit, role: FileRole): string[] {
     const out: string[] = [];
     for (const m of text.matchAll(/^\s*(?:-\s*)?(?:run|entry|command|script|cmd)\s*:\s*[|>]?\s*(.*)$/gim)) if (m[1]!.trim() !== '') out.push(m[1]!.trim());
     for (const m of text.matchAll(/^\s*-\s+(.+)$/gm)) out.push(m[1]!);
-    return out;
+    // a CI expression naming a repository secret is that secret in the step's environment: `curl -d "${{ secrets.NPM_TOKEN }}" …` sends it
+    return text.includes('${{') ? out.map((c) => c.replace(CI_SECRET, (_, name: string | undefined) => (name ? `\${SECRET_${name}}` : '${GITHUB_TOKEN}'))) : out;
   }
   if (base === 'makefile' || base === 'gnumakefile' || base.endsWith('.mk') || base === 'justfile') {
     return text.split('\n').filter((l) => /^\t|^ {4}/.test(l)).map((l) => l.trim().replace(/^[@-]+/, '')).filter((l) => l !== '');
@@ -332,6 +385,8 @@ function runnableCommands(e: FileEdit, role: FileRole): string[] {
   if (/\.(py|ts|js|toml|ini|rs|yml)$/.test(base)) return [];
   return [text];
 }
+
+const CI_SECRET = /\$\{\{\s*(?:secrets\.([A-Za-z_][\w-]*)|github\.token)\s*\}\}/g;
 
 /** Changed keys between two JSONC documents (settings style: top-level keys, objects compared by value). */
 export function jsonKeyChanges(before: string, after: string): { path: string[]; value: unknown }[] | undefined {

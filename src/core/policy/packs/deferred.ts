@@ -1,5 +1,5 @@
 import type { FileEdit, NormalizedAction, ShellAnalysis } from '../action.ts';
-import { execSettingKey, LIFECYCLE_SCRIPTS } from '../content.ts';
+import { execConfigKey, execSettingKey, LIFECYCLE_SCRIPTS } from '../content.ts';
 import { NONE, type PackContext } from './context.ts';
 import { analyzeShellValue } from './valueCheck.ts';
 
@@ -32,6 +32,14 @@ export function checkDeferred(pc: PackContext, inner: (analysis: ShellAnalysis) 
       pc.add('deferred.install-script', danger ? 'deny' : 'ask', danger ? 'puts downloaded or destructive commands into package.json install scripts' : 'changes package.json install scripts from the shell', p);
     }
   }
+  // `npm config set script-shell …`: every later run of the package manager goes through the program it names
+  for (const c of pc.commands()) {
+    if (!PACKAGE_MANAGER_CONFIG.has(c.name) || c.args[0] !== 'config' || c.args[1] !== 'set') continue;
+    const rest = c.args.slice(2).filter((x) => !x.startsWith('-'));
+    const [key = '', ...inline] = (rest[0] ?? '').split('=');
+    const file = c.name === 'yarn' ? '.yarnrc.yml' : '.npmrc';
+    if (execConfigKey(file, key, inline.length > 0 ? inline.join('=') : rest.slice(1).join(' ')) === 'deny') pc.add('deferred.exec-config', 'deny', `sets the ${c.name} config key ${key}, which every later ${c.name} run starts`, c.text);
+  }
   for (const s of a.shell?.signals ?? NONE) {
     if (s.code === 'deferred.schedule') pc.add('deferred.schedule', 'ask', s.detail ?? 'schedules commands to run later', s.fragment);
     if (s.code === 'deferred.npm-script') {
@@ -55,7 +63,9 @@ function editCheck(pc: PackContext, e: FileEdit, inner: (analysis: ShellAnalysis
   if (role === 'settings') {
     for (const k of e.keys ?? NONE) {
       const key = k.path[0] ?? '';
-      if (execSettingKey(key) || k.path.some((seg) => execSettingKey(`${key}.${seg}`))) pc.add('deferred.exec-setting', 'deny', `sets \`${key}\`, which makes the editor run a program`, e.path);
+      // a new object value (`"…extraEnv": {"RUSTC_WRAPPER": …}`) sets its keys too
+      const sub = typeof k.value === 'object' && k.value !== null && !Array.isArray(k.value) ? Object.keys(k.value) : NONE;
+      if (execSettingKey(key) || k.path.some((seg) => execSettingKey(`${key}.${seg}`)) || sub.some((seg) => execSettingKey(`${key}.${seg}`))) pc.add('deferred.exec-setting', 'deny', `sets \`${key}\`, which makes the editor run a program`, e.path);
     }
     return;
   }
@@ -81,7 +91,40 @@ function editCheck(pc: PackContext, e: FileEdit, inner: (analysis: ShellAnalysis
     else pc.add('deferred.autorun', 'ask', 'writes a file whose commands run by themselves (direnv, tasks, shell start-up)', e.path);
     return;
   }
-  if (role === 'script' && danger.verdict === 'deny') pc.add('deferred.script-content', 'deny', `writes a script that ${danger.reason}`, e.path);
+  if (role !== 'script') return;
+  const base = e.path.slice(e.path.lastIndexOf('/') + 1);
+  for (const k of e.keys ?? NONE) {
+    const exec = execConfigKey(base.toLowerCase(), k.path[0] ?? '', String(k.value));
+    if (exec === 'deny' || exec === 'ask' && danger.verdict === 'deny') pc.add('deferred.exec-config', 'deny', `sets ${k.path[0]} in ${base}, which makes every later run of the tool start ${danger.verdict === 'deny' ? `a command that ${danger.reason}` : 'that program'}`, e.path);
+    else if (exec === 'ask') pc.add('deferred.exec-config', 'ask', `sets ${k.path[0]} in ${base}, which names a program the tool runs`, e.path);
+  }
+  if (danger.verdict !== 'deny') return;
+  // a container image or CI runner is where vendor installers (`curl … | sh`) normally run: no download there reaches this machine
+  if (ELSEWHERE.test(e.path)) {
+    const local = localDanger(e, inner);
+    if (local) pc.add('deferred.script-content', 'deny', `writes a script that ${local}`, e.path);
+    else pc.add('deferred.remote-install', 'ask', `writes a container or CI step that ${danger.reason}`, e.path);
+    return;
+  }
+  pc.add('deferred.script-content', 'deny', `writes a script that ${danger.reason}`, e.path);
+}
+
+const PACKAGE_MANAGER_CONFIG = new Set(['npm', 'pnpm', 'yarn']);
+
+/** Files whose commands run in a container build or on a CI runner, not on this machine. */
+const ELSEWHERE = /\/(?:[^/]*\.)?(?:dockerfile|containerfile)(?:\.[^/]*)?$|\/\.github\/workflows\/[^/]+$|\/\.gitlab-ci\.ya?ml$/i;
+
+/** Signals of running downloaded code, which in a container or on a CI runner stays there. */
+const REMOTE_RUN = new Set(['remote.pipe-to-interpreter', 'exec.remote-script', 'remote.inline-eval']);
+
+/** Why the commands of an edit are still denied once running downloaded code is set aside (secrets sent away, deletes), if they are. */
+function localDanger(e: FileEdit, inner: (analysis: ShellAnalysis) => { verdict: 'deny' | 'ask' | undefined; reason: string }): string | undefined {
+  for (const an of e.commands ?? NONE) {
+    const rest: ShellAnalysis = { ...an, signals: an.signals.filter((s) => !REMOTE_RUN.has(s.code)), commands: an.commands.map((c) => (c.downloads.length > 0 ? { ...c, downloads: [] } : c)) };
+    const r = inner(rest);
+    if (r.verdict === 'deny') return r.reason;
+  }
+  return undefined;
 }
 
 /** A synthetic shell action for checking commands written into files. */

@@ -99,6 +99,7 @@ export function checkRemoteCode(pc: PackContext): void {
   for (const s of a.shell?.signals ?? NONE) {
     if (s.code === 'remote.pipe-to-interpreter') pc.add('remote-code.pipe-to-shell', 'deny', s.detail ?? 'runs downloaded code', s.fragment);
     else if (s.code === 'exec.remote-script') pc.add('remote-code.remote-script', 'deny', 'runs a script straight from a URL', s.fragment);
+    else if (s.code === 'remote.inline-eval') pc.add('remote-code.inline-eval', 'deny', s.detail ?? 'evaluates code fetched from the network', s.fragment);
   }
   const cmds = pc.commands();
   let downloaded: Map<string, string> | undefined;
@@ -136,8 +137,18 @@ export function checkRemoteCode(pc: PackContext): void {
       const url = c.args.find((x) => /^(git\+)?https?:\/\//.test(x) && !pc.trustedHost(x.replace(/^git\+/, '')));
       if (url) pc.add('remote-code.install-url', 'ask', `installs a package straight from ${url} (its install scripts run)`, c.text);
     }
+    // the shell analysis unwraps `npx pkg` into the command pkg provides, so the URL is looked for in the source text
+    if (c.via.some((v) => RUNNER_VIA.test(v)) || c.name === 'deno' && c.args[0] === 'run' || c.name === 'uv' && c.args[0] === 'tool' && c.args[1] === 'run') {
+      const url = c.text.split(/\s+/).map((x) => x.replace(/^["']|["']$/g, '')).find((x) => REMOTE_SPEC.test(x) && !pc.trustedHost(x.replace(/^--\w+=/, '').replace(/^git\+/, '')));
+      if (url) pc.add('remote-code.run-url', 'ask', `runs a package or script straight from ${url}`, c.text);
+    }
   }
 }
+
+/** Wrappers that fetch a package and run it at once: `npx`, `npm exec`, `pnpm dlx`, `bun x`, `uvx --from`, `pipx run --spec`, `uv run`. */
+const RUNNER_VIA = /^(npx|bunx|pnpx|uvx|pipx|(npm|pnpm|yarn|bun) (exec|dlx|x)|uv (run|tool))$/;
+/** A package or script named by the URL it is fetched from (`https://…/e.tgz`, `git+https://…`, `--from=git+https://…`). */
+const REMOTE_SPEC = /^(?:--(?:from|spec|package)=)?(?:git\+)?(?:https?|ssh):\/\//;
 
 /**
  * `curl -H "Authorization: Bearer $OPENAI_API_KEY" https://api.openai.com/…`:

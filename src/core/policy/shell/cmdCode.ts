@@ -18,6 +18,7 @@ const SCRIPT_INTERPRETERS: Record<string, { inline: string[]; spec: ArgSpec }> =
   bun: { inline: ['-e', '--eval', '-p', '--print'], spec: { values: ['e', 'p', '--eval', '--print', '-r', '--preload', '--cwd'] } },
   rscript: { inline: ['-e'], spec: { values: ['e'] } },
   osascript: { inline: ['-e'], spec: { values: ['e', 'l', 's'] } },
+  rust: { inline: ['-e', '--expr'], spec: { values: ['e', '--expr', 'd', '--dep'] } },
   pwsh_: { inline: [], spec: {} },
 };
 
@@ -32,6 +33,7 @@ export function interpreterFamily(name: string): string | undefined {
       return name === 'node' || name === 'nodejs' ? 'node' : undefined;
     case 114: // r
       if (name === 'ruby') return 'ruby';
+      if (name === 'rust-script') return 'rust';
       return name === 'rscript' ? 'rscript' : undefined;
     case 105: // i
       return name === 'irb' ? 'ruby' : undefined;
@@ -100,7 +102,15 @@ const READ_API = /\b(readFileSync|readFile|read_text|read_bytes|open|File\.read|
 const WRITE_API = /\b(writeFileSync|writeFile|appendFileSync|appendFile|write_text|write_bytes|File\.write|file_put_contents|createWriteStream|IO\.write)\s*\(\s*r?["'`]([^"'`]+)["'`]/g;
 const OPEN_WRITE = /\bopen\s*\(\s*r?["']([^"']+)["']\s*,\s*r?["'][wax+]/g;
 const SHELL_API = /\b(system|popen|exec|execSync|execFileSync|spawnSync|spawn|run|call|check_call|check_output|getoutput|getstatusoutput|Popen|shell_exec|passthru|proc_open|`)\s*\(\s*(?:\[([^\]]*)\]|r?(["'])((?:\\.|(?!\3).)*)\3)/g;
-const NET_API = /\b(requests\.(get|post|put|patch|delete|request)|urllib\.request|urlopen|http\.client|fetch\s*\(|axios|https?\.request|https?\.get|socket\.(socket|create_connection)|net\.connect|XMLHttpRequest|Net::HTTP|curl_exec|Invoke-WebRequest|WebClient)/;
+const NET_API = /\b(requests\.(get|post|put|patch|delete|request)|urllib\.request|urllib2|urlopen|httpx\.|http\.client|fetch\s*\(|axios|https?\.request|https?\.get|require\(\s*['"](?:node:)?https?['"]\s*\)|socket\.(socket|create_connection)|net\.connect|XMLHttpRequest|Net::HTTP|open-uri|URI\.open|LWP::|HTTP::Tiny|curl_exec|file_get_contents\s*\(\s*['"]https?:|Invoke-WebRequest|Invoke-RestMethod|WebClient)/;
+/**
+ * Code evaluated at run time: `exec(…)`, `eval …` (Perl's and Ruby's without
+ * parentheses), `new Function(…)`, `vm.runInThisContext`. Not a method of
+ * that name (`/re/.exec(s)`), nor Perl's `eval { … }` block (a try).
+ */
+const EVAL_CODE = /(?<![.\w$])(?:eval|exec|execfile|instance_eval|class_eval|module_eval|execScript)\s*(?:\(|\s+(?![\s{=]))|(?<![.\w$])Function\s*\(|\brunIn(?:This|New)?Context\s*\(|\bvm\.Script\b/;
+/** A command started from Rust (`Command::new("sh").arg("-c").arg("…")`) or Go (`exec.Command("sh", "-c", "…")`), with its literal arguments. */
+const NATIVE_COMMAND = /\bCommand::new\(\s*("(?:[^"\\]|\\.)*")\s*\)((?:\s*\.args?\(\s*&?(?:"(?:[^"\\]|\\.)*"|\[[^\]]*\])\s*\))*)|\bexec\.Command(?:Context)?\(\s*(?:\w+\s*,\s*)?((?:"(?:[^"\\]|\\.)*"\s*,?\s*)+)\)/g;
 const DECODE_EXEC = /\b(eval|exec|Function|compile|execScript)\s*\(\s*(?:[\w.]*\b(b64decode|atob|decode|fromCharCode|unhexlify|decompress|FromBase64String)\b|Buffer\.from\([^)]*base64)/;
 
 /**
@@ -137,10 +147,16 @@ export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, in
       if (items.length > 0) ctx.nested(items.map((x) => (/[\s'"$`\\]/.test(x) ? `'${x.replace(/'/g, `'\\''`)}'` : x)).join(' '), `${lang} subprocess`);
     } else if (str !== undefined) ctx.nested(str.replace(/\\(["'\\])/g, '$1'), `${lang} ${m[1]}`);
   }
+  for (const m of code.matchAll(NATIVE_COMMAND)) {
+    const words = [...`${m[1] ?? ''} ${m[2] ?? ''} ${m[3] ?? ''}`.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!.replace(/\\(["\\])/g, '$1'));
+    ctx.nested(words.map((x) => (/[\s'"$`\\|;&<>()]/.test(x) ? `'${x.replace(/'/g, `'\\''`)}'` : x)).join(' '), `${lang} command`);
+  }
   if (NET_API.test(code)) {
     info.network = true;
     for (const u of urlsIn(code)) info.urls.push(u);
     if (info.urls.length === 0) signals.push({ code: 'net.inline', fragment: info.text });
+    // fetching code and evaluating it is running whatever the server sends
+    if (EVAL_CODE.test(code)) signals.push({ code: 'remote.inline-eval', fragment: info.text, detail: `${lang} evaluates code it fetches from the network` });
   }
   if (DECODE_EXEC.test(code) || /\b(exec|eval|compile|Function|system|popen|execSync)\s*\(/.test(code) && /\b(b64decode|atob|a85decode|b32decode|unhexlify|fromCharCode|FromBase64String)\b|Buffer\.from\([^)]*['"](base64|hex)['"]|codecs\.decode/.test(code)) {
     signals.push({ code: 'obfuscation.decoded-exec', fragment: info.text, detail: `${lang} runs code it decodes at run time` });
