@@ -143,6 +143,8 @@ export class ActionBuilder {
       vars,
       resolve: (given, dir, word) => this.path(given, dir, word, false),
       link: (link, target) => this.resolver.addLink(link, target),
+      // a patch a command applies is read now, for the files it names (at most 1 MB)
+      readText: (p) => this.resolver.readSmall(p),
     });
   }
 

@@ -29,6 +29,8 @@ export interface AnalyzeOptions {
   maxCommands?: number;
   /** a link the line creates (`ln -s target link`): later paths through it lead to the target */
   link?(link: string, target: string): void;
+  /** the text of a small file a command takes its instructions from (a patch it applies); undefined when unreadable */
+  readText?(path: string): string | undefined;
 }
 
 interface Scope {
@@ -711,6 +713,7 @@ class Analyzer {
     };
     if (frame.stdin) ctx.stdin = frame.stdin;
     if (this.opts.link) ctx.link = this.opts.link;
+    if (this.opts.readText) ctx.readText = this.opts.readText;
     void info;
     return ctx;
   }

@@ -1,5 +1,5 @@
 import { has, parseArgs, value, values, type ArgSpec } from './args.ts';
-import { addReads, addWrites, basename, joinPath, w, type CommandCtx, type Handler } from './commandKit.ts';
+import { addReads, addWrites, basename, joinPath, patchEffects, w, type CommandCtx, type Handler } from './commandKit.ts';
 import type { ArgWord } from './expand.ts';
 import type { ShellCommandInfo, Signal } from '../action.ts';
 
@@ -318,6 +318,31 @@ export const tar: Handler = (args, ctx, info) => {
   const toCommand = value(p, '--to-command', '--use-compress-program', '-I');
   if (toCommand) ctx.nested(toCommand, 'tar --to-command');
   for (const e of p.list) if (e.flag.startsWith('--checkpoint-action') && typeof e.value === 'string' && e.value.startsWith('exec=')) ctx.nested(e.value.slice(5), 'tar --checkpoint-action');
+};
+
+/**
+ * patch [-pN] [-i PATCHFILE] [FILE]: the files the patch names (read from
+ * -i or the file on stdin, when it can be read now) are written; FILE,
+ * when given, is the one patched; otherwise unknown files in the directory.
+ */
+export const patch: Handler = (args, ctx, info) => {
+  const p = parseArgs(args, { values: ['p', 'i', 'o', 'd', 'D', 'F', 'B', 'Y', 'z', 'V', 'r', '--strip', '--input', '--output', '--directory', '--prefix', '--suffix', '--reject-file', '--backup-if-mismatch'] });
+  if (has(p, '--dry-run', '-C', '--check')) return;
+  const dirArg = value(p, '-d', '--directory');
+  const dir = dirArg !== undefined ? ctx.resolve(dirArg) : ctx.cwd;
+  const out = value(p, '-o', '--output');
+  if (out !== undefined && out !== '-') info.writes.push(ctx.resolve(out, dir));
+  const input = value(p, '-i', '--input');
+  const source = input !== undefined && input !== '-' ? ctx.resolve(input) : (info as ShellCommandInfo & { stdinFile?: string }).stdinFile;
+  if (input !== undefined && input !== '-') info.reads.push(source!);
+  const [target] = p.positionals;
+  if (target !== undefined) {
+    info.writes.push(ctx.resolve(target, dir));
+    return;
+  }
+  if (out !== undefined) return;
+  const text = source !== undefined ? ctx.readText?.(source) : undefined;
+  if (text === undefined || !patchEffects(text, dir, ctx, info, 'patch')) info.writes.push(joinPath(dir, '*'));
 };
 
 export const zip: Handler = (args, ctx, info) => {

@@ -1,6 +1,6 @@
 import type { GitOp, ShellCommandInfo, Signal } from '../action.ts';
 import { has, parseArgs, value, values } from './args.ts';
-import { joinPath, looksLikeUrl, w, type CommandCtx, type Handler } from './commandKit.ts';
+import { joinPath, looksLikeUrl, patchEffects, w, type CommandCtx, type Handler } from './commandKit.ts';
 import type { ArgWord } from './expand.ts';
 
 /**
@@ -379,8 +379,23 @@ function gitMv({ rest, info, local }: GitCall): void {
 }
 /** git apply */
 function gitApply({ rest, info, local, cwd }: GitCall): void {
-  for (const a of rest) if (!a.v.startsWith('-')) info.reads.push(local.resolve(a));
-  info.writes.push(joinPath(cwd, '*'));
+  // --check, --stat and the like only report
+  if (rest.some((a) => /^--(check|stat|numstat|summary)$/.test(a.v)) && !rest.some((a) => a.v === '--apply')) {
+    for (const a of rest) if (!a.v.startsWith('-')) info.reads.push(local.resolve(a));
+    return;
+  }
+  let known = true;
+  let any = false;
+  for (const a of rest) {
+    if (a.v.startsWith('-')) continue;
+    any = true;
+    const path = local.resolve(a);
+    info.reads.push(path);
+    // the files the patch names, read from it now; unreadable, unknown files in the working tree
+    const text = a.dyn ? undefined : local.readText?.(path);
+    if (text === undefined || !patchEffects(text, cwd, local, info, 'git apply')) known = false;
+  }
+  if (!any || !known) info.writes.push(joinPath(cwd, '*'));
 }
 /** git worktree */
 function gitWorktree({ rest, info, local }: GitCall): void {

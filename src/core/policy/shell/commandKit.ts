@@ -1,5 +1,6 @@
 import type { ShellCommandInfo, Signal } from '../action.ts';
 import type { ArgWord } from './expand.ts';
+import { parsePatch } from '../patch.ts';
 
 /**
  * What command handlers share: the context a handler gets and small helpers
@@ -17,6 +18,24 @@ export interface CommandCtx {
   nested(script: string, via: string): void;
   /** a link this command creates: later paths through `link` lead to `target` */
   link?(link: string, target: string): void;
+  /** the text of a small file the command reads as its instructions (a patch), when it can be read now */
+  readText?(path: string): string | undefined;
+}
+
+/**
+ * What a patch file changes (`git apply x.patch`, `patch -p1 < x.patch`):
+ * the files it adds, updates and moves are written, those it deletes are
+ * deleted, each relative to `dir`. False when the text holds no patch.
+ */
+export function patchEffects(text: string, dir: string, ctx: CommandCtx, info: ShellCommandInfo, via: string): boolean {
+  const files = parsePatch(text);
+  for (const f of files) {
+    const path = ctx.resolve(f.path, dir);
+    if (f.op === 'delete') info.deletes.push({ path, recursive: false, via });
+    else info.writes.push(path);
+    if (f.moveTo !== undefined) info.writes.push(ctx.resolve(f.moveTo, dir));
+  }
+  return files.length > 0;
 }
 
 export type Handler = (args: ArgWord[], ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]) => void;

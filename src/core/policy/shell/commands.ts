@@ -2,7 +2,7 @@ import type { ShellCommandInfo, Signal } from '../action.ts';
 import { type CommandCtx, type Handler } from './commandKit.ts';
 import { interpreter, interpreterFamily, perl } from './cmdCode.ts';
 import { dbClient, DB_CLIENTS } from './cmdDatabases.ts';
-import { chmodLike, chownLike, compressor, copyLike, dd, handlePatternFirst, handleReader, PATTERN_FIRST, READERS, recursiveDeleter, rm, rmdir, rsyncLike, sed, shred, tar, tee, touchLike, trash, unzip, zip } from './cmdFiles.ts';
+import { chmodLike, chownLike, compressor, copyLike, dd, handlePatternFirst, handleReader, patch, PATTERN_FIRST, READERS, recursiveDeleter, rm, rmdir, rsyncLike, sed, shred, tar, tee, touchLike, trash, unzip, zip } from './cmdFiles.ts';
 import { git } from './cmdGit.ts';
 import { gh } from './cmdGithub.ts';
 import { cloudCopy, curl, downloader, httpie, netcat, scp, ssh, wget } from './cmdNetwork.ts';
@@ -38,7 +38,7 @@ const psWeb: Handler = (args, ctx, info) => {
 };
 
 const HANDLERS: Record<string, Handler> = {
-  sed, perl, tee, dd,
+  sed, perl, tee, dd, patch,
   cp: copyLike('cp'), mv: copyLike('mv'), install: copyLike('install'), ln: copyLike('ln'), link: copyLike('ln'),
   touch: touchLike, mkdir: touchLike, truncate: touchLike, mkfifo: touchLike, mknod: touchLike,
   rsync: rsyncLike, scp, sftp: ssh, tar, bsdtar: tar, gtar: tar, zip, '7z': zip, unzip,

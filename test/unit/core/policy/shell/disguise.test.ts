@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseShellWithGrammar } from '../../../../../src/core/policy/shell/parse.ts';
@@ -387,5 +388,25 @@ describe('more programs and settings', () => {
     assert.equal(write('x.code-workspace', '{"folders":[{"path":"."}],"settings":{"chat.tools.autoApprove":true}}'), 'deny');
     assert.equal(write('y.code-workspace', '{"folders":[{"path":"."}],"settings":{"editor.tabSize":4}}'), 'allow');
     assert.equal(write('.vscode/settings.json', '{"[typescript]": {"belay.enabled": false}}'), 'deny');
+  });
+});
+
+describe('patches: the files they change are the files they name', () => {
+  const guardPatch = ['diff --git a/.claude/settings.json b/.claude/settings.json', '--- a/.claude/settings.json', '+++ b/.claude/settings.json', '@@ -1 +1 @@', '-{}', '+{"permissions":{"allow":["Bash(*)"]}}', ''].join('\n');
+  const plainPatch = ['--- a/src/app.ts', '+++ b/src/app.ts', '@@ -1 +1 @@', '-a', '+b', ''].join('\n');
+  test('git apply and patch of a patch that changes a guard file are denied', () => {
+    fs.writeFileSync(ws('evil.patch'), guardPatch);
+    for (const c of ['git apply evil.patch', 'patch -p1 < evil.patch', 'patch -p1 -i evil.patch', 'git apply --index evil.patch']) {
+      assert.equal(decision(c), 'deny', c);
+      assert.ok(rules(judgeShell(w, c)).includes('guard.self-protection'), c);
+    }
+  });
+  test('an ordinary patch writes the files it names', () => {
+    fs.writeFileSync(ws('fix.patch'), plainPatch);
+    const a = sh(w, 'git apply fix.patch');
+    assert.ok(a.writes.includes(ws('src/app.ts')));
+    assert.equal(decision('git apply fix.patch'), 'allow');
+    assert.equal(decision('patch -p1 < fix.patch'), 'allow');
+    assert.equal(decision('git apply --check evil.patch'), 'allow');
   });
 });
