@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,4 +81,10 @@ export function judgeShell(w: TempWorld, command: string, opts: { policy?: Loade
 
 export function rules(d: Decision): string[] {
   return d.matches.map((m) => m.rule);
+}
+
+/** Asserts a decision, and (when given) the rule that made it; `what` names the case in the message. */
+export function expectDecision(d: Decision, decision: Decision['decision'], rule: string | undefined, what: string): void {
+  assert.equal(d.decision, decision, `${what}: ${d.decision} (${d.rule}: ${d.reason})`);
+  if (rule) assert.equal(d.rule, rule, `${what}: decided by ${d.rule}`);
 }
