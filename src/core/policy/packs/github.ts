@@ -8,6 +8,12 @@ export function checkGithub(pc: PackContext): void {
     const op = g.op.toLowerCase();
     const frag = g.text;
     const before = pc.out.matches.length;
+    if (op === 'api') {
+      // a raw API call (gh api, curl to api.github.com): judged by its method and endpoint alone
+      apiCall(pc, g);
+      if (g.admin && g.method !== 'GET' && pc.out.matches.length === before) pc.add('github.admin', 'ask', `uses admin rights for ${g.method} ${g.endpoint ?? ''}, which bypass branch protection`, frag);
+      continue;
+    }
     if (/merge_?pr|merge_pull_request|pr\.merge/.test(op)) {
       if (g.admin) pc.add('github.admin-merge', 'deny', 'merges with --admin, bypassing branch protection', frag);
       else pc.add('github.merge', 'ask', `merges a pull request${g.number !== undefined ? ` (#${g.number})` : ''} into ${g.branch ?? 'its base branch'}`, frag);
@@ -34,7 +40,6 @@ export function checkGithub(pc: PackContext): void {
       else if (g.force) pc.add('github.ref-change', 'ask', `moves ${b ?? 'a ref'} on GitHub by force`, frag);
     }
     if (/^update_repo$|^repo_edit$|^repo\.edit$/.test(op)) pc.add('github.repo-admin', 'ask', `changes the repository's settings (${op})`, frag);
-    if (op === 'api') apiCall(pc, g);
     // admin rights on anything that changes GitHub: branch protection may be bypassed
     if (g.admin && !READ_OPS.test(op) && pc.out.matches.length === before) pc.add('github.admin', 'ask', `uses admin rights for ${op || 'a GitHub change'}, which bypass branch protection`, frag);
   }

@@ -112,6 +112,8 @@ const GLOB_CHAR = /[*?[]/;
 /** guard files a wildcard could name, relative to a workspace folder and to the home directory */
 const GUARD_SAMPLES_WORKSPACE = ['.claude/settings.json', '.claude/settings.local.json', '.cursor/hooks.json', '.cursor/mcp.json', '.vscode/settings.json', '.vscode/mcp.json', '.mcp.json', '.github/hooks/belay.json', '.codex/hooks.json', '.codex/config.toml'];
 const GUARD_SAMPLES_HOME = ['.claude/settings.json', '.claude.json', '.cursor/hooks.json', '.cursor/mcp.json', '.codex/hooks.json', '.codex/config.toml', '.copilot/hooks/belay.json', '.copilot/config.json', '.belay/belay.json'];
+/** the names of those files, in lower case */
+const GUARD_SAMPLE_NAMES = [...new Set([...GUARD_SAMPLES_WORKSPACE, ...GUARD_SAMPLES_HOME].map((s) => s.slice(s.lastIndexOf('/') + 1).toLowerCase()))];
 
 /**
  * `echo x > .c?aude/settings.json`: the shell expands the wildcard to a
@@ -119,6 +121,13 @@ const GUARD_SAMPLES_HOME = ['.claude/settings.json', '.claude.json', '.cursor/ho
  * there: the guard-folder check above judges those.)
  */
 function globMayGuard(pc: PackContext, p: string): boolean {
+  // the literal text around the wildcards of the name must fit a guard file's name before the pattern is worth compiling
+  const base = p.slice(p.lastIndexOf('/') + 1).toLowerCase();
+  const first = base.search(/[*?[]/);
+  const last = Math.max(base.lastIndexOf('*'), base.lastIndexOf('?'), base.lastIndexOf(']'));
+  const prefix = first < 0 ? base : base.slice(0, first);
+  const suffix = last < 0 ? base : base.slice(last + 1);
+  if (!GUARD_SAMPLE_NAMES.some((n) => n.startsWith(prefix) && n.endsWith(suffix))) return false;
   let re: RegExp;
   try {
     re = picomatch.makeRe(p, { dot: true, nocase: true });
