@@ -121,6 +121,14 @@ const KILL_GUARD = /belay|code(-server|-insiders)?$|extensionhost/i;
 /** programs that print process ids */
 const PID_LOOKUP: ReadonlySet<string> = new Set(['pgrep', 'pidof', 'pgrep.exe', 'lsof', 'fuser']);
 const NO_INFOS: readonly ShellCommandInfo[] = [];
+/** a command whose redirects feed its stdin: from a file (`< f`), or from what commands print (`< <(…)`, `<<< "$(…)"`) */
+type Redirected = ShellCommandInfo & { stdinFile?: string; stdinFrom?: ShellCommandInfo[] };
+
+/** what a command reads on stdin, when it is known now (upstream's static output, or a here-document) */
+function fedText(frame: Frame): string | undefined {
+  return frame.stdin?.dynamic ? undefined : frame.stdin?.upstream ?? frame.stdin?.text;
+}
+
 /** programs whose output names the files in what they are given */
 const LISTERS: ReadonlySet<string> = new Set(['ls', 'find', 'tree', 'du', 'stat', 'dir']);
 /** programs that print who and where the agent runs */
@@ -503,12 +511,12 @@ class Analyzer {
       for (const sub of t.subs) this.substitution(sub, scope, frame);
       if (r.op === '<' && info && t.subs.length > 0 && t.v === '/dev/fd/63') {
         // `bash < <(curl …)`: stdin is what the process substitution prints
-        (info as ShellCommandInfo & { stdinFrom?: ShellCommandInfo[] }).stdinFrom = this.commands.slice(mark);
+        (info as Redirected).stdinFrom = this.commands.slice(mark);
       }
       if (r.op === '<<<') {
         stdin = newStdin(t.v + '\n', t.dyn, false);
         // `sh <<< "$(curl …)"`: what the substitution prints is the program
-        if (info && t.dyn && t.subs.length > 0) (info as ShellCommandInfo & { stdinFrom?: ShellCommandInfo[] }).stdinFrom = this.commands.slice(mark);
+        if (info && t.dyn && t.subs.length > 0) (info as Redirected).stdinFrom = this.commands.slice(mark);
         continue;
       }
       if ((r.op === '>&' || r.op === '<&') && /^(\d+|-)$/.test(t.v)) continue;
@@ -516,7 +524,7 @@ class Analyzer {
       if (r.op === '<') {
         info?.reads.push(path);
         stdin = newStdin(undefined, true, false);
-        if (info) (info as ShellCommandInfo & { stdinFile?: string }).stdinFile = path;
+        if (info) (info as Redirected).stdinFile = path;
       } else if (r.op === '<>') {
         info?.reads.push(path);
         info?.writes.push(path);
@@ -921,21 +929,18 @@ class Analyzer {
   private interpreterInput(name: string, scope: Scope, frame: Frame, info: ShellCommandInfo): void {
     const stdin = frame.stdin;
     const family = interpreterFamily(name);
-    const stdinFrom = (info as ShellCommandInfo & { stdinFrom?: ShellCommandInfo[] }).stdinFrom;
+    const stdinFrom = (info as Redirected).stdinFrom;
     if (stdinFrom) {
-      const text = info.text;
-      if (stdinFrom.some((c) => c.network || c.urls.length > 0)) this.signal('remote.pipe-to-interpreter', text, `${name} runs what a download produces`);
-      else if (stdinFrom.some(isDecoder)) this.signal('obfuscation.decoded-exec', text, `${name} runs a decoded payload`);
-      else this.signal('shell.stdin-exec', text, `${name} runs the output of another command`);
+      this.runsOutputOf(stdinFrom, name, info.text, true);
       return;
     }
-    const stdinFile = (info as ShellCommandInfo & { stdinFile?: string }).stdinFile;
+    const stdinFile = (info as Redirected).stdinFile;
     if (stdinFile) {
       info.execs.push(stdinFile);
       return;
     }
     if (!stdin) return;
-    const upstream = stdin.fromPipe && stdin.pipeline !== undefined ? this.upstreamOf(stdin.pipeline, frame.stage) : [];
+    const upstream = this.pipedInto(frame);
     const fromNetwork = upstream.some((c) => c.network || c.urls.length > 0);
     const decoded = upstream.some(isDecoder);
     const chain = [...upstream.filter((c) => !c.inSubstitution).map((c) => c.text), info.text].filter((t, i, all) => all.indexOf(t) === i).join(' | ');
@@ -972,19 +977,20 @@ class Analyzer {
 
   /** `curl … | tee i.sh`: a program that copies stdin to files, fed by a download, writes the download. */
   private downloadedThroughPipe(info: ShellCommandInfo, frame: Frame): void {
-    const stdin = frame.stdin;
-    if (!stdin?.fromPipe || stdin.pipeline === undefined) return;
-    const source = this.upstreamOf(stdin.pipeline, frame.stage).find((c) => c.network || c.urls.length > 0);
+    const source = this.pipedInto(frame).find((c) => c.network || c.urls.length > 0);
     if (!source) return;
     for (const p of info.writes) if (!/^\/dev\//.test(p)) info.downloads.push({ url: source.urls[0] ?? '', path: p });
   }
 
   /** `kill $(pgrep -f x)`, `pgrep -f x | xargs kill`: the process lookups whose output names what is killed. */
   private pidsLookedUp(frame: Frame): ShellCommandInfo[] {
-    const feeding = [...(frame.subCmds ?? NO_INFOS)];
+    return [...(frame.subCmds ?? NO_INFOS), ...this.pipedInto(frame)].filter((c) => PID_LOOKUP.has(c.name));
+  }
+
+  /** the earlier stages of the pipeline whose output is this command's stdin (none when stdin is not a pipe) */
+  private pipedInto(frame: Frame): readonly ShellCommandInfo[] {
     const stdin = frame.stdin;
-    if (stdin?.fromPipe && stdin.pipeline !== undefined) feeding.push(...this.upstreamOf(stdin.pipeline, frame.stage));
-    return feeding.filter((c) => PID_LOOKUP.has(c.name));
+    return stdin?.fromPipe && stdin.pipeline !== undefined ? this.upstreamOf(stdin.pipeline, frame.stage) : NO_INFOS;
   }
 
   private upstreamOf(pipeline: number, stage: number): ShellCommandInfo[] {
@@ -1025,7 +1031,7 @@ class Analyzer {
       else if (up.length > 0) this.signal('net.pipe-upload', info.text, `sends what ${up.map((c) => c.name).join(' | ')} prints`);
       if (up.some((c) => ENV_DUMP.has(c.name) && c.args.length === 0)) this.signal('net.exfil-substitution', info.text, 'sends the environment');
     }
-    const stdinFile = (info as ShellCommandInfo & { stdinFile?: string }).stdinFile;
+    const stdinFile = (info as Redirected).stdinFile;
     if (stdinFile && info.uploads.includes('-')) info.uploads.push(stdinFile);
     info.uploads = info.uploads.filter((u) => u !== '-');
     for (const u of info.urls) if (HIDDEN_CHARS.test(u)) this.signal('obfuscation.hidden-chars', u, 'the URL has invisible or direction-changing characters');
@@ -1047,9 +1053,9 @@ class Analyzer {
       inner.reads = info.reads;
       inner.writes = info.writes;
       // what the redirects of the whole command feed its stdin (`exec bash < <(curl …)`)
-      const redirected = info as ShellCommandInfo & { stdinFile?: string; stdinFrom?: ShellCommandInfo[] };
-      if (redirected.stdinFile !== undefined) (inner as typeof redirected).stdinFile = redirected.stdinFile;
-      if (redirected.stdinFrom !== undefined) (inner as typeof redirected).stdinFrom = redirected.stdinFrom;
+      const redirected = info as Redirected;
+      if (redirected.stdinFile !== undefined) (inner as Redirected).stdinFile = redirected.stdinFile;
+      if (redirected.stdinFrom !== undefined) (inner as Redirected).stdinFrom = redirected.stdinFrom;
       if (rest.length === 0) {
         if (info.reads.length > 0 || info.writes.length > 0) {
           inner.name = ':';
@@ -1521,10 +1527,8 @@ class Analyzer {
       if (commandWord?.dyn) {
         const sources = frame.subCmds ?? [];
         // `curl … | xargs -0 bash -c`: the script comes from what upstream printed
-        const fed = frame.openArgs === true && frame.stdin?.fromPipe && frame.stdin.pipeline !== undefined ? this.upstreamOf(frame.stdin.pipeline, frame.stage) : [];
-        if (fed.some((c) => c.network || c.urls.length > 0)) this.signal('remote.pipe-to-interpreter', text, `${name} -c runs what a download produces`);
-        else if (fed.some(isDecoder)) this.signal('obfuscation.decoded-exec', text, `${name} -c runs a decoded payload`);
-        else if (!sources.some((c) => c.network || c.urls.length > 0 || isDecoder(c))) this.signal('shell.eval-dynamic', text, `${name} -c runs text that is only known at run time`);
+        const fed = frame.openArgs === true ? this.pipedInto(frame) : NO_INFOS;
+        if (!this.runsOutputOf(fed, `${name} -c`, text, false) && !sources.some((c) => c.network || c.urls.length > 0 || isDecoder(c))) this.signal('shell.eval-dynamic', text, `${name} -c runs text that is only known at run time`);
         if (command.replace(/\*/g, '').trim() === '') return true;
       }
       // `sh -c 'rm -rf "$1"' _ ~`: the words after the command are $0, $1…
@@ -1567,18 +1571,28 @@ class Analyzer {
   /** `bash <(curl …)`, `source <(…)`: runs the output of a process substitution. */
   private procExec(word: ArgWord, name: string, frame: Frame, text: string): void {
     void word;
-    const sources = frame.subCmds ?? [];
-    if (sources.some((c) => c.network || c.urls.length > 0)) this.signal('remote.pipe-to-interpreter', text, `${name} runs what a download produces`);
-    else if (sources.some(isDecoder)) this.signal('obfuscation.decoded-exec', text, `${name} runs a decoded payload`);
-    else this.signal('shell.stdin-exec', text, `${name} runs the output of another command`);
+    this.runsOutputOf(frame.subCmds ?? NO_INFOS, name, text, true);
   }
 
   /** `sh -c "$(curl …)"`, `eval "$(…)"`: runs the output of a command substitution. */
   private subExec(word: ArgWord, name: string, frame: Frame, text: string): void {
-    const sources = frame.subCmds ?? [];
+    void word;
+    this.runsOutputOf(frame.subCmds ?? NO_INFOS, name, text, false);
+  }
+
+  /**
+   * `name` runs what `sources` print: remote code when one downloads, a
+   * decoded payload when one decodes, else (with `otherwise`) a program
+   * only known at run time. True when a download or a decoder was found.
+   */
+  private runsOutputOf(sources: readonly ShellCommandInfo[], name: string, text: string, otherwise: boolean): boolean {
     if (sources.some((c) => c.network || c.urls.length > 0)) this.signal('remote.pipe-to-interpreter', text, `${name} runs what a download produces`);
     else if (sources.some(isDecoder)) this.signal('obfuscation.decoded-exec', text, `${name} runs a decoded payload`);
-    void word;
+    else {
+      if (otherwise) this.signal('shell.stdin-exec', text, `${name} runs the output of another command`);
+      return false;
+    }
+    return true;
   }
 
   private xargs(args: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo, text: string): boolean {
@@ -1613,8 +1627,7 @@ class Analyzer {
 
   /** The lines a program reads on stdin, when upstream's output is known. */
   private fedLines(frame: Frame): string[] | undefined {
-    const text = frame.stdin?.dynamic ? undefined : frame.stdin?.upstream ?? frame.stdin?.text;
-    return text?.split('\n').filter((l) => l.trim() !== '');
+    return fedText(frame)?.split('\n').filter((l) => l.trim() !== '');
   }
 
   /**
@@ -1623,8 +1636,8 @@ class Analyzer {
    * one unknown word.
    */
   private fedArgs(frame: Frame): { fed: string[] | undefined; synthetic: ArgWord[] } {
-    const fedText = frame.stdin?.dynamic ? undefined : frame.stdin?.upstream ?? frame.stdin?.text;
-    const fed = frame.stdin?.findPaths ?? (fedText !== undefined ? fedText.split(/\s+/).filter((x) => x !== '') : undefined);
+    const text = fedText(frame);
+    const fed = frame.stdin?.findPaths ?? (text !== undefined ? text.split(/\s+/).filter((x) => x !== '') : undefined);
     const synthetic = (fed && fed.length > 0 ? fed : ['*']).slice(0, 16).map((v) => ({ v, dyn: fed === undefined, glob: fed !== undefined && /[*?[]/.test(v), vars: [], raw: v, subs: [], indirect: false }) as ArgWord);
     return { fed, synthetic };
   }
