@@ -2,6 +2,7 @@ import type { ShellCommandInfo, Signal } from '../action.ts';
 import { has, parseArgs, value, values, type ArgSpec } from './args.ts';
 import { addReads, addWrites, looksLikeUrl, urlsIn, type CommandCtx, type Handler } from './commandKit.ts';
 import { normaliseSql, SQL_DESTRUCTIVE } from './cmdDatabases.ts';
+import { foldInlineStrings, guardishLiterals } from './inlineStrings.ts';
 
 /**
  * Interpreters and the programs given to them inline.
@@ -65,7 +66,8 @@ export const interpreter = (family: string): Handler => (args, ctx, info, signal
           info.urls.push(script.v);
           info.network = true;
           signals.push({ code: 'exec.remote-script', fragment: script.v });
-        } else if (/[./]/.test(script.v)) info.execs.push(ctx.resolve(script));
+        } else if (script.v === '-') info.interpreterStdin = true;
+        else if (/[./]/.test(script.v)) info.execs.push(ctx.resolve(script));
       }
       return;
     }
@@ -101,6 +103,14 @@ const DELETE_API = /\b(rmSync|rmdirSync|unlinkSync|rimraf(?:\.sync)?|rmtree|rm_r
 const READ_API = /\b(readFileSync|readFile|read_text|read_bytes|open|File\.read|File\.open|file_get_contents|load_dotenv|dotenv_values|fopen|createReadStream|IO\.read)\s*\(\s*r?["'`]([^"'`]+)["'`]/g;
 const WRITE_API = /\b(writeFileSync|writeFile|appendFileSync|appendFile|write_text|write_bytes|File\.write|file_put_contents|createWriteStream|IO\.write)\s*\(\s*r?["'`]([^"'`]+)["'`]/g;
 const OPEN_WRITE = /\bopen\s*\(\s*r?["']([^"']+)["']\s*,\s*r?["'][wax+]/g;
+/** `Path('f').write_text(…)`, `Path('f').open('w')`, `Path('f').touch()` */
+const PATH_WRITE = /\bPath\(\s*r?["']([^"']+)["']\s*\)\s*\.\s*(?:write_text|write_bytes|touch|open\s*\(\s*r?["'][wax+]|symlink_to|hardlink_to)/g;
+/** copies and moves between two literal paths: the second is written */
+const COPY_API = /\b(copyFileSync|copyFile|cpSync|renameSync|rename|copy|copy2|copyfile|copytree|move|replace|symlinkSync|symlink|FileUtils\.(?:cp|mv|copy|move|ln_s)\w*)\s*\(\s*r?["']([^"']+)["']\s*,\s*r?["']([^"']+)["']/g;
+/** a write whose target the program computes (not a literal) */
+const COMPUTED_WRITE = /\b(?:writeFileSync|writeFile|appendFileSync|appendFile|write_text|write_bytes|File\.write|file_put_contents|createWriteStream|IO\.write|copyFileSync|copyFile|cpSync|renameSync|symlinkSync|shutil\.(?:copy\w*|move)|os\.(?:replace|rename|symlink))\s*\(\s*(?!r?["'`])|\bopen\s*\(\s*(?!r?["'])[^,()]*(?:\([^()]*\))?[^,()]*,\s*r?["'][wax+]|\bPath\(\s*(?!r?["'])[^)]*\)\s*\.\s*(?:write_text|write_bytes|open\s*\(\s*r?["'][wax+])/;
+/** Perl's and Ruby's calls without parentheses: `system "…"`, `exec '…'` */
+const BARE_SHELL = /(?<![.\w$])(system|exec)[ \t]+(["'])((?:\\.|(?!\2).)*)\2/g;
 const SHELL_API = /\b(system|popen|exec|execSync|execFileSync|spawnSync|spawn|run|call|check_call|check_output|getoutput|getstatusoutput|Popen|shell_exec|passthru|proc_open|`)\s*\(\s*(?:\[([^\]]*)\]|r?(["'])((?:\\.|(?!\3).)*)\3)/g;
 const NET_API = /\b(requests\.(get|post|put|patch|delete|request)|urllib\.request|urllib2|urlopen|httpx\.|http\.client|fetch\s*\(|axios|https?\.request|https?\.get|require\(\s*['"](?:node:)?https?['"]\s*\)|socket\.(socket|create_connection)|net\.connect|XMLHttpRequest|Net::HTTP|open-uri|URI\.open|LWP::|HTTP::Tiny|curl_exec|file_get_contents\s*\(\s*['"]https?:|Invoke-WebRequest|Invoke-RestMethod|WebClient)/;
 /**
@@ -125,7 +135,9 @@ const FORK_LOOP = /\bfork\s+while\s+fork\b|\bwhile\s*\(?\s*(?:1|True|true)\s*\)?
 const HOME_DELETE = /\b(rmtree|rmSync|rm_rf|rm_r|remove_dir_all|rimraf(?:\.sync)?|rmdirSync|remove_entry_secure)\s*\(\s*(?:os\.path\.expanduser\(\s*['"]~\/?['"]\s*\)|(?:pathlib\.)?Path\.home\(\)|(?:require\(\s*['"](?:node:)?os['"]\s*\)|os)\.homedir\(\)|Dir\.home|ENV\[['"]HOME['"]\]|os\.environ\[['"]HOME['"]\]|os\.getenv\(\s*['"]HOME['"]\s*\)|process\.env\.HOME)\s*[,)]/g;
 
 export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): void {
-  const code = source.length > 200_000 ? source.slice(0, 200_000) : source;
+  const raw = source.length > 200_000 ? source.slice(0, 200_000) : source;
+  // the strings the program builds, at the places it uses them
+  const code = foldInlineStrings(raw, lang);
   if (FORK_LOOP.test(code)) signals.push({ code: 'system.fork-bomb', fragment: info.text, detail: `${lang} forks without end` });
   for (const m of code.matchAll(HOME_DELETE)) info.deletes.push({ path: ctx.resolve(ctx.home), recursive: true, via: `${lang} ${m[1]}` });
   for (const m of code.matchAll(DELETE_API)) {
@@ -138,6 +150,13 @@ export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, in
   for (const m of code.matchAll(READ_API)) info.reads.push(ctx.resolve(m[2]!));
   for (const m of code.matchAll(WRITE_API)) info.writes.push(ctx.resolve(m[2]!));
   for (const m of code.matchAll(OPEN_WRITE)) info.writes.push(ctx.resolve(m[1]!));
+  for (const m of code.matchAll(PATH_WRITE)) info.writes.push(ctx.resolve(m[1]!));
+  for (const m of code.matchAll(COPY_API)) {
+    info.reads.push(ctx.resolve(m[2]!));
+    info.writes.push(ctx.resolve(m[3]!));
+  }
+  // a write to a place computed at run time, in a program that names guarded files: those may be the place
+  if (COMPUTED_WRITE.test(code)) for (const g of guardishLiterals(code)) info.writes.push(ctx.resolve(g));
   for (const m of code.matchAll(SHELL_API)) {
     if (m[1] === 'run' && !/subprocess|sh\.|os\./.test(code)) continue;
     const list = m[2];
@@ -147,6 +166,7 @@ export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, in
       if (items.length > 0) ctx.nested(items.map((x) => (/[\s'"$`\\]/.test(x) ? `'${x.replace(/'/g, `'\\''`)}'` : x)).join(' '), `${lang} subprocess`);
     } else if (str !== undefined) ctx.nested(str.replace(/\\(["'\\])/g, '$1'), `${lang} ${m[1]}`);
   }
+  if (lang === 'perl' || lang === 'ruby') for (const m of code.matchAll(BARE_SHELL)) ctx.nested(m[3]!.replace(/\\(["'\\])/g, '$1'), `${lang} ${m[1]}`);
   for (const m of code.matchAll(NATIVE_COMMAND)) {
     const words = [...`${m[1] ?? ''} ${m[2] ?? ''} ${m[3] ?? ''}`.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!.replace(/\\(["\\])/g, '$1'));
     ctx.nested(words.map((x) => (/[\s'"$`\\|;&<>()]/.test(x) ? `'${x.replace(/'/g, `'\\''`)}'` : x)).join(' '), `${lang} command`);
@@ -158,10 +178,11 @@ export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, in
     // fetching code and evaluating it is running whatever the server sends
     if (EVAL_CODE.test(code)) signals.push({ code: 'remote.inline-eval', fragment: info.text, detail: `${lang} evaluates code it fetches from the network` });
   }
-  if (DECODE_EXEC.test(code) || /\b(exec|eval|compile|Function|system|popen|execSync)\s*\(/.test(code) && /\b(b64decode|atob|a85decode|b32decode|unhexlify|fromCharCode|FromBase64String)\b|Buffer\.from\([^)]*['"](base64|hex)['"]|codecs\.decode/.test(code)) {
+  // decodings are looked for in the program as written (folding replaced the ones it could decode)
+  if (DECODE_EXEC.test(raw) || /\b(exec|eval|compile|Function|system|popen|execSync)\s*\(|\bsystem\s/.test(raw) && /\b(b64decode|atob|a85decode|b32decode|unhexlify|fromCharCode|FromBase64String|decode_base64|decode64)\b|Buffer\.from\([^)]*['"](base64|hex)['"]|codecs\.decode|\.decode\(\s*['"](?:base64|hex|rot13|zlib)/.test(raw)) {
     signals.push({ code: 'obfuscation.decoded-exec', fragment: info.text, detail: `${lang} runs code it decodes at run time` });
   }
-  const computed = /\b(os\.system|os\.popen|subprocess\.(?:run|call|Popen|check_output|check_call|getoutput)|execSync|execFileSync|spawnSync|child_process\.exec|shell_exec|passthru|proc_open|Kernel\.system|IO\.popen)\s*\(\s*(?!["'`\[]|r["'])/.exec(code);
+  const computed = (lang === 'perl' || lang === 'ruby' ? /(?<![.\w$])(system|exec)[ \t]+(?=[$@])/.exec(code) : null) ?? /\b(os\.system|os\.popen|subprocess\.(?:run|call|Popen|check_output|check_call|getoutput)|execSync|execFileSync|spawnSync|child_process\.exec|shell_exec|passthru|proc_open|Kernel\.system|IO\.popen)\s*\(\s*(?!["'`\[]|r["'])/.exec(code);
   if (computed) {
     if (/b64decode|atob|base64|fromCharCode|unhexlify|decode\(|Buffer\.from/.test(code)) signals.push({ code: 'obfuscation.decoded-exec', fragment: info.text, detail: `${lang} runs a command it decodes at run time` });
     else signals.push({ code: 'shell.eval-dynamic', fragment: info.text, detail: `${lang} runs a command built at run time (${computed[1]})` });
