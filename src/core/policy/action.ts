@@ -76,6 +76,10 @@ export interface GitOp {
   forceDelete?: boolean;
   /** every branch (git push --all / --mirror) */
   allBranches?: boolean;
+  /** a push that deletes the remote branches missing here (`--prune`) */
+  prunes?: boolean;
+  /** paths whose uncommitted changes it throws away (`git checkout HEAD -- src`) */
+  discards?: string[];
 }
 
 /** A GitHub operation, from `gh …`, a structured GitHub tool, or a GitHub MCP server. */

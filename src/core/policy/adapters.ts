@@ -215,6 +215,14 @@ const gitTool: ToolDef = {
     const op = gitOpFromInput(input, `git ${JSON.stringify(input)}`);
     b.git(op);
     b.action.mutating = !/^(status|log|diff|show|fetch)$/.test(op.op);
+    // arguments given as a list (`{"op":"reset","args":["--hard"]}`) mean what they mean on the command line
+    const args = Array.isArray(input.args) ? input.args : Array.isArray(input.argv) ? input.argv : undefined;
+    const sub = typeof input.op === 'string' ? input.op : undefined;
+    if (args && sub && /^[a-z][a-z-]*$/.test(sub) && args.every((x) => typeof x === 'string')) {
+      const mutating = b.action.mutating;
+      b.shell(['git', sub, ...(args as string[])].map((x) => `'${x.replace(/'/g, `'\\''`)}'`).join(' '));
+      b.action.mutating = mutating || b.action.mutating;
+    }
   },
 };
 

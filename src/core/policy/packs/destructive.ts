@@ -26,6 +26,10 @@ export function checkDestructive(pc: PackContext): void {
     if (!mass) continue;
     pc.add('destructive.recursive-delete', 'deny', `${d.via} deletes ${describeTarget(p, rel)} recursively (tracked work, not a build folder)`, p);
   }
+  for (const m of a.moves) {
+    if (!pc.inWorkspace(m.from) || pc.inWorkspace(m.to)) continue;
+    if (m.from.slice((pc.workspaceOf(m.from) ?? '').length) === '/.git') pc.add('git.delete-repository', 'deny', `moves the git repository (.git) and its history out of the workspace (to ${m.to})`, m.from, 'git');
+  }
   for (const c of pc.commands()) {
     if (isDiskTool(c.name, c.args)) pc.add('destructive.disk', 'deny', `${c.name} erases or repartitions a disk`, c.text);
     for (const w of c.writes) if (DEVICE_PATH.test(w)) pc.add('destructive.disk', 'deny', `writes straight to the device ${w}`, c.text);

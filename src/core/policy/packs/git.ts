@@ -6,6 +6,7 @@ export function checkGit(pc: PackContext): void {
   let branchNow = pc.ctx.branch;
   let addedRemotes: Map<string, string> | undefined;
   const current = (b: string): string | undefined => (b === 'HEAD' || b === '@' ? branchNow : b);
+  let stashed = false;
   for (const g of pc.action.gitOps) {
     const frag = g.text;
     // the line may switch branches or add remotes before it pushes
@@ -24,6 +25,7 @@ export function checkGit(pc: PackContext): void {
         if (addedUrl && !pc.trustedHost(addedUrl.replace(/^[^@]+@([^:]+):/, 'ssh://$1/'))) pc.add('exfiltration.git-remote-url', 'ask', `pushes to ${addedUrl}, a remote added in the same command`, frag, 'exfiltration');
         const prot = targets.filter((b): b is string => b !== undefined && pc.protectedBranch(b));
         if (g.args.includes('--mirror')) pc.add('git.force-push', 'deny', 'git push --mirror overwrites and deletes every remote branch', frag);
+        if (g.prunes) pc.add('git.delete-remote-branch', 'ask', `deletes every branch on ${g.remote ?? 'the remote'} that does not exist here (--prune)`, frag);
         if (g.deleteBranch) {
           if (prot.length > 0) pc.add('git.delete-protected', 'deny', `deletes the protected branch ${prot.join(', ')} on ${g.remote ?? 'the remote'}`, frag);
           else pc.add('git.delete-remote-branch', 'ask', `deletes ${targets.join(', ') || 'a branch'} on ${g.remote ?? 'the remote'}`, frag);
@@ -51,8 +53,32 @@ export function checkGit(pc: PackContext): void {
       case 'branch-force': {
         const b = g.branches[0];
         if (b && pc.protectedBranch(b)) pc.add('git.reset-protected', 'deny', `moves the protected branch ${b} by force`, frag);
+        else if (g.branches[1] && pc.protectedBranch(g.branches[1])) pc.add('git.rename-protected', 'ask', `renames the protected branch ${g.branches[1]}`, frag);
         break;
       }
+      case 'branch-rename': {
+        const b = current(g.branches[0] ?? '');
+        if (b && pc.protectedBranch(b)) pc.add('git.rename-protected', 'ask', `renames the protected branch ${b}`, frag);
+        break;
+      }
+      case 'rebase-root':
+        if (branchNow && pc.protectedBranch(branchNow)) pc.add('git.rewrite-history', 'deny', `rewrites every commit of the protected branch ${branchNow}`, frag);
+        else pc.add('git.rewrite-history', 'ask', 'rewrites every commit of the branch, from the first', frag);
+        break;
+      case 'replace-object':
+        pc.add('git.replace', 'ask', 'git replace changes what history shows for a commit', frag);
+        break;
+      case 'submodule-deinit':
+        pc.add('git.discard-changes', 'ask', 'removes submodule working trees by force (their uncommitted changes are lost)', frag);
+        break;
+      case 'discard-paths': {
+        const dirs = (g.discards ?? []).filter((p) => pc.fact(p)?.type === 'dir' || pc.fact(p)?.glob === true);
+        if (dirs.length > 0) pc.add('git.discard-changes', 'ask', `discards the uncommitted changes under ${dirs.join(', ')}`, frag);
+        break;
+      }
+      case 'stash-push':
+        stashed = true;
+        break;
       case 'update-ref-delete': {
         const prot = g.branches.filter((b) => pc.protectedBranch(b));
         pc.add(prot.length > 0 ? 'git.delete-protected' : 'git.delete-ref', prot.length > 0 ? 'deny' : 'ask', `deletes the ref ${g.branches.join(', ')}`, frag);
@@ -78,7 +104,9 @@ export function checkGit(pc: PackContext): void {
         pc.add('git.stash-clear', 'deny', 'git stash clear drops every stash for good', frag);
         break;
       case 'stash-drop':
-        pc.add('git.stash-drop', 'ask', 'drops a stash', frag);
+        // stashing and dropping in one line throws the work away
+        if (stashed) pc.add('git.stash-drop', 'deny', 'stashes the uncommitted work and drops the stash: the work is lost', frag);
+        else pc.add('git.stash-drop', 'ask', 'drops a stash', frag);
         break;
       case 'rewrite-history':
         pc.add('git.rewrite-history', 'deny', `git ${g.args[0] === undefined ? 'filter-branch' : 'filter-*'} rewrites the whole history`, frag);
@@ -132,5 +160,7 @@ function gitConfigVerdict(key: string, value: string, pc: PackContext): 'deny' |
     return analyzeShellValue(value, pc) ?? (shell ? 'deny' : 'ask');
   }
   if (/^url\..*\.insteadof$|^include\.path$|^includeif\./.test(k)) return 'ask';
+  // hooks copied into every repository made later; a work tree or proxy that sends git elsewhere
+  if (/^(init\.templatedir|core\.worktree|https?\.proxy|https?\..*\.proxy)$/.test(k)) return 'ask';
   return undefined;
 }

@@ -90,6 +90,8 @@ function gitPush({ rest, op, info, signals }: GitCall): void {
   op.allBranches = has(p, '--all', '--mirror', '--branches');
   op.skipsHooks = op.skipsHooks || has(p, '--no-verify');
   const del = has(p, '-d', '--delete');
+  // --prune deletes every remote branch with no local counterpart
+  if (has(p, '--prune')) op.prunes = true;
   const exec = value(p, '--receive-pack', '--exec');
   if (exec) signals.push({ code: 'git.exec-config', fragment: info.text, detail: `--receive-pack ${exec}` });
   const [remote, ...refspecs] = p.positionals.map((a) => a.v);
@@ -118,6 +120,13 @@ function gitBranch({ rest, op }: GitCall): void {
   } else if (has(p, '-f', '--force', '-M', '-C') && p.positionals.length > 0) {
     op.op = 'branch-force';
     op.force = true;
+    // `-M/-C old new` overwrites new; `-M new` the current branch's new name; `-f b start` moves b
+    const renames = has(p, '-M', '-C');
+    op.branches.push(p.positionals[renames && p.positionals.length > 1 ? 1 : 0]!.v);
+    if (has(p, '-M') && p.positionals.length > 1) op.branches.push(p.positionals[0]!.v);
+  } else if (has(p, '-m', '--move') && p.positionals.length > 1) {
+    // `git branch -m old new`: old is gone under its name
+    op.op = 'branch-rename';
     op.branches.push(p.positionals[0]!.v);
   }
 }
@@ -154,7 +163,8 @@ function gitCheckout({ sub, rest, op, info, local, cwd }: GitCall): void {
     op.op = 'discard-all';
   } else if (paths.length > 0) {
     op.op = 'discard-paths';
-    for (const a of paths) info.writes.push(local.resolve(a));
+    op.discards = paths.map((a) => local.resolve(a));
+    info.writes.push(...op.discards);
   }
   if (has(p, '-B')) op.force = true;
 }
@@ -163,6 +173,7 @@ function gitStash({ rest, op }: GitCall): void {
   const verb = rest[0]?.v ?? 'push';
   if (verb === 'clear') op.op = 'stash-clear';
   else if (verb === 'drop') op.op = 'stash-drop';
+  else if (verb === 'push' || verb === 'save' || verb.startsWith('-')) op.op = 'stash-push';
 }
 /** git filter-branch / filter-repo */
 function gitFilterBranch({ op }: GitCall): void {
@@ -205,11 +216,16 @@ function gitCommit({ rest, op, info, local }: GitCall): void {
   for (const f of values(p, '-F', '--file')) if (f !== '-') info.reads.push(local.resolve(f));
 }
 /** git merge / rebase / cherry-pick / revert / pull / am */
-function gitMerge({ sub, rest, op, info, ctx }: GitCall): void {
+function gitMerge(call: GitCall): void {
+  const { sub, rest, op, info, ctx } = call;
   const p = parseArgs(rest, { values: ['s', 'X', 'm', 'x', '--exec', '--strategy', '--strategy-option', '--onto', '-F', '--file'] });
   if (has(p, '--no-verify')) op.skipsHooks = true;
   for (const x of values(p, '-x', '--exec')) ctx.nested(x, `git ${sub} --exec`);
   if (sub === 'pull') info.network = true;
+  // every commit of the branch rewritten, from the first
+  if (sub === 'rebase' && has(p, '--root')) op.op = 'rebase-root';
+  // git am applies mailbox patches: the files they change are read from them now, as for git apply
+  if (sub === 'am' && !has(p, '--abort', '--skip', '--continue', '--quit', '--show-current-patch')) gitApply({ ...call, rest: rest.filter((a) => !a.v.startsWith('-')) });
 }
 /** git config */
 function gitConfig({ rest, op, info, local }: GitCall): void {
@@ -252,6 +268,8 @@ function gitClone({ sub, rest, op, info, signals, ctx, local }: GitCall): void {
     const script = p.positionals.slice(1).map((a) => a.v).join(' ');
     if (script) ctx.nested(script, 'git submodule foreach');
   }
+  // `git submodule deinit -f`: the submodules' working trees go, uncommitted changes with them
+  if (sub === 'submodule' && p.positionals[0]?.v === 'deinit' && rest.some((a) => a.v === '-f' || a.v === '--force')) op.op = 'submodule-deinit';
   if (sub === 'remote' && (p.positionals[0]?.v === 'set-url' || p.positionals[0]?.v === 'add')) {
     op.op = `remote-${p.positionals[0]!.v}`;
     op.args = p.positionals.map((a) => a.v);
@@ -349,6 +367,8 @@ function gitContent({ sub, rest, info, local, cwd }: GitCall): void {
   }
   if (patch) for (const e of p.list) if (e.flag === '-L' && typeof e.value === 'string' && e.value.includes(':')) info.reads.push(local.resolve(e.value.slice(e.value.lastIndexOf(':') + 1), cwd));
   for (const f of spec.files ? values(p, ...spec.files) : []) if (f !== '-') info.reads.push(local.resolve(f));
+  // `git grep --untracked` / `--no-index` with no pathspec searches every file below, ignored ones (.env) included
+  if (sub === 'grep' && words.length === 0 && has(p, '--untracked', '--no-index')) (info.treeReads ??= []).push(cwd);
   if (sub === 'archive') {
     const out = value(p, '-o', '--output');
     if (out) info.writes.push(local.resolve(out));
@@ -395,7 +415,23 @@ function gitApply({ rest, info, local, cwd }: GitCall): void {
     const text = a.dyn ? undefined : local.readText?.(path);
     if (text === undefined || !patchEffects(text, cwd, local, info, 'git apply')) known = false;
   }
+  // `git apply < f`, `git am < f`: the patch is the file on stdin (already counted as read), or a known here-document
+  const stdinFile = (info as ShellCommandInfo & { stdinFile?: string }).stdinFile;
+  if (!any && (stdinFile !== undefined || local.stdin?.text !== undefined && !local.stdin.dynamic)) {
+    any = true;
+    const text = stdinFile !== undefined ? local.readText?.(stdinFile) : local.stdin?.text;
+    if (text === undefined || !patchEffects(text, cwd, local, info, 'git apply')) known = false;
+  }
   if (!any || !known) info.writes.push(joinPath(cwd, '*'));
+}
+/** git hash-object: reads the files it hashes (and with -w stores them, to print with cat-file) */
+function gitHashObject({ rest, info, local }: GitCall): void {
+  const p = parseArgs(rest, { values: ['t', '--path'] });
+  for (const a of p.positionals) info.reads.push(local.resolve(a));
+}
+/** git replace: what history shows from now on */
+function gitReplace({ rest, op }: GitCall): void {
+  if (!rest.some((a) => a.v === '-l' || a.v === '--list' || a.v === '-d' || a.v === '--delete')) op.op = 'replace-object';
 }
 /** git worktree */
 function gitWorktree({ rest, info, local }: GitCall): void {
@@ -452,5 +488,7 @@ const GIT_SUBCOMMANDS = new Map<string, (g: GitCall) => void>([
   ['apply', gitApply],
   ['worktree', gitWorktree],
   ['send-email', gitSendEmail],
+  ['hash-object', gitHashObject],
+  ['replace', gitReplace],
 ]);
 
