@@ -178,8 +178,14 @@ export function lookalikeHost(host: string): string | undefined {
   if (/^[\d.]+$/.test(h) || h.includes(':')) return undefined;
   if (h.includes('xn--') && h.split('.').some((l) => l.startsWith('xn--'))) return 'uses punycode, which can imitate another name';
   const labels = h.split('.');
-  if (labels.length < 3) return undefined;
   const suffixLen = PUBLIC_SUFFIX_2.test(h) ? 2 : 1;
+  // the registrable name joins a well-known one with a dash: `api-github.com`, `pypi-files.org`
+  const name = labels[labels.length - 1 - suffixLen];
+  if (name !== undefined && name.includes('-')) {
+    const brand = name.split('-').find((part) => BRANDS.has(part));
+    if (brand) return `imitates ${brand}`;
+  }
+  if (labels.length < 3) return undefined;
   // a first label spelling a domain with a dash, before another domain: `github-com.example.net`
   const dashed = /^([a-z0-9]+)-(com|org|net|io)$/.exec(labels[0]!);
   if (dashed) return `imitates ${dashed[1]}.${dashed[2]}`;
@@ -194,6 +200,9 @@ export function lookalikeHost(host: string): string | undefined {
   }
   return undefined;
 }
+
+/** names whose look-alikes are used to catch credentials and code (registries, forges, clouds, AI providers) */
+const BRANDS: ReadonlySet<string> = new Set(['github', 'githubusercontent', 'gitlab', 'bitbucket', 'npmjs', 'npm', 'pypi', 'pythonhosted', 'rubygems', 'crates', 'docker', 'google', 'googleapis', 'microsoft', 'azure', 'amazonaws', 'aws', 'cloudflare', 'openai', 'anthropic', 'slack', 'stripe', 'paypal', 'apple', 'icloud', 'okta', 'auth0', 'vercel', 'netlify', 'heroku', 'digitalocean', 'huggingface']);
 
 /** Settings keys that guard agents: auto-approval, hooks, permissions, MCP servers, Belay itself. */
 export function protectedSettingKey(key: string): boolean {
@@ -230,7 +239,7 @@ export function protectedSettingKey(key: string): boolean {
 export function execSettingKey(key: string): boolean {
   const k = key.toLowerCase();
   return (
-    /executablepath|interpreterpath|serverpath|\.server\.path$|\.path$|\.paths?\.|\.exe$|commandpath|binpath|\.binary$|\.runtime$|\.runtimeexecutable|\.java\.home$|\.jdk|goroot|toolsgopath|\.command$|\.commands?\./.test(k) ||
+    /executablepath|interpreterpath|serverpath|\.server\.path$|\.path$|\.paths?\.|\.exe$|commandpath|binpath|\.binary$|\.runtime$|\.runtimeexecutable|\.java\.home$|\.jdk|goroot|toolsgopath|\.commands?$|\.commands?\.|\.envfile$/.test(k) ||
     // a program or the module folder a tool loads code from (`typescript.tsdk`, `eslint.nodePath`, `prettier.prettierPath`), a tool by name (`go.alternateTools`), a command line
     /\.tsdk$|nodepath$|[a-z]path$|alternatetools|\.interpreter$|nodeexecutable|commandline$|overridecommand|lspbin/.test(k) ||
     // environment a language server or tool starts with, where a variable names a program or preloads code (`rust-analyzer.server.extraEnv` with RUSTC_WRAPPER)

@@ -284,7 +284,8 @@ export function fileRole(p: string, home: string): FileRole {
   const base = p.slice(p.lastIndexOf('/') + 1).toLowerCase();
   // the common case first: ordinary sources outside the special folders
   if (plainSource(base) && !(p.includes('/.') && /\/\.(git|husky|githooks|vscode|devcontainer|claude|cursor)\//i.test(p)) && !/\/(library\/launchagents|\.config\/autostart)\//i.test(p)) {
-    return toolCode(base) ? 'script' : 'other';
+    // installed packages' code runs whenever a project imports it
+    return toolCode(base) || p.includes('_modules/') && /\/node_modules\//.test(p) || p.includes('-packages/') && /\/(site|dist)-packages\//.test(p) ? 'script' : 'other';
   }
   return roleByName(p, base, home);
 }
@@ -292,7 +293,7 @@ export function fileRole(p: string, home: string): FileRole {
 const CARGO_CONFIG = /\/\.cargo\/config(\.toml)?$/;
 
 /** Source files a build, test or package tool loads and runs on every run (`conftest.py` on pytest, `build.rs` on cargo build, `jest.config.js`). */
-const TOOL_CODE = new Set(['noxfile.py', 'setup.py', 'conftest.py', 'fabfile.py', 'dodo.py', 'build.rs', 'gulpfile.js', 'gulpfile.mjs', 'gulpfile.ts', 'gruntfile.js', 'jakefile.js', '.pnpmfile.cjs']);
+const TOOL_CODE = new Set(['noxfile.py', 'setup.py', 'conftest.py', 'fabfile.py', 'dodo.py', 'build.rs', 'gulpfile.js', 'gulpfile.mjs', 'gulpfile.ts', 'gruntfile.js', 'jakefile.js', '.pnpmfile.cjs', 'sitecustomize.py', 'usercustomize.py']);
 
 function toolCode(base: string): boolean {
   // `vite.config.ts`, `eslint.config.mjs`, `.eslintrc.js`, `.mocharc.cjs`: loaded by the tool they configure
@@ -311,7 +312,7 @@ function roleByName(p: string, base: string, home: string): FileRole {
   // a `.pth` file in site-packages runs its `import` lines on every start of that Python
   if (base.endsWith('.pth') && /\/(site|dist)-packages\/[^/]+$/.test(lower)) return 'autorun';
   if (base === '.envrc' || base === 'tasks.json' && /\/\.vscode\/tasks\.json$/.test(lower) || lower.includes('/.devcontainer/') && /\/\.devcontainer\/.*\.json$/.test(lower) || base.charCodeAt(0) === 46 && /^\.(bash|zsh|ksh)rc$|^\.(bash_)?profile$|^\.zprofile$|^\.zshenv$|^\.bash_login$|^\.bash_logout$|^\.inputrc$/.test(base) || lower.includes('/.config/autostart/') && lower.startsWith(home.toLowerCase() + '/.config/autostart/') || lower.includes('/library/launchagents/')) return 'autorun';
-  if (/\.(sh|bash|zsh|ksh|fish|ps1|psm1|cmd|bat)$/.test(base) || base === 'makefile' || base === 'gnumakefile' || base.endsWith('.mk') || base === 'justfile' || base === 'dockerfile' || base.startsWith('dockerfile.') || lower.includes('/.github/workflows/') && /\/\.github\/workflows\/[^/]+\.ya?ml$/.test(lower) || base === '.gitlab-ci.yml' || /^taskfile\.ya?ml$/.test(base) || base === 'procfile' || base === 'tox.ini' || toolCode(base) || base === 'pyproject.toml' || base === '.npmrc' || base === '.yarnrc.yml' || base === '.yarnrc' || base === 'rakefile' || base === 'gemfile' || dotDir && CARGO_CONFIG.test(lower)) return 'script';
+  if (/\.(sh|bash|zsh|ksh|fish|ps1|psm1|cmd|bat)$/.test(base) || base === 'makefile' || base === 'gnumakefile' || base.endsWith('.mk') || base === 'justfile' || base === 'dockerfile' || base.startsWith('dockerfile.') || lower.includes('/.github/workflows/') && /\/\.github\/workflows\/[^/]+\.ya?ml$/.test(lower) || base === '.gitlab-ci.yml' || /^taskfile\.ya?ml$/.test(base) || base === 'procfile' || base === 'tox.ini' || base === 'launch.json' && /\/\.vscode\/launch\.json$/.test(lower) || toolCode(base) || base === 'pyproject.toml' || base === '.npmrc' || base === '.yarnrc.yml' || base === '.yarnrc' || base === 'rakefile' || base === 'gemfile' || dotDir && CARGO_CONFIG.test(lower)) return 'script';
   return 'other';
 }
 
@@ -351,6 +352,38 @@ function codeRunner(base: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The scripts of YAML block scalars under a command key (`run: |` and the
+ * lines indented below it, as a CI step writes a multi-line script), each
+ * as one script text.
+ */
+function blockScalarCommands(text: string): string[] {
+  if (!/:\s*[|>]/.test(text)) return [];
+  const out: string[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const key = /^(\s*)(?:-\s+)?(?:run|entry|command|script|cmd|shell|before_script|after_script)\s*:\s*([|>])[-+]?\d*\s*(?:#.*)?$/i.exec(lines[i]!);
+    if (!key) continue;
+    const indent = key[1]!.length;
+    const body: string[] = [];
+    let j = i + 1;
+    for (; j < lines.length; j++) {
+      const line = lines[j]!;
+      if (line.trim() === '') {
+        body.push('');
+        continue;
+      }
+      if (line.length - line.trimStart().length <= indent) break;
+      body.push(line);
+    }
+    const margin = Math.min(...body.filter((l) => l !== '').map((l) => l.length - l.trimStart().length));
+    const script = body.map((l) => l.slice(Number.isFinite(margin) ? margin : 0)).join(key[2] === '>' ? ' ' : '\n').trim();
+    if (script !== '') out.push(script);
+    i = j - 1;
+  }
+  return out;
+}
+
 /** Command strings an edit places in a file that will run them. */
 function runnableCommands(e: FileEdit, role: FileRole): string[] {
   if (role === 'other' || role === 'settings') return [];
@@ -374,6 +407,7 @@ function runnableCommands(e: FileEdit, role: FileRole): string[] {
   if (base.endsWith('.yml') || base.endsWith('.yaml')) {
     const out: string[] = [];
     for (const m of text.matchAll(/^\s*(?:-\s*)?(?:run|entry|command|script|cmd)\s*:\s*[|>]?\s*(.*)$/gim)) if (m[1]!.trim() !== '') out.push(m[1]!.trim());
+    out.push(...blockScalarCommands(text));
     for (const m of text.matchAll(/^\s*-\s+(.+)$/gm)) out.push(m[1]!);
     // a CI expression naming a repository secret is that secret in the step's environment: `curl -d "${{ secrets.NPM_TOKEN }}" …` sends it
     return text.includes('${{') ? out.map((c) => c.replace(CI_SECRET, (_, name: string | undefined) => (name ? `\${SECRET_${name}}` : '${GITHUB_TOKEN}'))) : out;

@@ -34,11 +34,15 @@ export function checkDeferred(pc: PackContext, inner: (analysis: ShellAnalysis) 
   }
   // `npm config set script-shell …`: every later run of the package manager goes through the program it names
   for (const c of pc.commands()) {
-    if (!PACKAGE_MANAGER_CONFIG.has(c.name) || c.args[0] !== 'config' || c.args[1] !== 'set') continue;
-    const rest = c.args.slice(2).filter((x) => !x.startsWith('-'));
+    if (!PACKAGE_MANAGER_CONFIG.has(c.name)) continue;
+    // `npm config set k v`, `npm set k v`, `pip config set k v`
+    const at = c.args[0] === 'config' && c.args[1] === 'set' ? 2 : c.args[0] === 'set' && c.name !== 'pip' && c.name !== 'pip3' ? 1 : -1;
+    if (at < 0) continue;
+    const rest = c.args.slice(at).filter((x) => !x.startsWith('-'));
     const [key = '', ...inline] = (rest[0] ?? '').split('=');
-    const file = c.name === 'yarn' ? '.yarnrc.yml' : '.npmrc';
+    const file = c.name === 'yarn' ? '.yarnrc.yml' : c.name.startsWith('pip') ? 'pip.conf' : '.npmrc';
     if (execConfigKey(file, key, inline.length > 0 ? inline.join('=') : rest.slice(1).join(' ')) === 'deny') pc.add('deferred.exec-config', 'deny', `sets the ${c.name} config key ${key}, which every later ${c.name} run starts`, c.text);
+    else if (PACKAGE_SOURCE_KEY.test(key) && !officialSource(pc, key, inline.length > 0 ? inline.join('=') : rest[1] ?? '')) pc.add('deferred.package-source', 'ask', `sets the ${c.name} config key ${key}: where packages come from or are installed, for every later ${c.name} run`, c.text);
   }
   for (const s of a.shell?.signals ?? NONE) {
     if (s.code === 'deferred.schedule') pc.add('deferred.schedule', 'ask', s.detail ?? 'schedules commands to run later', s.fragment);
@@ -109,7 +113,14 @@ function editCheck(pc: PackContext, e: FileEdit, inner: (analysis: ShellAnalysis
   pc.add('deferred.script-content', 'deny', `writes a script that ${danger.reason}`, e.path);
 }
 
-const PACKAGE_MANAGER_CONFIG = new Set(['npm', 'pnpm', 'yarn']);
+const PACKAGE_MANAGER_CONFIG = new Set(['npm', 'pnpm', 'yarn', 'pip', 'pip3']);
+/** a registry or index set to a host the policy trusts (`npm config set registry https://registry.npmjs.org/`) */
+function officialSource(pc: PackContext, key: string, value: string): boolean {
+  return /registry|index-url|find-links/i.test(key) && /^https:\/\//i.test(value) && pc.trustedHost(value);
+}
+
+/** config keys that change where packages are fetched from, how they are verified, or where they are installed */
+const PACKAGE_SOURCE_KEY = /^(?:(?:@[^:]+:)?registry|prefix|globalconfig|userconfig|strict-ssl|cafile|ca|proxy|https-proxy|noproxy|npmregistryserver|unsafehttpwhitelist|enablestrictssl|(?:global|install|download)\.(?:index-url|extra-index-url|trusted-host|find-links|cert|proxy)|index-url|extra-index-url|trusted-host)$/i;
 
 /** Files whose commands run in a container build or on a CI runner, not on this machine. */
 const ELSEWHERE = /\/(?:[^/]*\.)?(?:dockerfile|containerfile)(?:\.[^/]*)?$|\/\.github\/workflows\/[^/]+$|\/\.gitlab-ci\.ya?ml$/i;

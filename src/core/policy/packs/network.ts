@@ -57,7 +57,7 @@ export function checkExfiltration(pc: PackContext): void {
     if (secret) pc.add('exfiltration.secret-in-url', 'deny', `the URL carries ${secret}`, url);
     else if (prints.length > 0 && containsFingerprint(url, prints)) pc.add('exfiltration.secret-in-url', 'deny', 'the URL carries a secret read earlier in this session', url);
     if (host) {
-      const look = lookalikeHost(host);
+      const look = lookalikeHost(host) ?? disguisedByUserinfo(url);
       if (look && !pc.trustedHost(url)) {
         // sending anything to a look-alike host is the phishing-and-exfiltration pattern; a plain visit only asks
         const sends = /[?&][^=&#]+=[^&#]{8,}/.test(url) || (a.method !== undefined && !/^(GET|HEAD)$/.test(a.method)) || pc.commands().some((c) => c.urls.includes(url) && (c.uploads.length > 0 || /(^|\s)(-d|--data\S*|-F|--form|-T|--upload-file|--post-\w+)(\s|=|$)/.test(c.args.join(' '))));
@@ -138,6 +138,11 @@ export function checkRemoteCode(pc: PackContext): void {
       if (url) pc.add('remote-code.install-url', 'ask', `installs a package straight from ${url} (its install scripts run)`, c.text);
     }
     // the shell analysis unwraps `npx pkg` into the command pkg provides, so the URL is looked for in the source text
+    // `go run example.com/m/cmd@latest`: fetched and built from wherever the module path points
+    if (c.name === 'go' && c.args[0] === 'run') {
+      const mod = c.args.slice(1).find((x) => !x.startsWith('-') && /^[a-z0-9.-]+\.[a-z]{2,}\/[^@\s]+@/i.test(x));
+      if (mod && !pc.trustedHost(`https://${mod.slice(0, mod.indexOf('/'))}/`) || mod && /^github\.com\//i.test(mod)) pc.add('remote-code.run-url', 'ask', `runs the module ${mod}, fetched and built at once`, c.text);
+    }
     if (c.via.some((v) => RUNNER_VIA.test(v)) || c.name === 'deno' && c.args[0] === 'run' || c.name === 'uv' && c.args[0] === 'tool' && c.args[1] === 'run') {
       const url = c.text.split(/\s+/).map((x) => x.replace(/^["']|["']$/g, '')).find((x) => REMOTE_SPEC.test(x) && !pc.trustedHost(x.replace(/^--\w+=/, '').replace(/^git\+/, '')));
       if (url) pc.add('remote-code.run-url', 'ask', `runs a package or script straight from ${url}`, c.text);
@@ -172,4 +177,10 @@ function hostsOf(urls: readonly string[]): string {
 
 function sendsData(args: readonly string[]): boolean {
   return args.some((x) => /^(-d|--data(-\w+)?|-F|--form|--json|-T|--upload-file|--post-data|--post-file|--body-data|--body-file)(=|$)/.test(x) || /^-X(POST|PUT|PATCH)?$/.test(x));
+}
+
+/** `https://github.com@evil.example/…`: a host name written as user info, before the real host */
+function disguisedByUserinfo(url: string): string | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@\s]*\.[^/?#@\s]*)@/i.exec(url);
+  return m ? `is reached through a URL that shows ${m[1]} first, as user info` : undefined;
 }

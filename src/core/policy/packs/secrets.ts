@@ -83,6 +83,13 @@ export function checkSecrets(pc: PackContext): void {
       pc.out.memo.secretReads.push(url);
     }
   }
+  // a secret renamed to an ordinary name is no longer recognised as one: later reads and commits would pass
+  for (const m of a.moves) {
+    if (pc.isSecret(m.from) && !pc.isSecret(m.to)) {
+      pc.add('secrets.rename', 'deny', `renames the secret file ${m.from} to ${m.to}, a name not protected as a secret`, m.from);
+      pc.out.memo.secretReads.push(m.from);
+    }
+  }
   const mutated = changedPaths(a, false);
   for (const p of mutated) {
     if (!pc.inWorkspace(p) || !pc.isSecret(p) || fromTemplate(pc, p)) continue;

@@ -86,6 +86,8 @@ interface Frame {
 }
 
 const MAX_DEPTH = 10;
+/** `while true`, `while :`, `until false`, `for ((;;))`: loops with no condition that ends them */
+const ENDLESS_LOOP = /^(?:while\s+(?:true|:|\[\s*1\s*\]|\(\(\s*1\s*\)\))|until\s+(?:false|!\s*true)|for\s*\(\(\s*;\s*;\s*\)\))\s*(?:;|\n|do\b)/;
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'fish', 'csh', 'tcsh', 'yash', 'rbash', 'pdksh', 'busybox-sh']);
 const HIDDEN_CHARS = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u00AD\u180E\u061C]|[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/;
 const SYSTEM_DIRS = /^\/(usr\/(local\/)?(s?bin|lib\w*)|s?bin|opt\/homebrew\/bin|nix\/store|snap\/bin)\//;
@@ -346,7 +348,12 @@ class Analyzer {
         this.redirects(n.redirects, scope, frame);
         for (const wd of n.words) this.expandArgs([wd], scope, frame);
         const loop = n.kind === 'while_statement' || n.kind === 'until_statement' || n.kind === 'c_style_for_statement' || n.kind === 'select_statement';
+        const before = this.commands.length;
         for (const b of n.bodies) this.script(b, scope, loop ? { ...frame, openArgs: true } : frame);
+        // an endless loop that leaves a process behind on every turn: processes without end
+        if (loop && ENDLESS_LOOP.test(n.text) && this.commands.slice(before).some((c) => c.background && !frame.background)) {
+          this.signal('system.fork-bomb', n.text, 'an endless loop starts a background process on every turn');
+        }
         return;
       }
       case 'for': {
@@ -752,7 +759,14 @@ class Analyzer {
       case 'pop-location':
         scope.cwdUnknown = true;
         return;
-      case 'read':
+      case 'read': {
+        // `read a b <<< "x y z"`: the words of the here-string's first line (the last name takes the rest)
+        const names = args.filter((a) => !a.v.startsWith('-')).map((a) => a.v);
+        const known = frame.stdin && !frame.stdin.fromPipe && !frame.stdin.dynamic && !args.some((a) => a.v.startsWith('-')) ? frame.stdin.text : undefined;
+        const words = known !== undefined ? (known.split('\n')[0] ?? '').trim().split(/[ \t]+/) : undefined;
+        names.forEach((n, i) => setVar(scope, n, words === undefined ? null : i === names.length - 1 ? words.slice(i).join(' ') : words[i] ?? ''));
+        return;
+      }
       case 'mapfile':
       case 'readarray':
         for (const a of args) if (!a.v.startsWith('-')) setVar(scope, a.v, null);
@@ -840,9 +854,13 @@ class Analyzer {
       case 'restart-computer':
         this.signal('system.power', info.text, `${name} stops the machine`);
         return;
-      case 'systemctl':
-        if (/^(poweroff|reboot|halt|kexec|suspend|hibernate|emergency|rescue)$/.test(plain[0] ?? '')) this.signal('system.power', info.text, `systemctl ${plain[0]}`);
+      case 'systemctl': {
+        const verb = plain.find((a) => !a.startsWith('-')) ?? '';
+        if (/^(poweroff|reboot|halt|kexec|suspend|hibernate|emergency|rescue)$/.test(verb)) this.signal('system.power', info.text, `systemctl ${verb}`);
+        // a unit enabled or linked starts by itself from now on (at boot, at login)
+        if (/^(enable|link|edit|add-wants|add-requires|set-environment|import-environment|preset|revert)$/.test(verb)) this.signal('deferred.schedule', info.text, `systemctl ${verb} makes a service start by itself later`);
         return;
+      }
       case 'init':
       case 'telinit':
         if (/^[06sS]$/.test(plain[0] ?? '')) this.signal('system.power', info.text, `${name} ${plain[0]}`);

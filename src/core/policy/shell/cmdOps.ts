@@ -1,3 +1,4 @@
+import type { ArgWord } from './expand.ts';
 import type { Handler } from './commandKit.ts';
 
 /**
@@ -162,6 +163,16 @@ export const DEVICE_PATH = /^\/dev\/(sd[a-z]+\d*|hd[a-z]+\d*|vd[a-z]+\d*|xvd[a-z
 /** docker/podman run|create with -v/--volume/--mount: the mounted host paths are exposed to the container. */
 export const container: Handler = (args, ctx, info) => {
   const verb = args.find((a) => !a.v.startsWith('-'))?.v;
+  if (verb === 'cp') {
+    // `docker cp SRC DEST`: a host path (no `container:` prefix) as source is read, as destination written
+    const ends = args.filter((a) => !a.v.startsWith('-')).slice(1);
+    const host = (a: ArgWord | undefined): boolean => a !== undefined && !/^[\w.-]+:/.test(a.v) && a.v !== '-';
+    if (ends.length === 2) {
+      if (host(ends[0])) info.reads.push(ctx.resolve(ends[0]!));
+      if (host(ends[1])) info.writes.push(ctx.resolve(ends[1]!));
+    }
+    return;
+  }
   if (verb !== 'run' && verb !== 'create' && !(verb === 'compose' || verb === 'container')) return;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!.v;
@@ -180,6 +191,11 @@ export const container: Handler = (args, ctx, info) => {
 };
 
 export const npmPkg: Handler = (args, _ctx, info, signals) => {
+  // `npm set-script name "cmd"` (npm 7): the same as `npm pkg set scripts.name=cmd`
+  if (args[0]?.v === 'set-script' && args[1] !== undefined && args[2] !== undefined) {
+    signals.push({ code: 'deferred.npm-script', fragment: info.text, detail: `${args[1].v}=${args.slice(2).map((a) => a.v).join(' ')}` });
+    return;
+  }
   if (args[0]?.v !== 'pkg' || args[1]?.v !== 'set') return;
   for (const a of args.slice(2)) {
     const m = /^scripts\.([^=]+)=(.*)$/s.exec(a.v);

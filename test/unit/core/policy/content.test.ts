@@ -76,8 +76,13 @@ describe('URLs', () => {
     // a dashed domain as the first label, before another domain
     assert.equal(lookalikeHost('github-com.attacker.example'), 'imitates github.com');
     assert.equal(lookalikeHost('pypi-org.files.example.net'), 'imitates pypi.org');
-    assert.equal(lookalikeHost('github-com.example'), undefined, 'two labels: the dash is the domain itself');
-    assert.equal(lookalikeHost('api.github-com.example'), undefined, 'not the first label');
+    // a well-known name joined to others by a dash, in the registrable name
+    assert.equal(lookalikeHost('github-com.example'), 'imitates github');
+    assert.equal(lookalikeHost('api-github.com'), 'imitates github');
+    assert.equal(lookalikeHost('pypi-files.org'), 'imitates pypi');
+    assert.equal(lookalikeHost('github-readme-stats.vercel.app'), undefined, 'a name under a hosting domain, not the registrable one');
+    assert.equal(lookalikeHost('api.github-com.example'), 'imitates github', 'the registrable name, below a subdomain');
+    assert.equal(lookalikeHost('github-com.example.net'), 'imitates github.com', 'a dashed first label before another domain');
     assert.equal(lookalikeHost('my-api.example.com'), undefined);
   });
 });
