@@ -14,6 +14,7 @@ import {
 } from './action.ts';
 import { parsePatch } from './patch.ts';
 import { PathResolver, foldPath, isInside } from './paths.ts';
+import { regenerableByName } from './regenerable.ts';
 import { analyzeShell } from './shell/analyze.ts';
 import { isExecGitConfig, parseRefspec } from './shell/cmdGit.ts';
 import { execConfigKey } from './content.ts';
@@ -228,10 +229,20 @@ export class ActionBuilder {
     a.urls = dedupe(a.urls);
     a.git = a.gitOps[0];
     a.github = a.githubOps[0];
-    // gitignore status of what gets deleted or moved away
-    for (const p of [...a.deletes, ...a.moves.map((m) => m.from)]) {
+    // gitignore status of what gets deleted or moved away, where it can change the decision: a delete of a
+    // tree, a glob or a name known at run time only (a single file's delete is judged the same either way),
+    // of something not already known as build output by its name
+    const considered: string[] = [];
+    for (const d of a.deleteOps) {
+      const fact = a.paths[d.path];
+      if (d.recursive || d.path.includes('*') || fact?.glob === true || fact?.dynamic === true) considered.push(d.path);
+    }
+    for (const m of a.moves) considered.push(m.from);
+    for (const p of considered) {
       const fact = a.paths[p];
       if (!fact || fact.gitignored !== undefined) continue;
+      const root = this.resolver.workspaceOf(p);
+      if (root === undefined || regenerableByName(p.slice(root.length).replace(/^\/+/, ''))) continue;
       const base = p.replace(/\/\*\*(\/.*)?$/, '');
       const baseFact = a.paths[base];
       const ig = this.resolver.gitignored(base, (baseFact ?? fact).type === 'dir' || p !== base);
