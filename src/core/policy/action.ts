@@ -101,6 +101,8 @@ export interface GithubOp {
   /** the API path of a raw call (`gh api …`) */
   endpoint?: string;
   text: string;
+  /** GraphQL mutations a raw API call names (`deleteRepository`, `updateBranchProtectionRule`) */
+  mutations?: string[];
 }
 
 export interface McpCall {

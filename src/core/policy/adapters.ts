@@ -255,7 +255,8 @@ function githubOpFromInput(input: Input, fallbackOp?: string): GithubOp {
     ...(typeof num === 'number' ? { number: num } : typeof num === 'string' && /^\d+$/.test(num) ? { number: Number(num) } : {}),
     ...(branch ? { branch } : {}),
     ...(method ? { method: opName === 'api' ? method.toUpperCase() : method } : {}),
-    ...(opName === 'api' ? { endpoint: str(input, 'endpoint', 'path', 'url') ?? '' } : {}),
+    // a verb with a repository and no endpoint acts on the repository itself (`{"method":"DELETE","repo":"o/r"}`)
+    ...(opName === 'api' ? { endpoint: str(input, 'endpoint', 'path', 'url') ?? (repo !== undefined && repo.includes('/') ? `repos/${repo}` : '') } : {}),
     ...(input.force === true ? { force: true } : {}),
   };
 }

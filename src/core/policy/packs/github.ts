@@ -49,6 +49,11 @@ function apiCall(pc: PackContext, g: GithubOp): void {
   const ep = (g.endpoint ?? '').replace(/^\/+/, '').replace(/^https:\/\/api\.github\.com\//, '');
   const m = g.method ?? 'GET';
   if (m === 'GET') return;
+  for (const name of g.mutations ?? NONE) {
+    if (/^deleteRepository$/.test(name)) pc.add('github.delete-repo', 'deny', 'deletes a repository (GraphQL deleteRepository)', g.text);
+    else if (/Protection|Ruleset/.test(name)) pc.add('github.protection', 'deny', `changes branch protection (GraphQL ${name})`, g.text);
+    else if (/^(deleteRef|archiveRepository|transferRepository|updateRepository)$/.test(name)) pc.add('github.repo-admin', 'ask', `changes the repository (GraphQL ${name})`, g.text);
+  }
   if (/\/branches\/[^/]+\/protection|\/rulesets|\/rules\/branches/.test(ep)) {
     pc.add('github.protection', 'deny', `${m} on branch protection (${ep})`, g.text);
     return;

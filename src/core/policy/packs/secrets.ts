@@ -106,7 +106,12 @@ export function checkSecrets(pc: PackContext): void {
       pc.out.memo.secretReads.push(s.fragment);
     } else if (s.code === 'secrets.env-dump') {
       const filtered = envDumpFilteredForSecrets(pc, s.fragment);
-      if (filtered) {
+      // `set -a; . .env; printenv`: the dump prints the secrets the line has just loaded
+      const loaded = pc.commands().find((c) => c.execs.some((e) => pc.isSecret(e)));
+      if (loaded) {
+        pc.add('secrets.env-dump', 'deny', `prints the environment after loading the secret file ${loaded.execs.find((e) => pc.isSecret(e))}`, s.fragment);
+        pc.out.memo.secretReads.push('<environment>');
+      } else if (filtered) {
         pc.add('secrets.env-dump', 'deny', 'searches the environment for credentials', s.fragment);
         pc.out.memo.secretReads.push('<environment>');
       } else pc.add('secrets.env-dump', 'ask', s.detail ?? 'prints the environment, credentials included', s.fragment);

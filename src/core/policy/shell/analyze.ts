@@ -166,6 +166,7 @@ export const WRAPPER_NAMES: ReadonlySet<string> = new Set([
   'asdf', 'conda', 'mamba', 'micromamba', 'pixi', 'dotenv', 'op', 'doppler', 'infisical', 'aws-vault', 'direnv', 'nix-shell', 'devbox', 'uvx',
   'pipx', 'xargs', 'parallel', 'find', 'eval', 'source', '.', 'cmd', 'powershell', 'pwsh', 'systemd-run', 'runuser', 'coproc', 'screen', 'tmux',
   'xterm', 'uxterm', 'urxvt', 'gnome-terminal', 'konsole', 'xfce4-terminal', 'alacritty', 'kitty', 'wezterm', 'terminator', 'x-terminal-emulator',
+  'proot', 'entr',
 ]);
 /** tmux commands that start a program: their last words are a shell command */
 const TMUX_RUNS: ReadonlySet<string> = new Set([
@@ -1207,7 +1208,6 @@ class Analyzer {
       case 'tsocks':
       case 'catchsegv':
       case 'faketime':
-      case 'sg':
       case 'script-replay':
       case 'valgrind':
       case 'fakeroot':
@@ -1472,6 +1472,28 @@ class Analyzer {
       case 'powershell':
       case 'pwsh':
         return this.windowsShell(name, args, scope, frame, text);
+      case 'sg': {
+        // `sg group -c 'cmd'` runs cmd through the shell; `sg group cmd args` runs cmd
+        const c = args.findIndex((a) => a.v === '-c');
+        if (c >= 0 && args[c + 1]) {
+          this.nestedScript(args[c + 1]!.v, copyScope(scope), frame, 'sg -c');
+          return true;
+        }
+        return again(args.filter((a) => !a.v.startsWith('-')).slice(1), 'sg');
+      }
+      case 'proot': {
+        const p = parseArgs(args, { values: ['r', 'b', 'm', 'w', 'q', 'k', 'v', '--rootfs', '--bind', '--mount', '--cwd', '--pwd', '--qemu', '--kernel-release', '--verbose'], stopAtFirstPositional: true });
+        return again(p.positionals, 'proot');
+      }
+      case 'entr': {
+        // `entr -s 'cmd'`: the utility is a shell command line
+        const p = parseArgs(args, { stopAtFirstPositional: true });
+        if (has(p, '-s') && p.positionals[0]) {
+          this.nestedScript(p.positionals.map((a) => a.v).join(' '), copyScope(scope), frame, 'entr -s');
+          return true;
+        }
+        return again(p.positionals, 'entr');
+      }
       case 'systemd-run': {
         const p = parseArgs(args, { values: ['u', 'p', 'E', 'M', 'H', '--unit', '--property', '--setenv', '--on-active', '--on-boot', '--on-startup', '--on-unit-active', '--on-unit-inactive', '--on-calendar', '--timer-property', '--description', '--slice', '--working-directory', '--uid', '--gid'], stopAtFirstPositional: true });
         if (has(p, '--on-active', '--on-boot', '--on-startup', '--on-unit-active', '--on-unit-inactive', '--on-calendar')) this.signal('deferred.schedule', text, 'systemd-run starts a timer');

@@ -132,7 +132,7 @@ const DECODE_EXEC = /\b(eval|exec|Function|compile|execScript)\s*\(\s*(?:[\w.]*\
 /** a program that forks without end: `fork while fork`, `while 1: os.fork()`, `for(;;) fork();` */
 const FORK_LOOP = /\bfork\s+while\s+fork\b|\bwhile\s*\(?\s*(?:1|True|true)\s*\)?\s*(?::|\{|do\b)?[\s;{]*(?:os\.|Process\.)?fork\s*[({;]|\bfor\s*\(\s*;\s*;\s*\)\s*\{?\s*(?:os\.)?fork\s*\(/;
 /** a recursive delete of the home directory named through the language's own API (expanduser('~'), homedir(), Dir.home, $HOME) */
-const HOME_DELETE = /\b(rmtree|rmSync|rm_rf|rm_r|remove_dir_all|rimraf(?:\.sync)?|rmdirSync|remove_entry_secure)\s*\(\s*(?:os\.path\.expanduser\(\s*['"]~\/?['"]\s*\)|(?:pathlib\.)?Path\.home\(\)|(?:require\(\s*['"](?:node:)?os['"]\s*\)|os)\.homedir\(\)|Dir\.home|ENV\[['"]HOME['"]\]|os\.environ\[['"]HOME['"]\]|os\.getenv\(\s*['"]HOME['"]\s*\)|process\.env\.HOME)\s*[,)]/g;
+const HOME_DELETE = /\b(rmtree|rmSync|rm_rf|rm_r|remove_dir_all|rimraf(?:\.sync)?|rmdirSync|remove_entry_secure)\s*\(\s*(?:(?:__import__\(\s*['"]os['"]\s*\)|os)\.path\.expanduser\(\s*['"]~\/?['"]\s*\)|\$ENV\{\s*['"]?HOME['"]?\s*\}|(?:pathlib\.)?Path\.home\(\)|(?:require\(\s*['"](?:node:)?os['"]\s*\)|os)\.homedir\(\)|Dir\.home|ENV\[['"]HOME['"]\]|os\.environ\[['"]HOME['"]\]|os\.getenv\(\s*['"]HOME['"]\s*\)|process\.env\.HOME)\s*[,)]/g;
 
 export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): void {
   const raw = source.length > 200_000 ? source.slice(0, 200_000) : source;

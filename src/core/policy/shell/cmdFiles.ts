@@ -267,6 +267,9 @@ export const touchLike: Handler = (args, ctx, info) => {
 export const rsyncLike: Handler = (args, ctx, info) => {
   const p = parseArgs(args, { values: ['e', 'P', 'i', 'o', 'F', 'l', '--rsh', '--exclude', '--include', '--filter', '--port', '-port'] });
   const pos = p.positionals;
+  // `-e 'cmd'` / `--rsh=cmd`: the program rsync starts here to reach the other side
+  const rsh = p.flags.get('-e') ?? p.flags.get('--rsh');
+  if (typeof rsh === 'string' && !/^\s*(ssh|rsh)\b[^|;&`$]*$/.test(rsh)) ctx.nested(rsh, 'rsync -e');
   if (pos.length < 2) return;
   const dest = pos[pos.length - 1]!;
   const sources = pos.slice(0, -1);

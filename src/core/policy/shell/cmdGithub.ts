@@ -25,7 +25,12 @@ export const gh: Handler = (args, ctx, info, signals) => {
     const fields = [...values(all, '-f', '--raw-field'), ...values(all, '-F', '--field')];
     const input = value(all, '--input');
     let method = (value(all, '-X', '--method') ?? (fields.length > 0 || input ? 'POST' : 'GET')).toUpperCase();
-    if (endpoint === 'graphql' && fields.some((f) => /mutation/i.test(f))) method = 'MUTATION';
+    if (endpoint === 'graphql' && fields.some((f) => /mutation/i.test(f))) {
+      method = 'MUTATION';
+      // the mutations named in the query (`deleteRepository`, `updateBranchProtectionRule`) as the endpoint's path
+      const names = fields.flatMap((f) => [...f.matchAll(/\b(delete\w+|update\w*(?:Protection|Ruleset)\w*|create\w*(?:Protection|Ruleset)\w*|archiveRepository|transferRepository|updateRepository|mergePullRequest)\s*\(/g)].map((m) => m[1]!));
+      if (names.length > 0) op.mutations = names;
+    }
     op.op = 'api';
     op.method = method;
     op.endpoint = endpoint;

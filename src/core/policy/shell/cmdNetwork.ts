@@ -165,6 +165,9 @@ export const ssh: Handler = (args, ctx, info) => {
   const host = p.positionals[0]?.v;
   if (host) info.urls.push(`ssh://${host.replace(/^[^@]*@/, '')}`);
   info.uploads.push('-');
+  // a command for this very machine (`ssh localhost 'rm -rf ~'`) runs here, through the login shell
+  const remote = p.positionals.slice(1).map((a) => a.v).join(' ');
+  if (host && remote !== '' && /^(?:[^@]*@)?(?:localhost|127(?:\.\d+){3}|::1|\[::1\]|0\.0\.0\.0)$/i.test(host)) ctx.nested(remote, 'ssh localhost');
 };
 
 export const cloudCopy: Handler = (args, ctx, info) => {

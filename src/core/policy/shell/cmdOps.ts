@@ -174,6 +174,7 @@ export const container: Handler = (args, ctx, info) => {
     return;
   }
   if (verb !== 'run' && verb !== 'create' && !(verb === 'compose' || verb === 'container')) return;
+  let mounted: { dst: string; src: string }[] | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!.v;
     let spec: string | undefined;
@@ -186,7 +187,14 @@ export const container: Handler = (args, ctx, info) => {
       const path = ctx.resolve(src);
       info.reads.push(path);
       info.mounts = [...(info.mounts ?? []), path];
+      const dst = spec.includes('target=') || spec.includes('dst=') || spec.includes('destination=') ? /(?:target|dst|destination)=([^,]+)/.exec(spec)?.[1] : spec.split(':')[1];
+      if (dst && dst.startsWith('/') && dst.length > 1) (mounted ??= []).push({ dst: dst.replace(/\/+$/, ''), src: path });
     }
+  }
+  // files the container's command names under a mount are the host's files there (`-v $PWD:/w alpine cat /w/.env`)
+  for (const m of mounted ?? []) {
+    const under = new RegExp(`(?:^|[\\s'"=:(])${m.dst.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/[^\\s'";|&()<>]*)?`, 'g');
+    for (const a of args) for (const hit of a.v.matchAll(under)) if (hit[1] && hit[1].length > 1) info.reads.push(m.src + hit[1]);
   }
 };
 

@@ -46,6 +46,23 @@ function otherQuotes(code: string, lang: string): string {
 /** `'a' + 'b'`, `"a" . "b"`, `'a' .. 'b'`, `'a' 'b'`: one literal. */
 const CONCAT = /(["'])((?:\\.|(?!\1)[^\\\n])*)\1[ \t]*(?:\+|\.\.?)?[ \t]*(["'])((?:\\.|(?!\3)[^\\\n])*)\3/g;
 
+/** `''.join(['r', 'm'])`, `['r','m'].join('')` (a list of literals joined) */
+const JOIN_LIST = /(["'])((?:\\.|(?!\1)[^\\\n])*)\1\s*\.\s*join\(\s*\[\s*((?:(["'])(?:\\.|(?!\4)[^\\\n])*\4\s*,?\s*)+)\]\s*\)|\[\s*((?:(["'])(?:\\.|(?!\6)[^\\\n])*\6\s*,?\s*)+)\]\s*\.\s*join\(\s*(["'])((?:\\.|(?!\7)[^\\\n])*)\7\s*\)/g;
+/** `chr(114)`, `String.fromCharCode(114, 109)`, Perl's `chr 114` */
+const CHAR_CODES = /\b(?:chr|String\.fromCharCode)\s*\(\s*(\d{1,7}(?:\s*,\s*\d{1,7})*)\s*\)/g;
+
+function literalItems(list: string): string[] {
+  return [...list.matchAll(/(["'])((?:\\.|(?!\1)[^\\\n])*)\1/g)].map((m) => unescaped(m[2]!));
+}
+
+function joinsAndCodes(code: string): string {
+  return code
+    .replace(CHAR_CODES, (_all, codes: string) => quoted(String.fromCharCode(...codes.split(',').map((n) => Number(n.trim())).filter((n) => n <= 0x10ffff))))
+    .replace(JOIN_LIST, (_all, _q, sep1: string | undefined, list1: string | undefined, _q4, list2: string | undefined, _q6, _q7, sep2: string | undefined) =>
+      quoted(literalItems(list1 ?? list2 ?? '').join(unescaped(sep1 ?? sep2 ?? ''))),
+    );
+}
+
 function concatenations(code: string): string {
   let cur = code;
   for (let i = 0; i < MAX_PASSES; i++) {
@@ -100,11 +117,11 @@ function decodedLiterals(code: string): string {
 }
 
 /** Cheap test: nothing to fold in most inline programs. */
-const MAY_FOLD = /["'][ \t]*(?:\+|\.\.?)?[ \t]*["']|%[qQ]?[([{<|!/^]|(?<![\w$@%&])qq?\s*[([{<|!/#^]|=[ \t]*["']|b64decode|atob|base64|Base64/;
+const MAY_FOLD = /["'][ \t]*(?:\+|\.\.?)?[ \t]*["']|%[qQ]?[([{<|!/^]|(?<![\w$@%&])qq?\s*[([{<|!/#^]|=[ \t]*["']|b64decode|atob|base64|Base64|join\(|chr\s*\(|fromCharCode/;
 
 export function foldInlineStrings(code: string, lang: string): string {
   if (!MAY_FOLD.test(code)) return code;
-  let cur = concatenations(otherQuotes(code, lang));
+  let cur = concatenations(joinsAndCodes(otherQuotes(code, lang)));
   cur = decodedLiterals(cur);
   const vars = literalVariables(cur);
   if (vars.size > 0) cur = substituteVariables(cur, vars);

@@ -9,10 +9,26 @@ import type { ShellCommandInfo } from '../action.ts';
 
 /** What a text filter prints for a known input. */
 /** The programs staticFilter knows the output of; for any other it returns undefined. */
-export const STATIC_PROGRAMS: ReadonlySet<string> = new Set(['echo', 'printf', 'cat', 'tee', 'base64', 'base32', 'basenc', 'xxd', 'rev', 'which', 'command', 'type', 'tr']);
+export const STATIC_PROGRAMS: ReadonlySet<string> = new Set(['echo', 'printf', 'cat', 'tee', 'base64', 'base32', 'basenc', 'xxd', 'rev', 'which', 'command', 'type', 'tr', 'dirname', 'basename']);
 
 export function staticFilter(name: string, args: string[], stdin: string | undefined): string | undefined {
   switch (name) {
+    // `dirname "$PWD"`, `basename /a/b`: path arithmetic on the text (as coreutils does it, without looking at the disk)
+    case 'dirname': {
+      const paths = args.filter((a) => !a.startsWith('-'));
+      if (paths.length === 0 || paths.length !== args.length) return undefined;
+      return paths.map((p) => {
+        const t = p.replace(/\/+$/, '');
+        if (t === '') return '/';
+        const i = t.lastIndexOf('/');
+        return i < 0 ? '.' : i === 0 ? '/' : t.slice(0, i).replace(/\/+$/, '') || '/';
+      }).join('\n') + '\n';
+    }
+    case 'basename': {
+      if (args.length !== 1 || args[0]!.startsWith('-')) return undefined;
+      const t = args[0]!.replace(/\/+$/, '');
+      return (t === '' ? '/' : t.slice(t.lastIndexOf('/') + 1)) + '\n';
+    }
     case 'echo': {
       let rest = args;
       let newline = true;

@@ -247,4 +247,36 @@ describe('more classes from the probe', () => {
     expectDecision(judgeShell(w, 'while true; do sleep 5; curl -s localhost:3000/health; done'), 'allow', undefined, 'a polling loop');
     expectDecision(judgeShell(w, 'for f in *.log; do gzip "$f" & done; wait'), 'allow', undefined, 'a bounded loop in the background');
   });
+  test('wrappers that run a command line: sg -c, proot, entr -s, ssh to this machine, rsync -e', () => {
+    expectDecision(judgeShell(w, "sg wheel -c 'rm -rf ~'"), 'deny', 'guard.critical-delete', 'sg -c');
+    expectDecision(judgeShell(w, 'proot -b /tmp rm -rf ~'), 'deny', 'guard.critical-delete', 'proot');
+    expectDecision(judgeShell(w, "entr -s 'rm -rf ~'"), 'deny', 'guard.critical-delete', 'entr -s');
+    expectDecision(judgeShell(w, "ssh localhost 'rm -rf ~'"), 'deny', 'guard.critical-delete', 'ssh localhost');
+    expectDecision(judgeShell(w, `rsync -e 'sh -c "rm -rf ~"' a b:c`), 'deny', 'guard.critical-delete', 'rsync -e');
+    expectDecision(judgeShell(w, "ssh prod 'sudo systemctl restart app'"), 'allow', undefined, 'a command for another machine');
+    expectDecision(judgeShell(w, 'sg docker -c "docker ps"'), 'allow', undefined, 'sg -c harmless');
+  });
+  test('dirname and basename print what they compute', () => {
+    expectDecision(judgeShell(w, 'rm -rf "$(dirname $PWD)"'), 'deny', 'guard.critical-delete', 'the parent of the workspace');
+    expectDecision(judgeShell(w, 'ls "$(dirname src/index.ts)"'), 'allow', undefined, 'a folder in the workspace');
+  });
+  test('the environment printed after loading a secret file is denied', () => {
+    expectDecision(judgeShell(w, 'set -a; . .env; printenv'), 'deny', 'secrets.env-dump', 'source then printenv');
+    expectDecision(judgeShell(w, 'source .env && npm run dev'), 'ask', 'secrets.source', 'source then run');
+  });
+  test('files a container command names under a mount are the host files there', () => {
+    expectDecision(judgeShell(w, 'docker run --rm -v $PWD:/w alpine cat /w/.env'), 'deny', 'secrets.read', 'cat through a mount');
+    expectDecision(judgeShell(w, 'docker run --rm -v "$(pwd)":/app -w /app node:20 sh -c "cat /app/.env | head"'), 'deny', 'secrets.read', 'inside sh -c');
+    expectDecision(judgeShell(w, 'docker run --rm -v $PWD:/w alpine ls /w/src'), 'allow', undefined, 'a listing');
+  });
+  test('inline programs deleting the home directory through other spellings', () => {
+    expectDecision(judgeShell(w, `python3 -c "__import__('shutil').rmtree(__import__('os').path.expanduser('~'))"`), 'deny', 'guard.critical-delete', '__import__ spelling');
+    expectDecision(judgeShell(w, `perl -MFile::Path -e 'rmtree($ENV{HOME})'`), 'deny', 'guard.critical-delete', 'perl $ENV{HOME}');
+  });
+  test('GraphQL mutations and raw calls on a repository are judged by what they change', () => {
+    expectDecision(judgeShell(w, `gh api graphql -f query='mutation{deleteRepository(input:{repositoryId:"x"}){clientMutationId}}'`), 'deny', 'github.delete-repo', 'deleteRepository');
+    expectDecision(judgeShell(w, `gh api graphql -f query='mutation{updateBranchProtectionRule(input:{}){clientMutationId}}'`), 'deny', 'github.protection', 'updateBranchProtectionRule');
+    expectDecision(judge(w, 'github', { method: 'DELETE', repo: 'o/r' }), 'deny', 'github.delete-repo', 'DELETE on a repo with no endpoint');
+    expectDecision(judgeShell(w, `gh api graphql -f query='query{viewer{login}}'`), 'allow', undefined, 'a query');
+  });
 });

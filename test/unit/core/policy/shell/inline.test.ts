@@ -18,6 +18,12 @@ describe('foldInlineStrings', () => {
     assert.equal(foldInlineStrings("x = 'a' 'b'", 'python'), 'x = "ab"');
     assert.equal(foldInlineStrings("f('a', 'b')", 'python'), "f('a', 'b')", 'arguments are not joined');
   });
+  test('lists of literals joined, and character codes, become literals', () => {
+    assert.equal(foldInlineStrings("os.system(''.join(['r','m',' -rf ~']))", 'python'), 'os.system("rm -rf ~")');
+    assert.equal(foldInlineStrings("execSync(['rm', '-rf', '~'].join(' '))", 'node'), 'execSync("rm -rf ~")');
+    assert.equal(foldInlineStrings("os.system(chr(114)+chr(109)+' -rf ~')", 'python'), 'os.system("rm -rf ~")');
+    assert.equal(foldInlineStrings('execSync(String.fromCharCode(114, 109) + " -rf ~")', 'node'), 'execSync("rm -rf ~")');
+  });
   test("Ruby's %q and Perl's q/qq are literals", () => {
     assert.equal(foldInlineStrings('system(%q(rm -rf ~))', 'ruby'), 'system("rm -rf ~")');
     assert.equal(foldInlineStrings('system(%Q{echo "hi"})', 'ruby'), 'system("echo \\"hi\\"")');
