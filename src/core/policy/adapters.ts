@@ -325,6 +325,10 @@ function normaliseMcp(b: ActionBuilder, server: string, tool: string, args: unkn
     if (gh === 'update_issue' && args.state === 'closed') op.op = 'close_issue';
     b.github(op);
   }
+  // a git server's tools (`git_reset {mode: hard}`, `git_push {force}`) are the git operations they name
+  if ((/^git$|^git[-_]|mcp-git|git-mcp/i.test(server) || /^git_/i.test(tool)) && isObj(args)) {
+    b.git(gitOpFromInput({ ...args, op: tool.replace(/^git_/i, '') }, `${server}.${tool} ${JSON.stringify(args).slice(0, 300)}`));
+  }
   mcpArguments(b, server, tool, args);
   b.action.mutating = !/^(get|list|read|search|query|fetch|view|describe|show|find|lookup|resolve|browse)/i.test(tool) || /sql|query/i.test(tool);
 }

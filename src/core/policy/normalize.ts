@@ -562,6 +562,9 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
         return;
       } else if (/^(command|cmd|script|shell|commandline|command_line)$/.test(k) || runsCommands && !PROSE_KEYS.test(k)) {
         b.shell(v);
+      } else if (/^(code|source|source_code|sourcecode|program|snippet)$/.test(k) && !PROSE_KEYS.test(k)) {
+        // a code runner's program: scanned as an inline program of its language
+        b.shell(inlineRunner(args, tool) + ' ' + shellWord(v));
       }
       if (/^(sql|query|statement|stmt|command)$/.test(k) && /\b(select|insert|update|delete|drop|truncate|alter|create|flush)\b/i.test(v)) b.action.signals.push({ code: 'mcp.sql', fragment: v.slice(0, 500) });
       if (looksLikeUrl(v)) b.urls(v);
@@ -588,6 +591,17 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
   const content = collectStrings(args).filter((s) => s.length > 0).join('\n');
   if (content) a.content = content;
   void server;
+}
+
+/** The interpreter line for a code runner's program: its `language` argument, or the tool's name, else Python. */
+function inlineRunner(args: unknown, tool: string): string {
+  const lang = (isObj(args) ? String(args.language ?? args.lang ?? args.runtime ?? '') : '').toLowerCase() + ' ' + tool.toLowerCase();
+  if (/\b(bash|sh|shell|zsh)\b/.test(lang)) return 'bash -c';
+  if (/node|javascript|\bjs\b|typescript|\bts\b|deno|bun/.test(lang)) return 'node -e';
+  if (/ruby/.test(lang)) return 'ruby -e';
+  if (/perl/.test(lang)) return 'perl -e';
+  if (/php/.test(lang)) return 'php -r';
+  return 'python3 -c';
 }
 
 /**

@@ -184,6 +184,8 @@ export class PackContext {
     const fact = this.fact(p);
     const base = p.slice(p.lastIndexOf('/') + 1);
     // a backup copy is what it copies: `.env~` a secret, `.env.example~` a template
+    // TypeScript declarations (`.env.d.ts`, `vite-env.d.ts`) describe variables, they hold no values
+    if (base.endsWith('.d.ts') && !fact?.viaSymlink) return false;
     const copy = BACKUP.exec(base);
     const copied = copy ? copy[1] ?? copy[2] ?? copy[3]! : undefined;
     if ((this.templateNames(base) || copied !== undefined && this.templateNames(copied)) && !(fact?.viaSymlink) && (!fact?.exists || fact.type === 'file' && (fact.nlink ?? 1) <= 1)) return false;

@@ -256,6 +256,19 @@ describe('more classes from the probe', () => {
     expectDecision(judgeShell(w, "ssh prod 'sudo systemctl restart app'"), 'allow', undefined, 'a command for another machine');
     expectDecision(judgeShell(w, 'sg docker -c "docker ps"'), 'allow', undefined, 'sg -c harmless');
   });
+  test("a code runner's program and a git server's operations are judged by what they do", () => {
+    expectDecision(mcp('code-runner', 'run_code', { language: 'python', code: "import shutil,os;shutil.rmtree(os.path.expanduser('~'))" }), 'deny', 'guard.critical-delete', 'python program');
+    expectDecision(mcp('js', 'run_javascript', { code: 'require("fs").rmSync(require("os").homedir(),{recursive:true})' }), 'deny', 'guard.critical-delete', 'javascript by the tool name');
+    expectDecision(mcp('code-runner', 'run_code', { language: 'python', code: 'print(sum(range(10)))' }), 'allow', undefined, 'harmless program');
+    expectDecision(mcp('git', 'git_reset', { repo_path: '.', mode: 'hard' }), 'deny', 'git.reset-hard', 'git_reset hard');
+    expectDecision(mcp('git', 'git_push', { remote: 'origin', branch: 'main', force: true }), 'deny', 'git.force-push-protected', 'git_push force to main');
+    expectDecision(mcp('git', 'git_status', { repo_path: '.' }), 'allow', undefined, 'git_status');
+  });
+  test('TypeScript declarations named after .env are no secrets', () => {
+    w.file('src/.env.d.ts', 'declare const API_URL: string;\n');
+    expectDecision(judge(w, 'read', { path: 'src/.env.d.ts' }), 'allow', undefined, '.env.d.ts');
+    expectDecision(judge(w, 'read', { path: '.env' }), 'deny', 'secrets.read', '.env itself');
+  });
   test('dirname and basename print what they compute', () => {
     expectDecision(judgeShell(w, 'rm -rf "$(dirname $PWD)"'), 'deny', 'guard.critical-delete', 'the parent of the workspace');
     expectDecision(judgeShell(w, 'ls "$(dirname src/index.ts)"'), 'allow', undefined, 'a folder in the workspace');
