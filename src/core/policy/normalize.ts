@@ -387,7 +387,8 @@ function blockScalarCommands(text: string): string[] {
       if (line.length - line.trimStart().length <= indent) break;
       body.push(line);
     }
-    const margin = Math.min(...body.filter((l) => l !== '').map((l) => l.length - l.trimStart().length));
+    let margin = Infinity;
+    for (const l of body) if (l !== '') margin = Math.min(margin, l.length - l.trimStart().length);
     const script = body.map((l) => l.slice(Number.isFinite(margin) ? margin : 0)).join(key[2] === '>' ? ' ' : '\n').trim();
     if (script !== '') out.push(script);
     i = j - 1;

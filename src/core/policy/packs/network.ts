@@ -140,7 +140,7 @@ export function checkRemoteCode(pc: PackContext): void {
     // the shell analysis unwraps `npx pkg` into the command pkg provides, so the URL is looked for in the source text
     // `go run example.com/m/cmd@latest`: fetched and built from wherever the module path points
     if (c.name === 'go' && c.args[0] === 'run') {
-      const mod = c.args.slice(1).find((x) => !x.startsWith('-') && /^[a-z0-9.-]+\.[a-z]{2,}\/[^@\s]+@/i.test(x));
+      const mod = c.args.slice(1).find((x) => !x.startsWith('-') && x.length < 400 && /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\/[^@\s]+@/i.test(x));
       if (mod && !pc.trustedHost(`https://${mod.slice(0, mod.indexOf('/'))}/`) || mod && /^github\.com\//i.test(mod)) pc.add('remote-code.run-url', 'ask', `runs the module ${mod}, fetched and built at once`, c.text);
     }
     if (c.via.some((v) => RUNNER_VIA.test(v)) || c.name === 'deno' && c.args[0] === 'run' || c.name === 'uv' && c.args[0] === 'tool' && c.args[1] === 'run') {
@@ -181,6 +181,6 @@ function sendsData(args: readonly string[]): boolean {
 
 /** `https://github.com@evil.example/…`: a host name written as user info, before the real host */
 function disguisedByUserinfo(url: string): string | undefined {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@\s]*\.[^/?#@\s]*)@/i.exec(url);
-  return m ? `is reached through a URL that shows ${m[1]} first, as user info` : undefined;
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@\s]*)@/i.exec(url);
+  return m && m[1]!.includes('.') ? `is reached through a URL that shows ${m[1]} first, as user info` : undefined;
 }

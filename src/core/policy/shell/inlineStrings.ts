@@ -11,6 +11,8 @@
  */
 
 const MAX_PASSES = 16;
+/** at most this many variables are followed (one pass over the program each) */
+const MAX_VARIABLES = 32;
 
 /** `"…"` with the text escaped for a double-quoted literal. */
 function quoted(text: string): string {
@@ -47,7 +49,7 @@ function otherQuotes(code: string, lang: string): string {
 const CONCAT = /(["'])((?:\\.|(?!\1)[^\\\n])*)\1[ \t]*(?:\+|\.\.?)?[ \t]*(["'])((?:\\.|(?!\3)[^\\\n])*)\3/g;
 
 /** `''.join(['r', 'm'])`, `['r','m'].join('')` (a list of literals joined) */
-const JOIN_LIST = /(["'])((?:\\.|(?!\1)[^\\\n])*)\1\s*\.\s*join\(\s*\[\s*((?:(["'])(?:\\.|(?!\4)[^\\\n])*\4\s*,?\s*)+)\]\s*\)|\[\s*((?:(["'])(?:\\.|(?!\6)[^\\\n])*\6\s*,?\s*)+)\]\s*\.\s*join\(\s*(["'])((?:\\.|(?!\7)[^\\\n])*)\7\s*\)/g;
+const JOIN_LIST = /(["'])((?:\\.|(?!\1)[^\\\n])*)\1\s*\.\s*join\(\s*\[\s*((?:(["'])(?:\\.|(?!\4)[^\\\n])*\4\s*(?:,\s*)?)+)\]\s*\)|\[\s*((?:(["'])(?:\\.|(?!\6)[^\\\n])*\6\s*(?:,\s*)?)+)\]\s*\.\s*join\(\s*(["'])((?:\\.|(?!\7)[^\\\n])*)\7\s*\)/g;
 /** `chr(114)`, `String.fromCharCode(114, 109)`, Perl's `chr 114` */
 const CHAR_CODES = /\b(?:chr|String\.fromCharCode)\s*\(\s*(\d{1,7}(?:\s*,\s*\d{1,7})*)\s*\)/g;
 
@@ -81,6 +83,7 @@ function literalVariables(code: string): Map<string, string> {
   const found = new Map<string, string>();
   for (const m of code.matchAll(ASSIGN)) {
     const name = m[1]!;
+    if (found.size >= MAX_VARIABLES && !found.has(name)) break;
     if (found.has(name)) found.set(name, '\0');
     else found.set(name, unescaped(m[3]!));
   }
@@ -96,7 +99,9 @@ function literalVariables(code: string): Map<string, string> {
 /** Uses of a literal variable as a call's argument (`f(p)`, `f(x, p)`, Perl's and Ruby's `system $c`): the literal. */
 function substituteVariables(code: string, vars: Map<string, string>): string {
   let cur = code;
+  let n = 0;
   for (const [name, value] of vars) {
+    if (++n > MAX_VARIABLES) break;
     const esc = name.replace(/\$/g, '\\$');
     const arg = new RegExp(`(?<=[(,\\[][ \\t]*)${esc}(?![\\w$])(?=[ \\t]*[,)\\]])|(?<=(?<![.\\w$])(?:system|exec|spawn|popen)[ \\t]+)${esc}(?![\\w$])`, 'g');
     cur = cur.replace(arg, () => quoted(value));

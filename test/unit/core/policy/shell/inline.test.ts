@@ -38,6 +38,12 @@ describe('foldInlineStrings', () => {
     assert.equal(foldInlineStrings("p='a';p='b';open(p,'w')", 'python'), "p='a';p='b';open(p,'w')");
     assert.equal(foldInlineStrings("p='a';p+='b';open(p,'w')", 'python'), "p='a';p+='b';open(p,'w')");
   });
+  test('at most 32 variables are followed, so a program cannot make the fold slow', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `v${i}`);
+    const code = names.map((n) => `${n}='x${n}';`).join('') + 'f(v0);f(v39)';
+    const folded = foldInlineStrings(code, 'python');
+    assert.ok(folded.endsWith('f("xv0");f(v39)'), folded.slice(-30));
+  });
   test('base64 literals are decoded in place when they decode to text', () => {
     assert.equal(foldInlineStrings('system(decode_base64(q(cm0gLXJmIH4=)))', 'perl'), 'system("rm -rf ~")');
     assert.equal(foldInlineStrings("os.system(base64.b64decode('bHMgLWxh').decode())", 'python'), 'os.system("ls -la".decode())');
