@@ -35,6 +35,8 @@ const CLOUD_METADATA_HOSTS = new Set([
   'metadata.google.internal', 'metadata.goog', 'metadata', '100.100.100.200',
 ]);
 
+/** programs that print the files they are given */
+const FILE_READERS: ReadonlySet<string> = new Set(['cat', 'head', 'tail', 'less', 'more', 'tac', 'nl', 'base64', 'xxd', 'od', 'hexdump', 'strings', 'bat', 'sort', 'uniq', 'cut', 'paste', 'awk', 'sed', 'jq', 'cp', 'tar', 'zip', 'curl']);
 const SECRETISH = /\.env\b|\benv\b|\bssh\b|\.pem\b|\.key\b|secret|token|credential|\.aws\b|\.kube\b|npmrc|netrc|id_rsa|id_ed25519|passw/i;
 
 /** TOKEN_COMMANDS by program name (in list order), so each command is compared with its own entries only. */
@@ -69,6 +71,10 @@ export function checkSecrets(pc: PackContext): void {
     }
     const dynamicRead = c.reads.find((p) => pc.fact(p)?.dynamic);
     if (dynamicRead && SECRETISH.test(c.text) && !c.reads.some((p) => pc.isSecret(p))) pc.add('secrets.dynamic-read', 'ask', 'reads a file chosen at run time that looks like a secret', c.text);
+    // `ls -a | grep '^.env$' | xargs cat`: a reader fed file names by a pipe the line filters for secrets
+    else if (c.openArgs && FILE_READERS.has(c.name) && SECRETISH.test(a.command ?? '') && !a.reads.some((p) => pc.isSecret(p))) {
+      pc.add('secrets.dynamic-read', 'ask', `${c.name} reads files named at run time by a line that looks for secrets`, c.text);
+    }
     for (const t of TOKEN_BY_NAME.get(c.name) ?? NONE) {
       if (t.test(c.args)) {
         pc.add('secrets.cli-token', 'deny', `prints ${t.what} into the agent's context`, c.text);

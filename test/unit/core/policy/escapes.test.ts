@@ -264,6 +264,11 @@ describe('more classes from the probe', () => {
     expectDecision(mcp('git', 'git_push', { remote: 'origin', branch: 'main', force: true }), 'deny', 'git.force-push-protected', 'git_push force to main');
     expectDecision(mcp('git', 'git_status', { repo_path: '.' }), 'allow', undefined, 'git_status');
   });
+  test('a reader fed file names by a pipe that looks for secrets asks', () => {
+    expectDecision(judgeShell(w, "ls -a | grep '^.env$' | xargs cat"), 'ask', 'secrets.dynamic-read', 'ls | grep .env | xargs cat');
+    expectDecision(judgeShell(w, 'ls | grep token | xargs head -1'), 'ask', 'secrets.dynamic-read', 'grep token');
+    expectDecision(judgeShell(w, 'git ls-files | grep test | xargs cat'), 'allow', undefined, 'test files');
+  });
   test('TypeScript declarations named after .env are no secrets', () => {
     w.file('src/.env.d.ts', 'declare const API_URL: string;\n');
     expectDecision(judge(w, 'read', { path: 'src/.env.d.ts' }), 'allow', undefined, '.env.d.ts');
