@@ -262,6 +262,11 @@ export function copyLike(kind: 'cp' | 'mv' | 'install' | 'ln'): Handler {
 export const touchLike: Handler = (args, ctx, info) => {
   const p = parseArgs(args, { values: ['m', 'd', 'r', 't', 's', '--mode', '--date', '--reference', '--size', '-size'] });
   addWrites(info, ctx, p.positionals);
+  // `truncate -s 0 f`: the content is gone, as with a delete of the file
+  const size = p.flags.get('-s') ?? p.flags.get('--size');
+  if (info.name === 'truncate' && typeof size === 'string' && /^[<%]?0+$/.test(size)) {
+    for (const a of p.positionals) info.deletes.push({ path: ctx.resolve(a), recursive: false, via: 'truncate' });
+  }
 };
 
 export const rsyncLike: Handler = (args, ctx, info) => {

@@ -169,8 +169,13 @@ function gitCheckout({ sub, rest, op, info, local, cwd }: GitCall): void {
   if (has(p, '-B')) op.force = true;
 }
 /** git stash */
-function gitStash({ rest, op }: GitCall): void {
+function gitStash({ rest, op, info, local }: GitCall): void {
   const verb = rest[0]?.v ?? 'push';
+  // `git stash show -p [stash] -- .env` prints the stashed changes of those files
+  if (verb === 'show' && rest.some((a) => a.v === '-p' || a.v === '--patch' || a.v === '-u' || a.v === '--include-untracked')) {
+    const dashes = rest.findIndex((a) => a.v === '--');
+    if (dashes >= 0) for (const a of rest.slice(dashes + 1)) info.reads.push(local.resolve(a));
+  }
   if (verb === 'clear') op.op = 'stash-clear';
   else if (verb === 'drop') op.op = 'stash-drop';
   else if (verb === 'push' || verb === 'save' || verb.startsWith('-')) op.op = 'stash-push';

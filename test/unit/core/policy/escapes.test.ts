@@ -269,6 +269,11 @@ describe('more classes from the probe', () => {
     expectDecision(judgeShell(w, 'ls | grep token | xargs head -1'), 'ask', 'secrets.dynamic-read', 'grep token');
     expectDecision(judgeShell(w, 'git ls-files | grep test | xargs cat'), 'allow', undefined, 'test files');
   });
+  test('truncating to zero is a delete of the content', () => {
+    expectDecision(judgeShell(w, 'truncate -s0 $(git ls-files)'), 'ask', 'destructive.unknown-delete', 'every tracked file');
+    expectDecision(judgeShell(w, 'truncate -s 0 README.md'), 'allow', undefined, 'one file');
+    expectDecision(judgeShell(w, 'truncate -s 10M big.img'), 'allow', undefined, 'a size that is not zero');
+  });
   test('TypeScript declarations named after .env are no secrets', () => {
     w.file('src/.env.d.ts', 'declare const API_URL: string;\n');
     expectDecision(judge(w, 'read', { path: 'src/.env.d.ts' }), 'allow', undefined, '.env.d.ts');

@@ -62,6 +62,8 @@ describe('git operations that lose work or rewrite what others see', () => {
   test('hashing a secret into the object store reads it', () => {
     expectDecision(judgeShell(w, 'git hash-object -w .env && git cat-file -p $(git hash-object .env)'), 'deny', 'secrets.read', 'hash-object .env');
     expectDecision(judgeShell(w, 'git hash-object src/app.ts'), 'allow', undefined, 'hash-object of a source file');
+    expectDecision(judgeShell(w, 'git stash show -p stash@{0} -- .env'), 'deny', 'secrets.read', 'stash show -p of .env');
+    expectDecision(judgeShell(w, 'git stash show -p'), 'allow', undefined, 'stash show -p');
   });
   test('git settings that plant hooks or send traffic elsewhere ask', () => {
     expectDecision(judgeShell(w, 'git config --global init.templateDir /tmp/evil'), 'ask', 'git.exec-config', 'init.templateDir');
