@@ -52,9 +52,16 @@ export const dbClient = (name: string): Handler => (args, ctx, info) => {
   } else if (def.positionalSql === 'all') {
     sql.push(p.positionals.map((a) => a.v).join(' '));
   }
+  // script files (`psql -f drop.sql`, `mysql < dump.sql`) are read now for the statements they send (at most 1 MB)
   for (const f of values(p, '-f', '--file', '-i')) {
-    info.reads.push(ctx.resolve(f));
-    sql.push(`\\i ${f}`);
+    const path = ctx.resolve(f);
+    info.reads.push(path);
+    sql.push(ctx.readText?.(path) ?? `\\i ${f}`);
+  }
+  const stdinFile = (info as typeof info & { stdinFile?: string }).stdinFile;
+  if (stdinFile !== undefined) {
+    const text = ctx.readText?.(stdinFile);
+    if (text !== undefined) sql.push(text);
   }
   if (ctx.stdin?.text) sql.push(ctx.stdin.text);
   if (ctx.stdin && ctx.stdin.text === undefined) info.sql.push('<stdin>');

@@ -269,6 +269,13 @@ describe('more classes from the probe', () => {
     expectDecision(judgeShell(w, 'ls | grep token | xargs head -1'), 'ask', 'secrets.dynamic-read', 'grep token');
     expectDecision(judgeShell(w, 'git ls-files | grep test | xargs cat'), 'allow', undefined, 'test files');
   });
+  test('SQL script files are read for the statements they send', () => {
+    w.file('db/drop.sql', '-- cleanup\nDROP TABLE users;\n');
+    w.file('db/seed.sql', "INSERT INTO users VALUES (1, 'a');\n");
+    expectDecision(judgeShell(w, 'psql -f db/drop.sql'), 'deny', 'database.destructive', 'psql -f');
+    expectDecision(judgeShell(w, 'mysql app < db/drop.sql'), 'deny', 'database.destructive', 'mysql < file');
+    expectDecision(judgeShell(w, 'psql -f db/seed.sql'), 'allow', undefined, 'a seed script');
+  });
   test('truncating to zero is a delete of the content', () => {
     expectDecision(judgeShell(w, 'truncate -s0 $(git ls-files)'), 'ask', 'destructive.unknown-delete', 'every tracked file');
     expectDecision(judgeShell(w, 'truncate -s 0 README.md'), 'allow', undefined, 'one file');
