@@ -550,6 +550,7 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
   const deletes = /(delete|remove|unlink|rmdir|drop|destroy|purge|trash|wipe|truncate)/.test(verb);
   const moves = /(move|rename)/.test(verb);
   const runsCommands = runsShell(tool);
+  const browserTool = /puppeteer|playwright|browser|chrome|selenium|webdriver/i.test(server) || /evaluate|execute_?script|run_?(?:js|javascript)|page_?eval/i.test(tool);
   const seenPaths: string[] = [];
   const walk = (v: unknown, key: string, depth: number): void => {
     if (depth > 6) return;
@@ -561,6 +562,9 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
         // a browser navigating to a `file:` URL (or any tool fetching one) reads that file, whatever the tool's verb says
         b.read(v);
         return;
+      } else if (browserTool && /^(script|function|expression|code|js|pagefunction)$/.test(k)) {
+        // a browser tool's page script is JavaScript, not a command line
+        b.shell('node -e ' + shellWord(v));
       } else if (/^(command|cmd|script|shell|commandline|command_line)$/.test(k) || runsCommands && !PROSE_KEYS.test(k)) {
         b.shell(v);
       } else if (/^(code|source|source_code|sourcecode|program|snippet)$/.test(k) && !PROSE_KEYS.test(k)) {

@@ -42,6 +42,9 @@ export function checkExfiltration(pc: PackContext): void {
       case 'net.serve':
         pc.add('exfiltration.serve', 'ask', 'serves local files over the network', s.fragment);
         break;
+      case 'net.browser-secrets':
+        if (untrusted) pc.add('exfiltration.browser-secrets', 'deny', `${s.detail ?? "sends the browser's cookies or storage"} to ${hostsOf(cmd?.urls ?? [])}`, s.fragment);
+        break;
       case 'net.inline':
         if (afterSecret) pc.add('exfiltration.after-secret', 'deny', 'an inline program reaches the network after secrets were read', s.fragment);
         break;
@@ -53,6 +56,8 @@ export function checkExfiltration(pc: PackContext): void {
   // every URL the action contacts
   for (const url of a.urls) {
     const host = pc.host(url);
+    // the Docker daemon's API (root on this machine) or a kubelet's, on this machine
+    if (host !== undefined && LOCAL_ADMIN_API.test(url)) pc.add('exfiltration.local-admin-api', 'ask', `reaches ${url.replace(/[?#].*$/, '')}, an API that controls this machine`, url);
     const secret = encodedSecretInUrl(url);
     if (secret) pc.add('exfiltration.secret-in-url', 'deny', `the URL carries ${secret}`, url);
     else if (prints.length > 0 && containsFingerprint(url, prints)) pc.add('exfiltration.secret-in-url', 'deny', 'the URL carries a secret read earlier in this session', url);
@@ -184,3 +189,6 @@ function disguisedByUserinfo(url: string): string | undefined {
   const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@\s]*)@/i.exec(url);
   return m && m[1]!.includes('.') ? `is reached through a URL that shows ${m[1]} first, as user info` : undefined;
 }
+
+/** `http://localhost:2375/…` (Docker), `:2376`, `:10250` (kubelet), `:4243`: on this machine, over TCP */
+const LOCAL_ADMIN_API = /^[a-z]+:\/\/(?:[^/@]*@)?(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|host\.docker\.internal)(?::(?:2375|2376|4243|10250|10255))(?:[/?#]|$)/i;

@@ -109,6 +109,8 @@ const PATH_WRITE = /\bPath\(\s*r?["']([^"']+)["']\s*\)\s*\.\s*(?:write_text|writ
 const COPY_API = /\b(copyFileSync|copyFile|cpSync|renameSync|rename|copy|copy2|copyfile|copytree|move|replace|symlinkSync|symlink|FileUtils\.(?:cp|mv|copy|move|ln_s)\w*)\s*\(\s*r?["']([^"']+)["']\s*,\s*r?["']([^"']+)["']/g;
 /** a write whose target the program computes (not a literal) */
 const COMPUTED_WRITE = /\b(?:writeFileSync|writeFile|appendFileSync|appendFile|write_text|write_bytes|File\.write|file_put_contents|createWriteStream|IO\.write|copyFileSync|copyFile|cpSync|renameSync|symlinkSync|shutil\.(?:copy\w*|move)|os\.(?:replace|rename|symlink))\s*\(\s*(?!r?["'`])|\bopen\s*\(\s*(?!r?["'])[^,()]*(?:\([^()]*\))?[^,()]*,\s*r?["'][wax+]|\bPath\(\s*(?!r?["'])[^)]*\)\s*\.\s*(?:write_text|write_bytes|open\s*\(\s*r?["'][wax+])/;
+/** what a page holds for its user: cookies, web storage, credentials */
+const BROWSER_SECRETS = /\bdocument\.cookie\b|\b(?:localStorage|sessionStorage|indexedDB)\b|navigator\.credentials/;
 /** Perl's and Ruby's calls without parentheses: `system "…"`, `exec '…'` */
 const BARE_SHELL = /(?<![.\w$])(system|exec)[ \t]+(["'])((?:\\.|(?!\2).)*)\2/g;
 const SHELL_API = /\b(system|popen|exec|execSync|execFileSync|spawnSync|spawn|run|call|check_call|check_output|getoutput|getstatusoutput|Popen|shell_exec|passthru|proc_open|`)\s*\(\s*(?:\[([^\]]*)\]|r?(["'])((?:\\.|(?!\3).)*)\3)/g;
@@ -172,6 +174,8 @@ export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, in
     ctx.nested(words.map((x) => (/[\s'"$`\\|;&<>()]/.test(x) ? `'${x.replace(/'/g, `'\\''`)}'` : x)).join(' '), `${lang} command`);
   }
   if (NET_API.test(code)) {
+    // a page script sending the browser's cookies or storage away (an MCP browser tool's `evaluate`)
+    if (BROWSER_SECRETS.test(code)) signals.push({ code: 'net.browser-secrets', fragment: info.text, detail: `${lang} sends the browser's cookies or storage over the network` });
     info.network = true;
     for (const u of urlsIn(code)) info.urls.push(u);
     if (info.urls.length === 0) signals.push({ code: 'net.inline', fragment: info.text });
