@@ -2,7 +2,7 @@ import type { ShellAnalysis, ShellCommandInfo, Signal } from '../action.ts';
 import { has, parseArgs } from './args.ts';
 import { interpreterFamily, scanInlineCode } from './cmdCode.ts';
 import { isDeployScript } from './cmdOps.ts';
-import type { CommandCtx } from './commandKit.ts';
+import type { CommandCtx, Redirected } from './commandKit.ts';
 import { describeCommand } from './commands.ts';
 import { isDecoder, parseDuration, quoteWord, splitWords, STATIC_PROGRAMS, staticFilter, stripQuotes } from './staticText.ts';
 import { ARG_SEPARATOR, expandSingle, expandWord, isSecretVarName, literalWord, type ArgWord, type ExpandEnv } from './expand.ts';
@@ -123,8 +123,6 @@ const KILL_GUARD = /belay|code(-server|-insiders)?$|extensionhost/i;
 /** programs that print process ids */
 const PID_LOOKUP: ReadonlySet<string> = new Set(['pgrep', 'pidof', 'pgrep.exe', 'lsof', 'fuser']);
 const NO_INFOS: readonly ShellCommandInfo[] = [];
-/** a command whose redirects feed its stdin: from a file (`< f`), or from what commands print (`< <(…)`, `<<< "$(…)"`) */
-type Redirected = ShellCommandInfo & { stdinFile?: string; stdinFrom?: ShellCommandInfo[] };
 
 /** what a command reads on stdin, when it is known now (upstream's static output, or a here-document) */
 function fedText(frame: Frame): string | undefined {

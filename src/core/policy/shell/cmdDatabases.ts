@@ -1,5 +1,5 @@
 import { parseArgs, values, type ArgSpec } from './args.ts';
-import type { Handler } from './commandKit.ts';
+import { stdinFileOf, type Handler } from './commandKit.ts';
 
 /**
  * Database clients and the statements sent to them.
@@ -58,7 +58,7 @@ export const dbClient = (name: string): Handler => (args, ctx, info) => {
     info.reads.push(path);
     sql.push(ctx.readText?.(path) ?? `\\i ${f}`);
   }
-  const stdinFile = (info as typeof info & { stdinFile?: string }).stdinFile;
+  const stdinFile = stdinFileOf(info);
   if (stdinFile !== undefined) {
     const text = ctx.readText?.(stdinFile);
     if (text !== undefined) sql.push(text);

@@ -1,5 +1,5 @@
 import { has, parseArgs, value, values, type ArgSpec } from './args.ts';
-import { addReads, addWrites, basename, joinPath, patchEffects, w, type CommandCtx, type Handler } from './commandKit.ts';
+import { addReads, addWrites, basename, joinPath, patchEffects, stdinFileOf, w, type CommandCtx, type Handler } from './commandKit.ts';
 import type { ArgWord } from './expand.ts';
 import type { ShellCommandInfo, Signal } from '../action.ts';
 
@@ -341,7 +341,7 @@ export const patch: Handler = (args, ctx, info) => {
   const out = value(p, '-o', '--output');
   if (out !== undefined && out !== '-') info.writes.push(ctx.resolve(out, dir));
   const input = value(p, '-i', '--input');
-  const source = input !== undefined && input !== '-' ? ctx.resolve(input) : (info as ShellCommandInfo & { stdinFile?: string }).stdinFile;
+  const source = input !== undefined && input !== '-' ? ctx.resolve(input) : stdinFileOf(info);
   if (input !== undefined && input !== '-') info.reads.push(source!);
   const [target] = p.positionals;
   if (target !== undefined) {

@@ -1,6 +1,6 @@
 import type { GitOp, ShellCommandInfo, Signal } from '../action.ts';
 import { has, parseArgs, value, values } from './args.ts';
-import { joinPath, looksLikeUrl, patchEffects, w, type CommandCtx, type Handler } from './commandKit.ts';
+import { joinPath, looksLikeUrl, patchEffects, stdinFileOf, w, type CommandCtx, type Handler } from './commandKit.ts';
 import type { ArgWord } from './expand.ts';
 
 /**
@@ -421,7 +421,7 @@ function gitApply({ rest, info, local, cwd }: GitCall): void {
     if (text === undefined || !patchEffects(text, cwd, local, info, 'git apply')) known = false;
   }
   // `git apply < f`, `git am < f`: the patch is the file on stdin (already counted as read), or a known here-document
-  const stdinFile = (info as ShellCommandInfo & { stdinFile?: string }).stdinFile;
+  const stdinFile = stdinFileOf(info);
   if (!any && (stdinFile !== undefined || local.stdin?.text !== undefined && !local.stdin.dynamic)) {
     any = true;
     const text = stdinFile !== undefined ? local.readText?.(stdinFile) : local.stdin?.text;

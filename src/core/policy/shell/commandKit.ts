@@ -40,6 +40,14 @@ export function patchEffects(text: string, dir: string, ctx: CommandCtx, info: S
 
 export type Handler = (args: ArgWord[], ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]) => void;
 
+/** a command whose redirects feed its stdin: from a file (`< f`), or from what commands print (`< <(…)`, `<<< "$(…)"`) */
+export type Redirected = ShellCommandInfo & { stdinFile?: string; stdinFrom?: ShellCommandInfo[] };
+
+/** The file redirected into a command's stdin (`git apply < x.patch`, `mysql < x.sql`), if any. */
+export function stdinFileOf(info: ShellCommandInfo): string | undefined {
+  return (info as Redirected).stdinFile;
+}
+
 export const w = (v: string): ArgWord => ({ v, dyn: false, glob: false, vars: [], raw: v, subs: [], indirect: false });
 
 export function addReads(info: ShellCommandInfo, ctx: CommandCtx, words: readonly ArgWord[]): void {
