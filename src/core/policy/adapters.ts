@@ -4,6 +4,7 @@ import type { Dialect, GithubOp, NormalizeEnv, NormalizedAction } from './action
 import { ActionBuilder, applyPatchText, gitOpFromInput, mcpArguments } from './normalize.ts';
 import { own } from './own.ts';
 import { isFileUrl } from './shell/commandKit.ts';
+import { quoteWord } from './shell/staticText.ts';
 
 /**
  * Adapters from every agent's hook payload to one NormalizedAction.
@@ -70,7 +71,7 @@ function commandText(input: Input): string | undefined {
       const argv = v as string[];
       const shell = argv[0]?.replace(/^.*\//, '') ?? '';
       if (/^(ba|z|da|k)?sh$/.test(shell) && argv.length >= 3 && /^-[a-z]*c$/.test(argv[1]!)) return argv[2]!;
-      return argv.map((a) => (/^[A-Za-z0-9_./=:@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+      return argv.map(quoteWord).join(' ');
     }
   }
   return undefined;
@@ -220,7 +221,7 @@ const gitTool: ToolDef = {
     const sub = typeof input.op === 'string' ? input.op : undefined;
     if (args && sub && /^[a-z][a-z-]*$/.test(sub) && args.every((x) => typeof x === 'string')) {
       const mutating = b.action.mutating;
-      b.shell(['git', sub, ...(args as string[])].map((x) => `'${x.replace(/'/g, `'\\''`)}'`).join(' '));
+      b.shell(['git', sub, ...(args as string[])].map(quoteWord).join(' '));
       b.action.mutating = mutating || b.action.mutating;
     }
   },

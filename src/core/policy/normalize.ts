@@ -20,6 +20,7 @@ import { isExecGitConfig, parseRefspec } from './shell/cmdGit.ts';
 import { execConfigKey } from './content.ts';
 import { fileUrlPath, isFileUrl, looksLikeUrl, urlsIn } from './shell/commandKit.ts';
 import type { ArgWord } from './shell/expand.ts';
+import { quoteWord } from './shell/staticText.ts';
 import { ParserNotReadyError, shellParserReady } from './shell/parse.ts';
 
 /**
@@ -338,15 +339,12 @@ function configKeys(text: string): { path: string[]; value: unknown }[] {
   for (const m of text.matchAll(/^\s*["']?([\w@/:.-]+?)["']?\s*[=:]\s*(.*?)\s*$/gm)) {
     const raw = m[2]!;
     const items = raw.startsWith('[') ? [...raw.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'/g)].map((x) => x[1] ?? x[2]!) : [];
-    const value = items.length > 0 ? items.map(shellWord).join(' ') : raw.replace(/^(["'])(.*)\1$/, '$2');
+    const value = items.length > 0 ? items.map(quoteWord).join(' ') : raw.replace(/^(["'])(.*)\1$/, '$2');
     out.push({ path: [m[1]!], value });
   }
   return out;
 }
 
-function shellWord(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * The interpreter line that runs a tool's source file (`conftest.py`,
@@ -404,7 +402,7 @@ function runnableCommands(e: FileEdit, role: FileRole): string[] {
   if (text.length > 200_000) return [];
   if (configFile(base, e.path)) return (e.keys ?? []).filter((k) => execConfigKey(base, k.path[0]!, String(k.value)) !== undefined).map((k) => String(k.value));
   const runner = role !== 'package' ? codeRunner(base) : undefined;
-  if (runner !== undefined) return [`${runner} ${shellWord(text)}`];
+  if (runner !== undefined) return [`${runner} ${quoteWord(text)}`];
   if (role === 'package' || base.endsWith('.json') || base.endsWith('.jsonc')) {
     const out: string[] = [];
     for (const m of text.matchAll(/"(?:[^"\\]|\\.)*"\s*:\s*"((?:[^"\\]|\\.)*)"/g)) {
@@ -564,12 +562,12 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
         return;
       } else if (browserTool && /^(script|function|expression|code|js|pagefunction)$/.test(k)) {
         // a browser tool's page script is JavaScript, not a command line
-        b.shell('node -e ' + shellWord(v));
+        b.shell('node -e ' + quoteWord(v));
       } else if (/^(command|cmd|script|shell|commandline|command_line)$/.test(k) || runsCommands && !PROSE_KEYS.test(k)) {
         b.shell(v);
       } else if (/^(code|source|source_code|sourcecode|program|snippet)$/.test(k) && !PROSE_KEYS.test(k)) {
         // a code runner's program: scanned as an inline program of its language
-        b.shell(inlineRunner(args, tool) + ' ' + shellWord(v));
+        b.shell(inlineRunner(args, tool) + ' ' + quoteWord(v));
       }
       if (/^(sql|query|statement|stmt|command)$/.test(k) && /\b(select|insert|update|delete|drop|truncate|alter|create|flush)\b/i.test(v)) b.action.signals.push({ code: 'mcp.sql', fragment: v.slice(0, 500) });
       if (looksLikeUrl(v)) b.urls(v);
