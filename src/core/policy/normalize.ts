@@ -346,18 +346,26 @@ function configKeys(text: string): { path: string[]; value: unknown }[] {
 }
 
 
+/** The interpreter line that runs a program given inline, by its language. */
+const RUNNERS = { python: 'python3 -c', node: 'node -e', ruby: 'ruby -e', perl: 'perl -e', php: 'php -r', bash: 'bash -c', rust: 'rust-script -e' } as const;
+type CodeLanguage = keyof typeof RUNNERS;
+
+/** `program` as the command line an interpreter runs it with, so the inline-code scan sees its downloads, deletes and commands. */
+function runnerLine(lang: CodeLanguage, program: string): string {
+  return `${RUNNERS[lang]} ${quoteWord(program)}`;
+}
+
 /**
- * The interpreter line that runs a tool's source file (`conftest.py`,
- * `gulpfile.js`, `build.rs`, a site-packages `.pth`) as inline code, so the
- * inline-code scan sees its downloads, deletes and commands. Undefined for
- * files in other languages.
+ * The language of a tool's source file (`conftest.py`, `gulpfile.js`,
+ * `build.rs`, a site-packages `.pth`), by its name; undefined for files in
+ * other languages.
  */
-function codeRunner(base: string): string | undefined {
+function codeLanguage(base: string): CodeLanguage | undefined {
   const ext = base.slice(base.lastIndexOf('.') + 1);
-  if (ext === 'py' || ext === 'pth') return 'python3 -c';
-  if (/^[cm]?[jt]s$/.test(ext)) return 'node -e';
-  if (ext === 'rb' || base === 'rakefile' || base === 'gemfile') return 'ruby -e';
-  if (ext === 'rs') return 'rust-script -e';
+  if (ext === 'py' || ext === 'pth') return 'python';
+  if (/^[cm]?[jt]s$/.test(ext)) return 'node';
+  if (ext === 'rb' || base === 'rakefile' || base === 'gemfile') return 'ruby';
+  if (ext === 'rs') return 'rust';
   return undefined;
 }
 
@@ -401,8 +409,8 @@ function runnableCommands(e: FileEdit, role: FileRole): string[] {
   const text = e.new;
   if (text.length > 200_000) return [];
   if (configFile(base, e.path)) return (e.keys ?? []).filter((k) => execConfigKey(base, k.path[0]!, String(k.value)) !== undefined).map((k) => String(k.value));
-  const runner = role !== 'package' ? codeRunner(base) : undefined;
-  if (runner !== undefined) return [`${runner} ${quoteWord(text)}`];
+  const lang = role !== 'package' ? codeLanguage(base) : undefined;
+  if (lang !== undefined) return [runnerLine(lang, text)];
   if (role === 'package' || base.endsWith('.json') || base.endsWith('.jsonc')) {
     const out: string[] = [];
     for (const m of text.matchAll(/"(?:[^"\\]|\\.)*"\s*:\s*"((?:[^"\\]|\\.)*)"/g)) {
@@ -562,12 +570,12 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
         return;
       } else if (browserTool && /^(script|function|expression|code|js|pagefunction)$/.test(k)) {
         // a browser tool's page script is JavaScript, not a command line
-        b.shell('node -e ' + quoteWord(v));
+        b.shell(runnerLine('node', v));
       } else if (/^(command|cmd|script|shell|commandline|command_line)$/.test(k) || runsCommands && !PROSE_KEYS.test(k)) {
         b.shell(v);
       } else if (/^(code|source|source_code|sourcecode|program|snippet)$/.test(k) && !PROSE_KEYS.test(k)) {
         // a code runner's program: scanned as an inline program of its language
-        b.shell(inlineRunner(args, tool) + ' ' + quoteWord(v));
+        b.shell(runnerLine(inlineLanguage(args, tool), v));
       }
       if (/^(sql|query|statement|stmt|command)$/.test(k) && /\b(select|insert|update|delete|drop|truncate|alter|create|flush)\b/i.test(v)) b.action.signals.push({ code: 'mcp.sql', fragment: v.slice(0, 500) });
       if (looksLikeUrl(v)) b.urls(v);
@@ -596,15 +604,15 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
   void server;
 }
 
-/** The interpreter line for a code runner's program: its `language` argument, or the tool's name, else Python. */
-function inlineRunner(args: unknown, tool: string): string {
+/** The language of a code runner's program: its `language` argument, or the tool's name, else Python. */
+function inlineLanguage(args: unknown, tool: string): CodeLanguage {
   const lang = (isObj(args) ? String(args.language ?? args.lang ?? args.runtime ?? '') : '').toLowerCase() + ' ' + tool.toLowerCase();
-  if (/\b(bash|sh|shell|zsh)\b/.test(lang)) return 'bash -c';
-  if (/node|javascript|\bjs\b|typescript|\bts\b|deno|bun/.test(lang)) return 'node -e';
-  if (/ruby/.test(lang)) return 'ruby -e';
-  if (/perl/.test(lang)) return 'perl -e';
-  if (/php/.test(lang)) return 'php -r';
-  return 'python3 -c';
+  if (/\b(bash|sh|shell|zsh)\b/.test(lang)) return 'bash';
+  if (/node|javascript|\bjs\b|typescript|\bts\b|deno|bun/.test(lang)) return 'node';
+  if (/ruby/.test(lang)) return 'ruby';
+  if (/perl/.test(lang)) return 'perl';
+  if (/php/.test(lang)) return 'php';
+  return 'python';
 }
 
 /**
