@@ -27,8 +27,7 @@ export const gh: Handler = (args, ctx, info, signals) => {
     let method = (value(all, '-X', '--method') ?? (fields.length > 0 || input ? 'POST' : 'GET')).toUpperCase();
     if (endpoint === 'graphql' && fields.some((f) => /mutation/i.test(f))) {
       method = 'MUTATION';
-      // the mutations named in the query (`deleteRepository`, `updateBranchProtectionRule`) as the endpoint's path
-      const names = fields.flatMap((f) => [...f.matchAll(/\b(delete\w+|update\w*(?:Protection|Ruleset)\w*|create\w*(?:Protection|Ruleset)\w*|archiveRepository|transferRepository|updateRepository|mergePullRequest)\s*\(/g)].map((m) => m[1]!));
+      const names = graphqlMutations(fields);
       if (names.length > 0) op.mutations = names;
     }
     op.op = 'api';
@@ -98,3 +97,10 @@ export const gh: Handler = (args, ctx, info, signals) => {
   }
 };
 
+/** GraphQL mutations that delete, or change a repository or its protection */
+const ADMIN_MUTATION = /\b(delete\w+|update\w*(?:Protection|Ruleset)\w*|create\w*(?:Protection|Ruleset)\w*|archiveRepository|transferRepository|updateRepository|mergePullRequest)\s*\(/g;
+
+/** The mutations a GraphQL request names (`deleteRepository`, `updateBranchProtectionRule`), from `gh api graphql` fields or a raw request's body. */
+export function graphqlMutations(texts: readonly string[]): string[] {
+  return texts.flatMap((t) => [...t.matchAll(ADMIN_MUTATION)].map((m) => m[1]!));
+}

@@ -4,7 +4,7 @@ import { interpreter, interpreterFamily, perl } from './cmdCode.ts';
 import { dbClient, DB_CLIENTS } from './cmdDatabases.ts';
 import { chmodLike, chownLike, compressor, copyLike, dd, handlePatternFirst, handleReader, patch, PATTERN_FIRST, READERS, recursiveDeleter, rm, rmdir, rsyncLike, sed, shred, tar, tee, touchLike, trash, unzip, zip } from './cmdFiles.ts';
 import { git } from './cmdGit.ts';
-import { gh } from './cmdGithub.ts';
+import { gh, graphqlMutations } from './cmdGithub.ts';
 import { cloudCopy, curl, downloader, httpie, netcat, scp, ssh, wget } from './cmdNetwork.ts';
 import { container, deployOf, npmPkg } from './cmdOps.ts';
 import { looksLikeUrl, normaliseUrl } from './commandKit.ts';
@@ -96,8 +96,10 @@ function githubApiCall(name: string, plain: readonly string[], info: ShellComman
   const sends = plain.some((a) => /^(-d|--data|--data-\w+|-F|--form|--json|--post-data|--post-file|--body-data|--body-file)(=|$)/.test(a));
   const endpoint = url.replace(GITHUB_API, '').replace(/[?#].*$/, '');
   let m = (method ?? (sends ? 'POST' : 'GET')).toUpperCase();
-  if (endpoint === 'graphql' && plain.some((a) => /mutation/i.test(a))) m = 'MUTATION';
+  const mutations = endpoint === 'graphql' && plain.some((a) => /mutation/i.test(a)) ? graphqlMutations(plain) : undefined;
+  if (mutations !== undefined) m = 'MUTATION';
   info.github = { op: 'api', method: m, endpoint, count: 1, bulk: false, admin: false, text: info.text };
+  if (mutations !== undefined && mutations.length > 0) info.github.mutations = mutations;
 }
 
 export function describeCommand(name: string, args: ArgWord[], ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): void {

@@ -317,6 +317,7 @@ describe('more classes from the probe', () => {
     expectDecision(judgeShell(w, `gh api graphql -f query='mutation{deleteRepository(input:{repositoryId:"x"}){clientMutationId}}'`), 'deny', 'github.delete-repo', 'deleteRepository');
     expectDecision(judgeShell(w, `gh api graphql -f query='mutation{updateBranchProtectionRule(input:{}){clientMutationId}}'`), 'deny', 'github.protection', 'updateBranchProtectionRule');
     expectDecision(judge(w, 'github', { method: 'DELETE', repo: 'o/r' }), 'deny', 'github.delete-repo', 'DELETE on a repo with no endpoint');
+    expectDecision(judgeShell(w, `curl -H "Authorization: bearer x" -X POST https://api.github.com/graphql -d '{"query":"mutation{deleteRepository(input:{repositoryId:\\"x\\"}){clientMutationId}}"}'`), 'deny', 'github.delete-repo', 'the same mutation through curl');
     expectDecision(judgeShell(w, `gh api graphql -f query='query{viewer{login}}'`), 'allow', undefined, 'a query');
   });
 });
