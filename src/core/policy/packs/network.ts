@@ -146,7 +146,8 @@ export function checkRemoteCode(pc: PackContext): void {
     // `go run example.com/m/cmd@latest`: fetched and built from wherever the module path points
     if (c.name === 'go' && c.args[0] === 'run') {
       const mod = c.args.slice(1).find((x) => !x.startsWith('-') && x.length < 400 && /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\/[^@\s]+@/i.test(x));
-      if (mod && !pc.trustedHost(`https://${mod.slice(0, mod.indexOf('/'))}/`) || mod && /^github\.com\//i.test(mod)) pc.add('remote-code.run-url', 'ask', `runs the module ${mod}, fetched and built at once`, c.text);
+      // a module on GitHub is anyone's code, however trusted the host is for fetching
+      if (mod && (/^github\.com\//i.test(mod) || !pc.trustedHost(`https://${mod.slice(0, mod.indexOf('/'))}/`))) pc.add('remote-code.run-url', 'ask', `runs the module ${mod}, fetched and built at once`, c.text);
     }
     if (c.via.some((v) => RUNNER_VIA.test(v)) || c.name === 'deno' && c.args[0] === 'run' || c.name === 'uv' && c.args[0] === 'tool' && c.args[1] === 'run') {
       const url = c.text.split(/\s+/).map((x) => x.replace(/^["']|["']$/g, '')).find((x) => REMOTE_SPEC.test(x) && !pc.trustedHost(x.replace(/^--\w+=/, '').replace(/^git\+/, '')));

@@ -113,9 +113,9 @@ export function checkSecrets(pc: PackContext): void {
     } else if (s.code === 'secrets.env-dump') {
       const filtered = envDumpFilteredForSecrets(pc, s.fragment);
       // `set -a; . .env; printenv`: the dump prints the secrets the line has just loaded
-      const loaded = pc.commands().find((c) => c.execs.some((e) => pc.isSecret(e)));
-      if (loaded) {
-        pc.add('secrets.env-dump', 'deny', `prints the environment after loading the secret file ${loaded.execs.find((e) => pc.isSecret(e))}`, s.fragment);
+      const loaded = pc.commands().flatMap((c) => c.execs).find((e) => pc.isSecret(e));
+      if (loaded !== undefined) {
+        pc.add('secrets.env-dump', 'deny', `prints the environment after loading the secret file ${loaded}`, s.fragment);
         pc.out.memo.secretReads.push('<environment>');
       } else if (filtered) {
         pc.add('secrets.env-dump', 'deny', 'searches the environment for credentials', s.fragment);

@@ -2,7 +2,7 @@ import type { ShellCommandInfo, Signal } from '../action.ts';
 import { has, parseArgs, value, values, type ArgSpec } from './args.ts';
 import { addReads, addWrites, looksLikeUrl, urlsIn, type CommandCtx, type Handler } from './commandKit.ts';
 import { normaliseSql, SQL_DESTRUCTIVE } from './cmdDatabases.ts';
-import { foldInlineStrings, guardishLiterals } from './inlineStrings.ts';
+import { foldInlineStrings, guardishLiterals, unescaped } from './inlineStrings.ts';
 
 /**
  * Interpreters and the programs given to them inline.
@@ -166,9 +166,9 @@ export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, in
     if (list !== undefined) {
       const items = [...list.matchAll(/["']([^"']*)["']/g)].map((x) => x[1]!);
       if (items.length > 0) ctx.nested(items.map((x) => (/[\s'"$`\\]/.test(x) ? `'${x.replace(/'/g, `'\\''`)}'` : x)).join(' '), `${lang} subprocess`);
-    } else if (str !== undefined) ctx.nested(str.replace(/\\(["'\\])/g, '$1'), `${lang} ${m[1]}`);
+    } else if (str !== undefined) ctx.nested(unescaped(str), `${lang} ${m[1]}`);
   }
-  if (lang === 'perl' || lang === 'ruby') for (const m of code.matchAll(BARE_SHELL)) ctx.nested(m[3]!.replace(/\\(["'\\])/g, '$1'), `${lang} ${m[1]}`);
+  if (lang === 'perl' || lang === 'ruby') for (const m of code.matchAll(BARE_SHELL)) ctx.nested(unescaped(m[3]!), `${lang} ${m[1]}`);
   for (const m of code.matchAll(NATIVE_COMMAND)) {
     const words = [...`${m[1] ?? ''} ${m[2] ?? ''} ${m[3] ?? ''}`.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!.replace(/\\(["\\])/g, '$1'));
     ctx.nested(words.map((x) => (/[\s'"$`\\|;&<>()]/.test(x) ? `'${x.replace(/'/g, `'\\''`)}'` : x)).join(' '), `${lang} command`);

@@ -20,7 +20,7 @@ function quoted(text: string): string {
 }
 
 /** The text of a literal's body (`\'` → `'`, `\\` → `\`; other escapes kept as written). */
-function unescaped(body: string): string {
+export function unescaped(body: string): string {
   return body.replace(/\\(["'\\])/g, '$1');
 }
 
