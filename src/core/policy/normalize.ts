@@ -218,8 +218,13 @@ export class ActionBuilder {
         e.keys = fragmentKeys(e.old ?? '', e.new);
       }
     } else if (role === 'script' && configFile(path.basename(e.path).toLowerCase(), e.path)) e.keys = configKeys(e.new);
-    const runnable = runnableCommands(e, role);
-    if (runnable.length > 0) e.commands = runnable.slice(0, 32).map((c) => this.analyse(c, path.dirname(e.path)));
+    const whole = { script: false };
+    const runnable = runnableCommands(e, role, whole);
+    if (runnable.length === 0) return;
+    // a script kept outside the workspace (`/tmp/x.sh`) runs from wherever it is started, for an agent the
+    // workspace: its relative paths are judged from there (`rm -rf src` there deletes the workspace's src)
+    const from = whole.script && !this.inWorkspace(e.path) ? this.cwdCanonical : path.dirname(e.path);
+    e.commands = runnable.slice(0, 32).map((c) => this.analyse(c, from));
   }
 
   finish(): NormalizedAction {
@@ -403,14 +408,18 @@ function blockScalarCommands(text: string): string[] {
 }
 
 /** Command strings an edit places in a file that will run them. */
-function runnableCommands(e: FileEdit, role: FileRole): string[] {
+/** The command lines a file edit puts where they will run; `whole.script` is set when the whole text is one program. */
+function runnableCommands(e: FileEdit, role: FileRole, whole: { script: boolean }): string[] {
   if (role === 'other' || role === 'settings') return [];
   const base = e.path.slice(e.path.lastIndexOf('/') + 1).toLowerCase();
   const text = e.new;
   if (text.length > 200_000) return [];
   if (configFile(base, e.path)) return (e.keys ?? []).filter((k) => execConfigKey(base, k.path[0]!, String(k.value)) !== undefined).map((k) => String(k.value));
   const lang = role !== 'package' ? codeLanguage(base) : undefined;
-  if (lang !== undefined) return [runnerLine(lang, text)];
+  if (lang !== undefined) {
+    whole.script = true;
+    return [runnerLine(lang, text)];
+  }
   if (role === 'package' || base.endsWith('.json') || base.endsWith('.jsonc')) {
     const out: string[] = [];
     for (const m of text.matchAll(/"(?:[^"\\]|\\.)*"\s*:\s*"((?:[^"\\]|\\.)*)"/g)) {
@@ -437,6 +446,7 @@ function runnableCommands(e: FileEdit, role: FileRole): string[] {
     return [...text.matchAll(/^\s*RUN\s+(.+)$/gim)].map((m) => m[1]!);
   }
   if (/\.(py|ts|js|toml|ini|rs|yml)$/.test(base)) return [];
+  whole.script = true;
   return [text];
 }
 

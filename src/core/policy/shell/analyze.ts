@@ -1,6 +1,6 @@
 import type { ShellAnalysis, ShellCommandInfo, Signal } from '../action.ts';
 import { has, parseArgs } from './args.ts';
-import { interpreterFamily, scanInlineCode } from './cmdCode.ts';
+import { inlineFlag, interpreterFamily, scanInlineCode } from './cmdCode.ts';
 import { isDeployScript } from './cmdOps.ts';
 import type { CommandCtx, Redirected } from './commandKit.ts';
 import { describeCommand } from './commands.ts';
@@ -377,7 +377,7 @@ class Analyzer {
         this.node(n.node, scope, frame);
         return;
       case 'declare': {
-        for (const a of n.assigns) this.assign(a.name, a.value, scope, frame, a.append);
+        for (const a of n.assigns) this.assign(a.name, a.value, scope, frame, a.append, a.array);
         const args = this.expandArgs(n.words, scope, frame);
         if (n.keyword === 'unset') for (const a of args) deleteVar(scope, a.v);
         const flags = args.filter((a) => a.v.startsWith('-')).map((a) => a.v);
@@ -420,8 +420,26 @@ class Analyzer {
     }
   }
 
-  private assign(name: string, value: Word | undefined, scope: Scope, frame: Frame, append = false): void {
+  private assign(name: string, value: Word | undefined, scope: Scope, frame: Frame, append = false, array?: Word[]): void {
     this.checkVarName(name, name + '=' + (value?.raw ?? ''));
+    if (array) {
+      // `a=(rm -rf src)`: the elements, joined by ARG_SEPARATOR (unknown when one is)
+      const env = this.expandEnv(scope);
+      const elements: string[] = [];
+      let known = true;
+      for (const wd of array) {
+        const expanded = expandWord(wd, env);
+        for (const sub of expanded[0]?.subs ?? []) this.substitution(sub, scope, frame);
+        for (const e of expanded) {
+          if (e.dyn) known = false;
+          elements.push(e.v);
+        }
+      }
+      const prev = scope.vars.get(name);
+      if (!known || append && prev === null) setVar(scope, name, null);
+      else setVar(scope, name, (append && typeof prev === 'string' && prev !== '' ? prev + ARG_SEPARATOR : '') + elements.join(ARG_SEPARATOR));
+      return;
+    }
     if (!value) {
       if (!scope.vars.has(name)) setVar(scope, name, '');
       return;
@@ -581,7 +599,7 @@ class Analyzer {
     // no prefix assignments (most commands): the shared frozen empty record, replaced before any write
     const env: Record<string, string> = n.assigns.length > 0 ? {} : NO_ENV;
     if (n.words.length === 0) {
-      for (const a of n.assigns) this.assign(a.name, a.value, scope, frame, a.append);
+      for (const a of n.assigns) this.assign(a.name, a.value, scope, frame, a.append, a.array);
       if (n.redirects.length > 0) {
         const info = this.newInfo(n.text, ':', [], scope, frame);
         this.redirects(n.redirects, scope, frame, info);
@@ -677,6 +695,16 @@ class Analyzer {
     if (frame.openArgs) info.openArgs = true;
     if (frame.subCmds && frame.subCmds.length > 0 && runsItsArguments(name, args)) this.subExec(first, name, frame, text);
 
+    // aliases: the alias text runs with the words after it; inside its own text the name is the command itself (`alias ls='ls -a'`)
+    const aliasKey = ALIAS_KEY + first.v;
+    const alias = scope.funcs.size > 0 && !first.indirect ? scope.funcs.get(aliasKey) : undefined;
+    if (alias !== undefined && !frame.calls.includes(aliasKey)) {
+      const saved = setPositional(scope, first, args);
+      this.script(alias, scope, { ...frame, calls: [...frame.calls, aliasKey], depth: frame.depth + 1, via: [...frame.via, 'alias ' + first.v] });
+      restorePositional(scope, saved);
+      return;
+    }
+
     // user functions
     const fn = scope.funcs.get(first.v);
     if (fn) {
@@ -699,7 +727,9 @@ class Analyzer {
     const ctx = this.commandCtx(scope, frame, info);
     // running a local program by path: record it (downloaded-then-run)
     if (hasSlash(first.v) && !SYSTEM_DIRS.test(first.v)) {
-      info.execs.push(this.opts.resolve(first.v, scope.cwd, first));
+      const path = this.opts.resolve(first.v, scope.cwd, first);
+      info.execs.push(path);
+      if (this.contentWrites.length > 0) this.runWritten(path, scope, frame, first.v, args, false);
     }
     const redirected = info.writes.length > 0 ? [...info.writes] : NO_PATHS;
     describeCommand(name, args, ctx, info, this.signals);
@@ -728,8 +758,42 @@ class Analyzer {
     if (frame.stdin) ctx.stdin = frame.stdin;
     if (this.opts.link) ctx.link = this.opts.link;
     if (this.opts.readText) ctx.readText = this.opts.readText;
+    if (this.contentWrites.length > 0) ctx.writtenText = (p) => this.writtenText(p);
     void info;
     return ctx;
+  }
+
+  /** What the commands before wrote to `path` in this line, if they wrote it with known text. */
+  private writtenText(path: string): string | undefined {
+    let text: string | undefined;
+    for (const w of this.contentWrites) if (w.path === path) text = w.append ? (text ?? '') + w.text : w.text;
+    return text;
+  }
+
+  /**
+   * A script file the line wrote before it runs it (`echo 'rm -rf src' > /tmp/x.sh; sh /tmp/x.sh`):
+   * its commands are analysed as run here, from this directory. `interpreter`: the
+   * program named on a `#!` line, when the file is run directly.
+   */
+  private runWritten(path: string, scope: Scope, frame: Frame, via: string, args: readonly ArgWord[], sourced: boolean): boolean {
+    const text = this.writtenText(path);
+    if (text === undefined) return false;
+    const shebang = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(text);
+    let program = shebang ? programName(shebang[1]!) : 'sh';
+    if (program === 'env' && shebang?.[2] !== undefined) program = programName(shebang[2]);
+    if (!SHELLS.has(program)) {
+      // another language: its program, as if given inline; one Belay does not read is left as it is
+      const family = program === 'perl' ? 'perl' : interpreterFamily(program);
+      const flag = family !== undefined ? inlineFlag(family) : undefined;
+      if (flag !== undefined) this.nestedScript(`${program} ${flag} ${quoteWord(text)}`, copyScope(scope), { ...frame, stdin: undefined }, via);
+      return flag !== undefined;
+    }
+    // sourced: it runs in this shell (what it sets stays set); else in a child with the words as $1…
+    const inner = sourced ? scope : copyScope(scope);
+    const saved = args.length > 0 ? setPositional(inner, { v: path, dyn: false, glob: false, vars: [], raw: path, subs: [], indirect: false }, [...args]) : undefined;
+    this.nestedScript(text, inner, { ...frame, stdin: undefined }, via);
+    if (saved !== undefined && sourced) restorePositional(inner, saved);
+    return true;
   }
 
   /** Semantics that need the analyser's context: env dumps, secret echoes, cd, sleep, scheduling. */
@@ -832,7 +896,11 @@ class Analyzer {
       case 'alias': {
         for (const a of plain) {
           const m = /^([^=]+)=(.*)$/s.exec(a);
-          if (m) this.nestedScript(m[2]!, copyScope(scope), { ...frame, stdin: undefined }, `alias ${m[1]}`);
+          if (!m) continue;
+          this.nestedScript(m[2]!, copyScope(scope), { ...frame, stdin: undefined }, `alias ${m[1]}`);
+          // later uses run the alias text with their own words after it (`alias x='rm -rf'; x src`),
+          // the way a function taking "$@" does; followed even on the same line, which is the stricter reading
+          if (!args.some((w) => w.dyn)) setFunc(scope, ALIAS_KEY + m[1]!, parseShell(`${m[2]!} "$@"`));
         }
         return;
       }
@@ -1464,6 +1532,7 @@ class Analyzer {
           this.procExec(target, name, frame, text);
           return true;
         }
+        if (target && this.contentWrites.length > 0) this.runWritten(this.opts.resolve(target.v, scope.cwd, target), scope, frame, `${name} ${target.v}`, args.slice(1), true);
         return false;
       }
       case 'cmd':
@@ -1596,6 +1665,7 @@ class Analyzer {
       info.reads.push(path);
       info.args = args.map((a) => a.v);
       this.commands.push(info);
+      if (this.contentWrites.length > 0) this.runWritten(path, scope, frame, `${name} ${script.v}`, args.slice(i + 1), false);
       return true;
     }
     info.name = name;
@@ -1804,7 +1874,7 @@ class Analyzer {
     if (head.parts.every((p) => p.t === 'lit') && !head.raw.includes('{') && !head.raw.startsWith('~') && !STATIC_PROGRAMS.has(programName(literalText(head)))) return undefined;
     const env = this.expandEnv(scope);
     const argv = n.words.flatMap((wd) => expandWord(wd, env));
-    if (argv.some((a) => a.dyn)) return undefined;
+    if (argv.length === 0 || argv.some((a) => a.dyn)) return undefined;
     const name = programName(argv[0]!.v);
     const args = argv.slice(1).map((a) => a.v);
     let stdin = input;
@@ -1888,6 +1958,9 @@ function printableAscii(s: string): boolean {
  * independently of it. The maps are shared until either side writes
  * (copy on write), so a copy that only reads costs no map copies.
  */
+/** where an alias is kept among the functions: a key no command word can spell (no word holds ARG_SEPARATOR) */
+const ALIAS_KEY = ARG_SEPARATOR + 'alias ';
+
 export function copyScope(s: Scope): Scope {
   s.sharedVars = true;
   s.sharedFuncs = true;

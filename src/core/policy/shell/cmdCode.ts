@@ -23,6 +23,11 @@ const SCRIPT_INTERPRETERS: Record<string, { inline: string[]; spec: ArgSpec }> =
   pwsh_: { inline: [], spec: {} },
 };
 
+/** The option that hands an interpreter its program inline (`python3 -c`, `node -e`), by family. */
+export function inlineFlag(family: string): string | undefined {
+  return family === 'perl' ? '-e' : SCRIPT_INTERPRETERS[family]?.inline[0];
+}
+
 export function interpreterFamily(name: string): string | undefined {
   // by first letter: each test below can only match names starting with its letter
   switch (name.charCodeAt(0)) {
@@ -94,9 +99,13 @@ export const interpreter = (family: string): Handler => (args, ctx, info, signal
     signals.push({ code: 'exec.remote-script', fragment: script.v });
     return;
   }
-  info.execs.push(ctx.resolve(script));
-  info.reads.push(ctx.resolve(script));
+  const path = ctx.resolve(script);
+  info.execs.push(path);
+  info.reads.push(path);
   addReads(info, ctx, p.positionals.slice(1).filter((a) => /[./]/.test(a.v) && !a.v.startsWith('-')));
+  // a program the same line wrote first (`echo "…" > /tmp/x.py; python3 /tmp/x.py`) is judged as if given inline
+  const written = ctx.writtenText?.(path);
+  if (written !== undefined) scanInlineCode(written, family, ctx, info, signals);
 };
 
 const DELETE_API = /\b(rmSync|rmdirSync|unlinkSync|rimraf(?:\.sync)?|rmtree|rm_rf|rm_r|remove_dir_all|removedirs|fs\.rm|fs\.rmdir|fs\.unlink|fsp?\.rm|os\.remove|os\.unlink|os\.rmdir|unlink|Path\([^)]*\)\.unlink|File\.delete|FileUtils\.rm\w*|Remove-Item|deleteSync|emptyDirSync|remove_file)\s*\(\s*(?:r?["'`]([^"'`]*)["'`])?/g;
@@ -205,7 +214,10 @@ export const perl: Handler = (args, ctx, info, signals) => {
     if (inPlace) addWrites(info, ctx, p.positionals);
     scanInlineCode(code, 'perl', ctx, info, signals);
   } else if (p.positionals[0]) {
-    info.execs.push(ctx.resolve(p.positionals[0]));
+    const path = ctx.resolve(p.positionals[0]);
+    info.execs.push(path);
     addReads(info, ctx, p.positionals);
+    const written = ctx.writtenText?.(path);
+    if (written !== undefined) scanInlineCode(written, 'perl', ctx, info, signals);
   } else info.interpreterStdin = true;
 };

@@ -20,6 +20,8 @@ export interface CommandCtx {
   link?(link: string, target: string): void;
   /** the text of a small file the command reads as its instructions (a patch), when it can be read now */
   readText?(path: string): string | undefined;
+  /** what an earlier command of the same line wrote to a file (`echo … > /tmp/x.py; python3 /tmp/x.py`), when it is known */
+  writtenText?(path: string): string | undefined;
 }
 
 /**

@@ -76,10 +76,24 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
   const pushLit = (s: string, quoted: boolean): void => {
     current.push({ s, quoted });
   };
+  // an unquoted expansion's value: word splitting on $IFS
+  const split = (value: string): void => {
+    const pieces = value.split(splitter(env, true));
+    pieces.forEach((piece, k) => {
+      if (k > 0) {
+        splits.push(current);
+        current = [];
+      }
+      if (piece !== '') pushLit(piece, true);
+    });
+  };
 
+  // every part so far is an expansion to nothing that leaves no word: "$@" with no arguments, an empty unquoted $x
+  let vanishes = true;
   const parts = word.parts;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;
+    if (vanishes && p.t !== 'var') vanishes = false;
     switch (p.t) {
       case 'lit': {
         let v = p.v;
@@ -91,29 +105,27 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
         vars.push(p.name);
         indirect = true;
         const value = lookupVar(p, env, vars, subs);
+        if (vanishes && value !== '') vanishes = false;
+        // quoted, only "$@" (and "${a[@]}") of nothing vanishes: "$x" of an empty x is an empty word
+        if (vanishes && p.quoted && !(p.name === '@' ? p.op === undefined && env.vars.get('#') === '0' : p.op === '[@]')) vanishes = false;
         if (value === undefined) {
           dyn = true;
           pushLit(DYN, true); // a placeholder for an unknown value, not a glob
-        } else if (p.name === '@' && value.includes(ARG_SEPARATOR)) {
-          // "$@": one word per positional parameter
-          value.split(ARG_SEPARATOR).forEach((piece, k) => {
-            if (k > 0) {
-              splits.push(current);
-              current = [];
-            }
-            pushLit(piece, true);
-          });
-        } else if (!p.quoted && splitter(env).test(value)) {
-          // unquoted expansion: word splitting on $IFS
-          const pieces = value.split(splitter(env, true));
-          pieces.forEach((piece, k) => {
-            if (k > 0) {
-              splits.push(current);
-              current = [];
-            }
-            if (piece !== '') pushLit(piece, true);
-          });
-        } else pushLit(value, true);
+        } else if ((p.name === '@' || p.op === '[@]' || p.op === '[*]') && value.includes(ARG_SEPARATOR)) {
+          // "$@", "${a[@]}": one word per positional parameter or array element; "${a[*]}" joins them with a space
+          if (p.quoted && p.op === '[*]') pushLit(value.split(ARG_SEPARATOR).join(' '), true);
+          else {
+            value.split(ARG_SEPARATOR).forEach((piece, k) => {
+              if (k > 0) {
+                splits.push(current);
+                current = [];
+              }
+              if (!p.quoted && splitter(env).test(piece)) split(piece);
+              else pushLit(piece, true);
+            });
+          }
+        } else if (!p.quoted && splitter(env).test(value)) split(value);
+        else pushLit(value, true);
         break;
       }
       case 'cmd': {
@@ -123,7 +135,12 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
         if (out === undefined) {
           dyn = true;
           pushLit(DYN, true); // a placeholder for an unknown value, not a glob
-        } else pushLit(out.replace(/\n+$/, ''), true);
+        } else {
+          const value = out.replace(/\n+$/, '');
+          // unquoted, what it prints is split into words as a variable's value is (`$(echo rm -rf src)`)
+          if (!p.quoted && splitter(env).test(value)) split(value);
+          else pushLit(value, true);
+        }
         break;
       }
       case 'proc':
@@ -140,6 +157,7 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
         break;
     }
   }
+  if (vanishes && parts.length > 0) return [];
   const all = splits.length > 0 ? [...splits, current] : [segs];
   const out: ArgWord[] = [];
   for (const ss of all) {
@@ -185,6 +203,7 @@ export function literalWord(word: Word, home: string): ArgWord | undefined {
 export function expandSingle(word: Word, env: ExpandEnv): ArgWord {
   const words = expandWord(word, env);
   if (words.length === 1) return words[0]!;
+  if (words.length === 0) return { v: '', dyn: false, glob: false, vars: NO_VARS, raw: word.raw, subs: NO_SUBS, indirect: true };
   const first = words[0]!;
   return { ...first, v: words.map((w) => w.v).join(' ') };
 }
@@ -213,6 +232,15 @@ function lookupVar(p: Extract<Part, { t: 'var' }>, env: ExpandEnv, vars: string[
     else if (name === 'SHELL') value = '/bin/sh';
   }
   const op = p.op;
+  // arrays (`a=(rm -rf src)`) hold their elements joined by ARG_SEPARATOR; a plain value is element 0
+  const index = op !== undefined && op.charCodeAt(0) === 91 /* [ */ ? /^\[(?:([@*])|(\d+))\]$/.exec(op) : null;
+  if (index !== null) {
+    if (value === null || value === undefined) return undefined;
+    if (index[1] !== undefined) return value;
+    const elements = name === '@' ? [value] : value.split(ARG_SEPARATOR);
+    return elements[Number(index[2])] ?? '';
+  }
+  if (typeof value === 'string' && name !== '@' && value.includes(ARG_SEPARATOR)) value = value.slice(0, value.indexOf(ARG_SEPARATOR));
   if (op === undefined) return value ?? undefined;
   const argValue = (): string | undefined => {
     if (!p.arg) return '';

@@ -1,4 +1,4 @@
-import { Language, Parser, type TreeCursor } from 'web-tree-sitter';
+import { Language, Parser, type Node as SyntaxNode, type TreeCursor } from 'web-tree-sitter';
 import { assetPath } from '../../config/runtimeInfo.ts';
 import { fastParse } from './fastLex.ts';
 import type { Assign, Node, Part, Redirect, Script, Word } from './ir.ts';
@@ -140,10 +140,27 @@ function treeSitterParse(parser: Parser, text: string): Script {
   if (!tree) return { items: [{ node: { t: 'error', text }, op: '' }], error: true };
   try {
     const cursor = tree.walk();
-    return new Builder(text).program(cursor, tree.rootNode.hasError);
+    return new Builder(text).program(cursor, tree.rootNode.hasError && realError(tree.rootNode));
   } finally {
     tree.delete();
   }
+}
+
+/** `$()`, `$( )`, `` ` ` ``: a substitution that runs nothing (the grammar reads it as a command missing its name). */
+function emptySubstitution(text: string): boolean {
+  return /^(?:\$\(\s*\)|`\s*`)$/.test(text);
+}
+
+/**
+ * Whether a tree the grammar marks as erroneous has an error outside empty
+ * substitutions: bash runs `r$()m` as `rm`, and the grammar's only
+ * complaint there is the missing command inside `$()`.
+ */
+function realError(node: SyntaxNode): boolean {
+  if (node.type === 'command_substitution' && emptySubstitution(node.text)) return false;
+  if (node.isError || node.isMissing) return true;
+  for (const child of node.children) if (child && child.hasError && realError(child)) return true;
+  return false;
 }
 
 const STATEMENT_SEPARATORS = new Set([';', '&', ';;', '\n']);
@@ -734,6 +751,7 @@ class Builder {
    * only a redirect: bash prints the file, as `$(cat file)` does.
    */
   private substitutionItems(c: TreeCursor): { node: Node; op: string }[] {
+    if (emptySubstitution(this.text(c))) return [];
     let named = 0;
     let source: Word | undefined;
     let text = '';

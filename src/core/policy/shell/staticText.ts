@@ -9,10 +9,15 @@ import type { ShellCommandInfo } from '../action.ts';
 
 /** What a text filter prints for a known input. */
 /** The programs staticFilter knows the output of; for any other it returns undefined. */
-export const STATIC_PROGRAMS: ReadonlySet<string> = new Set(['echo', 'printf', 'cat', 'tee', 'base64', 'base32', 'basenc', 'xxd', 'rev', 'which', 'command', 'type', 'tr', 'dirname', 'basename']);
+export const STATIC_PROGRAMS: ReadonlySet<string> = new Set([':', 'true', 'false', 'echo', 'printf', 'cat', 'tee', 'base64', 'base32', 'basenc', 'xxd', 'rev', 'which', 'command', 'type', 'tr', 'dirname', 'basename']);
 
 export function staticFilter(name: string, args: string[], stdin: string | undefined): string | undefined {
   switch (name) {
+    // print nothing, whatever they are given
+    case ':':
+    case 'true':
+    case 'false':
+      return '';
     // `dirname "$PWD"`, `basename /a/b`: path arithmetic on the text (as coreutils does it, without looking at the disk)
     case 'dirname': {
       const paths = args.filter((a) => !a.startsWith('-'));

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { analyzeShell } from '../../../../src/core/policy/shell/analyze.ts';
+import { judge, judgeShell, ready, tempWorld, expectDecision, type TempWorld } from './helpers.ts';
+
+/**
+ * Commands hidden behind shell features the analysis did not follow: what a
+ * command substitution prints split into words, arrays, aliases, empty
+ * substitutions spliced into a name, and script files a line writes and
+ * then runs. Each runs through the real parser, normaliser and engine on a
+ * real temporary workspace; the ordinary uses of each feature stay allowed.
+ */
+
+let w: TempWorld;
+before(async () => {
+  await ready();
+  w = tempWorld();
+  w.file('.env', 'API_KEY=sk-live-1234567890abcdef\n');
+  w.file('src/index.ts', 'export {};\n');
+  w.file('docs/a.md', '# a\n');
+});
+after(() => w.cleanup());
+
+describe('what a command substitution prints is split into words', () => {
+  test('the whole command from a substitution', () => {
+    expectDecision(judgeShell(w, '$(echo rm -rf src)'), 'deny', 'destructive.recursive-delete', 'echo');
+    expectDecision(judgeShell(w, '`printf "rm -rf src"`'), 'deny', 'destructive.recursive-delete', 'backticks');
+    expectDecision(judgeShell(w, '$(echo cm0gLXJmIHNyYw== | base64 -d)'), 'deny', 'destructive.recursive-delete', 'a decoded command line');
+    expectDecision(judgeShell(w, '$(echo cat .env)'), 'deny', 'secrets.read', 'a secret read');
+  });
+  test('quoted, the output stays one word', () => {
+    const a = analyzeShell('ls "$(echo src docs)"', { cwd: w.workspace, home: w.home, vars: {}, resolve: (p) => p });
+    assert.deepEqual(a.commands.find((c) => c.name === 'ls')!.args, ['src docs']);
+    const b = analyzeShell('ls $(echo src docs)', { cwd: w.workspace, home: w.home, vars: {}, resolve: (p) => p });
+    assert.deepEqual(b.commands.find((c) => c.name === 'ls')!.args, ['src', 'docs']);
+  });
+  test('ordinary uses stay allowed', () => {
+    expectDecision(judgeShell(w, 'ls $(echo src docs)'), 'allow', undefined, 'listing');
+    expectDecision(judgeShell(w, 'echo "built at $(date)"'), 'allow', undefined, 'a date in a message');
+  });
+});
+
+describe('empty substitutions inside a word', () => {
+  test('`r$()m` is rm', () => {
+    expectDecision(judgeShell(w, 'r$()m -rf src'), 'deny', 'destructive.recursive-delete', '$()');
+    expectDecision(judgeShell(w, 'r$( )m -rf src'), 'deny', 'destructive.recursive-delete', '$( )');
+    expectDecision(judgeShell(w, 'r``m -rf src'), 'deny', 'destructive.recursive-delete', 'empty backticks');
+    expectDecision(judgeShell(w, 'r$(:)m -rf src'), 'deny', 'destructive.recursive-delete', '$(:) prints nothing');
+    expectDecision(judgeShell(w, 'r$(true)m -rf src'), 'deny', 'destructive.recursive-delete', '$(true) prints nothing');
+  });
+  test('an empty substitution is not a parse error, a real one still is', () => {
+    expectDecision(judgeShell(w, 'echo "a$()b"'), 'allow', undefined, 'empty substitution in a string');
+    expectDecision(judgeShell(w, 'echo $(('), 'ask', 'shell.unparsed', 'broken arithmetic');
+  });
+});
+
+describe('arrays', () => {
+  test('a command kept in an array runs when the array is expanded', () => {
+    expectDecision(judgeShell(w, 'a=(rm -rf src); "${a[@]}"'), 'deny', 'destructive.recursive-delete', '"${a[@]}"');
+    expectDecision(judgeShell(w, 'a=(rm -rf src); ${a[*]}'), 'deny', 'destructive.recursive-delete', 'unquoted ${a[*]}');
+    expectDecision(judgeShell(w, 'a=(rm -rf src); "${a[0]}" "${a[1]}" "${a[2]}"'), 'deny', 'destructive.recursive-delete', 'by index');
+    expectDecision(judgeShell(w, 'a=(rm); a+=(-rf src); "${a[@]}"'), 'deny', 'destructive.recursive-delete', 'appended');
+    expectDecision(judgeShell(w, 'declare -a a=(cat .env); "${a[@]}"'), 'deny', 'secrets.read', 'declare -a');
+  });
+  test('a plain $a is the first element; "${a[*]}" is one word', () => {
+    const a = analyzeShell('a=(src docs); ls $a "${a[*]}" "${a[1]}" "${a[5]}"', { cwd: w.workspace, home: w.home, vars: {}, resolve: (p) => p });
+    assert.deepEqual(a.commands.find((c) => c.name === 'ls')!.args, ['src', 'src docs', 'docs', '']);
+  });
+  test('an element only known at run time makes the array unknown', () => {
+    expectDecision(judgeShell(w, 'a=(x $(date)); "${a[@]}"'), 'ask', 'shell.dynamic-command', 'unknown element');
+  });
+  test('ordinary arrays stay allowed', () => {
+    expectDecision(judgeShell(w, 'files=(src/index.ts docs/a.md); wc -l "${files[@]}"'), 'allow', undefined, 'file list');
+  });
+});
+
+describe('aliases', () => {
+  test('an alias runs its text with the words after it', () => {
+    expectDecision(judgeShell(w, "alias x='rm -rf'; x src"), 'deny', 'destructive.recursive-delete', 'same line');
+    expectDecision(judgeShell(w, "alias x='rm -rf'\nx src"), 'deny', 'destructive.recursive-delete', 'next line');
+    expectDecision(judgeShell(w, 'alias c=cat; c .env'), 'deny', 'secrets.read', 'a reader');
+    expectDecision(judgeShell(w, "alias g='git push -f origin'; g main"), 'deny', 'git.force-push-protected', 'a push');
+  });
+  test('inside its own text the name is the command itself', () => {
+    expectDecision(judgeShell(w, "alias cat='cat -v'; cat .env"), 'deny', 'secrets.read', 'cat -v');
+    expectDecision(judgeShell(w, "alias ls='ls --color=auto'; ls src"), 'allow', undefined, 'ls --color');
+    expectDecision(judgeShell(w, 'alias a=b; alias b=a; a src'), 'allow', undefined, 'aliases that name each other end');
+  });
+});
+
+describe('expansions of nothing leave no word', () => {
+  test('"$@" with no arguments and an empty unquoted variable vanish', () => {
+    const opts = { cwd: w.workspace, home: w.home, vars: {}, resolve: (p: string) => p };
+    assert.deepEqual(analyzeShell('f() { ls "$@"; }; f', opts).commands.find((c) => c.name === 'ls')!.args, []);
+    assert.deepEqual(analyzeShell('X=; ls $X', opts).commands.find((c) => c.name === 'ls')!.args, []);
+    assert.deepEqual(analyzeShell('X=; ls "$X"', opts).commands.find((c) => c.name === 'ls')!.args, ['']);
+  });
+  test('an alias called without words deletes only what its text names', () => {
+    const d = judgeShell(w, "alias x='rm -rf src'; x");
+    expectDecision(d, 'deny', 'destructive.recursive-delete', 'rm -rf src');
+    assert.ok(!d.matches.some((m) => m.rule === 'guard.critical-delete'), 'not the workspace itself');
+  });
+});
+
+describe('a script the line writes and then runs', () => {
+  test('shell scripts run by a shell, sourced, or by path', () => {
+    expectDecision(judgeShell(w, "echo 'rm -rf src' > /tmp/belay-x.sh; bash /tmp/belay-x.sh"), 'deny', 'destructive.recursive-delete', 'bash file');
+    expectDecision(judgeShell(w, "echo 'rm -rf src' > /tmp/belay-x.sh && . /tmp/belay-x.sh"), 'deny', 'destructive.recursive-delete', '. file');
+    expectDecision(judgeShell(w, "echo 'rm -rf src' > /tmp/belay-x.sh; chmod +x /tmp/belay-x.sh; /tmp/belay-x.sh"), 'deny', 'destructive.recursive-delete', 'run by path');
+    expectDecision(judgeShell(w, 'echo cm0gLXJmIHNyYw== | base64 -d > /tmp/belay-x.sh && sh /tmp/belay-x.sh'), 'deny', 'destructive.recursive-delete', 'a decoded script');
+    expectDecision(judgeShell(w, "echo 'git push -f origin main' > /tmp/belay-x.sh; sh /tmp/belay-x.sh"), 'deny', 'git.force-push-protected', 'a push');
+    expectDecision(judgeShell(w, "echo 'rm -rf \"$1\"' > /tmp/belay-x.sh; bash /tmp/belay-x.sh src"), 'deny', 'destructive.recursive-delete', 'arguments are $1');
+  });
+  test('appends add to what was written', () => {
+    expectDecision(judgeShell(w, "echo 'echo start' > /tmp/belay-x.sh; echo 'cat .env' >> /tmp/belay-x.sh; sh /tmp/belay-x.sh"), 'deny', 'secrets.read', 'appended line');
+  });
+  test('a sourced script sets variables for the commands after it', () => {
+    expectDecision(judgeShell(w, "echo 'X=src' > /tmp/belay-v.sh; . /tmp/belay-v.sh; rm -rf $X"), 'deny', 'destructive.recursive-delete', 'variable from a sourced file');
+  });
+  test('other languages by interpreter or #! line', () => {
+    expectDecision(judgeShell(w, `echo "import os; os.system('rm -rf src')" > /tmp/belay-x.py; python3 /tmp/belay-x.py`), 'deny', 'destructive.recursive-delete', 'python file');
+    expectDecision(judgeShell(w, `printf '#!/usr/bin/env python3\\nimport shutil; shutil.rmtree("src")\\n' > /tmp/belay-x; chmod +x /tmp/belay-x; /tmp/belay-x`), 'deny', 'destructive.recursive-delete', '#! python, run by path');
+    expectDecision(judgeShell(w, `echo 'system("cat .env")' > /tmp/belay-x.pl; perl /tmp/belay-x.pl`), 'deny', 'secrets.read', 'perl file');
+  });
+  test('harmless scripts stay allowed', () => {
+    expectDecision(judgeShell(w, "echo 'echo hi' > /tmp/belay-t.sh && bash /tmp/belay-t.sh"), 'allow', undefined, 'echo');
+    expectDecision(judgeShell(w, "echo 'print(1)' > /tmp/belay-t.py && python3 /tmp/belay-t.py"), 'allow', undefined, 'python print');
+  });
+});
+
+describe('a script written outside the workspace is judged from where it will be run', () => {
+  test('relative paths are the workspace\'s', () => {
+    expectDecision(judge(w, 'write', { path: '/tmp/belay-x.sh', content: 'rm -rf src\n' }), 'deny', 'deferred.script-content', 'write tool');
+    expectDecision(judgeShell(w, "echo 'rm -rf src' > /tmp/belay-y.sh"), 'deny', 'deferred.script-content', 'shell redirect');
+  });
+  test('scripts that clean build output stay allowed', () => {
+    expectDecision(judge(w, 'write', { path: '/tmp/belay-x.sh', content: 'rm -rf build dist\nnpm ci\n' }), 'allow', undefined, 'clean and install');
+    expectDecision(judge(w, 'write', { path: '/tmp/notes.md', content: 'rm -rf src\n' }), 'allow', undefined, 'not a script');
+  });
+});
