@@ -186,7 +186,8 @@ const fetchTool: ToolDef = {
     b.urls(...urls.filter((u) => !isFileUrl(u)));
     const method = str(input, 'method');
     if (method) b.action.method = method.toUpperCase();
-    const body = input.body ?? input.data;
+    // the request body, however the tool names it
+    const body = input.body ?? input.data ?? input.content ?? input.payload ?? input.json ?? input.form;
     if (body !== undefined) b.action.content = typeof body === 'string' ? body : JSON.stringify(body);
     b.action.mutating = method !== undefined && !/^(GET|HEAD|OPTIONS)$/i.test(method);
   },

@@ -1,5 +1,6 @@
 import { DEVICE_PATH, isDiskTool } from '../shell/cmdOps.ts';
 import { NONE, type PackContext } from './context.ts';
+import { INFRA_TOOLS, infrastructureDamage } from './infrastructure.ts';
 
 /** Destroying work or the machine: recursive deletes of tracked files, disks, fork bombs. */
 export function checkDestructive(pc: PackContext): void {
@@ -34,9 +35,16 @@ export function checkDestructive(pc: PackContext): void {
     if (isDiskTool(c.name, c.args)) pc.add('destructive.disk', 'deny', `${c.name} erases or repartitions a disk`, c.text);
     for (const w of c.writes) if (DEVICE_PATH.test(w)) pc.add('destructive.disk', 'deny', `writes straight to the device ${w}`, c.text);
     for (const d of c.deletes) if (DEVICE_PATH.test(d.path)) pc.add('destructive.disk', 'deny', `destroys the device ${d.path}`, c.text);
+    // cloud resources, clusters, stacks, buckets, volumes: outside the workspace, beyond any checkpoint
+    if (INFRA_TOOLS.has(c.name)) {
+      const v = infrastructureDamage(c.name, c.args);
+      if (v) pc.add(v.effect === 'deny' ? 'destructive.infrastructure' : 'destructive.infrastructure-change', v.effect, v.what, c.text);
+    }
   }
   if (a.kind === 'mcp' && a.mcp && /(^|[_.-])(delete|drop|destroy|truncate|purge|wipe|remove|reset|erase)([_.-]|$)/i.test(a.mcp.tool)) {
-    pc.add('destructive.mcp-tool', 'ask', `the MCP tool ${a.mcp.tool} deletes or resets data`, `${a.mcp.server}.${a.mcp.tool}`);
+    // a whole store (`drop_collection`, `delete_database`, `delete_namespace`) is denied, as `DROP TABLE` is; single items ask
+    const whole = /(^|[_.-])(drop|truncate|purge|wipe|destroy|delete|flush)[_.-]?(collection|database|db|table|schema|keyspace|bucket|index|namespace|cluster|project|all)s?([_.-]|$)/i.test(a.mcp.tool);
+    pc.add('destructive.mcp-tool', whole ? 'deny' : 'ask', `the MCP tool ${a.mcp.tool} ${whole ? 'deletes a whole data store' : 'deletes or resets data'}`, `${a.mcp.server}.${a.mcp.tool}`);
   }
   for (const s of a.shell?.signals ?? NONE) {
     switch (s.code) {

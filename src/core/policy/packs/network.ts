@@ -1,5 +1,6 @@
 import { containsFingerprint, encodedSecretInUrl, findSecret, lookalikeHost, opaqueBlobInUrl, SECRET_ASSIGNMENT } from '../content.ts';
 import { hostOf } from '../matchers.ts';
+import { isInside } from '../paths.ts';
 import { NONE, type PackContext } from './context.ts';
 
 /** Exfiltration: data leaving through the network. */
@@ -39,9 +40,14 @@ export function checkExfiltration(pc: PackContext): void {
         else if (untrusted) pc.add(afterSecret ? 'exfiltration.after-secret' : 'exfiltration.pipe', afterSecret ? 'deny' : 'ask', s.detail ?? 'pipes local data to the network', s.fragment);
         break;
       }
-      case 'net.serve':
-        pc.add('exfiltration.serve', 'ask', 'serves local files over the network', s.fragment);
+      case 'net.serve': {
+        // the home directory, a folder above it, or one that holds secrets (~/.ssh): every key in it is served
+        const dir = s.detail;
+        const home = pc.ctx.home;
+        if (dir !== undefined && (pc.isHome(dir) || isInside(home, dir) || pc.isSecret(dir))) pc.add('exfiltration.serve-secrets', 'deny', `serves ${dir}, which holds secret files, over the network`, s.fragment);
+        else pc.add('exfiltration.serve', 'ask', 'serves local files over the network', s.fragment);
         break;
+      }
       case 'net.browser-secrets':
         if (untrusted) pc.add('exfiltration.browser-secrets', 'deny', `${s.detail ?? "sends the browser's cookies or storage"} to ${hostsOf(cmd?.urls ?? [])}`, s.fragment);
         break;

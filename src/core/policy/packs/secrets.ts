@@ -106,6 +106,9 @@ export function checkSecrets(pc: PackContext): void {
       pc.add('secrets.write', 'ask', 'changes a secret file (approve so real values are not clobbered)', p);
     }
   }
+  // a secret file the line loads into the shell (`set -a; . .env`), looked for once
+  let loaded: string | null | undefined;
+  const loadedSecret = (): string | undefined => (loaded ??= pc.commands().flatMap((c) => c.execs).find((e) => pc.isSecret(e)) ?? null) ?? undefined;
   for (const s of a.shell?.signals ?? NONE) {
     if (s.code === 'secrets.cli-token') {
       pc.add('secrets.cli-token', 'deny', s.detail ?? 'prints a token', s.fragment);
@@ -113,16 +116,21 @@ export function checkSecrets(pc: PackContext): void {
     } else if (s.code === 'secrets.env-dump') {
       const filtered = envDumpFilteredForSecrets(pc, s.fragment);
       // `set -a; . .env; printenv`: the dump prints the secrets the line has just loaded
-      const loaded = pc.commands().flatMap((c) => c.execs).find((e) => pc.isSecret(e));
-      if (loaded !== undefined) {
-        pc.add('secrets.env-dump', 'deny', `prints the environment after loading the secret file ${loaded}`, s.fragment);
+      const file = loadedSecret();
+      if (file !== undefined) {
+        pc.add('secrets.env-dump', 'deny', `prints the environment after loading the secret file ${file}`, s.fragment);
         pc.out.memo.secretReads.push('<environment>');
       } else if (filtered) {
         pc.add('secrets.env-dump', 'deny', 'searches the environment for credentials', s.fragment);
         pc.out.memo.secretReads.push('<environment>');
       } else pc.add('secrets.env-dump', 'ask', s.detail ?? 'prints the environment, credentials included', s.fragment);
     } else if (s.code === 'secrets.echo-var') {
-      pc.add('secrets.echo-var', 'ask', s.detail ?? 'prints a secret variable', s.fragment);
+      // `source .env && echo $API_KEY`: the value printed is the one the line has just read from the secret file
+      const file = loadedSecret();
+      if (file !== undefined) {
+        pc.add('secrets.echo-var', 'deny', `${s.detail ?? 'prints a secret variable'} after loading the secret file ${file}`, s.fragment);
+        pc.out.memo.secretReads.push(file);
+      } else pc.add('secrets.echo-var', 'ask', s.detail ?? 'prints a secret variable', s.fragment);
     }
   }
   if (a.kind === 'write' || a.kind === 'edit' || a.kind === 'shell') {

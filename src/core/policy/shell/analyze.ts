@@ -1011,7 +1011,7 @@ class Analyzer {
   }
 
   /** A shell or interpreter reading its program from stdin: find out what that program is. */
-  private interpreterInput(name: string, scope: Scope, frame: Frame, info: ShellCommandInfo): void {
+  private interpreterInput(name: string, scope: Scope, frame: Frame, info: ShellCommandInfo, positional?: readonly ArgWord[]): void {
     const stdin = frame.stdin;
     const family = interpreterFamily(name);
     const stdinFrom = (info as Redirected).stdinFrom;
@@ -1032,7 +1032,11 @@ class Analyzer {
     if (fromNetwork) this.signal('remote.pipe-to-interpreter', chain, `${name} runs what ${upstream.find((c) => c.network || c.urls.length > 0)?.name ?? 'a download'} fetched`);
     if (decoded) this.signal('obfuscation.decoded-exec', chain, `${name} runs a payload decoded by ${upstream.find(isDecoder)!.name}`);
     if (stdin.text !== undefined && !stdin.dynamic) {
-      if (SHELLS.has(name) || name === 'source' || name === '.') this.nestedScript(stdin.text, copyScope(scope), { ...frame, stdin: undefined, pipeline: this.pipelines++, stage: 0 }, `${name} <stdin>`);
+      if (SHELLS.has(name) || name === 'source' || name === '.') {
+        const inner = copyScope(scope);
+        if (positional !== undefined && positional.length > 0) setPositional(inner, undefined, positional);
+        this.nestedScript(stdin.text, inner, { ...frame, stdin: undefined, pipeline: this.pipelines++, stage: 0 }, `${name} <stdin>`);
+      }
       else scanInlineCode(stdin.text, family ?? name, this.commandCtx(scope, frame, info), info, this.signals);
       info.inlineCode = stdin.text;
     } else if (!fromNetwork && !decoded) {
@@ -1671,7 +1675,8 @@ class Analyzer {
     info.name = name;
     info.args = args.map((a) => a.v);
     info.interpreterStdin = true;
-    this.interpreterInput(name, scope, frame, info);
+    // `sh -s -- ~ <<< 'rm -rf "$1"'`: the words after the options are $1…
+    this.interpreterInput(name, scope, frame, info, fromStdin ? args.slice(i) : undefined);
     this.commands.push(info);
     return true;
   }

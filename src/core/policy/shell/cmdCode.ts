@@ -85,7 +85,12 @@ export const interpreter = (family: string): Handler => (args, ctx, info, signal
   }
   if (family === 'python' && has(p, '-m')) {
     const mod = value(p, '-m') ?? '';
-    if (mod === 'http.server' || mod === 'SimpleHTTPServer') signals.push({ code: 'net.serve', fragment: info.text });
+    if (mod === 'http.server' || mod === 'SimpleHTTPServer') {
+      // the folder served: --directory/-d after the module, else the working folder
+      const at = args.findIndex((a) => a.v === '--directory' || a.v === '-d' || a.v.startsWith('--directory='));
+      const dir = at < 0 ? ctx.cwd : args[at]!.v.startsWith('--directory=') ? ctx.resolve(args[at]!.v.slice('--directory='.length)) : args[at + 1] ? ctx.resolve(args[at + 1]!) : ctx.cwd;
+      signals.push({ code: 'net.serve', fragment: info.text, detail: dir });
+    }
     return;
   }
   const script = p.positionals[0];
