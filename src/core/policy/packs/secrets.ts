@@ -10,7 +10,7 @@ const TOKEN_COMMANDS: { name: string; test: (args: string[]) => boolean; what: s
   { name: 'gcloud', test: (a) => a.includes('print-access-token') || a.includes('print-identity-token') || a.includes('print-refresh-token'), what: 'a Google Cloud token' },
   { name: 'az', test: (a) => a[0] === 'account' && a[1] === 'get-access-token', what: 'an Azure token' },
   { name: 'kubectl', test: (a) => a[0] === 'config' && a[1] === 'view' && a.some((x) => x === '--raw' || x === '--flatten') || a[0] === 'get' && /^secrets?$/.test(a[1] ?? '') && a.some((x) => /^-o(yaml|json)?$|^--output/.test(x)), what: 'cluster credentials' },
-  { name: 'security', test: (a) => /^find-(generic|internet)-password$/.test(a[0] ?? '') && a.some((x) => x === '-w' || x === '-g') || a[0] === 'dump-keychain', what: 'a keychain password' },
+  { name: 'security', test: (a) => /^find-(generic|internet)-password$/.test(a[0] ?? '') && a.some((x) => /^-[a-zA-Z]*[wg][a-zA-Z]*$/.test(x)) || a[0] === 'dump-keychain', what: 'a keychain password' },
   { name: 'op', test: (a) => a[0] === 'read' || a[0] === 'item' && a[1] === 'get' && a.some((x) => x === '--reveal' || x.startsWith('--fields')), what: 'a 1Password secret' },
   { name: 'vault', test: (a) => a[0] === 'read' || a[0] === 'kv' && a[1] === 'get' || a[0] === 'token' && a[1] === 'lookup', what: 'a Vault secret' },
   { name: 'heroku', test: (a) => a[0] === 'auth:token', what: 'the Heroku token' },

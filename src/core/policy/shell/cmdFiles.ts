@@ -16,12 +16,20 @@ export const READERS: Record<string, ArgSpec> = {
   strings: { values: ['n', 't', 'e'] }, base64: { values: ['w', '--wrap'] }, base32: { values: ['w'] }, basenc: {}, uuencode: {},
   wc: {}, md5sum: {}, sha1sum: {}, sha224sum: {}, sha256sum: {}, sha384sum: {}, sha512sum: {}, shasum: { values: ['a'] }, b2sum: {}, cksum: {}, md5: {},
   file: {}, sort: { values: ['k', 't', 'o', 'S', 'T', '--key', '--output'] }, uniq: { values: ['f', 's', 'w'] }, cut: { values: ['d', 'f', 'c', 'b'] },
-  paste: { values: ['d'] }, join: { values: ['t', '1', '2', 'o', 'j'] }, fold: { values: ['w'] }, fmt: { values: ['w'] }, column: { values: ['s', 't', 'c'] },
+  paste: { values: ['d'] }, join: { values: ['t', '1', '2', 'o', 'j'] }, fold: { values: ['w'] }, fmt: { values: ['w'] }, column: { values: ['s', 'c', 'o', 'N', 'W', 'H', 'E', 'R', 'l'] },
   iconv: { values: ['f', 't', '--from-code', '--to-code'] }, comm: {}, diff: { values: ['U', 'C', '--label'] }, cmp: {}, sdiff: {},
   zcat: {}, gzcat: {}, bzcat: {}, xzcat: {}, zless: {}, zmore: {}, lzcat: {}, zstdcat: {}, expand: {}, unexpand: {}, look: {}, rev: {}, shuf: {},
   vim: {}, vi: {}, nvim: {}, nano: {}, emacs: {}, view: {}, ed: {}, stat: { values: ['c', 'f', '--format'] }, readlink: {}, realpath: {},
   openssl: {}, gpg: { values: ['o', 'r', 'u', '--output', '--recipient'] }, pr: {}, tsort: {}, split: {}, csplit: {}, xmllint: {}, yq: {}, source: {}, '.': {},
   type: {}, 'get-content': {}, gc: {},
+  // viewers, pagers, editors, highlighters, printers and preprocessors: each shows or passes on what the file holds
+  colordiff: { values: ['U', 'C'] }, diff3: {}, vimdiff: {}, pg: {}, micro: {}, ex: {}, hx: {}, kak: {}, zed: {}, subl: {}, jless: {}, fx: {},
+  glow: { values: ['s', 'w', '--style', '--width'] }, mdcat: {}, highlight: { values: ['O', 'S', 's', '--out-format', '--syntax', '--style'] },
+  pygmentize: { values: ['l', 'f', 'O', 'P', 'F'] }, 'source-highlight': { values: ['s', 'f', '--src-lang', '--out-format'] }, enscript: { values: ['p', 'o'] },
+  a2ps: { values: ['o'] }, lp: { values: ['d', 'n', 'o', 't'] }, lpr: { values: ['P', '#', 'T'] }, csvlook: { values: ['d'] }, csvcut: { values: ['c', 'd'] },
+  gron: {}, m4: { values: ['D', 'U', 'I'] }, cpp: { values: ['D', 'U', 'I', 'o'] }, tclsh: {},
+  // encryption tools read what they encrypt or decrypt, and the key they are given
+  sops: { values: ['--output', '--extract', '--input-type', '--output-type', '--config'] }, age: { values: ['i', 'r', 'R', 'o', '--identity', '--recipient', '--recipients-file', '--output'] },
 };
 
 /** Readers whose first positional argument is a pattern or a program, not a file. */
@@ -92,7 +100,8 @@ export function handlePatternFirst(name: string): Handler {
     const files = explicitPattern ? p.positionals : p.positionals.slice(1);
     addReads(info, ctx, files);
     const recursive = /grep$/.test(name) ? has(p, '-r', '-R', '--recursive', '--dereference-recursive') : name === 'rg' || name === 'ag' ? has(p, '--hidden', '-.', '-u', '--unrestricted', '--no-ignore') : false;
-    if (recursive) info.treeReads = (files.length > 0 ? files.map((f) => ctx.resolve(f)) : [ctx.cwd]);
+    // the working folder, resolved so what it holds is looked at (`rg --hidden KEY` searches .env too)
+    if (recursive) info.treeReads = (files.length > 0 ? files.map((f) => ctx.resolve(f)) : [ctx.resolve(ctx.cwd)]);
     for (const f of def.fileFlags) for (const v of values(p, f)) info.reads.push(ctx.resolve(v));
     if (name === 'jq' || name === 'awk' || name === 'gawk') {
       for (const e of p.list) if ((e.flag === '--slurpfile' || e.flag === '--rawfile') && e.word) info.reads.push(ctx.resolve(e.word));

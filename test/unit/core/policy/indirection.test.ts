@@ -208,3 +208,21 @@ describe('secrets printed or served', () => {
     expectDecision(judgeShell(w, `sh -s -- src <<< 'rm -rf "$1"'`), 'deny', 'destructive.recursive-delete', 'sh -s');
   });
 });
+
+describe('more programs that show a file', () => {
+  test('viewers, highlighters, printers, preprocessors and decrypters read their files', () => {
+    for (const cmd of ['column -t .env', 'pygmentize .env', 'highlight -O ansi .env', 'glow .env', 'm4 .env', 'cpp -P .env', 'colordiff .env /dev/null', 'lpr .env', 'sops -d .env', 'micro .env']) {
+      expectDecision(judgeShell(w, cmd), 'deny', 'secrets.read', cmd);
+    }
+    expectDecision(judgeShell(w, 'column -t -s, docs/a.md'), 'allow', undefined, 'column on an ordinary file');
+  });
+  test('a recursive search that includes hidden files reads the secrets in the folder', () => {
+    expectDecision(judgeShell(w, 'rg -uu KEY'), 'deny', 'secrets.tree-read', 'rg -uu');
+    expectDecision(judgeShell(w, 'rg --hidden API_KEY'), 'deny', 'secrets.tree-read', 'rg --hidden');
+    expectDecision(judgeShell(w, 'rg KEY'), 'allow', undefined, 'rg skips hidden files');
+  });
+  test('keychain passwords printed with clustered options', () => {
+    expectDecision(judgeShell(w, 'security find-generic-password -wa github'), 'deny', 'secrets.cli-token', '-wa');
+    expectDecision(judgeShell(w, 'security find-generic-password -a me -s github'), 'allow', undefined, 'metadata only');
+  });
+});
