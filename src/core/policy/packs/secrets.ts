@@ -106,9 +106,6 @@ export function checkSecrets(pc: PackContext): void {
       pc.add('secrets.write', 'ask', 'changes a secret file (approve so real values are not clobbered)', p);
     }
   }
-  // a secret file the line loads into the shell (`set -a; . .env`), looked for once
-  let loaded: string | null | undefined;
-  const loadedSecret = (): string | undefined => (loaded ??= pc.commands().flatMap((c) => c.execs).find((e) => pc.isSecret(e)) ?? null) ?? undefined;
   for (const s of a.shell?.signals ?? NONE) {
     if (s.code === 'secrets.cli-token') {
       pc.add('secrets.cli-token', 'deny', s.detail ?? 'prints a token', s.fragment);
@@ -116,7 +113,7 @@ export function checkSecrets(pc: PackContext): void {
     } else if (s.code === 'secrets.env-dump') {
       const filtered = envDumpFilteredForSecrets(pc, s.fragment);
       // `set -a; . .env; printenv`: the dump prints the secrets the line has just loaded
-      const file = loadedSecret();
+      const file = loadedSecret(pc);
       if (file !== undefined) {
         pc.add('secrets.env-dump', 'deny', `prints the environment after loading the secret file ${file}`, s.fragment);
         pc.out.memo.secretReads.push('<environment>');
@@ -126,7 +123,7 @@ export function checkSecrets(pc: PackContext): void {
       } else pc.add('secrets.env-dump', 'ask', s.detail ?? 'prints the environment, credentials included', s.fragment);
     } else if (s.code === 'secrets.echo-var') {
       // `source .env && echo $API_KEY`: the value printed is the one the line has just read from the secret file
-      const file = loadedSecret();
+      const file = loadedSecret(pc);
       if (file !== undefined) {
         pc.add('secrets.echo-var', 'deny', `${s.detail ?? 'prints a secret variable'} after loading the secret file ${file}`, s.fragment);
         pc.out.memo.secretReads.push(file);
@@ -140,6 +137,12 @@ export function checkSecrets(pc: PackContext): void {
       if (found) pc.add('secrets.content', 'ask', `writes what looks like a ${found} into ${e.path}`, e.path);
     }
   }
+}
+
+/** A secret file the line loads into the shell (`set -a; . .env`), if any. */
+function loadedSecret(pc: PackContext): string | undefined {
+  for (const c of pc.commands()) for (const e of c.execs) if (pc.isSecret(e)) return e;
+  return undefined;
 }
 
 /** `cp .env.example .env` when there is no .env yet: bootstrapping from the template clobbers nothing. */

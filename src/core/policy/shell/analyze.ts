@@ -435,9 +435,11 @@ class Analyzer {
           elements.push(e.v);
         }
       }
+      // kept as ARG_SEPARATOR followed by the elements joined by it (how expansion tells an array from a plain value)
       const prev = scope.vars.get(name);
+      const before = append && typeof prev === 'string' && prev !== '' ? (prev.charCodeAt(0) === 0 ? prev : ARG_SEPARATOR + prev) + ARG_SEPARATOR : ARG_SEPARATOR;
       if (!known || append && prev === null) setVar(scope, name, null);
-      else setVar(scope, name, (append && typeof prev === 'string' && prev !== '' ? prev + ARG_SEPARATOR : '') + elements.join(ARG_SEPARATOR));
+      else setVar(scope, name, before + elements.join(ARG_SEPARATOR));
       return;
     }
     if (!value) {
@@ -696,11 +698,11 @@ class Analyzer {
     if (frame.subCmds && frame.subCmds.length > 0 && runsItsArguments(name, args)) this.subExec(first, name, frame, text);
 
     // aliases: the alias text runs with the words after it; inside its own text the name is the command itself (`alias ls='ls -a'`)
-    const aliasKey = ALIAS_KEY + first.v;
-    const alias = scope.funcs.size > 0 && !first.indirect ? scope.funcs.get(aliasKey) : undefined;
-    if (alias !== undefined && !frame.calls.includes(aliasKey)) {
+    const aliasKey = scope.funcs.size > 0 && !first.indirect ? ALIAS_KEY + first.v : undefined;
+    const alias = aliasKey !== undefined ? scope.funcs.get(aliasKey) : undefined;
+    if (alias !== undefined && !frame.calls.includes(aliasKey!)) {
       const saved = setPositional(scope, first, args);
-      this.script(alias, scope, { ...frame, calls: [...frame.calls, aliasKey], depth: frame.depth + 1, via: [...frame.via, 'alias ' + first.v] });
+      this.script(alias, scope, { ...frame, calls: [...frame.calls, aliasKey!], depth: frame.depth + 1, via: [...frame.via, 'alias ' + first.v] });
       restorePositional(scope, saved);
       return;
     }
@@ -758,6 +760,7 @@ class Analyzer {
     if (frame.stdin) ctx.stdin = frame.stdin;
     if (this.opts.link) ctx.link = this.opts.link;
     if (this.opts.readText) ctx.readText = this.opts.readText;
+    // only once the line has written a file: most lines never do, and their contexts keep one shape
     if (this.contentWrites.length > 0) ctx.writtenText = (p) => this.writtenText(p);
     void info;
     return ctx;

@@ -232,15 +232,19 @@ function lookupVar(p: Extract<Part, { t: 'var' }>, env: ExpandEnv, vars: string[
     else if (name === 'SHELL') value = '/bin/sh';
   }
   const op = p.op;
-  // arrays (`a=(rm -rf src)`) hold their elements joined by ARG_SEPARATOR; a plain value is element 0
+  // an array (`a=(rm -rf src)`): ARG_SEPARATOR, then its elements joined by it; a plain value is element 0
+  const array = typeof value === 'string' && value.charCodeAt(0) === 0 && name !== '@';
   const index = op !== undefined && op.charCodeAt(0) === 91 /* [ */ ? /^\[(?:([@*])|(\d+))\]$/.exec(op) : null;
   if (index !== null) {
     if (value === null || value === undefined) return undefined;
-    if (index[1] !== undefined) return value;
-    const elements = name === '@' ? [value] : value.split(ARG_SEPARATOR);
+    if (index[1] !== undefined) return array ? value.slice(1) : value;
+    const elements = array ? value.slice(1).split(ARG_SEPARATOR) : [value];
     return elements[Number(index[2])] ?? '';
   }
-  if (typeof value === 'string' && name !== '@' && value.includes(ARG_SEPARATOR)) value = value.slice(0, value.indexOf(ARG_SEPARATOR));
+  if (array) {
+    const end = value!.indexOf(ARG_SEPARATOR, 1);
+    value = end < 0 ? value!.slice(1) : value!.slice(1, end);
+  }
   if (op === undefined) return value ?? undefined;
   const argValue = (): string | undefined => {
     if (!p.arg) return '';
