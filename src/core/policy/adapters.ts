@@ -319,9 +319,12 @@ const GITHUB_MCP: Record<string, string> = {
   update_repository: 'update_repo',
 };
 
+const GITHUB_ADMIN_TOOL = /protection|ruleset|bypass|make_public|visibility|transfer|archive|collaborator|deploy_key|secret/i;
+
 function normaliseMcp(b: ActionBuilder, server: string, tool: string, args: unknown): void {
   b.action.mcp = { server, tool, ...(args !== undefined ? { arguments: args } : {}) };
-  const gh = /github/i.test(server) ? own(GITHUB_MCP, tool) : undefined;
+  // tools outside the table that change protections, visibility or access are judged by their own name
+  const gh = /github/i.test(server) ? own(GITHUB_MCP, tool) ?? (GITHUB_ADMIN_TOOL.test(tool) ? tool.toLowerCase() : undefined) : undefined;
   if (gh && isObj(args)) {
     const op = githubOpFromInput({ ...args, op: gh });
     if (gh === 'update_issue' && args.state === 'closed') op.op = 'close_issue';

@@ -560,6 +560,9 @@ export function gitOpFromInput(input: Record<string, unknown>, text: string): Gi
 }
 
 /** Paths, contents and URLs found in the arguments of an MCP tool, classified by what the tool's name says it does. */
+/** MCP tools named after the command-line program they run */
+const CLI_TOOL = /^(kubectl|oc|helm|aws|gcloud|az|terraform|tofu|pulumi|docker|podman|gh|git|npm|pnpm|yarn|npx|pip|psql|mysql|redis-cli|mongosh|heroku|fly|flyctl|doctl|vercel)$/;
+
 export function mcpArguments(b: ActionBuilder, server: string, tool: string, args: unknown): void {
   const verb = tool.toLowerCase();
   const writes = /(write|create|save|edit|update|put|upload|append|insert|replace|patch|set|store|rename|move|mkdir|copy|commit|push)/.test(verb);
@@ -568,6 +571,12 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
   const runsCommands = runsShell(tool);
   const browserTool = /puppeteer|playwright|browser|chrome|selenium|webdriver/i.test(server) || /evaluate|execute_?script|run_?(?:js|javascript)|page_?eval/i.test(tool);
   const seenPaths: string[] = [];
+  const program = CLI_TOOL.test(verb) ? verb : undefined;
+  if (program !== undefined && isObj(args)) {
+    // its words as a list: `kubectl {args: ["delete", "ns", "prod"]}`
+    const list = args.args ?? args.argv ?? args.arguments;
+    if (Array.isArray(list) && list.length > 0 && list.every((x) => typeof x === 'string')) b.shell([program, ...(list as string[])].map(quoteWord).join(' '));
+  }
   const walk = (v: unknown, key: string, depth: number): void => {
     if (depth > 6) return;
     if (typeof v === 'string') {
@@ -582,7 +591,8 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
         // a browser tool's page script is JavaScript, not a command line
         b.shell(runnerLine('node', v));
       } else if (/^(command|cmd|script|shell|commandline|command_line)$/.test(k) || runsCommands && !PROSE_KEYS.test(k)) {
-        b.shell(v);
+        // a tool named after a program (`kubectl {command: "delete ns prod"}`) runs that program with the words given
+        b.shell(program !== undefined && !v.trimStart().startsWith(program) ? `${program} ${v}` : v);
       } else if (/^(code|source|source_code|sourcecode|program|snippet)$/.test(k) && !PROSE_KEYS.test(k)) {
         // a code runner's program: scanned as an inline program of its language
         b.shell(runnerLine(inlineLanguage(args, tool), v));

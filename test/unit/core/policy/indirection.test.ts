@@ -226,3 +226,19 @@ describe('more programs that show a file', () => {
     expectDecision(judgeShell(w, 'security find-generic-password -a me -s github'), 'allow', undefined, 'metadata only');
   });
 });
+
+describe('MCP tools named after what they do', () => {
+  const mcp = (server: string, tool: string, args: Record<string, unknown>) => judge(w, 'mcp', { server, tool, arguments: args });
+  test('a tool named after a program runs that program with the words given', () => {
+    expectDecision(mcp('kubernetes', 'kubectl', { command: 'delete namespace prod' }), 'deny', 'destructive.infrastructure', 'command without the program');
+    expectDecision(mcp('k8s', 'kubectl', { args: ['delete', 'ns', 'prod'] }), 'deny', 'destructive.infrastructure', 'a list of words');
+    expectDecision(mcp('aws', 'aws', { command: 'aws s3 rb s3://x --force' }), 'deny', 'destructive.infrastructure', 'command with the program');
+    expectDecision(mcp('k8s', 'kubectl', { command: 'get pods -A' }), 'allow', undefined, 'a read');
+  });
+  test('GitHub tools outside the known ones are judged by their name', () => {
+    expectDecision(mcp('github', 'update_branch_protection', { owner: 'acme', repo: 'app', branch: 'main', required_status_checks: null }), 'deny', 'github.protection', 'protection');
+    expectDecision(mcp('github', 'add_collaborator', { owner: 'acme', repo: 'app', username: 'evil', permission: 'admin' }), 'ask', 'github.repo-admin', 'collaborator');
+    expectDecision(mcp('github', 'get_branch_protection', { owner: 'acme', repo: 'app', branch: 'main' }), 'allow', undefined, 'a read of the protection');
+    expectDecision(mcp('github', 'list_secrets', { owner: 'acme', repo: 'app' }), 'allow', undefined, 'listing secret names');
+  });
+});
