@@ -331,6 +331,8 @@ export const tar: Handler = (args, ctx, info) => {
   } else if (extract) {
     if (archive && archive !== '-') info.reads.push(ctx.resolve(archive));
     info.writes.push(joinPath(cwd, '*'));
+    // members named are written at their paths below the destination (`tar xf x.tar .git/hooks/pre-commit`)
+    for (const m of p.positionals) if (m.v !== '') info.writes.push(ctx.resolve(m.v, cwd));
   } else if (archive && archive !== '-') info.reads.push(ctx.resolve(archive));
   const toCommand = value(p, '--to-command', '--use-compress-program', '-I');
   if (toCommand) ctx.nested(toCommand, 'tar --to-command');
@@ -382,7 +384,10 @@ export const unzip: Handler = (args, ctx, info) => {
   if (archive) info.reads.push(ctx.resolve(archive));
   const dir = value(p, '-d');
   if (has(p, '-p', '-l', '-t', '-v', '-Z')) return;
-  info.writes.push(joinPath(dir !== undefined ? ctx.resolve(dir) : ctx.cwd, '*'));
+  const dest = dir !== undefined ? ctx.resolve(dir) : ctx.cwd;
+  info.writes.push(joinPath(dest, '*'));
+  // members named after the archive are written at their paths below the destination (`unzip -o x.zip .vscode/settings.json`)
+  for (const m of p.positionals.slice(1)) if (m.v !== '' && !m.v.startsWith('-')) info.writes.push(ctx.resolve(m.v, dest));
 };
 
 export const compressor: Handler = (args, ctx, info) => {

@@ -242,3 +242,13 @@ describe('MCP tools named after what they do', () => {
     expectDecision(mcp('github', 'list_secrets', { owner: 'acme', repo: 'app' }), 'allow', undefined, 'listing secret names');
   });
 });
+
+describe('archive members named on the command line', () => {
+  test('are written at their paths below the destination', () => {
+    expectDecision(judgeShell(w, 'unzip -o /tmp/evil.zip .vscode/settings.json'), 'deny', 'guard.settings', 'unzip member');
+    expectDecision(judgeShell(w, 'tar -xzf /tmp/evil.tgz .git/hooks/pre-commit'), 'deny', 'deferred.git-dir', 'tar member');
+    expectDecision(judgeShell(w, 'tar xf /tmp/evil.tar .github/hooks/belay.json'), 'deny', 'guard.self-protection', 'old-style flags');
+    expectDecision(judgeShell(w, 'unzip -o assets.zip docs/logo.png'), 'allow', undefined, 'an ordinary member');
+    expectDecision(judgeShell(w, 'tar xzf vendor.tgz -C src lib/a.js'), 'allow', undefined, 'an ordinary member in a folder');
+  });
+});
