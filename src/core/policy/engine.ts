@@ -465,8 +465,8 @@ export function decide(action: NormalizedAction, policy: LoadedPolicy, context: 
     if (!m) continue;
     if (c.rate) {
       const key = ruleKey(c, action);
-      out.memo.counters.push({ key, n: 1, windowMs: c.rate.windowMs });
-      const seen = countInWindow(ctx.memory.counters?.[key], ctx.now.getTime(), c.rate.windowMs);
+      out.memo.counters.push({ key, n: 1, windowMs: c.rate.windowMs, max: c.rate.max });
+      const seen = countInWindow(ctx.memory.counters?.[key], ctx.now.getTime(), c.rate.windowMs, c.rate.max - 1);
       if (seen < c.rate.max) continue;
     }
     const reason = c.rule.reason ?? `matched rule ${c.rule.id}`;
@@ -553,16 +553,19 @@ export function remember(memory: PolicyMemory, action: NormalizedAction, decisio
     downloads: lastEntries(memory.downloads ?? [], drop ? [] : memo.downloads.map((d) => ({ ...d, at: t }))),
     counters: { ...(memory.counters ?? {}) },
   };
-  if (!drop) for (const c of memo.counters) m.counters[c.key] = keptCounts(m.counters[c.key], c.windowMs, t, c.n);
+  if (!drop) for (const c of memo.counters) m.counters[c.key] = keptCounts(m.counters[c.key], c.windowMs, t, c.n, c.max);
   return m;
 }
 
 /**
- * `[...list.filter(in window), { t, n }].slice(-MAX_ENTRIES)` as one new
- * array: entries older than the window (or a day) dropped, the new entry
- * last, at most MAX_ENTRIES kept (one count pass, one copy, no closure).
+ * `[...list.filter(in window), { t, n }].slice(-keep)` as one new array:
+ * entries older than the window (or a day) dropped, the new entry last, at
+ * most `keep` kept (one count pass, one copy, no closure). `keep` is one more
+ * than the limit (every entry counts at least 1, so the newest `max` entries
+ * already decide whether the limit is passed), and at most MAX_ENTRIES.
  */
-function keptCounts(list: readonly { t: number; n: number }[] | undefined, windowMs: number, t: number, n: number): { t: number; n: number }[] {
+function keptCounts(list: readonly { t: number; n: number }[] | undefined, windowMs: number, t: number, n: number, max: number): { t: number; n: number }[] {
+  const keep = Math.min(MAX_ENTRIES, Math.max(1, max + 1));
   const win = Math.max(windowMs, 1);
   const out: { t: number; n: number }[] = [];
   if (list !== undefined) {
@@ -572,7 +575,7 @@ function keptCounts(list: readonly { t: number; n: number }[] | undefined, windo
       if (age < win && age < DAY) live++;
     }
     // the oldest live entries beyond what fits beside the new one
-    let skip = live + 1 > MAX_ENTRIES ? live + 1 - MAX_ENTRIES : 0;
+    let skip = live + 1 > keep ? live + 1 - keep : 0;
     for (let i = 0; i < list.length; i++) {
       const e = list[i]!;
       const age = t - e.t;

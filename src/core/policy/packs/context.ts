@@ -52,7 +52,8 @@ export interface Collected {
   memo: {
     secretReads: string[];
     downloads: { url: string; path: string }[];
-    counters: { key: string; n: number; windowMs: number }[];
+    /** `max`: the limit the counter is compared with (no more entries than that are needed to decide) */
+    counters: { key: string; n: number; windowMs: number; max: number }[];
   };
 }
 

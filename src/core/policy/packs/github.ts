@@ -102,15 +102,28 @@ export function checkRateLimits(pc: PackContext): void {
   if (n === 0) return;
   const windowMs = durationMs(limits.githubMutations.window);
   const key = 'builtin:github-mutations';
-  pc.out.memo.counters.push({ key, n, windowMs });
-  const past = countInWindow(pc.ctx.memory.counters?.[key], pc.ctx.now.getTime(), windowMs);
-  if (past + n > limits.githubMutations.max) {
+  const max = limits.githubMutations.max;
+  pc.out.memo.counters.push({ key, n, windowMs, max });
+  const past = countInWindow(pc.ctx.memory.counters?.[key], pc.ctx.now.getTime(), windowMs, max - n);
+  if (past + n > max) {
     pc.add('rate-limit.github', 'ask', `more than ${limits.githubMutations.max} GitHub changes within ${limits.githubMutations.window}`, pc.action.githubOps[0]?.text);
   }
 }
 
-export function countInWindow(entries: readonly { t: number; n: number }[] | undefined, now: number, windowMs: number): number {
+/**
+ * The count of the entries within the window before `now`. Newest first,
+ * and no further than needed: once the count passes `enough` the answer to
+ * "more than enough?" is known, and that count is returned.
+ */
+export function countInWindow(entries: readonly { t: number; n: number }[] | undefined, now: number, windowMs: number, enough = Infinity): number {
+  if (entries === undefined) return 0;
   let sum = 0;
-  for (const e of entries ?? NONE) if (now - e.t < windowMs && e.t <= now) sum += e.n;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i]!;
+    if (now - e.t < windowMs && e.t <= now) {
+      sum += e.n;
+      if (sum > enough) return sum;
+    }
+  }
   return sum;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { emptyMemory, remember, type Decision, type PolicyMemory } from '../../../../src/core/policy/engine.ts';
 import type { NormalizedAction } from '../../../../src/core/policy/action.ts';
+import { countInWindow } from '../../../../src/core/policy/packs/github.ts';
 
 /** What remember() keeps: the last 200 entries of each list, the new ones included. */
 describe('remember keeps the last 200 entries of each list', () => {
@@ -25,7 +26,7 @@ describe('remember keeps the last 200 entries of each list', () => {
         const memo = {
           secretReads: Array.from({ length: added }, (_, i) => `n${i}`),
           downloads: Array.from({ length: added }, (_, i) => ({ url: `nu${i}`, path: `/np${i}` })),
-          counters: [{ key: 'k', n: 1, windowMs: 60_000 }],
+          counters: [{ key: 'k', n: 1, windowMs: 60_000, max: 1000 }],
         };
         for (const verdict of ['allow', 'deny'] as const) {
           const m = remember(memory, action, decision(verdict, memo), now);
@@ -51,7 +52,7 @@ describe('remember keeps the last 200 entries of each list', () => {
   }
 });
 
-/** Rate-limit counters: entries outside the window (or older than a day) go, the newest 200 stay. */
+/** Rate-limit counters: entries outside the window (or older than a day) go, the newest 200 (or the limit plus one, if fewer) stay. */
 describe('remember drops counter entries outside their window', () => {
   const now = new Date('2026-03-17T10:00:00Z');
   const t = now.getTime();
@@ -62,16 +63,39 @@ describe('remember drops counter entries outside their window', () => {
 
   for (const windowMs of [0, 1, 60_000, 2 * DAY]) {
     for (const count of [0, 5, 199, 200, 260, 500]) {
-      test(`window ${windowMs} ms, ${count} entries`, () => {
-        // ages spread over two days, some in the future, in no particular order
-        const entries = Array.from({ length: count }, (_, i) => ({ t: t - ((i * 7919) % (2 * DAY + 5)) + (i % 13 === 0 ? 1000 : 0), n: i }));
-        const memory: PolicyMemory = { ...emptyMemory(), counters: { k: entries } };
-        const m = remember(memory, action, decision({ secretReads: [], downloads: [], counters: [{ key: 'k', n: 9, windowMs }] }), now);
-        const expected = [...entries.filter((e) => t - e.t < Math.max(windowMs, 1) && t - e.t < DAY), { t, n: 9 }].slice(-200);
-        assert.deepEqual(m.counters.k, expected);
-        assert.equal(memory.counters.k, entries);
-        assert.equal(entries.length, count);
-      });
+      for (const max of [1000, 30, 0]) {
+        test(`window ${windowMs} ms, ${count} entries, limit ${max}`, () => {
+          // ages spread over two days, some in the future, in no particular order
+          const entries = Array.from({ length: count }, (_, i) => ({ t: t - ((i * 7919) % (2 * DAY + 5)) + (i % 13 === 0 ? 1000 : 0), n: i }));
+          const memory: PolicyMemory = { ...emptyMemory(), counters: { k: entries } };
+          const m = remember(memory, action, decision({ secretReads: [], downloads: [], counters: [{ key: 'k', n: 9, windowMs, max }] }), now);
+          const expected = [...entries.filter((e) => t - e.t < Math.max(windowMs, 1) && t - e.t < DAY), { t, n: 9 }].slice(-Math.min(200, Math.max(1, max + 1)));
+          assert.deepEqual(m.counters.k, expected);
+          assert.equal(memory.counters.k, entries);
+          assert.equal(entries.length, count);
+        });
+      }
     }
   }
+});
+
+describe('countInWindow', () => {
+  const now = 1_000_000;
+  const entries = Array.from({ length: 100 }, (_, i) => ({ t: now - (100 - i) * 1000, n: 1 + (i % 3) }));
+  test('counts the entries within the window, exactly when it does not pass the limit', () => {
+    for (const windowMs of [0, 1, 5_000, 50_000, 200_000]) {
+      const exact = entries.filter((e) => now - e.t < windowMs && e.t <= now).reduce((s, e) => s + e.n, 0);
+      assert.equal(countInWindow(entries, now, windowMs), exact, `window ${windowMs}`);
+      for (const enough of [0, 5, 30, 1000]) {
+        const got = countInWindow(entries, now, windowMs, enough);
+        // the same answer to "more than enough?", and the exact count whenever it is not more
+        assert.equal(got > enough, exact > enough, `window ${windowMs}, enough ${enough}`);
+        if (exact <= enough) assert.equal(got, exact);
+      }
+    }
+  });
+  test('entries from the future do not count', () => {
+    assert.equal(countInWindow([{ t: now + 1, n: 5 }, { t: now, n: 1 }], now, 10_000), 1);
+    assert.equal(countInWindow(undefined, now, 10_000), 0);
+  });
 });
