@@ -1,5 +1,5 @@
 import type { ShellAnalysis, ShellCommandInfo, Signal } from '../action.ts';
-import { has, parseArgs } from './args.ts';
+import { has, parseArgs, value, values } from './args.ts';
 import { inlineFlag, interpreterFamily, scanInlineCode } from './cmdCode.ts';
 import { isDeployScript } from './cmdOps.ts';
 import type { CommandCtx, Redirected } from './commandKit.ts';
@@ -164,7 +164,7 @@ export const WRAPPER_NAMES: ReadonlySet<string> = new Set([
   'asdf', 'conda', 'mamba', 'micromamba', 'pixi', 'dotenv', 'op', 'doppler', 'infisical', 'aws-vault', 'direnv', 'nix-shell', 'devbox', 'uvx',
   'pipx', 'xargs', 'parallel', 'find', 'eval', 'source', '.', 'cmd', 'powershell', 'pwsh', 'systemd-run', 'runuser', 'coproc', 'screen', 'tmux',
   'xterm', 'uxterm', 'urxvt', 'gnome-terminal', 'konsole', 'xfce4-terminal', 'alacritty', 'kitty', 'wezterm', 'terminator', 'x-terminal-emulator',
-  'proot', 'entr',
+  'proot', 'entr', 'perf', 'gdb', 'fd', 'fdfind',
 ]);
 /** tmux commands that start a program: their last words are a shell command */
 const TMUX_RUNS: ReadonlySet<string> = new Set([
@@ -1339,6 +1339,25 @@ class Analyzer {
         this.signal('privilege.sudo', text, 'chroot needs root');
         return again(p.positionals.slice(1), 'chroot');
       }
+      case 'perf': {
+        // `perf stat|record|trace [options] cmd …` runs cmd
+        if (!/^(stat|record|trace|mem|c2c|sched|lock|kvm)$/.test(args[0]?.v ?? '')) return false;
+        const p = parseArgs(args.slice(1), { values: ['e', 'o', 'p', 't', 'r', 'c', 'F', 'g', 'C', 'G', 'u', 'I', 'x', 'm', '--event', '--output', '--pid', '--tid', '--repeat', '--count', '--freq', '--cpu', '--cgroup', '--uid'], stopAtFirstPositional: true });
+        return again(p.positionals, 'perf');
+      }
+      case 'gdb': {
+        // `gdb -batch -ex 'shell rm -rf src'`: commands given with -ex run in gdb, and `shell`/`!` hands them to a shell
+        for (let i = 0; i < args.length; i++) {
+          const a = args[i]!.v;
+          const cmd = a === '-ex' || a === '-iex' || a === '--ex' || a === '-eval-command' || a === '--eval-command' ? args[++i]?.v : a.startsWith('--eval-command=') ? a.slice(15) : undefined;
+          const shell = cmd !== undefined ? /^\s*(?:shell\s+|!)(.*)$/s.exec(cmd) : null;
+          if (shell) this.nestedScript(shell[1]!, copyScope(scope), { ...frame, stdin: undefined }, 'gdb shell');
+        }
+        return false;
+      }
+      case 'fd':
+      case 'fdfind':
+        return this.fd(args, scope, frame, info, text);
       case 'strace':
       case 'ltrace':
       case 'ltrace64': {
@@ -1756,6 +1775,29 @@ class Analyzer {
     const fed = frame.stdin?.findPaths ?? (text !== undefined ? text.split(/\s+/).filter((x) => x !== '') : undefined);
     const synthetic = (fed && fed.length > 0 ? fed : ['*']).slice(0, 16).map((v) => ({ v, dyn: fed === undefined, glob: fed !== undefined && /[*?[]/.test(v), vars: [], raw: v, subs: [], indirect: false }) as ArgWord);
     return { fed, synthetic };
+  }
+
+  /**
+   * `fd [pattern] [path…] -x|-X cmd …`: cmd runs on what the search finds, as
+   * `find path… -name '*pattern*' -exec cmd {} +` does (judged as that); a plain
+   * search lists names and is described as it is.
+   */
+  private fd(args: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo, text: string): boolean {
+    const x = args.findIndex((a) => /^(-x|--exec|-X|--exec-batch)$/.test(a.v));
+    if (x < 0) return false;
+    const p = parseArgs(args.slice(0, x), { values: ['e', 't', 'd', 'E', 'g', 'c', 'j', 'S', 'o', '--extension', '--type', '--max-depth', '--min-depth', '--exclude', '--glob', '--color', '--threads', '--size', '--owner', '--changed-within', '--changed-before', '--base-directory', '--search-path'] });
+    const [pattern, ...paths] = p.positionals;
+    const cmd = args.slice(x + 1).filter((a, i, all) => !(i === all.length - 1 && (a.v === ';' || a.v === '\\;')));
+    if (cmd.length === 0) return false;
+    const word = (v: string): ArgWord => ({ v, dyn: false, glob: false, vars: [], raw: v, subs: [], indirect: false });
+    const found: ArgWord[] = [...(paths.length > 0 ? paths : [word('.')])];
+    if (pattern !== undefined && pattern.v !== '.' && pattern.v !== '' && pattern.v !== '^') found.push(word('-name'), word(`*${pattern.v}*`));
+    for (const e of values(p, '-e', '--extension')) found.push(word('-name'), word(`*.${e}`));
+    const type = value(p, '-t', '--type');
+    if (type !== undefined) found.push(word('-type'), word(type[0] === 'd' ? 'd' : 'f'));
+    const placeholder = cmd.some((a) => a.v.includes('{'));
+    this.find([...found, word('-exec'), ...cmd.map((a) => (a.v.includes('{') ? { ...a, v: a.v.replace(/\{[^}]*\}/g, '{}') } : a)), ...(placeholder ? [] : [word('{}')]), word('+')], scope, frame, info, text);
+    return true;
   }
 
   /** `find`: start paths, -delete, -exec/-execdir/-ok, -fprint. */

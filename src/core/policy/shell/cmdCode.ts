@@ -113,7 +113,7 @@ export const interpreter = (family: string): Handler => (args, ctx, info, signal
   if (written !== undefined) scanInlineCode(written, family, ctx, info, signals);
 };
 
-const DELETE_API = /\b(rmSync|rmdirSync|unlinkSync|rimraf(?:\.sync)?|rmtree|rm_rf|rm_r|remove_dir_all|removedirs|fs\.rm|fs\.rmdir|fs\.unlink|fsp?\.rm|os\.remove|os\.unlink|os\.rmdir|unlink|Path\([^)]*\)\.unlink|File\.delete|FileUtils\.rm\w*|Remove-Item|deleteSync|emptyDirSync|remove_file)\s*\(\s*(?:r?["'`]([^"'`]*)["'`])?/g;
+const DELETE_API = /\b(Deno\.removeSync|Deno\.remove|rmSync|rmdirSync|unlinkSync|rimraf(?:\.sync)?|rmtree|rm_rf|rm_r|remove_dir_all|removedirs|fs\.rm|fs\.rmdir|fs\.unlink|fsp?\.rm|os\.remove|os\.unlink|os\.rmdir|unlink|Path\([^)]*\)\.unlink|File\.delete|FileUtils\.rm\w*|Remove-Item|deleteSync|emptyDirSync|remove_file)\s*\(\s*(?:r?["'`]([^"'`]*)["'`])?/g;
 const READ_API = /\b(readFileSync|readFile|read_text|read_bytes|open|File\.read|File\.open|file_get_contents|load_dotenv|dotenv_values|fopen|createReadStream|IO\.read)\s*\(\s*r?["'`]([^"'`]+)["'`]/g;
 const WRITE_API = /\b(writeFileSync|writeFile|appendFileSync|appendFile|write_text|write_bytes|File\.write|file_put_contents|createWriteStream|IO\.write)\s*\(\s*r?["'`]([^"'`]+)["'`]/g;
 const OPEN_WRITE = /\bopen\s*\(\s*r?["']([^"']+)["']\s*,\s*r?["'][wax+]/g;
@@ -127,7 +127,7 @@ const COMPUTED_WRITE = /\b(?:writeFileSync|writeFile|appendFileSync|appendFile|w
 const BROWSER_SECRETS = /\bdocument\.cookie\b|\b(?:localStorage|sessionStorage|indexedDB)\b|navigator\.credentials/;
 /** Perl's and Ruby's calls without parentheses: `system "…"`, `exec '…'` */
 const BARE_SHELL = /(?<![.\w$])(system|exec)[ \t]+(["'])((?:\\.|(?!\2).)*)\2/g;
-const SHELL_API = /\b(system|popen|exec|execSync|execFileSync|spawnSync|spawn|run|call|check_call|check_output|getoutput|getstatusoutput|Popen|shell_exec|passthru|proc_open|`)\s*\(\s*(?:\[([^\]]*)\]|r?(["'])((?:\\.|(?!\3).)*)\3)/g;
+const SHELL_API = /\b(os\.execute|system|popen|exec|execSync|execFileSync|spawnSync|spawn|run|call|check_call|check_output|getoutput|getstatusoutput|Popen|shell_exec|passthru|proc_open|`)\s*\(\s*(?:\[([^\]]*)\]|r?(["'])((?:\\.|(?!\3).)*)\3)/g;
 const NET_API = /\b(requests\.(get|post|put|patch|delete|request)|urllib\.request|urllib2|urlopen|httpx\.|http\.client|fetch\s*\(|axios|https?\.request|https?\.get|require\(\s*['"](?:node:)?https?['"]\s*\)|socket\.(socket|create_connection)|net\.connect|XMLHttpRequest|Net::HTTP|open-uri|URI\.open|LWP::|HTTP::Tiny|curl_exec|file_get_contents\s*\(\s*['"]https?:|Invoke-WebRequest|Invoke-RestMethod|WebClient)/;
 /**
  * Code evaluated at run time: `exec(…)`, `eval …` (Perl's and Ruby's without

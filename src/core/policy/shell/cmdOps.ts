@@ -191,12 +191,51 @@ export const container: Handler = (args, ctx, info) => {
       if (dst && dst.startsWith('/') && dst.length > 1) (mounted ??= []).push({ dst: dst.replace(/\/+$/, ''), src: path });
     }
   }
-  // files the container's command names under a mount are the host's files there (`-v $PWD:/w alpine cat /w/.env`)
+  // files the container's command names under a mount are the host's files there (`-v $PWD:/w alpine cat /w/.env`);
+  // a command that deletes or writes changes them on the host (`-v $PWD:/w alpine rm -rf /w/src`)
+  const effect = mounted ? containerEffect(args) : undefined;
   for (const m of mounted ?? []) {
     const under = new RegExp(`(?:^|[\\s'"=:(])${m.dst.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/[^\\s'";|&()<>]*)?`, 'g');
-    for (const a of args) for (const hit of a.v.matchAll(under)) if (hit[1] && hit[1].length > 1) info.reads.push(m.src + hit[1]);
+    for (const a of args) {
+      for (const hit of a.v.matchAll(under)) {
+        if (!hit[1] || hit[1].length <= 1) continue;
+        const host = m.src + hit[1];
+        if (effect === 'delete' || effect === 'delete-tree') {
+          info.deletes.push({ path: host, recursive: effect === 'delete-tree', via: `${info.name} run` });
+        } else if (effect === 'write') info.writes.push(host);
+        else info.reads.push(host);
+      }
+    }
   }
 };
+
+/** Options of `docker run` that take a value (the image is the first word that is neither an option nor a value). */
+const RUN_VALUE_OPTIONS = new Set([
+  '-v', '--volume', '--mount', '-e', '--env', '--env-file', '--name', '-p', '--publish', '-w', '--workdir', '--entrypoint', '--network', '--net', '-u', '--user',
+  '-l', '--label', '--restart', '--platform', '-m', '--memory', '--cpus', '-h', '--hostname', '--add-host', '--device', '--cap-add', '--cap-drop', '--security-opt',
+  '--tmpfs', '--ulimit', '--log-driver', '--log-opt', '--pid', '--ipc', '--shm-size', '--gpus', '--runtime', '--volumes-from', '--link', '--dns', '--expose',
+  '--pull', '--stop-signal', '--cidfile', '--group-add', '--userns', '--uts', '--cgroupns', '-a', '--attach',
+]);
+
+/** What the command a container runs does to the paths it names: delete (a tree), write, or read. */
+function containerEffect(args: readonly ArgWord[]): 'delete' | 'delete-tree' | 'write' | undefined {
+  let i = args.findIndex((a) => a.v === 'run' || a.v === 'create');
+  if (i < 0) return undefined;
+  for (i++; i < args.length; i++) {
+    const a = args[i]!.v;
+    if (!a.startsWith('-')) break;
+    if (RUN_VALUE_OPTIONS.has(a)) i++;
+  }
+  let cmd = args.slice(i + 1).map((a) => a.v);
+  // `sh -c "rm -rf /w/src"`: the words of the script it runs
+  if (/^(sh|bash|ash|dash|zsh)$/.test((cmd[0] ?? '').replace(/^.*\//, '')) && cmd[1] === '-c' && cmd[2] !== undefined) cmd = cmd[2].trim().split(/\s+/);
+  const name = (cmd[0] ?? '').replace(/^.*\//, '');
+  const flags = cmd.slice(1).filter((a) => a.startsWith('-'));
+  if (name === 'rm' || name === 'shred' || name === 'unlink' || name === 'rmdir') return flags.some((f) => /^-[a-zA-Z]*[rR]|^--recursive$/.test(f)) ? 'delete-tree' : 'delete';
+  if (name === 'find' && cmd.includes('-delete')) return 'delete-tree';
+  if (/^(cp|mv|tee|touch|dd|truncate|install|ln|chmod|chown)$/.test(name) || name === 'sed' && flags.some((f) => /^-[a-zA-Z]*i|^--in-place/.test(f))) return 'write';
+  return undefined;
+}
 
 export const npmPkg: Handler = (args, _ctx, info, signals) => {
   // `npm set-script name "cmd"` (npm 7): the same as `npm pkg set scripts.name=cmd`

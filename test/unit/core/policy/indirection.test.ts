@@ -252,3 +252,24 @@ describe('archive members named on the command line', () => {
     expectDecision(judgeShell(w, 'tar xzf vendor.tgz -C src lib/a.js'), 'allow', undefined, 'an ordinary member in a folder');
   });
 });
+
+describe('more wrappers and runners', () => {
+  test('each runs the delete it is given', () => {
+    for (const [cmd, what] of [
+      ['perf stat rm -rf src', 'perf stat'],
+      ["gdb -batch -ex 'shell rm -rf src'", 'gdb -ex shell'],
+      ['gdb -batch --eval-command="!rm -rf src"', 'gdb --eval-command !'],
+      ['fd . src -X rm -rf', 'fd -X'],
+      ["deno eval 'Deno.removeSync(\"src\", { recursive: true })'", 'Deno.removeSync'],
+      [`lua -e 'os.execute("rm -rf src")'`, 'os.execute'],
+      ['docker run --rm -v $PWD:/w alpine rm -rf /w/src', 'a container deleting through a bind mount'],
+      ['docker run --rm -v "$PWD":/w alpine sh -c "rm -rf /w/src"', 'the same through sh -c'],
+    ] as const) expectDecision(judgeShell(w, cmd), 'deny', 'destructive.recursive-delete', what);
+    expectDecision(judgeShell(w, 'fd -H env -x cat'), 'deny', 'secrets.read', 'fd -x cat of files matching env');
+  });
+  test('their ordinary uses stay allowed', () => {
+    for (const cmd of ['perf stat -e cycles npm test', 'gdb -batch -ex run --args ./app', 'fd -e ts src', 'fd -e pyc -x rm', 'docker run --rm alpine rm -rf /', 'docker run --rm -v $PWD/dist:/out alpine rm -rf /out/cache']) {
+      expectDecision(judgeShell(w, cmd), 'allow', undefined, cmd);
+    }
+  });
+});
