@@ -20,9 +20,25 @@ const AWS_WHOLE = /^(rds (delete-db-instance|delete-db-cluster)|dynamodb delete-
 
 type Verdict = { effect: 'deny' | 'ask'; what: string } | undefined;
 
-/** The words that are not options, in order. */
+/** Options of these programs that take a value, wherever they stand (`kubectl -n prod delete …`, `aws --region x rds …`). */
+const VALUE_OPTIONS: ReadonlySet<string> = new Set([
+  '-n', '--namespace', '--context', '--kubeconfig', '--cluster', '--user', '-s', '--server', '--kube-context', '--region', '--profile', '--output', '-o',
+  '--endpoint-url', '--project', '--format', '--account', '--configuration', '-f', '--file', '-p', '--project-name', '--env-file', '--subscription', '-g',
+  '--resource-group', '-a', '--app', '-c', '--config', '--chdir', '-H', '--host', '--log-level', '--stack', '-C', '--cwd',
+]);
+
+/** The words that are neither options nor the values of options, in order. */
 function words(args: readonly string[]): string[] {
-  return args.filter((a) => !a.startsWith('-'));
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.startsWith('-')) {
+      if (VALUE_OPTIONS.has(a)) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
 }
 
 export function infrastructureDamage(name: string, args: readonly string[]): Verdict {

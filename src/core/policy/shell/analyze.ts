@@ -437,9 +437,10 @@ class Analyzer {
       }
       // kept as ARG_SEPARATOR followed by the elements joined by it (how expansion tells an array from a plain value)
       const prev = scope.vars.get(name);
-      const before = append && typeof prev === 'string' && prev !== '' ? (prev.charCodeAt(0) === 0 ? prev : ARG_SEPARATOR + prev) + ARG_SEPARATOR : ARG_SEPARATOR;
-      if (!known || append && prev === null) setVar(scope, name, null);
-      else setVar(scope, name, before + elements.join(ARG_SEPARATOR));
+      const before = append && typeof prev === 'string' && prev !== '' && prev !== ARG_SEPARATOR ? (prev.charCodeAt(0) === 0 ? prev : ARG_SEPARATOR + prev) + ARG_SEPARATOR : ARG_SEPARATOR;
+      const value = known && !(append && prev === null) ? before + elements.join(ARG_SEPARATOR) : null;
+      // an array grown past what the analysis follows (`a+=("${a[@]}")` doubles it each time) is unknown
+      setVar(scope, name, value !== null && value.length <= MAX_ARRAY_TEXT && elements.length <= MAX_ARRAY_ELEMENTS ? value : null);
       return;
     }
     if (!value) {
@@ -731,7 +732,7 @@ class Analyzer {
     if (hasSlash(first.v) && !SYSTEM_DIRS.test(first.v)) {
       const path = this.opts.resolve(first.v, scope.cwd, first);
       info.execs.push(path);
-      if (this.contentWrites.length > 0) this.runWritten(path, scope, frame, first.v, args, false);
+      if (this.contentWrites.length > 0) this.runWritten(path, scope, frame, first.v, args, false, true);
     }
     const redirected = info.writes.length > 0 ? [...info.writes] : NO_PATHS;
     describeCommand(name, args, ctx, info, this.signals);
@@ -778,10 +779,11 @@ class Analyzer {
    * its commands are analysed as run here, from this directory. `interpreter`: the
    * program named on a `#!` line, when the file is run directly.
    */
-  private runWritten(path: string, scope: Scope, frame: Frame, via: string, args: readonly ArgWord[], sourced: boolean): boolean {
+  private runWritten(path: string, scope: Scope, frame: Frame, via: string, args: readonly ArgWord[], sourced: boolean, direct = false): boolean {
     const text = this.writtenText(path);
     if (text === undefined) return false;
-    const shebang = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(text);
+    // the `#!` line counts only when the file is run itself; a shell given the file, or `.`, reads it as shell
+    const shebang = direct ? /^#!\s*(\S+)(?:[ \t]+(?:-S[ \t]*)?(\S+))?/.exec(text) : null;
     let program = shebang ? programName(shebang[1]!) : 'sh';
     if (program === 'env' && shebang?.[2] !== undefined) program = programName(shebang[2]);
     if (!SHELLS.has(program)) {
@@ -1342,7 +1344,7 @@ class Analyzer {
       case 'perf': {
         // `perf stat|record|trace [options] cmd …` runs cmd
         if (!/^(stat|record|trace|mem|c2c|sched|lock|kvm)$/.test(args[0]?.v ?? '')) return false;
-        const p = parseArgs(args.slice(1), { values: ['e', 'o', 'p', 't', 'r', 'c', 'F', 'g', 'C', 'G', 'u', 'I', 'x', 'm', '--event', '--output', '--pid', '--tid', '--repeat', '--count', '--freq', '--cpu', '--cgroup', '--uid'], stopAtFirstPositional: true });
+        const p = parseArgs(args.slice(1), { values: ['e', 'o', 'p', 't', 'r', 'c', 'F', 'C', 'G', 'u', 'I', 'x', 'm', '--event', '--output', '--pid', '--tid', '--repeat', '--count', '--freq', '--cpu', '--cgroup', '--uid'], stopAtFirstPositional: true });
         return again(p.positionals, 'perf');
       }
       case 'gdb': {
@@ -1796,7 +1798,7 @@ class Analyzer {
     const type = value(p, '-t', '--type');
     if (type !== undefined) found.push(word('-type'), word(type[0] === 'd' ? 'd' : 'f'));
     const placeholder = cmd.some((a) => a.v.includes('{'));
-    this.find([...found, word('-exec'), ...cmd.map((a) => (a.v.includes('{') ? { ...a, v: a.v.replace(/\{[^}]*\}/g, '{}') } : a)), ...(placeholder ? [] : [word('{}')]), word('+')], scope, frame, info, text);
+    this.find([...found, word('-exec'), ...cmd.map((a) => (a.v.includes('{') ? { ...a, v: a.v.replace(/\{[^{}]*\}/g, '{}') } : a)), ...(placeholder ? [] : [word('{}')]), word('+')], scope, frame, info, text);
     return true;
   }
 
@@ -2008,6 +2010,10 @@ function printableAscii(s: string): boolean {
  * independently of it. The maps are shared until either side writes
  * (copy on write), so a copy that only reads costs no map copies.
  */
+/** the largest array the analysis keeps (elements, and characters of them all); a larger one is unknown */
+const MAX_ARRAY_ELEMENTS = 1024;
+const MAX_ARRAY_TEXT = 65_536;
+
 /** where an alias is kept among the functions: a key no command word can spell (no word holds ARG_SEPARATOR) */
 const ALIAS_KEY = ARG_SEPARATOR + 'alias ';
 

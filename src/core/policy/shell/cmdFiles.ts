@@ -318,7 +318,7 @@ export const tar: Handler = (args, ctx, info) => {
   // tar accepts old-style bundled flags without a dash: `tar czf out.tgz src`
   let list = args;
   if (list[0] && !list[0].v.startsWith('-') && /^[a-zA-Z]+$/.test(list[0].v)) list = [w('-' + list[0].v), ...list.slice(1)];
-  const p = parseArgs(list, { values: ['f', 'C', 'T', 'X', 'b', 'H', 'I', '--file', '--directory', '--files-from', '--exclude-from', '--use-compress-program', '--transform', '--to-command'] });
+  const p = parseArgs(list, { values: ['f', 'C', 'T', 'X', 'b', 'H', 'I', '--file', '--directory', '--files-from', '--exclude-from', '--exclude', '--use-compress-program', '--transform', '--to-command'] });
   const archive = value(p, '-f', '--file');
   const dir = value(p, '-C', '--directory');
   const cwd = dir !== undefined ? ctx.resolve(dir) : ctx.cwd;
@@ -386,8 +386,15 @@ export const unzip: Handler = (args, ctx, info) => {
   if (has(p, '-p', '-l', '-t', '-v', '-Z')) return;
   const dest = dir !== undefined ? ctx.resolve(dir) : ctx.cwd;
   info.writes.push(joinPath(dest, '*'));
-  // members named after the archive are written at their paths below the destination (`unzip -o x.zip .vscode/settings.json`)
-  for (const m of p.positionals.slice(1)) if (m.v !== '' && !m.v.startsWith('-')) info.writes.push(ctx.resolve(m.v, dest));
+  // members named after the archive are written at their paths below the destination (`unzip -o x.zip .vscode/settings.json`);
+  // the words after -x are members left out
+  const at = args.findIndex((a) => a.v === archive?.v);
+  for (let i = at + 1; at >= 0 && i < args.length; i++) {
+    const m = args[i]!.v;
+    if (m === '-x') break;
+    if (m === '-d') i++;
+    else if (m !== '' && !m.startsWith('-')) info.writes.push(ctx.resolve(m, dest));
+  }
 };
 
 export const compressor: Handler = (args, ctx, info) => {

@@ -214,7 +214,10 @@ const RUN_VALUE_OPTIONS = new Set([
   '-v', '--volume', '--mount', '-e', '--env', '--env-file', '--name', '-p', '--publish', '-w', '--workdir', '--entrypoint', '--network', '--net', '-u', '--user',
   '-l', '--label', '--restart', '--platform', '-m', '--memory', '--cpus', '-h', '--hostname', '--add-host', '--device', '--cap-add', '--cap-drop', '--security-opt',
   '--tmpfs', '--ulimit', '--log-driver', '--log-opt', '--pid', '--ipc', '--shm-size', '--gpus', '--runtime', '--volumes-from', '--link', '--dns', '--expose',
-  '--pull', '--stop-signal', '--cidfile', '--group-add', '--userns', '--uts', '--cgroupns', '-a', '--attach',
+  '--pull', '--stop-signal', '--cidfile', '--group-add', '--userns', '--uts', '--cgroupns', '-a', '--attach', '--cpu-shares', '-c', '--cpuset-cpus',
+  '--cpuset-mems', '--memory-swap', '--memory-reservation', '--kernel-memory', '--blkio-weight', '--oom-score-adj', '--health-cmd', '--health-interval',
+  '--health-retries', '--health-timeout', '--isolation', '--mac-address', '--ip', '--ip6', '--network-alias', '--dns-search', '--dns-option', '--sysctl',
+  '--storage-opt', '--stop-timeout', '--volume-driver', '--device-cgroup-rule', '--annotation', '--label-file', '--init-path',
 ]);
 
 /** What the command a container runs does to the paths it names: delete (a tree), write, or read. */
@@ -227,12 +230,16 @@ function containerEffect(args: readonly ArgWord[]): 'delete' | 'delete-tree' | '
     if (RUN_VALUE_OPTIONS.has(a)) i++;
   }
   let cmd = args.slice(i + 1).map((a) => a.v);
-  // `sh -c "rm -rf /w/src"`: the words of the script it runs
-  if (/^(sh|bash|ash|dash|zsh)$/.test((cmd[0] ?? '').replace(/^.*\//, '')) && cmd[1] === '-c' && cmd[2] !== undefined) cmd = cmd[2].trim().split(/\s+/);
+  // `sh -c "rm -rf /w/src"`: the words of the script it runs, when it is one simple command (else each path is only read)
+  if (/^(sh|bash|ash|dash|zsh)$/.test((cmd[0] ?? '').replace(/^.*\//, '')) && cmd[1] === '-c' && cmd[2] !== undefined) {
+    if (/[;&|\n`$()<>]/.test(cmd[2])) return undefined;
+    cmd = cmd[2].trim().split(/\s+/);
+  }
   const name = (cmd[0] ?? '').replace(/^.*\//, '');
   const flags = cmd.slice(1).filter((a) => a.startsWith('-'));
   if (name === 'rm' || name === 'shred' || name === 'unlink' || name === 'rmdir') return flags.some((f) => /^-[a-zA-Z]*[rR]|^--recursive$/.test(f)) ? 'delete-tree' : 'delete';
-  if (name === 'find' && cmd.includes('-delete')) return 'delete-tree';
+  // find deletes what its filters select: judged as single files, as a find on the host is
+  if (name === 'find' && cmd.includes('-delete')) return cmd.some((a) => /^-(i?name|i?path|regex|type|newer|mtime|size)$/.test(a)) ? 'delete' : 'delete-tree';
   if (/^(cp|mv|tee|touch|dd|truncate|install|ln|chmod|chown)$/.test(name) || name === 'sed' && flags.some((f) => /^-[a-zA-Z]*i|^--in-place/.test(f))) return 'write';
   return undefined;
 }

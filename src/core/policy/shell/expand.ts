@@ -157,8 +157,10 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
         break;
     }
   }
-  if (vanishes && parts.length > 0) return [];
-  const all = splits.length > 0 ? [...splits, current] : [segs];
+  // a word whose expansions run commands keeps them (`${x:-$(…)}`): it does not vanish
+  if (vanishes && parts.length > 0 && subs.length === 0) return [];
+  // fields split at $IFS whitespace: none is empty (`$(echo " rm")` is one word, rm)
+  const all = splits.length > 0 ? [...splits, current].filter((ss) => ss.length > 0) : [segs];
   const out: ArgWord[] = [];
   for (const ss of all) {
     const expanded = braceExpand(ss);

@@ -82,6 +82,9 @@ describe('aliases', () => {
     expectDecision(judgeShell(w, "alias g='git push -f origin'; g main"), 'deny', 'git.force-push-protected', 'a push');
   });
   test('inside its own text the name is the command itself', () => {
+    const a = analyzeShell("alias ls='ls -a'; ls src", { cwd: w.workspace, home: w.home, vars: {}, resolve: (p) => p });
+    // the alias text checked where it is defined, then the call: ls runs with the alias's words and its own, once
+    assert.deepEqual(a.commands.filter((c) => c.name === 'ls').map((c) => c.args), [['-a'], ['-a', 'src']]);
     expectDecision(judgeShell(w, "alias cat='cat -v'; cat .env"), 'deny', 'secrets.read', 'cat -v');
     expectDecision(judgeShell(w, "alias ls='ls --color=auto'; ls src"), 'allow', undefined, 'ls --color');
     expectDecision(judgeShell(w, 'alias a=b; alias b=a; a src'), 'allow', undefined, 'aliases that name each other end');
@@ -271,5 +274,42 @@ describe('more wrappers and runners', () => {
     for (const cmd of ['perf stat -e cycles npm test', 'gdb -batch -ex run --args ./app', 'fd -e ts src', 'fd -e pyc -x rm', 'docker run --rm alpine rm -rf /', 'docker run --rm -v $PWD/dist:/out alpine rm -rf /out/cache']) {
       expectDecision(judgeShell(w, cmd), 'allow', undefined, cmd);
     }
+  });
+});
+
+describe('edge cases of the above', () => {
+  const opts = { cwd: '/w', home: '/h', vars: {}, resolve: (p: string) => p };
+  test('an array that doubles itself stays bounded and becomes unknown', () => {
+    let line = 'a=(x); ';
+    for (let i = 0; i < 25; i++) line += 'a+=("${a[@]}"); ';
+    const d = judgeShell(w, line + '"${a[@]}"');
+    expectDecision(d, 'ask', 'shell.dynamic-command', 'grown past the cap');
+  });
+  test('a word whose default runs a command keeps that command', () => {
+    expectDecision(judgeShell(w, 'echo ${x:-$(echo > .git/hooks/pre-commit)}'), 'deny', 'deferred.git-dir', 'substitution in a default');
+  });
+  test('fields split at whitespace are never empty; appending to an empty array adds no empty element', () => {
+    expectDecision(judgeShell(w, '$(echo " rm") -rf src'), 'deny', 'destructive.recursive-delete', 'leading space');
+    expectDecision(judgeShell(w, 'a=(); a+=(rm -rf src); "${a[@]}"'), 'deny', 'destructive.recursive-delete', 'append to ()');
+    assert.deepEqual(analyzeShell('ls $(echo " src  docs ")', opts).commands.find((c) => c.name === 'ls')!.args, ['src', 'docs']);
+  });
+  test('a #! line counts only when the file is run itself', () => {
+    expectDecision(judgeShell(w, "printf '#!/usr/bin/python3\\nrm -rf src\\n' > /tmp/belay-s; bash /tmp/belay-s"), 'deny', 'destructive.recursive-delete', 'bash file with a python #!');
+    expectDecision(judgeShell(w, "printf '#!/usr/bin/env -S python3\\nimport shutil; shutil.rmtree(\"src\")\\n' > /tmp/belay-s; chmod +x /tmp/belay-s; /tmp/belay-s"), 'deny', 'destructive.recursive-delete', 'env -S');
+  });
+  test('options before the subcommand', () => {
+    expectDecision(judgeShell(w, 'perf record -g rm -rf src'), 'deny', 'destructive.recursive-delete', 'perf -g takes no value');
+    expectDecision(judgeShell(w, 'kubectl -n prod delete namespace prod'), 'deny', 'destructive.infrastructure', 'kubectl -n');
+    expectDecision(judgeShell(w, 'aws --region us-east-1 rds delete-db-instance --db-instance-identifier x'), 'deny', 'destructive.infrastructure', 'aws --region');
+    expectDecision(judgeShell(w, 'helm -n prod uninstall api'), 'ask', 'destructive.infrastructure-change', 'helm -n');
+    expectDecision(judgeShell(w, 'docker compose -f docker-compose.yml down -v'), 'ask', 'destructive.infrastructure-change', 'compose -f');
+    expectDecision(judgeShell(w, 'docker run --cpu-shares 512 -v $PWD:/w alpine rm -rf /w/src'), 'deny', 'destructive.recursive-delete', 'docker run option with a value');
+  });
+  test('no false denies from containers, excluded members or longer tool names', () => {
+    expectDecision(judgeShell(w, 'docker run --rm -v $PWD:/w node:20 sh -c "rm -rf /tmp/x; node /w/src/index.js"'), 'allow', undefined, 'several commands in sh -c');
+    expectDecision(judgeShell(w, 'docker run --rm -v $PWD:/w alpine find /w/src -name "*.tmp" -delete'), 'allow', undefined, 'a filtered find');
+    expectDecision(judgeShell(w, "unzip -o site.zip -x '.git/*' '.vscode/*'"), 'allow', undefined, 'unzip -x');
+    expectDecision(judgeShell(w, 'tar xzf release.tgz --exclude .vscode'), 'allow', undefined, 'tar --exclude');
+    expectDecision(judge(w, 'mcp', { server: 'db', tool: 'delete_table_row', arguments: { id: 1 } }), 'ask', 'destructive.mcp-tool', 'a row, not the table');
   });
 });
