@@ -510,9 +510,11 @@ class Analyzer {
         continue;
       }
       const expanded = expandWord(wd, env);
-      for (const e of expanded) out.push(e);
       const first = expanded[0];
       if (first) for (const sub of first.subs) this.substitution(sub, scope, frame);
+      // unquoted expansions that print nothing leave no word once what they run is analysed (`$(true) rm -rf src`)
+      if (expanded.length === 1 && first!.v === '' && !first!.dyn && wd.parts.every((p) => (p.t === 'var' || p.t === 'cmd') && !p.quoted)) continue;
+      for (const e of expanded) out.push(e);
     }
     return out;
   }
@@ -686,6 +688,12 @@ class Analyzer {
       info.openArgs = true;
       this.commands.push(info);
       this.signal('shell.dynamic-command', text, `the command name is only known at run time (${first.raw})`);
+      // `r${x}m -rf src`: letters around something unknown; an unset variable or an empty result leaves them joined,
+      // and that command is checked too (the stricter of the readings)
+      const bare = first.glob ? undefined : first.v.replace(/\*/g, '');
+      if (bare !== undefined && bare !== first.v && /^[A-Za-z0-9._+-]+$/.test(bare)) {
+        this.dispatch([{ ...first, v: bare, dyn: false, indirect: true }, ...args], scope, frame, this.newInfo(text, '', [], scope, frame, info.env), text);
+      }
       return;
     }
     const name = programName(first.v);

@@ -93,7 +93,8 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
   const parts = word.parts;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;
-    if (vanishes && p.t !== 'var') vanishes = false;
+    // an empty `$()` (nothing to run, nothing printed) vanishes as an empty variable does
+    if (vanishes && p.t !== 'var' && !(p.t === 'cmd' && !p.quoted && p.script.items.length === 0)) vanishes = false;
     switch (p.t) {
       case 'lit': {
         let v = p.v;
@@ -129,7 +130,7 @@ export function expandWord(word: Word, env: ExpandEnv): ArgWord[] {
         break;
       }
       case 'cmd': {
-        subs.push(p.script);
+        if (p.script.items.length > 0) subs.push(p.script);
         indirect = true;
         const out = env.staticSub?.(p.script);
         if (out === undefined) {

@@ -313,3 +313,19 @@ describe('edge cases of the above', () => {
     expectDecision(judge(w, 'mcp', { server: 'db', tool: 'delete_table_row', arguments: { id: 1 } }), 'ask', 'destructive.mcp-tool', 'a row, not the table');
   });
 });
+
+describe('names spliced around nothing', () => {
+  test('letters around an unknown piece are also read joined (an unset variable leaves them so)', () => {
+    expectDecision(judgeShell(w, 'r${x}m -rf src'), 'deny', 'destructive.recursive-delete', 'unset variable');
+    expectDecision(judgeShell(w, 'r${IFS:0:0}m -rf src'), 'deny', 'destructive.recursive-delete', 'empty substring');
+    expectDecision(judgeShell(w, 'c${x}at .env'), 'deny', 'secrets.read', 'a read');
+    expectDecision(judgeShell(w, '${TOOL}lint src'), 'ask', 'shell.dynamic-command', 'an unknown tool stays asked');
+    expectDecision(judgeShell(w, '$CMD build'), 'ask', 'shell.dynamic-command', 'a name only known at run time');
+  });
+  test('unquoted expansions that print nothing leave no word', () => {
+    expectDecision(judgeShell(w, '$() rm -rf src'), 'deny', 'destructive.recursive-delete', '$()');
+    expectDecision(judgeShell(w, '$(true) rm -rf src'), 'deny', 'destructive.recursive-delete', '$(true)');
+    expectDecision(judgeShell(w, 'X=; $X rm -rf src'), 'deny', 'destructive.recursive-delete', 'empty variable');
+    expectDecision(judgeShell(w, 'echo "$(true)" ok'), 'allow', undefined, 'quoted: an empty word');
+  });
+});
