@@ -2013,11 +2013,6 @@ function printableAscii(s: string): boolean {
   return true;
 }
 
-/**
- * A scope that starts with s's variables and functions and changes
- * independently of it. The maps are shared until either side writes
- * (copy on write), so a copy that only reads costs no map copies.
- */
 /** the largest array the analysis keeps (elements, and characters of them all); a larger one is unknown */
 const MAX_ARRAY_ELEMENTS = 1024;
 const MAX_ARRAY_TEXT = 65_536;
@@ -2025,6 +2020,11 @@ const MAX_ARRAY_TEXT = 65_536;
 /** where an alias is kept among the functions: a key no command word can spell (no word holds ARG_SEPARATOR) */
 const ALIAS_KEY = ARG_SEPARATOR + 'alias ';
 
+/**
+ * A scope that starts with s's variables and functions and changes
+ * independently of it. The maps are shared until either side writes
+ * (copy on write), so a copy that only reads costs no map copies.
+ */
 export function copyScope(s: Scope): Scope {
   s.sharedVars = true;
   s.sharedFuncs = true;

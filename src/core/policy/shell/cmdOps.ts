@@ -239,7 +239,7 @@ function containerEffect(args: readonly ArgWord[]): 'delete' | 'delete-tree' | '
   const flags = cmd.slice(1).filter((a) => a.startsWith('-'));
   if (name === 'rm' || name === 'shred' || name === 'unlink' || name === 'rmdir') return flags.some((f) => /^-[a-zA-Z]*[rR]|^--recursive$/.test(f)) ? 'delete-tree' : 'delete';
   // find deletes what its filters select: judged as single files, as a find on the host is
-  if (name === 'find' && cmd.includes('-delete')) return cmd.some((a) => /^-(i?name|i?path|regex|type|newer|mtime|size)$/.test(a)) ? 'delete' : 'delete-tree';
+  if (name === 'find' && cmd.includes('-delete')) return cmd.some((a) => /^-(i?name|i?path|i?regex|i?wholename)$/.test(a)) ? 'delete' : 'delete-tree';
   if (/^(cp|mv|tee|touch|dd|truncate|install|ln|chmod|chown)$/.test(name) || name === 'sed' && flags.some((f) => /^-[a-zA-Z]*i|^--in-place/.test(f))) return 'write';
   return undefined;
 }

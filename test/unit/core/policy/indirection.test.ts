@@ -307,7 +307,8 @@ describe('edge cases of the above', () => {
   });
   test('no false denies from containers, excluded members or longer tool names', () => {
     expectDecision(judgeShell(w, 'docker run --rm -v $PWD:/w node:20 sh -c "rm -rf /tmp/x; node /w/src/index.js"'), 'allow', undefined, 'several commands in sh -c');
-    expectDecision(judgeShell(w, 'docker run --rm -v $PWD:/w alpine find /w/src -name "*.tmp" -delete'), 'allow', undefined, 'a filtered find');
+    expectDecision(judgeShell(w, 'docker run --rm -v $PWD:/w alpine find /w/src -name "*.tmp" -delete'), 'allow', undefined, 'a find filtered by name');
+    expectDecision(judgeShell(w, 'docker run --rm -v $PWD:/w alpine find /w/src -type f -delete'), 'deny', 'destructive.recursive-delete', 'a find by type only deletes the tree, as on the host');
     expectDecision(judgeShell(w, "unzip -o site.zip -x '.git/*' '.vscode/*'"), 'allow', undefined, 'unzip -x');
     expectDecision(judgeShell(w, 'tar xzf release.tgz --exclude .vscode'), 'allow', undefined, 'tar --exclude');
     expectDecision(judge(w, 'mcp', { server: 'db', tool: 'delete_table_row', arguments: { id: 1 } }), 'ask', 'destructive.mcp-tool', 'a row, not the table');
