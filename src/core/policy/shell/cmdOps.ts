@@ -193,7 +193,22 @@ export const container: Handler = (args, ctx, info) => {
   }
   // files the container's command names under a mount are the host's files there (`-v $PWD:/w alpine cat /w/.env`);
   // a command that deletes or writes changes them on the host (`-v $PWD:/w alpine rm -rf /w/src`)
-  const effect = mounted ? containerEffect(args) : undefined;
+  const command = mounted ? containerCommand(args) : undefined;
+  const effect = command ? containerEffect(command) : undefined;
+  // relative paths under a working folder that is mounted (`-v $PWD:/w -w /w alpine rm -rf src`) are the host's too
+  const workdirWord = args.findIndex((a) => a.v === '-w' || a.v === '--workdir');
+  const workdir = workdirWord >= 0 ? args[workdirWord + 1]?.v : args.find((a) => a.v.startsWith('--workdir='))?.v.slice('--workdir='.length);
+  const hostDir = workdir !== undefined ? mounted?.find((m) => workdir === m.dst || workdir.startsWith(m.dst + '/')) : undefined;
+  if (hostDir && workdir !== undefined && command) {
+    const dir = hostDir.src + workdir.slice(hostDir.dst.length);
+    for (const word of command.slice(1)) {
+      if (word === '' || word.startsWith('-') || word.startsWith('/')) continue;
+      const host = ctx.resolve(word, dir);
+      if (effect === 'delete' || effect === 'delete-tree') info.deletes.push({ path: host, recursive: effect === 'delete-tree', via: `${info.name} run` });
+      else if (effect === 'write') info.writes.push(host);
+      else info.reads.push(host);
+    }
+  }
   for (const m of mounted ?? []) {
     const under = new RegExp(`(?:^|[\\s'"=:(])${m.dst.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/[^\\s'";|&()<>]*)?`, 'g');
     for (const a of args) {
@@ -220,8 +235,11 @@ const RUN_VALUE_OPTIONS = new Set([
   '--storage-opt', '--stop-timeout', '--volume-driver', '--device-cgroup-rule', '--annotation', '--label-file', '--init-path',
 ]);
 
-/** What the command a container runs does to the paths it names: delete (a tree), write, or read. */
-function containerEffect(args: readonly ArgWord[]): 'delete' | 'delete-tree' | 'write' | undefined {
+/**
+ * The words of the command a container runs (after the image); for `sh -c` the
+ * words of its script when it is one simple command. Undefined when unknown.
+ */
+function containerCommand(args: readonly ArgWord[]): string[] | undefined {
   let i = args.findIndex((a) => a.v === 'run' || a.v === 'create');
   if (i < 0) return undefined;
   for (i++; i < args.length; i++) {
@@ -229,12 +247,17 @@ function containerEffect(args: readonly ArgWord[]): 'delete' | 'delete-tree' | '
     if (!a.startsWith('-')) break;
     if (RUN_VALUE_OPTIONS.has(a)) i++;
   }
-  let cmd = args.slice(i + 1).map((a) => a.v);
+  const cmd = args.slice(i + 1).map((a) => a.v);
   // `sh -c "rm -rf /w/src"`: the words of the script it runs, when it is one simple command (else each path is only read)
   if (/^(sh|bash|ash|dash|zsh)$/.test((cmd[0] ?? '').replace(/^.*\//, '')) && cmd[1] === '-c' && cmd[2] !== undefined) {
     if (/[;&|\n`$()<>]/.test(cmd[2])) return undefined;
-    cmd = cmd[2].trim().split(/\s+/);
+    return cmd[2].trim().split(/\s+/);
   }
+  return cmd;
+}
+
+/** What a container's command does to the paths it names: delete (a tree), write, or read. */
+function containerEffect(cmd: readonly string[]): 'delete' | 'delete-tree' | 'write' | undefined {
   const name = (cmd[0] ?? '').replace(/^.*\//, '');
   const flags = cmd.slice(1).filter((a) => a.startsWith('-'));
   if (name === 'rm' || name === 'shred' || name === 'unlink' || name === 'rmdir') return flags.some((f) => /^-[a-zA-Z]*[rR]|^--recursive$/.test(f)) ? 'delete-tree' : 'delete';

@@ -267,11 +267,13 @@ describe('more wrappers and runners', () => {
       [`lua -e 'os.execute("rm -rf src")'`, 'os.execute'],
       ['docker run --rm -v $PWD:/w alpine rm -rf /w/src', 'a container deleting through a bind mount'],
       ['docker run --rm -v "$PWD":/w alpine sh -c "rm -rf /w/src"', 'the same through sh -c'],
+      ['docker run --rm -v $PWD:/w -w /w alpine rm -rf src', 'a relative path under a mounted working folder'],
     ] as const) expectDecision(judgeShell(w, cmd), 'deny', 'destructive.recursive-delete', what);
     expectDecision(judgeShell(w, 'fd -H env -x cat'), 'deny', 'secrets.read', 'fd -x cat of files matching env');
+    expectDecision(judgeShell(w, 'docker run --rm -v $PWD:/w -w /w alpine cat .env'), 'deny', 'secrets.read', 'a relative read under a mounted working folder');
   });
   test('their ordinary uses stay allowed', () => {
-    for (const cmd of ['perf stat -e cycles npm test', 'gdb -batch -ex run --args ./app', 'fd -e ts src', 'fd -e pyc -x rm', 'docker run --rm alpine rm -rf /', 'docker run --rm -v $PWD/dist:/out alpine rm -rf /out/cache']) {
+    for (const cmd of ['perf stat -e cycles npm test', 'gdb -batch -ex run --args ./app', 'fd -e ts src', 'fd -e pyc -x rm', 'docker run --rm alpine rm -rf /', 'docker run --rm -v $PWD/dist:/out alpine rm -rf /out/cache', 'docker run --rm -v $PWD:/w -w /w node:20 npm test']) {
       expectDecision(judgeShell(w, cmd), 'allow', undefined, cmd);
     }
   });
