@@ -30,8 +30,6 @@ export function checkGithub(pc: PackContext): void {
     if (/protection|ruleset|bypass/.test(op) && !/^(get|list|view)/.test(op)) pc.add('github.protection', 'deny', `changes branch protection (${op})`, frag);
     if (/repo_make_public|make_public/.test(op)) pc.add('github.make-public', 'deny', 'makes a repository public', frag);
     if (/repo_(archive|rename|transfer)|transfer_repo/.test(op)) pc.add('github.repo-admin', 'ask', `changes the repository (${op})`, frag);
-    // a tool outside the known ones that grants access or sets secrets (`add_collaborator`, `create_deploy_key`)
-    else if (/collaborator|deploy_key|secret|visibility|transfer|archive/.test(op) && !/^(get|list|view|search)/.test(op)) pc.add('github.repo-admin', 'ask', `changes who can reach the repository or what it holds (${op})`, frag);
     if (/^(secret|variable)_(set|delete|remove)/.test(op)) pc.add('github.secrets', 'ask', `changes GitHub ${op.split('_')[0]}s`, frag);
     if (/^(ssh-key|gpg-key)_(add|delete)/.test(op) || /^deploy-key/.test(op)) pc.add('github.keys', 'ask', 'changes access keys', frag);
     if (/^release_delete/.test(op)) pc.add('github.release-delete', 'ask', 'deletes a release', frag);
@@ -42,6 +40,10 @@ export function checkGithub(pc: PackContext): void {
       else if (g.force) pc.add('github.ref-change', 'ask', `moves ${b ?? 'a ref'} on GitHub by force`, frag);
     }
     if (/^update_repo$|^repo_edit$|^repo\.edit$/.test(op)) pc.add('github.repo-admin', 'ask', `changes the repository's settings (${op})`, frag);
+    // a tool none of the checks above knows that grants access or sets secrets (`add_collaborator`, `create_deploy_key`)
+    if (pc.out.matches.length === before && /collaborator|deploy_key|secret|visibility|transfer|archive/.test(op) && !/^(get|list|view|search)/.test(op)) {
+      pc.add('github.repo-admin', 'ask', `changes who can reach the repository or what it holds (${op})`, frag);
+    }
     // admin rights on anything that changes GitHub: branch protection may be bypassed
     if (g.admin && !READ_OPS.test(op) && pc.out.matches.length === before) pc.add('github.admin', 'ask', `uses admin rights for ${op || 'a GitHub change'}, which bypass branch protection`, frag);
   }

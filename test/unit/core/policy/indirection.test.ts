@@ -243,6 +243,7 @@ describe('MCP tools named after what they do', () => {
     expectDecision(mcp('github', 'add_collaborator', { owner: 'acme', repo: 'app', username: 'evil', permission: 'admin' }), 'ask', 'github.repo-admin', 'collaborator');
     expectDecision(mcp('github', 'get_branch_protection', { owner: 'acme', repo: 'app', branch: 'main' }), 'allow', undefined, 'a read of the protection');
     expectDecision(mcp('github', 'list_secrets', { owner: 'acme', repo: 'app' }), 'allow', undefined, 'listing secret names');
+    expectDecision(judgeShell(w, 'gh secret set NPM_TOKEN -b x'), 'ask', 'github.secrets', 'an operation the checks know keeps its own rule');
   });
 });
 
