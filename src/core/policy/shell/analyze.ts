@@ -2,7 +2,7 @@ import type { ShellAnalysis, ShellCommandInfo, Signal } from '../action.ts';
 import { has, parseArgs, value, values } from './args.ts';
 import { inlineFlag, interpreterFamily, scanInlineCode } from './cmdCode.ts';
 import { isDeployScript } from './cmdOps.ts';
-import type { CommandCtx, Redirected } from './commandKit.ts';
+import { w, type CommandCtx, type Redirected } from './commandKit.ts';
 import { describeCommand } from './commands.ts';
 import { isDecoder, parseDuration, quoteWord, splitWords, STATIC_PROGRAMS, staticFilter, stripQuotes } from './staticText.ts';
 import { ARG_SEPARATOR, expandSingle, expandWord, isSecretVarName, literalWord, type ArgWord, type ExpandEnv } from './expand.ts';
@@ -784,8 +784,8 @@ class Analyzer {
 
   /**
    * A script file the line wrote before it runs it (`echo 'rm -rf src' > /tmp/x.sh; sh /tmp/x.sh`):
-   * its commands are analysed as run here, from this directory. `interpreter`: the
-   * program named on a `#!` line, when the file is run directly.
+   * its commands are analysed as run here, from this directory. `sourced`: run in
+   * this shell (`.`); `direct`: run as a program, so its `#!` line names the interpreter.
    */
   private runWritten(path: string, scope: Scope, frame: Frame, via: string, args: readonly ArgWord[], sourced: boolean, direct = false): boolean {
     const text = this.writtenText(path);
@@ -803,7 +803,7 @@ class Analyzer {
     }
     // sourced: it runs in this shell (what it sets stays set); else in a child with the words as $1…
     const inner = sourced ? scope : copyScope(scope);
-    const saved = args.length > 0 ? setPositional(inner, { v: path, dyn: false, glob: false, vars: [], raw: path, subs: [], indirect: false }, [...args]) : undefined;
+    const saved = args.length > 0 ? setPositional(inner, w(path), args) : undefined;
     this.nestedScript(text, inner, { ...frame, stdin: undefined }, via);
     if (saved !== undefined && sourced) restorePositional(inner, saved);
     return true;
@@ -1799,14 +1799,13 @@ class Analyzer {
     const [pattern, ...paths] = p.positionals;
     const cmd = args.slice(x + 1).filter((a, i, all) => !(i === all.length - 1 && (a.v === ';' || a.v === '\\;')));
     if (cmd.length === 0) return false;
-    const word = (v: string): ArgWord => ({ v, dyn: false, glob: false, vars: [], raw: v, subs: [], indirect: false });
-    const found: ArgWord[] = [...(paths.length > 0 ? paths : [word('.')])];
-    if (pattern !== undefined && pattern.v !== '.' && pattern.v !== '' && pattern.v !== '^') found.push(word('-name'), word(`*${pattern.v}*`));
-    for (const e of values(p, '-e', '--extension')) found.push(word('-name'), word(`*.${e}`));
+    const found: ArgWord[] = [...(paths.length > 0 ? paths : [w('.')])];
+    if (pattern !== undefined && pattern.v !== '.' && pattern.v !== '' && pattern.v !== '^') found.push(w('-name'), w(`*${pattern.v}*`));
+    for (const e of values(p, '-e', '--extension')) found.push(w('-name'), w(`*.${e}`));
     const type = value(p, '-t', '--type');
-    if (type !== undefined) found.push(word('-type'), word(type[0] === 'd' ? 'd' : 'f'));
+    if (type !== undefined) found.push(w('-type'), w(type[0] === 'd' ? 'd' : 'f'));
     const placeholder = cmd.some((a) => a.v.includes('{'));
-    this.find([...found, word('-exec'), ...cmd.map((a) => (a.v.includes('{') ? { ...a, v: a.v.replace(/\{[^{}]*\}/g, '{}') } : a)), ...(placeholder ? [] : [word('{}')]), word('+')], scope, frame, info, text);
+    this.find([...found, w('-exec'), ...cmd.map((a) => (a.v.includes('{') ? { ...a, v: a.v.replace(/\{[^{}]*\}/g, '{}') } : a)), ...(placeholder ? [] : [w('{}')]), w('+')], scope, frame, info, text);
     return true;
   }
 
@@ -1815,7 +1814,7 @@ class Analyzer {
     let i = 0;
     const starts: ArgWord[] = [];
     while (i < args.length && !/^[-(!]/.test(args[i]!.v)) starts.push(args[i++]!);
-    const roots = (starts.length > 0 ? starts : [{ v: '.', dyn: false, glob: false, vars: [], raw: '.', subs: [], indirect: false } as ArgWord]).map((a) => this.opts.resolve(a.v, scope.cwd, a));
+    const roots = (starts.length > 0 ? starts : [w('.')]).map((a) => this.opts.resolve(a.v, scope.cwd, a));
     let nameFilter: string | undefined;
     let filtered = false;
     const execs: { argv: ArgWord[]; via: string }[] = [];
