@@ -195,6 +195,12 @@ export const container: Handler = (args, ctx, info) => {
   // a command that deletes or writes changes them on the host (`-v $PWD:/w alpine rm -rf /w/src`)
   const command = mounted ? containerCommand(args) : undefined;
   const effect = command ? containerEffect(command) : undefined;
+  // a host path the container's command names, recorded as what the command does to it
+  const record = (host: string): void => {
+    if (effect === 'delete' || effect === 'delete-tree') info.deletes.push({ path: host, recursive: effect === 'delete-tree', via: `${info.name} run` });
+    else if (effect === 'write') info.writes.push(host);
+    else info.reads.push(host);
+  };
   // relative paths under a working folder that is mounted (`-v $PWD:/w -w /w alpine rm -rf src`) are the host's too
   const workdirWord = args.findIndex((a) => a.v === '-w' || a.v === '--workdir');
   const workdir = workdirWord >= 0 ? args[workdirWord + 1]?.v : args.find((a) => a.v.startsWith('--workdir='))?.v.slice('--workdir='.length);
@@ -203,24 +209,12 @@ export const container: Handler = (args, ctx, info) => {
     const dir = hostDir.src + workdir.slice(hostDir.dst.length);
     for (const word of command.slice(1)) {
       if (word === '' || word.startsWith('-') || word.startsWith('/')) continue;
-      const host = ctx.resolve(word, dir);
-      if (effect === 'delete' || effect === 'delete-tree') info.deletes.push({ path: host, recursive: effect === 'delete-tree', via: `${info.name} run` });
-      else if (effect === 'write') info.writes.push(host);
-      else info.reads.push(host);
+      record(ctx.resolve(word, dir));
     }
   }
   for (const m of mounted ?? []) {
     const under = new RegExp(`(?:^|[\\s'"=:(])${m.dst.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/[^\\s'";|&()<>]*)?`, 'g');
-    for (const a of args) {
-      for (const hit of a.v.matchAll(under)) {
-        if (!hit[1] || hit[1].length <= 1) continue;
-        const host = m.src + hit[1];
-        if (effect === 'delete' || effect === 'delete-tree') {
-          info.deletes.push({ path: host, recursive: effect === 'delete-tree', via: `${info.name} run` });
-        } else if (effect === 'write') info.writes.push(host);
-        else info.reads.push(host);
-      }
-    }
+    for (const a of args) for (const hit of a.v.matchAll(under)) if (hit[1] && hit[1].length > 1) record(m.src + hit[1]);
   }
 };
 
