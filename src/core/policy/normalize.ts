@@ -350,7 +350,6 @@ function configKeys(text: string): { path: string[]; value: unknown }[] {
   return out;
 }
 
-
 /** The interpreter line that runs a program given inline, by its language. */
 const RUNNERS = { python: 'python3 -c', node: 'node -e', ruby: 'ruby -e', perl: 'perl -e', php: 'php -r', bash: 'bash -c', rust: 'rust-script -e' } as const;
 type CodeLanguage = keyof typeof RUNNERS;
@@ -407,7 +406,6 @@ function blockScalarCommands(text: string): string[] {
   return out;
 }
 
-/** Command strings an edit places in a file that will run them. */
 /** The command lines a file edit puts where they will run; `whole.script` is set when the whole text is one program. */
 function runnableCommands(e: FileEdit, role: FileRole, whole: { script: boolean }): string[] {
   if (role === 'other' || role === 'settings') return [];
@@ -559,10 +557,10 @@ export function gitOpFromInput(input: Record<string, unknown>, text: string): Gi
   return op;
 }
 
-/** Paths, contents and URLs found in the arguments of an MCP tool, classified by what the tool's name says it does. */
 /** MCP tools named after the command-line program they run */
 const CLI_TOOL = /^(kubectl|oc|helm|aws|gcloud|az|terraform|tofu|pulumi|docker|podman|gh|git|npm|pnpm|yarn|npx|pip|psql|mysql|redis-cli|mongosh|heroku|fly|flyctl|doctl|vercel)$/;
 
+/** Paths, contents and URLs found in the arguments of an MCP tool, classified by what the tool's name says it does. */
 export function mcpArguments(b: ActionBuilder, server: string, tool: string, args: unknown): void {
   const verb = tool.toLowerCase();
   const writes = /(write|create|save|edit|update|put|upload|append|insert|replace|patch|set|store|rename|move|mkdir|copy|commit|push)/.test(verb);
