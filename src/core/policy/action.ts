@@ -103,6 +103,8 @@ export interface GithubOp {
   text: string;
   /** GraphQL mutations a raw API call names (`deleteRepository`, `updateBranchProtectionRule`) */
   mutations?: string[];
+  /** a raw API call's body makes the repository public (`private=false`, `visibility=public`) */
+  makesPublic?: boolean;
 }
 
 export interface McpCall {

@@ -53,6 +53,10 @@ function apiCall(pc: PackContext, g: GithubOp): void {
   const ep = (g.endpoint ?? '').replace(/^\/+/, '').replace(/^https:\/\/api\.github\.com\//, '');
   const m = g.method ?? 'GET';
   if (m === 'GET') return;
+  if (g.makesPublic && (/^repos\/[^/]+\/[^/]+\/?$/.test(ep) || m === 'MUTATION')) {
+    pc.add('github.make-public', 'deny', `makes a repository public (${m} ${ep})`, g.text);
+    return;
+  }
   for (const name of g.mutations ?? NONE) {
     if (/^deleteRepository$/.test(name)) pc.add('github.delete-repo', 'deny', 'deletes a repository (GraphQL deleteRepository)', g.text);
     else if (/Protection|Ruleset/.test(name)) pc.add('github.protection', 'deny', `changes branch protection (GraphQL ${name})`, g.text);

@@ -37,11 +37,28 @@ const CLOUD_METADATA_HOSTS = new Set([
 
 /** programs that print the files they are given */
 const FILE_READERS: ReadonlySet<string> = new Set(['cat', 'head', 'tail', 'less', 'more', 'tac', 'nl', 'base64', 'xxd', 'od', 'hexdump', 'strings', 'bat', 'sort', 'uniq', 'cut', 'paste', 'awk', 'sed', 'jq', 'cp', 'tar', 'zip', 'curl']);
-const SECRETISH = /\.env\b|\benv\b|\bssh\b|\.pem\b|\.key\b|secret|token|credential|\.aws\b|\.kube\b|npmrc|netrc|id_rsa|id_ed25519|passw/i;
+const SECRETISH = /\.env\b|\benv\b|\bssh\b|\.pem\b|\.key\b|secret|token|credential|\.aws\b|\.kube\b|npmrc|netrc|\bid_(?:rsa|dsa|ecdsa|ed)|passw/i;
 
 /** TOKEN_COMMANDS by program name (in list order), so each command is compared with its own entries only. */
 const TOKEN_BY_NAME = new Map<string, (typeof TOKEN_COMMANDS)[number][]>();
 for (const t of TOKEN_COMMANDS) TOKEN_BY_NAME.set(t.name, [...(TOKEN_BY_NAME.get(t.name) ?? []), t]);
+
+/**
+ * A word of a line that names a secret file (`.env`, `id_rsa`, `~/.ssh/`)
+ * once regex anchors, escapes and quotes are taken off (a glob, or a regex's
+ * `.*`, may match one): a search for
+ * that name finds secrets (`find . -name '.env*'`, `grep -x '^\.env$'`).
+ */
+function secretNameIn(pc: PackContext, text: string): string | undefined {
+  const root = pc.ctx.workspaceRoots[0] ?? '/';
+  for (const raw of text.match(/[^\s'"`$(){}|;&<>=,]+/g) ?? NONE) {
+    const w = raw.replace(/\\(.)/g, '$1').replace(/^\^+|\$+$/g, '').replace(/\.\*/g, '*').replace(/^(\.\/)+/, '');
+    if (w.length < 3 || w[0] === '-' || !/\.|id_|credentials/.test(w)) continue;
+    const p = w.startsWith('~/') ? pc.ctx.home + w.slice(1) : w.startsWith('/') ? w : `${root}/${w}`;
+    if (pc.isSecret(p)) return w;
+  }
+  return undefined;
+}
 
 export function checkSecrets(pc: PackContext): void {
   const a = pc.action;
@@ -70,10 +87,17 @@ export function checkSecrets(pc: PackContext): void {
       if (pc.isSecret(m) || pc.isHome(m) || m === '/' || /^\/(etc|root|var\/run\/docker\.sock)$/.test(m)) pc.add('secrets.container-mount', 'deny', `mounts ${m} into a container`, c.text);
     }
     const dynamicRead = c.reads.find((p) => pc.fact(p)?.dynamic);
-    if (dynamicRead && SECRETISH.test(c.text) && !c.reads.some((p) => pc.isSecret(p))) pc.add('secrets.dynamic-read', 'ask', 'reads a file chosen at run time that looks like a secret', c.text);
+    if (dynamicRead && SECRETISH.test(c.text) && !c.reads.some((p) => pc.isSecret(p))) {
+      // `cat $(find . -name .env)`: the names come from a search for a secret file's name
+      const named = secretNameIn(pc, c.text);
+      pc.add('secrets.dynamic-read', named ? 'deny' : 'ask', named ? `reads the files a search for ${named} finds` : 'reads a file chosen at run time that looks like a secret', c.text);
+      if (named) pc.out.memo.secretReads.push(c.text);
+    }
     // `ls -a | grep '^.env$' | xargs cat`: a reader fed file names by a pipe the line filters for secrets
     else if (c.openArgs && FILE_READERS.has(c.name) && SECRETISH.test(a.command ?? '') && !a.reads.some((p) => pc.isSecret(p))) {
-      pc.add('secrets.dynamic-read', 'ask', `${c.name} reads files named at run time by a line that looks for secrets`, c.text);
+      const named = secretNameIn(pc, a.command ?? '');
+      pc.add('secrets.dynamic-read', named ? 'deny' : 'ask', named ? `${c.name} reads the files a search for ${named} finds` : `${c.name} reads files named at run time by a line that looks for secrets`, c.text);
+      if (named) pc.out.memo.secretReads.push(c.text);
     }
     for (const t of TOKEN_BY_NAME.get(c.name) ?? NONE) {
       if (t.test(c.args)) {

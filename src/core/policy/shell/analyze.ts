@@ -164,8 +164,55 @@ export const WRAPPER_NAMES: ReadonlySet<string> = new Set([
   'asdf', 'conda', 'mamba', 'micromamba', 'pixi', 'dotenv', 'op', 'doppler', 'infisical', 'aws-vault', 'direnv', 'nix-shell', 'devbox', 'uvx',
   'pipx', 'xargs', 'parallel', 'find', 'eval', 'source', '.', 'cmd', 'powershell', 'pwsh', 'systemd-run', 'runuser', 'coproc', 'screen', 'tmux',
   'xterm', 'uxterm', 'urxvt', 'gnome-terminal', 'konsole', 'xfce4-terminal', 'alacritty', 'kitty', 'wezterm', 'terminator', 'x-terminal-emulator',
-  'proot', 'entr', 'perf', 'gdb', 'fd', 'fdfind',
+  'proot', 'entr', 'perf', 'gdb', 'fd', 'fdfind', 'nix', 'toolbox', 'distrobox', 'distrobox-enter', 'machinectl', 'hyperfine', 'nodemon', 'watchexec',
+  'byobu',
 ]);
+
+/** the options of a plain wrapper that take the next word as their value (exact words: `-n`, `--rewrite`, mpirun's `-np`) */
+const MPI_VALUES = ['-n', '-c', '-N', '-H', '-x', '-np', '-host', '-hostfile', '-machinefile', '--host', '--hostfile', '--map-by', '--bind-to', '-wdir', '--wdir', '-npernode', '--npernode'];
+/**
+ * Programs that run the command after their options and a fixed number of
+ * operands (a user name, a socket): `gosu app rm -rf src`,
+ * `eatmydata rm -rf src`, `mpirun -np 4 cmd`.
+ */
+export const PLAIN_WRAPPERS: ReadonlyMap<string, { values: ReadonlySet<string>; operands: number }> = new Map(
+  ([
+    ['fakechroot', ['-e', '-c', '-l', '-d', '--environment', '--config-dir', '--lib', '--elfloader']],
+    ['chpst', ['-u', '-U', '-b', '-e', '-/', '-n', '-l', '-L', '-m', '-d', '-o', '-p', '-f', '-c', '-r', '-t']],
+    ['setpriv', ['--reuid', '--regid', '--ruid', '--euid', '--rgid', '--egid', '--groups', '--inh-caps', '--ambient-caps', '--bounding-set', '--securebits', '--pdeathsig', '--selinux-label', '--apparmor-profile', '--landlock-access', '--landlock-rule']],
+    ['nocache', []], ['eatmydata', []], ['winpty', []], ['with-contenv', []], ['dbus-launch', []], ['flatpak-spawn', []], ['nq', []],
+    ['tini', ['-p', '-e']],
+    ['dumb-init', ['-r', '--rewrite']],
+    // they change user only when already root (to drop rights): no privilege is gained
+    ['gosu', [], 1], ['su-exec', [], 1], ['s6-setuidgid', [], 1],
+    ['cgexec', ['-g']],
+    ['mpirun', MPI_VALUES], ['mpiexec', MPI_VALUES],
+    ['srun', ['-n', '-N', '-p', '-t', '-c', '-J', '-A', '-w', '-x', '-o', '-e', '-i', '-D', '-G', '-q', '-C', '-d', '-m', '-r', '-T', '-W', '-B', '-L', '-M', '-S']],
+    ['sshpass', ['-p', '-f', '-d', '-P']],
+    ['retry', ['-t', '-d', '-u', '-w', '--times', '--delay', '--until', '--while']],
+    ['reflex', ['-r', '-R', '-g', '-G', '-c', '-d', '--regex', '--inverse-regex', '--glob', '--inverse-glob', '--config', '--decoration']],
+    ['tsp', ['-L', '-D', '-W', '-N']], ['ts', ['-L', '-D', '-W', '-N']],
+    // `dtach -n SOCKET cmd`, `abduco -n NAME cmd`
+    ['dtach', ['-e', '-r'], 1], ['abduco', ['-e'], 1],
+  ] as [string, string[], number?][]).map(([n, v, operands = 0]) => [n, { values: new Set(v), operands }]),
+);
+for (const n of PLAIN_WRAPPERS.keys()) (WRAPPER_NAMES as Set<string>).add(n);
+
+/** The words after a plain wrapper's options (up to `--`) and operands: the command it runs. */
+function afterPlainOptions(args: readonly ArgWord[], values: ReadonlySet<string>, operands: number): ArgWord[] {
+  let i = 0;
+  while (i < args.length) {
+    const a = args[i]!.v;
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (a.length < 2 || a[0] !== '-') break;
+    i++;
+    if (values.has(a)) i++;
+  }
+  return args.slice(Math.min(args.length, i + operands));
+}
 /** tmux commands that start a program: their last words are a shell command */
 const TMUX_RUNS: ReadonlySet<string> = new Set([
   'new', 'new-session', 'new-window', 'neww', 'split-window', 'splitw', 'respawn-pane', 'respawnp', 'respawn-window', 'respawnw', 'run-shell', 'run',
@@ -1409,7 +1456,8 @@ class Analyzer {
         const g = parseArgs(args, { values: ['L', 'S', 'f', 'T'], stopAtFirstPositional: true });
         const sub = g.positionals[0]?.v ?? '';
         if (!TMUX_RUNS.has(sub)) return true;
-        const p = parseArgs(g.positionals.slice(1), { values: ['t', 's', 'n', 'c', 'e', 'F', 'x', 'y', 'l', 'p', 'T'] });
+        // tmux stops reading options at the command's first word (`new -d rm -rf src` runs `rm -rf src`)
+        const p = parseArgs(g.positionals.slice(1), { values: ['t', 's', 'n', 'c', 'e', 'F', 'x', 'y', 'l', 'p', 'T'], stopAtFirstPositional: true });
         const words = p.positionals.map((a) => a.v).filter((v) => !(sub === 'send-keys' || sub === 'send') || !/^(Enter|C-m|KPEnter|Escape|C-c)$/.test(v));
         if (p.positionals.some((a) => a.dyn)) this.signal('shell.eval-dynamic', text, `tmux ${sub} runs text only known at run time`);
         else if (words.length > 0) this.nestedScript(words.join(' '), copyScope(scope), { ...frame, stdin: undefined, background: true }, `tmux ${sub}`);
@@ -1459,6 +1507,64 @@ class Analyzer {
       case 'busybox':
       case 'toybox':
         return again(args, name);
+      case 'nix': {
+        // `nix develop|shell … -c|--command CMD ARGS`
+        if (!/^(develop|shell)$/.test(args[0]?.v ?? '')) return false;
+        const at = args.findIndex((a) => a.v === '-c' || a.v === '--command');
+        return at < 0 ? true : again(args.slice(at + 1), `nix ${args[0]!.v}`);
+      }
+      case 'toolbox': {
+        if (args[0]?.v !== 'run') return false;
+        return again(afterPlainOptions(args.slice(1), new Set(['-c', '-d', '-r', '--container', '--distro', '--release']), 0), 'toolbox run');
+      }
+      case 'distrobox':
+      case 'distrobox-enter': {
+        // `distrobox enter [NAME] [opts] -- CMD`: the command is what follows `--`
+        if (name === 'distrobox' && args[0]?.v !== 'enter') return false;
+        const dd = args.findIndex((a) => a.v === '--');
+        return dd < 0 ? true : again(args.slice(dd + 1), name);
+      }
+      case 'machinectl': {
+        // `machinectl shell [USER@]MACHINE [CMD ARGS]`
+        if (args[0]?.v !== 'shell') return false;
+        const rest = afterPlainOptions(args.slice(1), new Set(['-E', '--setenv', '--uid', '-M', '--machine']), 0);
+        this.signal('privilege.sudo', text, 'machinectl shell runs a command as another user');
+        return again(rest.slice(1), 'machinectl shell');
+      }
+      case 'hyperfine': {
+        // every command argument, and --setup/--prepare/--cleanup/--conclude, is a shell command line
+        const LINE = new Set(['-s', '--setup', '-p', '--prepare', '-c', '--cleanup', '--conclude']);
+        const OTHER = new Set(['-w', '--warmup', '-m', '--min-runs', '-M', '--max-runs', '-r', '--runs', '-P', '--parameter-scan', '-D', '--parameter-step-size', '-L', '--parameter-list', '-S', '--shell', '--style', '--export-json', '--export-csv', '--export-markdown', '--export-asciidoc', '--export-orgmode', '-n', '--command-name', '--output', '--input', '-u', '--time-unit', '--sort']);
+        for (let i = 0; i < args.length; i++) {
+          const a = args[i]!.v;
+          if (LINE.has(a)) {
+            const line = args[++i];
+            if (line) this.nestedScript(line.v, copyScope(scope), { ...frame, stdin: undefined }, `hyperfine ${a}`);
+          } else if (OTHER.has(a)) i += a === '-P' || a === '--parameter-scan' ? 3 : a === '-L' || a === '--parameter-list' ? 2 : 1;
+          else if (!a.startsWith('-')) this.nestedScript(a, copyScope(scope), { ...frame, stdin: undefined }, 'hyperfine');
+        }
+        return true;
+      }
+      case 'nodemon': {
+        // `nodemon --exec 'cmd' [args]`: the command line runs on every change
+        const at = args.findIndex((a) => a.v === '--exec' || a.v === '-x');
+        if (at < 0 || !args[at + 1]) return false;
+        this.nestedScript([args[at + 1]!.v, ...args.slice(at + 2).map((a) => quoteWord(a.v))].join(' '), copyScope(scope), { ...frame, stdin: undefined }, 'nodemon --exec');
+        return true;
+      }
+      case 'watchexec': {
+        // `watchexec [opts] -- CMD ARGS`, or one word that is a command line (run through a shell)
+        const WATCH_VALUES = new Set(['-e', '--exts', '-w', '--watch', '-i', '--ignore', '-d', '--debounce', '-s', '--signal', '--shell', '-f', '--filter', '-E', '--env', '--delay-run', '--project-origin', '--workdir', '-W', '-o', '--on-busy-update', '--stop-signal', '--stop-timeout', '--poll']);
+        const rest = afterPlainOptions(args, WATCH_VALUES, 0);
+        if (rest.length === 1 && /\s/.test(rest[0]!.v)) {
+          this.nestedScript(rest[0]!.v, copyScope(scope), { ...frame, stdin: undefined }, 'watchexec');
+          return true;
+        }
+        return again(rest, 'watchexec');
+      }
+      case 'byobu':
+        // byobu passes tmux's commands through
+        return this.wrapper('tmux', first, args, scope, frame, info, text);
       case 'npx':
       case 'bunx':
       case 'pnpx': {
@@ -1510,6 +1616,12 @@ class Analyzer {
       case 'uvx':
       case 'pipx': {
         const sub = args[0]?.v;
+        if (name === 'nix-shell' || name === 'devbox' && sub === 'shell') {
+          // `nix-shell [opts] --run|--command 'cmd'`: the command line runs in the shell it opens
+          const idx = args.findIndex((a) => a.v === '--run' || a.v === '--command');
+          if (idx >= 0 && args[idx + 1]) this.nestedScript(args[idx + 1]!.v, copyScope(scope), frame, name);
+          return idx >= 0;
+        }
         const runs = name === 'uvx' ? 0 : name === 'pipx' ? sub === 'run' ? 1 : -1 : /^(run|exec|x)$/.test(sub ?? '') ? 1 : name === 'dotenv' ? 0 : -1;
         if (runs < 0) return false;
         let rest = args.slice(runs);
@@ -1524,11 +1636,6 @@ class Analyzer {
           }
         }
         if (name === 'op' || name === 'doppler' || name === 'infisical' || name === 'aws-vault') this.signal('secrets.injected', text, `${name} gives the command stored secrets`);
-        if (name === 'nix-shell' || name === 'devbox') {
-          const idx = args.findIndex((a) => a.v === '--run' || a.v === '--command');
-          if (idx >= 0 && args[idx + 1]) this.nestedScript(args[idx + 1]!.v, copyScope(scope), frame, name);
-          return idx >= 0;
-        }
         if (rest[0] && /\.py$/.test(rest[0].v)) return again([{ ...rest[0], v: 'python' }, ...rest], `${name} run`);
         return name === 'uvx' || name === 'pipx' ? this.packageRunner(rest, name, again) : again(rest, `${name} ${sub ?? ''}`.trim());
       }
@@ -1602,8 +1709,11 @@ class Analyzer {
         if (has(p, '--on-active', '--on-boot', '--on-startup', '--on-unit-active', '--on-unit-inactive', '--on-calendar')) this.signal('deferred.schedule', text, 'systemd-run starts a timer');
         return again(p.positionals, 'systemd-run', { delay: frame.delay + (has(p, '--on-calendar', '--on-active') ? 3600 : 0) });
       }
-      default:
-        break;
+      default: {
+        const plain = PLAIN_WRAPPERS.get(name);
+        if (plain === undefined) break;
+        return again(afterPlainOptions(args, plain.values, plain.operands), name);
+      }
     }
     return this.notWrapper(name, args, scope, frame, info, text);
   }

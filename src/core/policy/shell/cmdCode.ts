@@ -1,5 +1,6 @@
 import type { ShellCommandInfo, Signal } from '../action.ts';
 import { has, parseArgs, value, values, type ArgSpec } from './args.ts';
+import type { ArgWord } from './expand.ts';
 import { addReads, addWrites, looksLikeUrl, urlsIn, type CommandCtx, type Handler } from './commandKit.ts';
 import { normaliseSql, SQL_DESTRUCTIVE } from './cmdDatabases.ts';
 import { foldInlineStrings, guardishLiterals, unescaped } from './inlineStrings.ts';
@@ -20,6 +21,9 @@ const SCRIPT_INTERPRETERS: Record<string, { inline: string[]; spec: ArgSpec }> =
   rscript: { inline: ['-e'], spec: { values: ['e'] } },
   osascript: { inline: ['-e'], spec: { values: ['e', 'l', 's'] } },
   rust: { inline: ['-e', '--expr'], spec: { values: ['e', '--expr', 'd', '--dep'] } },
+  // read by their own handlers (tcl, the emacs reader); listed for the option that gives them a program inline
+  tcl: { inline: ['-c'], spec: { values: ['c', 'f', '-encoding'] } },
+  elisp: { inline: ['--eval'], spec: { values: ['--eval', '-eval', 'l', '--load', 'f', '--funcall', 'L', '--directory', '--script'] } },
   pwsh_: { inline: [], spec: {} },
 };
 
@@ -43,6 +47,13 @@ export function interpreterFamily(name: string): string | undefined {
       return name === 'rscript' ? 'rscript' : undefined;
     case 105: // i
       return name === 'irb' ? 'ruby' : undefined;
+    case 116: // t
+    case 119: // w
+      return name === 'tclsh' || /^tclsh\d/.test(name) || name === 'wish' ? 'tcl' : undefined;
+    case 101: // e
+      return name === 'expect' ? 'tcl' : name === 'emacs' ? 'elisp' : undefined;
+    case 82: // R
+      return name === 'Rscript' || name === 'R' ? 'rscript' : undefined;
     case 108: // l
       return /^lua(jit|\d(\.\d)?)?$/.test(name) ? 'lua' : undefined;
     case 100: // d
@@ -152,6 +163,8 @@ const HOME_DELETE = /\b(rmtree|rmSync|rm_rf|rm_r|remove_dir_all|rimraf(?:\.sync)
 
 export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): void {
   const raw = source.length > 200_000 ? source.slice(0, 200_000) : source;
+  if (lang === 'tcl') return scanTcl(raw, ctx, info);
+  if (lang === 'elisp') return scanElisp(raw, ctx, info);
   // the strings the program builds, at the places it uses them
   const code = foldInlineStrings(raw, lang);
   if (FORK_LOOP.test(code)) signals.push({ code: 'system.fork-bomb', fragment: info.text, detail: `${lang} forks without end` });
@@ -159,7 +172,7 @@ export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, in
   for (const m of code.matchAll(DELETE_API)) {
     const target = m[2];
     const fn = m[1]!;
-    const recursive = /rmtree|rm_rf|rm_r|rimraf|remove_dir_all|removedirs|emptyDir|Remove-Item/.test(fn) || /recursive\s*[:=]\s*(true|True)|-Recurse/.test(code);
+    const recursive = /rmtree|rm_rf|rm_r|rimraf|remove_dir_all|removedirs|emptyDir|Remove-Item/.test(fn) || /recursive\s*[:=]\s*(true|True|TRUE|T\b)|-Recurse/.test(code);
     if (target !== undefined && target !== '') info.deletes.push({ path: ctx.resolve(target), recursive, via: `${lang} ${fn}` });
     else signals.push({ code: 'exec.inline-delete', fragment: m[0], detail: `${lang} deletes files it computes at run time` });
   }
@@ -226,3 +239,183 @@ export const perl: Handler = (args, ctx, info, signals) => {
     if (written !== undefined) scanInlineCode(written, 'perl', ctx, info, signals);
   } else info.interpreterStdin = true;
 };
+
+// ---------------------------------------------------------------- Tcl and Emacs Lisp
+
+const shellQuote = (x: string): string => (/[\s'"$`\\|;&<>()]/.test(x) ? `'${x.replace(/'/g, `'\\''`)}'` : x);
+
+/** Tcl's words: `"…"` and `{…}` group, whitespace separates. */
+function tclWords(text: string): string[] {
+  return [...text.matchAll(/"((?:[^"\\]|\\.)*)"|\{([^{}]*)\}|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+}
+
+/** `exec …` and expect's `spawn …` (options first), up to the end of the Tcl command */
+const TCL_RUN = /(?:^|[\n;[{])[ \t]*(exec|spawn)((?:[ \t]+-(?!-[ \t])\S+)*)(?:[ \t]+--)?[ \t]+([^\n;\]}]+)/g;
+const TCL_FILE = /(?:^|[\n;[{])[ \t]*file[ \t]+(delete|copy|rename|link)[ \t]+([^\n;\]}]+)/g;
+const TCL_OPEN = /(?:^|[\n;[{])[ \t]*(?:set[ \t]+\S+[ \t]+\[)?open[ \t]+("[^"]*"|\{[^}]*\}|[^\s\]]+)(?:[ \t]+("[^"]*"|\{[^}]*\}|[^\s\]]+))?/g;
+
+/**
+ * A Tcl program (tclsh, wish, expect): `exec` and `spawn` run programs,
+ * `file delete -force` deletes whole trees, `file copy|rename|link` and
+ * `open` read and write files, `http::geturl` and `socket` reach the network.
+ */
+function scanTcl(code: string, ctx: CommandCtx, info: ShellCommandInfo): void {
+  for (const m of code.matchAll(TCL_RUN)) {
+    const words = tclWords(m[3]!);
+    if (words.length > 0) ctx.nested(words.map(shellQuote).join(' '), `tcl ${m[1]}`);
+  }
+  for (const m of code.matchAll(TCL_FILE)) {
+    const words = tclWords(m[2]!);
+    const names = words.filter((x) => !x.startsWith('-'));
+    if (m[1] === 'delete') {
+      const force = words.includes('-force');
+      for (const n of names) info.deletes.push({ path: ctx.resolve(n), recursive: force, via: 'tcl file delete' });
+    } else if (names.length >= 2) {
+      // copy|rename SOURCE… TARGET; link LINK TARGET makes LINK
+      if (m[1] === 'link') info.writes.push(ctx.resolve(names[0]!));
+      else {
+        for (const n of names.slice(0, -1)) info.reads.push(ctx.resolve(n));
+        info.writes.push(ctx.resolve(names[names.length - 1]!));
+      }
+    }
+  }
+  for (const m of code.matchAll(TCL_OPEN)) {
+    const name = tclWords(m[1]!)[0];
+    if (name === undefined || name.startsWith('|') || name.startsWith('$')) continue;
+    const mode = m[2] !== undefined ? tclWords(m[2])[0] ?? 'r' : 'r';
+    if (/[wa]|WRONLY|RDWR|CREAT|APPEND|TRUNC/.test(mode)) info.writes.push(ctx.resolve(name));
+    else info.reads.push(ctx.resolve(name));
+  }
+  if (/\bhttp::geturl\b|(?:^|[\s[;{])socket[ \t]/.test(code)) {
+    info.network = true;
+    for (const u of urlsIn(code)) info.urls.push(u);
+  }
+}
+
+/** the Emacs Lisp calls that delete, run programs, read, write or fetch, with the text up to their closing parenthesis (one level of nesting) */
+const ELISP_CALL = /\((delete-directory|delete-file|shell-command|shell-command-to-string|async-shell-command|call-process-shell-command|start-process-shell-command|call-process|process-lines|start-process|make-process|insert-file-contents|insert-file-contents-literally|find-file|find-file-noselect|write-region|append-to-file|copy-file|rename-file|make-symbolic-link|add-name-to-file|copy-directory|url-retrieve|url-retrieve-synchronously)\b((?:[^()"]|"(?:[^"\\]|\\.)*"|\((?:[^()"]|"(?:[^"\\]|\\.)*")*\))*)\)/g;
+
+const elispStrings = (text: string): string[] => [...text.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
+
+/** An Emacs Lisp program (`emacs --batch --eval …`): what its calls delete, run, read, write and fetch. */
+function scanElisp(code: string, ctx: CommandCtx, info: ShellCommandInfo): void {
+  for (const m of code.matchAll(ELISP_CALL)) {
+    const fn = m[1]!;
+    const rest = m[2]!;
+    const strs = elispStrings(rest);
+    switch (fn) {
+      case 'delete-directory': {
+        if (strs[0] === undefined) break;
+        // the second argument, when given and not nil, deletes the contents too
+        const after = rest.slice(rest.indexOf('"' + strs[0]) + strs[0].length + 2).trim();
+        info.deletes.push({ path: ctx.resolve(strs[0]), recursive: after !== '' && !/^nil\b/.test(after), via: 'elisp delete-directory' });
+        break;
+      }
+      case 'delete-file':
+        if (strs[0] !== undefined) info.deletes.push({ path: ctx.resolve(strs[0]), recursive: false, via: 'elisp delete-file' });
+        break;
+      case 'shell-command':
+      case 'shell-command-to-string':
+      case 'async-shell-command':
+      case 'call-process-shell-command':
+        if (strs[0] !== undefined) ctx.nested(strs[0], `elisp ${fn}`);
+        break;
+      case 'start-process-shell-command':
+        if (strs.length > 0) ctx.nested(strs[strs.length - 1]!, `elisp ${fn}`);
+        break;
+      case 'call-process':
+      case 'process-lines':
+      case 'start-process':
+      case 'make-process': {
+        // call-process PROGRAM INFILE DESTINATION DISPLAY ARGS…; start-process NAME BUFFER PROGRAM ARGS…; make-process :command '(PROGRAM ARGS…)
+        let words = strs;
+        if (fn === 'make-process') words = elispStrings(/:command\s+'?\(([^()]*)\)/.exec(rest)?.[1] ?? '');
+        else if (fn === 'start-process') words = strs.slice(strs.length > 2 && /^\*/.test(strs[1]!) ? 2 : 1);
+        else if (fn === 'call-process') words = strs.filter((x, i) => i === 0 || !/^\*/.test(x));
+        if (words.length > 0) ctx.nested(words.map(shellQuote).join(' '), `elisp ${fn}`);
+        break;
+      }
+      case 'insert-file-contents':
+      case 'insert-file-contents-literally':
+      case 'find-file':
+      case 'find-file-noselect':
+        if (strs[0] !== undefined) info.reads.push(ctx.resolve(strs[0]));
+        break;
+      case 'write-region':
+      case 'append-to-file':
+        if (strs.length > 0) info.writes.push(ctx.resolve(strs[strs.length - 1]!));
+        break;
+      case 'url-retrieve':
+      case 'url-retrieve-synchronously':
+        info.network = true;
+        for (const u of urlsIn(rest)) info.urls.push(u);
+        break;
+      default:
+        // copy-file, rename-file, make-symbolic-link, add-name-to-file, copy-directory: FROM TO
+        if (strs.length >= 2) {
+          info.reads.push(ctx.resolve(strs[0]!));
+          info.writes.push(ctx.resolve(strs[1]!));
+        }
+    }
+  }
+}
+
+/** tclsh, wish and expect: `-c` programs (expect), a script file, or the program on stdin. */
+export const tcl: Handler = (args, ctx, info, signals) => {
+  const inline: string[] = [];
+  let script: ArgWord | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!.v;
+    if (a === '-c') {
+      const c = args[++i];
+      if (c) inline.push(c.v);
+    } else if (a === '-f') script = args[++i];
+    else if (a === '-encoding') i++;
+    else if (a === '--') {
+      script ??= args[i + 1];
+      break;
+    } else if (!a.startsWith('-') || a === '-') {
+      if (a !== '-') script ??= args[i];
+      break;
+    }
+  }
+  for (const c of inline) {
+    info.inlineCode = c;
+    scanInlineCode(c, 'tcl', ctx, info, signals);
+  }
+  if (script !== undefined) {
+    const path = ctx.resolve(script);
+    info.execs.push(path);
+    info.reads.push(path);
+    const written = ctx.writtenText?.(path);
+    if (written !== undefined) scanInlineCode(written, 'tcl', ctx, info, signals);
+  } else if (inline.length === 0) info.interpreterStdin = true;
+};
+
+/** `emacs [--batch] --eval EXPR -l FILE FILES…`: the expressions run; the files are opened for editing. */
+export function emacsArgs(args: readonly ArgWord[], ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): ArgWord[] {
+  const files: ArgWord[] = [];
+  const programs: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!.v;
+    if (a === '--eval' || a === '-eval' || a === '--execute' || a === '-execute') {
+      const e = args[++i];
+      if (e) programs.push(e.v);
+    } else if (a.startsWith('--eval=')) programs.push(a.slice(7));
+    else if (a === '-l' || a === '--load' || a === '-load' || a === '--script' || a === '-scriptload' || a === '-x') {
+      const f = args[++i];
+      if (!f) continue;
+      const path = ctx.resolve(f);
+      info.execs.push(path);
+      info.reads.push(path);
+      const written = ctx.writtenText?.(path);
+      if (written !== undefined) programs.push(written);
+    } else if (/^(-f|--funcall|-L|--directory|--chdir|-t|--terminal|-d|--display|--fg-color|--bg-color|-fn|--font|--name|-T|--title|--geometry|-g)$/.test(a)) i++;
+    else if (!a.startsWith('-') && !a.startsWith('+')) files.push(args[i]!);
+  }
+  for (const p of programs) {
+    info.inlineCode = p;
+    scanInlineCode(p, 'elisp', ctx, info, signals);
+  }
+  return files;
+}

@@ -1,6 +1,7 @@
 import { has, parseArgs, value, values, type ArgSpec } from './args.ts';
 import { addReads, addWrites, basename, joinPath, patchEffects, stdinFileOf, w, type CommandCtx, type Handler } from './commandKit.ts';
 import type { ArgWord } from './expand.ts';
+import { emacsArgs } from './cmdCode.ts';
 import type { ShellCommandInfo, Signal } from '../action.ts';
 
 /**
@@ -27,7 +28,7 @@ export const READERS: Record<string, ArgSpec> = {
   glow: { values: ['s', 'w', '--style', '--width'] }, mdcat: {}, highlight: { values: ['O', 'S', 's', '--out-format', '--syntax', '--style'] },
   pygmentize: { values: ['l', 'f', 'O', 'P', 'F'] }, 'source-highlight': { values: ['s', 'f', '--src-lang', '--out-format'] }, enscript: { values: ['p', 'o'] },
   a2ps: { values: ['o'] }, lp: { values: ['d', 'n', 'o', 't'] }, lpr: { values: ['P', '#', 'T'] }, csvlook: { values: ['d'] }, csvcut: { values: ['c', 'd'] },
-  gron: {}, m4: { values: ['D', 'U', 'I'] }, cpp: { values: ['D', 'U', 'I', 'o'] }, tclsh: {},
+  gron: {}, m4: { values: ['D', 'U', 'I'] }, cpp: { values: ['D', 'U', 'I', 'o'] },
   // encryption tools read what they encrypt or decrypt, and the key they are given
   sops: { values: ['--output', '--extract', '--input-type', '--output-type', '--config'] }, age: { values: ['i', 'r', 'R', 'o', '--identity', '--recipient', '--recipients-file', '--output'] },
 };
@@ -122,7 +123,7 @@ const METADATA_ONLY: ReadonlySet<string> = new Set(['stat', 'wc', 'file']);
 
 export function handleReader(name: string): Handler {
   const spec = READERS[name]!;
-  return (args, ctx, info) => {
+  return (args, ctx, info, signals) => {
     const p = parseArgs(args, spec);
     if (METADATA_ONLY.has(name)) {
       for (const a of p.positionals) if (a.v !== '' && a.v !== '-') ctx.resolve(a);
@@ -156,8 +157,9 @@ export function handleReader(name: string): Handler {
       return;
     }
     if (name === 'vim' || name === 'vi' || name === 'nvim' || name === 'nano' || name === 'emacs' || name === 'ed') {
-      addReads(info, ctx, p.positionals);
-      addWrites(info, ctx, p.positionals);
+      const files = name === 'emacs' ? emacsArgs(args, ctx, info, signals) : p.positionals;
+      addReads(info, ctx, files);
+      addWrites(info, ctx, files);
       return;
     }
     if (name === 'source' || name === '.') {
@@ -443,7 +445,8 @@ export const rmdir: Handler = (args, ctx, info) => {
 };
 
 export const shred: Handler = (args, ctx, info) => {
-  const p = parseArgs(args, { values: ['n', 's', '--iterations', '--size', '--random-source', '--remove'] });
+  // `--remove` takes its optional HOW only attached (`--remove=wipesync`): the word after it is a file
+  const p = parseArgs(args, { values: ['n', 's', '--iterations', '--size', '--random-source'] });
   for (const a of p.positionals) {
     const path = ctx.resolve(a);
     info.deletes.push({ path, recursive: false, via: 'shred' });

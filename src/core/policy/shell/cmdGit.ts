@@ -178,7 +178,14 @@ function gitStash({ rest, op, info, local }: GitCall): void {
   }
   if (verb === 'clear') op.op = 'stash-clear';
   else if (verb === 'drop') op.op = 'stash-drop';
-  else if (verb === 'push' || verb === 'save' || verb.startsWith('-')) op.op = 'stash-push';
+  else if (verb === 'push' || verb === 'save' || verb.startsWith('-')) {
+    op.op = 'stash-push';
+    // `git stash push [--] PATHS`: those files go back to what HEAD has, as a checkout of them would
+    if (verb === 'push' || verb === '--' || verb.startsWith('-')) {
+      const p = parseArgs(verb === 'push' ? rest.slice(1) : rest, { values: ['m', '--message', '--pathspec-from-file'] });
+      for (const a of p.positionals) info.writes.push(local.resolve(a));
+    }
+  }
 }
 /** git filter-branch / filter-repo */
 function gitFilterBranch({ op }: GitCall): void {

@@ -33,6 +33,7 @@ export const gh: Handler = (args, ctx, info, signals) => {
     op.op = 'api';
     op.method = method;
     op.endpoint = endpoint;
+    if (fields.some((f) => MAKES_PUBLIC.test(f))) op.makesPublic = true;
     for (const f of values(all, '-F', '--field')) {
       const m = /^[^=]+=@(.+)$/.exec(f);
       if (m && m[1] !== '-') {
@@ -96,6 +97,9 @@ export const gh: Handler = (args, ctx, info, signals) => {
     info.uploads.push(path);
   }
 };
+
+/** a request body that makes a repository public: REST fields (`private=false`, `visibility=public`, JSON too) or GraphQL's `visibility: PUBLIC` */
+export const MAKES_PUBLIC = /^\s*private\s*=\s*false\s*$|^\s*visibility\s*=\s*public\s*$|["']?private["']?\s*:\s*false\b|["']?visibility["']?\s*:\s*["']?public\b/i;
 
 /** GraphQL mutations that delete, or change a repository or its protection */
 const ADMIN_MUTATION = /\b(delete\w+|update\w*(?:Protection|Ruleset)\w*|create\w*(?:Protection|Ruleset)\w*|archiveRepository|transferRepository|updateRepository|mergePullRequest)\s*\(/g;

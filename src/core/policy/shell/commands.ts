@@ -1,10 +1,10 @@
 import type { ShellCommandInfo, Signal } from '../action.ts';
 import { type CommandCtx, type Handler } from './commandKit.ts';
-import { interpreter, interpreterFamily, perl } from './cmdCode.ts';
+import { interpreter, interpreterFamily, perl, tcl } from './cmdCode.ts';
 import { dbClient, DB_CLIENTS } from './cmdDatabases.ts';
 import { chmodLike, chownLike, compressor, copyLike, dd, handlePatternFirst, handleReader, patch, PATTERN_FIRST, READERS, recursiveDeleter, rm, rmdir, rsyncLike, sed, shred, tar, tee, touchLike, trash, unzip, zip } from './cmdFiles.ts';
 import { git } from './cmdGit.ts';
-import { gh, graphqlMutations } from './cmdGithub.ts';
+import { gh, graphqlMutations, MAKES_PUBLIC } from './cmdGithub.ts';
 import { cloudCopy, curl, downloader, httpie, netcat, scp, ssh, wget } from './cmdNetwork.ts';
 import { container, deployOf, npmPkg } from './cmdOps.ts';
 import { looksLikeUrl, normaliseUrl } from './commandKit.ts';
@@ -38,7 +38,7 @@ const psWeb: Handler = (args, ctx, info) => {
 };
 
 const HANDLERS: Record<string, Handler> = {
-  sed, perl, tee, dd, patch,
+  sed, perl, tee, dd, patch, tclsh: tcl, wish: tcl, expect: tcl,
   cp: copyLike('cp'), mv: copyLike('mv'), install: copyLike('install'), ln: copyLike('ln'), link: copyLike('ln'),
   touch: touchLike, mkdir: touchLike, truncate: touchLike, mkfifo: touchLike, mknod: touchLike,
   rsync: rsyncLike, scp, sftp: ssh, tar, bsdtar: tar, gtar: tar, zip, '7z': zip, unzip,
@@ -100,6 +100,7 @@ function githubApiCall(name: string, plain: readonly string[], info: ShellComman
   if (mutations !== undefined) m = 'MUTATION';
   info.github = { op: 'api', method: m, endpoint, count: 1, bulk: false, admin: false, text: info.text };
   if (mutations !== undefined && mutations.length > 0) info.github.mutations = mutations;
+  if (m !== 'GET' && plain.some((a) => MAKES_PUBLIC.test(a))) info.github.makesPublic = true;
 }
 
 export function describeCommand(name: string, args: ArgWord[], ctx: CommandCtx, info: ShellCommandInfo, signals: Signal[]): void {

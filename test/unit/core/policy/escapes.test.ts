@@ -264,8 +264,9 @@ describe('more classes from the probe', () => {
     expectDecision(mcp('git', 'git_push', { remote: 'origin', branch: 'main', force: true }), 'deny', 'git.force-push-protected', 'git_push force to main');
     expectDecision(mcp('git', 'git_status', { repo_path: '.' }), 'allow', undefined, 'git_status');
   });
-  test('a reader fed file names by a pipe that looks for secrets asks', () => {
-    expectDecision(judgeShell(w, "ls -a | grep '^.env$' | xargs cat"), 'ask', 'secrets.dynamic-read', 'ls | grep .env | xargs cat');
+  test('a reader fed file names by a pipe that looks for secrets asks; one that names a secret file is denied', () => {
+    // the line searches for the name of a secret file: what it finds is one
+    expectDecision(judgeShell(w, "ls -a | grep '^.env$' | xargs cat"), 'deny', 'secrets.dynamic-read', 'ls | grep .env | xargs cat');
     expectDecision(judgeShell(w, 'ls | grep token | xargs head -1'), 'ask', 'secrets.dynamic-read', 'grep token');
     expectDecision(judgeShell(w, 'git ls-files | grep test | xargs cat'), 'allow', undefined, 'test files');
   });

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, test } from 'node:test';
-import { SEMANTIC_NAMES, WRAPPER_NAMES } from '../../../../../src/core/policy/shell/analyze.ts';
+import { PLAIN_WRAPPERS, SEMANTIC_NAMES, WRAPPER_NAMES } from '../../../../../src/core/policy/shell/analyze.ts';
 import { interpreterFamily } from '../../../../../src/core/policy/shell/cmdCode.ts';
 import { DEPLOY_NAMES, DEPLOY_SCRIPT, isDeployScript } from '../../../../../src/core/policy/shell/cmdOps.ts';
 
 /**
  * wrapper(), extraSemantics() and deployTarget() skip their `switch (name)`
- * for names outside a set; each set must hold exactly the switch's cases.
+ * for names outside a set; each set must hold exactly the switch's cases
+ * (the wrappers', with the plain wrappers its default case looks up).
  */
 function switchCases(file: string, fnStart: string): string[] {
   const src = fs.readFileSync(new URL(`../../../../../src/core/policy/shell/${file}`, import.meta.url), 'utf8');
@@ -33,7 +34,7 @@ function switchCases(file: string, fnStart: string): string[] {
 }
 
 describe('switch name sets', () => {
-  test('wrapper', () => assert.deepEqual([...WRAPPER_NAMES].sort(), switchCases('analyze.ts', '  private wrapper(').sort()));
+  test('wrapper', () => assert.deepEqual([...WRAPPER_NAMES].sort(), [...switchCases('analyze.ts', '  private wrapper('), ...PLAIN_WRAPPERS.keys()].sort()));
   test('extraSemantics', () => assert.deepEqual([...SEMANTIC_NAMES].sort(), switchCases('analyze.ts', '  private extraSemantics(').sort()));
   test('deployTarget', () => assert.deepEqual([...DEPLOY_NAMES].sort(), switchCases('cmdOps.ts', 'function deployTarget(').sort()));
 });
@@ -46,10 +47,13 @@ test('interpreterFamily', () => {
     if (/^php\d*$/.test(name)) return 'php';
     if (/^lua(jit|\d(\.\d)?)?$/.test(name)) return 'lua';
     if (name === 'deno' || name === 'bun' || name === 'osascript') return name;
-    if (name === 'rscript') return 'rscript';
+    if (name === 'rscript' || name === 'Rscript' || name === 'R') return 'rscript';
+    if (name === 'tclsh' || /^tclsh\d/.test(name) || name === 'wish' || name === 'expect') return 'tcl';
+    if (name === 'emacs') return 'elisp';
     return undefined;
   };
-  const names = ['python', 'python3', 'python3.12', 'pypy', 'pypy3', 'php', 'php8', 'node', 'nodejs', 'ruby', 'irb', 'lua', 'luajit', 'lua5.1', 'lua5', 'deno', 'bun', 'osascript', 'rscript',
+  const names = ['python', 'python3', 'python3.12', 'pypy', 'pypy3', 'php', 'php8', 'node', 'nodejs', 'ruby', 'irb', 'lua', 'luajit', 'lua5.1', 'lua5', 'deno', 'bun', 'osascript', 'rscript', 'Rscript', 'R', 'tclsh', 'tclsh8.6', 'wish', 'expect', 'emacs',
+    'tcl', 'wishx', 'expects', 'emacsclient', 'Rx', 'e', 't', 'w',
     'Python', 'py', 'pythonx', 'phpx', 'nod', 'rubyx', 'lua5.1.2', 'bunx', 'denox', 'r', 'o', 'd', 'b', 'i', 'l', 'p', 'n', '', 'git', 'perl', 'sh'];
   for (const n of names) assert.equal(interpreterFamily(n), reference(n), n);
 });
