@@ -80,6 +80,8 @@ export interface GitOp {
   prunes?: boolean;
   /** paths whose uncommitted changes it throws away (`git checkout HEAD -- src`) */
   discards?: string[];
+  /** paths it stages for the next commit (`git add FILE`) */
+  stages?: string[];
 }
 
 /** A GitHub operation, from `gh …`, a structured GitHub tool, or a GitHub MCP server. */

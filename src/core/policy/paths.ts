@@ -18,7 +18,7 @@ import { isNormalPath } from '../config/plainPath.ts';
 
 const MAX_SYMLINKS = 40;
 const WIN_ABS = /^[A-Za-z]:[\\/]/;
-const ADS = /^[^:]+:[^:]+$/;
+const ADS = /^[^:]+:(?:[^:]+|[^:]*:\$[A-Za-z_]+)$/;
 
 export interface ResolvedPath {
   canonical: string;
@@ -204,7 +204,8 @@ export class PathResolver {
       return { canonical, fact: { given, exists: false, viaSymlink: false, lexical: canonical, ...(ads ? { ads } : {}) } };
     }
     if (windowsStyle && p.includes('\\')) p = p.replace(/\\/g, '/');
-    if (ads) p = p.replace(/:[^/:]*$/, '');
+    // `file:stream` and `file:stream:$DATA` name a stream of file; `file::$DATA` is file's own content
+    if (ads) p = p.replace(/:[^/:]*(?::\$[A-Za-z_]+)?$/, '');
     const lexical = posixResolve(cwd, p);
     const walked = this.walk(p, cwd);
     const fact: PathFact = { given, exists: walked.exists, viaSymlink: walked.viaSymlink, lexical };

@@ -106,6 +106,10 @@ export function checkSecrets(pc: PackContext): void {
       }
     }
   }
+  // `git add -f .env`: the next commit keeps the secret in the history, and a push sends it
+  for (const g of a.gitOps) {
+    for (const p of g.stages ?? NONE) if (pc.isSecret(p)) pc.add('secrets.stage', 'ask', `stages the secret file ${p}: the next commit keeps it in the history and a push sends it`, g.text);
+  }
   for (const url of a.urls) {
     const host = pc.host(url);
     if (host !== undefined && CLOUD_METADATA_HOSTS.has(canonicalHost(host))) {

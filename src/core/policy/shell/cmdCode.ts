@@ -222,10 +222,26 @@ export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, in
 }
 
 
+/**
+ * A perl switch bundle with `-i` in it (`-pi`, `-0pi`, `-i.bak`): the letters
+ * before a switch that takes the rest as its value (`-Mstrict`, `-e…`), and
+ * the digits after `-0`/`-l`, are skipped.
+ */
+function perlInPlace(word: string): boolean {
+  if (word.length < 2 || word[0] !== '-' || word[1] === '-') return false;
+  for (let i = 1; i < word.length; i++) {
+    const c = word[i]!;
+    if (c === 'i') return true;
+    if ('eEIMmxdDC'.includes(c)) return false;
+    if (c === '0' || c === 'l') while (i + 1 < word.length && /[0-9a-fA-Fx]/.test(word[i + 1]!)) i++;
+  }
+  return false;
+}
+
 export const perl: Handler = (args, ctx, info, signals) => {
   const p = parseArgs(args, { values: ['e', 'E', 'I', 'M', 'm', 'x'] });
   const code = values(p, '-e', '-E').join('\n');
-  const inPlace = args.some((a) => /^-[a-zA-Z]*i/.test(a.v));
+  const inPlace = args.some((a) => perlInPlace(a.v));
   if (code) {
     info.inlineCode = code;
     addReads(info, ctx, p.positionals);

@@ -400,6 +400,13 @@ function gitRm({ rest, info, local }: GitCall): void {
     for (const a of p.positionals) info.deletes.push({ path: local.resolve(a), recursive, via: 'git rm' });
   }
 }
+/** git add: the files named go into the index, and with the next commit into the history */
+function gitAdd({ rest, op, local }: GitCall): void {
+  const p = parseArgs(rest, { values: ['--pathspec-from-file', '--chmod'] });
+  if (has(p, '-n', '--dry-run')) return;
+  const staged = p.positionals.filter((a) => a.v !== '.' && a.v !== ':/' && !a.v.startsWith(':(')).map((a) => local.resolve(a));
+  if (staged.length > 0) op.stages = staged;
+}
 /** git mv */
 function gitMv({ rest, info, local }: GitCall): void {
   const p = parseArgs(rest, {});
@@ -496,6 +503,7 @@ const GIT_SUBCOMMANDS = new Map<string, (g: GitCall) => void>([
   ...[...GIT_CONTENT.keys()].map((sub): [string, (g: GitCall) => void] => [sub, gitContent]),
   ['credential', gitCredential],
   ['rm', gitRm],
+  ['add', gitAdd],
   ['mv', gitMv],
   ['apply', gitApply],
   ['worktree', gitWorktree],

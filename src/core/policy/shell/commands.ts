@@ -38,7 +38,7 @@ const psWeb: Handler = (args, ctx, info) => {
 };
 
 const HANDLERS: Record<string, Handler> = {
-  sed, perl, tee, dd, patch, tclsh: tcl, wish: tcl, expect: tcl,
+  sed, perl, tee, sponge: tee, dd, patch, tclsh: tcl, wish: tcl, expect: tcl,
   cp: copyLike('cp'), mv: copyLike('mv'), install: copyLike('install'), ln: copyLike('ln'), link: copyLike('ln'),
   touch: touchLike, mkdir: touchLike, truncate: touchLike, mkfifo: touchLike, mknod: touchLike,
   rsync: rsyncLike, scp, sftp: ssh, tar, bsdtar: tar, gtar: tar, zip, '7z': zip, unzip,

@@ -64,6 +64,11 @@ describe('canonical paths', () => {
     assert.equal(normaliseWindows('c:\\a\\.\\b'), 'C:/a/b');
     const win = new PathResolver({ workspaceRoots: [w.workspace], home: w.home, platform: 'win32' });
     assert.equal(win.resolve('README.md:secret', w.workspace).fact.ads, true);
+    // `file::$DATA` is the file's own content; `file:stream:$DATA` a stream of it
+    const data = win.resolve('.env::$DATA', w.workspace);
+    assert.equal(data.fact.ads, true);
+    assert.equal(data.canonical, path.join(w.workspace, '.env'));
+    assert.equal(win.resolve('README.md:s:$DATA', w.workspace).canonical, path.join(w.workspace, 'README.md'));
   });
 });
 

@@ -109,6 +109,18 @@ describe('spellings and calls the checks missed', () => {
     expectDecision(judgeShell(w, 'git stash push src/index.ts'), 'allow', undefined, 'a source file');
     expectDecision(judgeShell(w, 'git stash -u'), 'allow', undefined, 'everything');
   });
+  test('sponge writes its file; perl -0pi edits in place; -Mstrict is no -i', () => {
+    expectDecision(judgeShell(w, `jq '."belay.mode"="off"' .vscode/settings.json | sponge .vscode/settings.json`), 'deny', undefined, 'sponge');
+    expectDecision(judgeShell(w, `perl -0pi -e 's/enforce/off/' .vscode/settings.json`), 'deny', undefined, 'perl -0pi');
+    expectDecision(judgeShell(w, `perl -Mstrict -e 'print 1' .vscode/settings.json`), 'allow', undefined, 'perl -Mstrict reads');
+    expectDecision(judgeShell(w, 'jq . a.json | sponge a.json'), 'allow', undefined, 'sponge of a project file');
+  });
+  test('staging a secret file asks', () => {
+    expectDecision(judgeShell(w, 'git add -f .env'), 'ask', 'secrets.stage', 'git add -f .env');
+    expectDecision(judgeShell(w, 'git add .env && git commit -m env'), 'ask', 'secrets.stage', 'git add .env && commit');
+    expectDecision(judgeShell(w, 'git add src/index.ts'), 'allow', undefined, 'a source file');
+    expectDecision(judgeShell(w, 'git add -n .env'), 'allow', undefined, 'a dry run');
+  });
   test('GitHub fields that do not publish stay as they were', () => {
     expectDecision(judge(w, 'github', { op: 'create_issue', repo: 'acme/webapp', title: 'private=false', body: 'x' }), 'allow', undefined, 'an issue title');
   });
