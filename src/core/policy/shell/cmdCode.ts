@@ -210,12 +210,12 @@ export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, in
     if (EVAL_CODE.test(code)) signals.push({ code: 'remote.inline-eval', fragment: info.text, detail: `${lang} evaluates code it fetches from the network` });
   }
   // decodings are looked for in the program as written (folding replaced the ones it could decode)
-  if (DECODE_EXEC.test(raw) || /\b(exec|eval|compile|Function|system|popen|execSync)\s*\(|\bsystem\s/.test(raw) && /\b(b64decode|atob|a85decode|b32decode|unhexlify|fromCharCode|FromBase64String|decode_base64|decode64)\b|Buffer\.from\([^)]*['"](base64|hex)['"]|codecs\.decode|\.decode\(\s*['"](?:base64|hex|rot13|zlib)/.test(raw)) {
+  if (DECODE_EXEC.test(raw) || /\b(exec|eval|compile|Function|system|popen|execSync)\s*\(|\bsystem\s/.test(raw) && /\b(b64decode|atob|a85decode|b32decode|unhexlify|fromCharCode|FromBase64String|decode_base64|decode64|fromhex)\b|\bpack\s*\(?\s*["'][Hhu]\*?["']|Buffer\.from\([^)]*['"](base64|hex)['"]|codecs\.decode|\.decode\(\s*['"](?:base64|hex|rot13|zlib)/.test(raw)) {
     signals.push({ code: 'obfuscation.decoded-exec', fragment: info.text, detail: `${lang} runs code it decodes at run time` });
   }
   const computed = (lang === 'perl' || lang === 'ruby' ? /(?<![.\w$])(system|exec)[ \t]+(?=[$@])/.exec(code) : null) ?? /\b(os\.system|os\.popen|subprocess\.(?:run|call|Popen|check_output|check_call|getoutput)|execSync|execFileSync|spawnSync|child_process\.exec|shell_exec|passthru|proc_open|Kernel\.system|IO\.popen)\s*\(\s*(?!["'`\[]|r["'])/.exec(code);
   if (computed) {
-    if (/b64decode|atob|base64|fromCharCode|unhexlify|decode\(|Buffer\.from/.test(code)) signals.push({ code: 'obfuscation.decoded-exec', fragment: info.text, detail: `${lang} runs a command it decodes at run time` });
+    if (/b64decode|atob|base64|fromCharCode|unhexlify|fromhex|decode\(|Buffer\.from|\bpack\s*\(?\s*["'][Hhu]/.test(code)) signals.push({ code: 'obfuscation.decoded-exec', fragment: info.text, detail: `${lang} runs a command it decodes at run time` });
     else signals.push({ code: 'shell.eval-dynamic', fragment: info.text, detail: `${lang} runs a command built at run time (${computed[1]})` });
   }
   if (SQL_DESTRUCTIVE.test(normaliseSql(code))) info.sql.push(code);

@@ -64,6 +64,11 @@ for (const n of Object.keys(DB_CLIENTS)) HANDLERS[n] = dbClient(n);
  */
 const HANDLER_MAP = new Map<string, Handler>(Object.entries(HANDLERS));
 
+/** The programs with a handler: what a command name written as a pattern (`/bin/c?t`) may expand to. */
+export function handledNames(): IterableIterator<string> {
+  return HANDLER_MAP.keys();
+}
+
 function handlerOf(name: string): Handler | undefined {
   return HANDLER_MAP.get(name);
 }
