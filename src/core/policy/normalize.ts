@@ -203,7 +203,7 @@ export class ActionBuilder {
 
   /** Looks at what an edit puts into settings files and files that run commands. */
   private describeEdit(e: FileEdit): void {
-    const role = fileRole(e.path, this.env.home);
+    const role = editRole(fileRole(e.path, this.env.home), e);
     if (role === 'settings' || role === 'package') {
       const current = this.resolver.readSmall(e.path);
       let after: string | undefined;
@@ -361,6 +361,29 @@ function runnerLine(lang: CodeLanguage, program: string): string {
 }
 
 /**
+ * The language a `#!` line names (`#!/bin/sh`, `#!/usr/bin/env python3`);
+ * undefined without one, or for an interpreter Belay does not read.
+ */
+function shebangLanguage(text: string): CodeLanguage | undefined {
+  const m = /^#!\s*(\S+)(?:[ \t]+(?:-S[ \t]*)?(\S+))?/.exec(text);
+  if (m === null) return undefined;
+  let prog = m[1]!.slice(m[1]!.lastIndexOf('/') + 1);
+  if (prog === 'env' && m[2] !== undefined) prog = m[2];
+  if (/^(ba|da|z|k|mk|a|fi)?sh$/.test(prog)) return 'bash';
+  if (/^python(\d+(\.\d+)*)?$/.test(prog)) return 'python';
+  if (prog === 'node' || prog === 'nodejs' || prog === 'deno' || prog === 'bun') return 'node';
+  if (prog === 'ruby') return 'ruby';
+  if (prog === 'perl') return 'perl';
+  if (/^php\d*$/.test(prog)) return 'php';
+  return undefined;
+}
+
+/** A file written whole with a `#!` line is a program wherever it is kept (`node_modules/.bin/tsc`): judged as a script. */
+export function editRole(role: FileRole, e: FileEdit): FileRole {
+  return role === 'other' && e.whole === true && e.new.startsWith('#!') && shebangLanguage(e.new) !== undefined ? 'script' : role;
+}
+
+/**
  * The language of a tool's source file (`conftest.py`, `gulpfile.js`,
  * `build.rs`, a site-packages `.pth`), by its name; undefined for files in
  * other languages.
@@ -414,7 +437,7 @@ function runnableCommands(e: FileEdit, role: FileRole, whole: { script: boolean 
   const text = e.new;
   if (text.length > 200_000) return [];
   if (configFile(base, e.path)) return (e.keys ?? []).filter((k) => execConfigKey(base, k.path[0]!, String(k.value)) !== undefined).map((k) => String(k.value));
-  const lang = role !== 'package' ? codeLanguage(base) : undefined;
+  const lang = role !== 'package' ? codeLanguage(base) ?? (e.whole === true && text.startsWith('#!') ? shebangLanguage(text) : undefined) : undefined;
   if (lang !== undefined) {
     whole.script = true;
     return [runnerLine(lang, text)];

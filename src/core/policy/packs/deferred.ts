@@ -1,5 +1,6 @@
 import type { FileEdit, NormalizedAction, ShellAnalysis } from '../action.ts';
 import { execConfigKey, execSettingKey, LIFECYCLE_SCRIPTS } from '../content.ts';
+import { editRole } from '../normalize.ts';
 import { NONE, type PackContext } from './context.ts';
 import { analyzeShellValue } from './valueCheck.ts';
 
@@ -57,7 +58,7 @@ export function checkDeferred(pc: PackContext, inner: (analysis: ShellAnalysis) 
 }
 
 function editCheck(pc: PackContext, e: FileEdit, inner: (analysis: ShellAnalysis) => { verdict: 'deny' | 'ask' | undefined; reason: string }): void {
-  const role = pc.role(e.path);
+  const role = editRole(pc.role(e.path), e);
   let danger: { verdict: 'deny' | 'ask' | undefined; reason: string } = { verdict: undefined, reason: '' };
   for (const an of e.commands ?? NONE) {
     const r = inner(an);

@@ -107,7 +107,11 @@ const LOADING_OPTIONS: Readonly<Record<string, RegExp>> = {
 };
 
 const BYPASS_VAR = /BYPASS|SKIP_?(HOOKS?|CHECKS?|GUARD|VERIFY|CI)$|NO_?VERIFY|DISABLE_?(HOOKS?|GUARD|SAFETY|CHECKS?)|^HUSKY$|^SKIP$|^PRE_COMMIT_ALLOW_NO_CONFIG$|^GIT_HOOKS?_DISABLED?$/i;
+/** A line that bash cannot parse and that reads as PowerShell: a cmdlet or alias first, .NET calls, `$env:` */
+const POWERSHELL_LIKE = /^\s*(?:iex|invoke-expression|saps|start-process|iwr|irm|invoke-webrequest|invoke-restmethod|remove-item|ri|set-content|add-content|new-object|\$[a-z_]\w*\s*=|\[[a-z.]+\]::)\b|new-object\s+(?:system\.)?net\.|\[(?:system\.)?(?:io\.|convert\]|text\.encoding)|\$env:/i;
+/** PowerShell cmdlets, and aliases of them no POSIX program shares */
 const POWERSHELL_CMDLETS = new Set([
+  'ri', 'saps', 'gci', 'ni', 'cpi', 'mi',
   'remove-item', 'set-content', 'add-content', 'out-file', 'new-item', 'copy-item', 'move-item', 'get-content', 'invoke-webrequest',
   'invoke-restmethod', 'invoke-expression', 'start-process', 'format-volume', 'clear-disk', 'stop-computer', 'restart-computer', 'get-childitem',
   'start-bitstransfer', 'initialize-disk',
@@ -336,6 +340,8 @@ class Analyzer {
     if (script.error) {
       this.parseError = true;
       this.signal('shell.parse-error', text.length > 200 ? text.slice(0, 200) + '…' : text);
+      // PowerShell sent to a bash tool (`iex (New-Object Net.WebClient).DownloadString(…)`) is read as PowerShell too
+      if (POWERSHELL_LIKE.test(text)) this.windowsText(text, 'powershell', scope, frame);
     }
     const f = via ? { ...frame, via: [...frame.via, via], depth: frame.depth + 1, inStage: false } : frame;
     this.script(script, scope, f);
@@ -1774,16 +1780,9 @@ class Analyzer {
   /** What wrapper() does for names its switch does not handle: shells, Windows command lines, interpreters fed a substitution. */
   private notWrapper(name: string, args: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo, text: string): boolean {
     if (SHELLS.has(name)) return this.shell(name, args, scope, frame, info, text);
-    if (POWERSHELL_CMDLETS.has(name) || (name === 'rd' || name === 'del' || name === 'erase' || name === 'rmdir' || name === 'type') && args.some((a) => /^\/[a-z]$/i.test(a.v))) {
+    if (POWERSHELL_CMDLETS.has(name) || (name === 'rd' || name === 'del' || name === 'erase' || name === 'rmdir' || name === 'type' || name === 'reg') && args.some((a) => /^\/[a-z]$/i.test(a.v))) {
       // cmd or PowerShell syntax sent to a POSIX shell tool: read it as Windows commands
-      const out = analyzeWindows(text, POWERSHELL_CMDLETS.has(name) ? 'powershell' : 'cmd', {
-        cwd: scope.cwd,
-        home: this.opts.home,
-        resolve: (given, cwd) => this.opts.resolve(given, cwd),
-        make: (t, nm, a, cwd) => this.newInfo(t, nm, a, { ...scope, cwd }, frame),
-      });
-      this.commands.push(...out.commands);
-      for (const sg of out.signals) this.signal(sg.code, sg.fragment, sg.detail);
+      this.windowsText(text, POWERSHELL_CMDLETS.has(name) ? 'powershell' : 'cmd', scope, frame);
       return true;
     }
     if (interpreterFamily(name) && args.some((a) => a.v === '/dev/fd/63' && a.subs.length > 0)) {
@@ -1791,6 +1790,18 @@ class Analyzer {
       return false;
     }
     return false;
+  }
+
+  /** A cmd or PowerShell line, read as Windows commands. */
+  private windowsText(text: string, dialect: 'cmd' | 'powershell', scope: Scope, frame: Frame): void {
+    const out = analyzeWindows(text, dialect, {
+      cwd: scope.cwd,
+      home: this.opts.home,
+      resolve: (given, cwd) => this.opts.resolve(given, cwd),
+      make: (t, nm, a, cwd) => this.newInfo(t, nm, a, { ...scope, cwd }, frame),
+    });
+    this.commands.push(...out.commands);
+    for (const sg of out.signals) this.signal(sg.code, sg.fragment, sg.detail);
   }
 
   private packageRunner(rest: ArgWord[], via: string, again: (rest: ArgWord[], via: string) => boolean): boolean {

@@ -210,6 +210,21 @@ export function analyzeWindows(script: string, dialect: 'cmd' | 'powershell', ct
         else signals.push({ code: 'shell.eval-dynamic', fragment: st.text, detail: 'Invoke-Expression runs text built at run time' });
         break;
       }
+      case 'start-process': {
+        // Start-Process [-FilePath] PROGRAM [-ArgumentList] ARGS: that program runs with those words
+        const file = param(args, '-filepath') ?? positionals(args, 'powershell', ['-filepath', '-argumentlist', '-workingdirectory', '-verb', '-windowstyle', '-redirectstandardoutput', '-redirectstandardinput', '-redirectstandarderror'])[0];
+        const list = param(args, '-argumentlist', '-args') ?? positionals(args, 'powershell', ['-filepath', '-argumentlist', '-workingdirectory', '-verb', '-windowstyle'])[1];
+        if (file) {
+          const prog = file.replace(/\.(exe|cmd|bat)$/i, '').toLowerCase();
+          const line = list !== undefined ? `${file} ${list}` : file;
+          const inner = prog === 'cmd' && list !== undefined && /^\s*\/[ck]\s/i.test(list) ? analyzeWindows(list.replace(/^\s*\/[ck]\s+/i, ''), 'cmd', { ...ctx, cwd }) : prog === 'cmd' ? undefined : analyzeWindows(line, dialect, { ...ctx, cwd });
+          if (inner) {
+            commands.push(...inner.commands);
+            signals.push(...inner.signals);
+          }
+        }
+        break;
+      }
       case 'mshta':
       case 'regsvr32':
       case 'rundll32':
