@@ -467,9 +467,23 @@ function runnableCommands(e: FileEdit, role: FileRole, whole: { script: boolean 
   if (base === 'dockerfile' || base.startsWith('dockerfile.')) {
     return [...text.matchAll(/^\s*RUN\s+(.+)$/gim)].map((m) => m[1]!);
   }
+  if (base === 'tox.ini') return toxCommands(text);
   if (/\.(py|ts|js|toml|ini|rs|yml)$/.test(base)) return [];
   whole.script = true;
   return [text];
+}
+
+/** tox.ini's `commands`, `commands_pre` and `commands_post`: one command per line, continued on indented lines */
+function toxCommands(text: string): string[] {
+  const out: string[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^\s*commands(?:_pre|_post)?\s*=\s*(.*)$/.exec(lines[i]!);
+    if (!m) continue;
+    if (m[1]!.trim() !== '') out.push(m[1]!.trim());
+    for (; i + 1 < lines.length && /^\s+\S/.test(lines[i + 1]!); i++) out.push(lines[i + 1]!.trim());
+  }
+  return out;
 }
 
 const CI_SECRET = /\$\{\{\s*(?:secrets\.([A-Za-z_][\w-]*)|github\.token)\s*\}\}/g;

@@ -22,7 +22,11 @@ export function checkDeferred(pc: PackContext, inner: (analysis: ShellAnalysis) 
       pc.add('deferred.git-dir', 'ask', 'writes inside .git directly', p);
     }
   }
-  for (const e of a.edits) editCheck(pc, e, inner);
+  for (const e of a.edits) {
+    editCheck(pc, e, inner);
+    // a submodule URL git runs as a command (`ext::sh -c …`) or passes as an option (`-u…`, `--upload-pack=…`)
+    if (e.path.endsWith('/.gitmodules') && /^\s*url\s*=\s*["']?(?:ext::|fd::|-)/im.test(e.new)) pc.add('deferred.submodule-url', 'deny', 'writes a submodule URL that runs a command when submodules are fetched', e.path);
+  }
   // shell writes to files that run by themselves: their content is unknown
   for (const p of a.writes) {
     if (editedPaths?.has(p) || a.kind !== 'shell' || !pc.inWorkspace(p)) continue;

@@ -9,7 +9,7 @@
 
 export const INFRA_TOOLS: ReadonlySet<string> = new Set([
   'terraform', 'tofu', 'terragrunt', 'pulumi', 'cdk', 'cdktf', 'serverless', 'sls', 'kubectl', 'oc', 'helm', 'aws', 'gcloud', 'az', 'doctl', 'heroku', 'fly',
-  'flyctl', 'vercel', 'docker', 'podman', 'docker-compose',
+  'flyctl', 'vercel', 'docker', 'podman', 'docker-compose', 'etcdctl', 'influx', 'consul',
 ]);
 
 /** `kubectl delete` of these removes everything inside them */
@@ -105,6 +105,17 @@ export function infrastructureDamage(name: string, args: readonly string[]): Ver
       return undefined;
     case 'vercel':
       if (sub === 'remove' || sub === 'rm') return { effect: 'ask', what: 'vercel remove deletes deployments' };
+      return undefined;
+    case 'etcdctl':
+      // `del "" --prefix` and `del "" --from-key`: every key in the store
+      if (sub === 'del' && (w[1] === '' || w[1] === undefined || w[1] === '/' || w[1] === '\x00') && has('--prefix', '--from-key')) return { effect: 'deny', what: 'etcdctl del with an empty prefix deletes every key' };
+      if (sub === 'del') return { effect: 'ask', what: 'etcdctl del deletes keys' };
+      return undefined;
+    case 'consul':
+      if (sub === 'kv' && w[1] === 'delete') return { effect: has('-recurse') && (w[2] === undefined || w[2] === '' || w[2] === '/') ? 'deny' : 'ask', what: 'consul kv delete deletes keys' };
+      return undefined;
+    case 'influx':
+      if ((sub === 'bucket' || sub === 'org' || sub === 'delete') && (sub === 'delete' || w[1] === 'delete')) return { effect: 'ask', what: `influx ${sub} delete deletes stored data` };
       return undefined;
     case 'docker':
     case 'podman':

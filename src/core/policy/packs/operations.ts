@@ -2,7 +2,10 @@ import { normaliseSql, SQL_DESTRUCTIVE } from '../shell/cmdDatabases.ts';
 import { inWindow } from '../matchers.ts';
 import { NONE, type PackContext } from './context.ts';
 
-const DB_RESET_NAMES = new Set(['prisma', 'npx', 'rails', 'rake', 'bin/rails', 'dropdb', 'dropuser', 'python', 'python3', 'django-admin', 'supabase', 'mongo', 'sequelize', 'knex', 'typeorm', 'drizzle-kit', 'redis-cli']);
+const DB_RESET_NAMES = new Set([
+  'prisma', 'npx', 'rails', 'rake', 'bin/rails', 'dropdb', 'dropuser', 'python', 'python3', 'django-admin', 'supabase', 'mongo', 'sequelize', 'sequelize-cli', 'knex',
+  'typeorm', 'drizzle-kit', 'mikro-orm', 'redis-cli', 'php', 'artisan', 'alembic', 'flask', 'diesel', 'sqlx', 'dotnet', 'mix',
+]);
 
 /** Databases: destructive statements sent to clients, inline programs or MCP servers. */
 export function checkDatabase(pc: PackContext): void {
@@ -28,17 +31,35 @@ export function checkDatabase(pc: PackContext): void {
       /^(python\d*|django-admin)$/.test(c.name) && /\b(flush|reset_db|sqlflush)\b/.test(args) && /manage\.py|django-admin/.test(`${c.name} ${args}`) ||
       c.name === 'supabase' && /db reset/.test(args) ||
       c.name === 'mongo' && /dropDatabase/.test(args) ||
-      /^(sequelize|knex|typeorm|drizzle-kit)$/.test(c.name) && /db:drop|migrate:rollback --all|schema:drop|drop\b/.test(args) ||
-      c.name === 'redis-cli' && /\b(flushall|flushdb)\b/i.test(args);
+      /^(sequelize|sequelize-cli|knex|typeorm|drizzle-kit|mikro-orm)$/.test(c.name) && /db:drop|migrate:rollback --all|schema:drop|migration:down --to 0|drop\b/.test(args) ||
+      c.name === 'redis-cli' && /\b(flushall|flushdb)\b/i.test(args) ||
+      // Laravel: db:wipe drops every table, migrate:fresh and migrate:reset undo every migration
+      (c.name === 'artisan' || c.name === 'php' && /(^|\/)artisan$/.test(c.args[0] ?? '')) && /\b(db:wipe|migrate:fresh|migrate:reset)\b/.test(args) ||
+      // every migration undone: the tables they made are dropped
+      (c.name === 'alembic' || c.name === 'flask' && c.args[0] === 'db') && /\bdowngrade\s+base\b/.test(args) ||
+      (c.name === 'diesel' || c.name === 'sqlx') && /\bdatabase (reset|drop)\b/.test(args) ||
+      c.name === 'dotnet' && /\bef database drop\b/.test(args) ||
+      c.name === 'mix' && /\becto\.(drop|reset)\b/.test(args);
     if (reset) pc.add('database.reset', 'deny', 'drops or resets a database', c.text);
   }
+}
+
+/**
+ * A git push that deploys: to a platform's remote (`git push heroku`), or of
+ * release tags (`git push origin v1.2.3`, `--tags`, `refs/tags/…`), which
+ * start release pipelines.
+ */
+function gitPushDeploy(remote: string | undefined, args: readonly string[]): string | undefined {
+  if (/^(heroku|dokku|production|prod|live|deploy|staging|fly|render|azure|pantheon|platform|scalingo|clever)$/i.test(remote ?? '')) return `git push ${remote}`;
+  if (args.some((a) => a === '--tags' || /^\+?(refs\/tags\/|v?\d+\.\d+(\.\d+)?([-+][\w.]+)?$)/.test(a.replace(/^[^:]*:/, '')))) return 'git push of a release tag';
+  return undefined;
 }
 
 /** Deploys and releases: only inside the deploy window, never while frozen, never scheduled for later. */
 export function checkDeploy(pc: PackContext): void {
   const w = pc.policy.deployWindow;
   for (const c of pc.commands()) {
-    const deploy = c.deploy ?? (c.git?.op === 'push' && /^(heroku|dokku|production|prod|live|deploy|staging|fly|render|azure|pantheon|platform|scalingo|clever)$/i.test(c.git.remote ?? '') ? `git push ${c.git.remote}` : undefined);
+    const deploy = c.deploy ?? (c.git?.op === 'push' ? gitPushDeploy(c.git.remote, c.git.args) : undefined);
     if (!deploy) continue;
     const scheduled = c.via.some((v) => /^(at|batch|crontab|systemd-run|launchctl|schtasks)\b/.test(v));
     if (w.freeze) {

@@ -817,6 +817,11 @@ class Analyzer {
       restorePositional(scope, saved);
       return;
     }
+    // `python3 -m pip …` is pip (its config, its installs)
+    if (args.length > 1 && args[0]!.v === '-m' && /^pip\d*$/.test(args[1]!.v) && interpreterFamily(name) === 'python') {
+      this.dispatch(args.slice(1), scope, frame, info, text);
+      return;
+    }
     if (this.wrapper(name, first, args, scope, frame, info, text)) return;
     this.describe(name, first, args, scope, frame, info);
   }
