@@ -38,6 +38,8 @@ export const GUARD_PATHS = [
   '/.codex/hooks.json', '/.codex/config.toml', '/.mcp.json', '/.vscode/mcp.json', '/.cursor/mcp.json', '/.cursor/rules/belay*', '.claude-plugin/**',
   '~/.claude/settings.json', '~/.claude/settings.local.json', '~/.claude/hooks/**', '~/.claude.json', '~/.copilot/hooks/**', '~/.copilot/config.json',
   '~/.cursor/hooks.json', '~/.cursor/mcp.json', '~/.codex/hooks.json', '~/.codex/config.toml', '~/.belay/**',
+  // other agents' permission and MCP settings
+  '/.gemini/settings.json', '~/.gemini/settings.json', '/.cursor/cli.json', '~/.cursor/cli-config.json', '~/.copilot/mcp-config.json',
   '~/.vscode/extensions/belay-dev.belay-*/**', '~/.vscode-server/extensions/belay-dev.belay-*/**', '~/.vscode-insiders/extensions/belay-dev.belay-*/**',
   '~/.local/share/code-server/extensions/belay-dev.belay-*/**', '~/.cursor/extensions/belay-dev.belay-*/**', '~/.vscode/extensions/extensions.json',
   'abs:/etc/cursor/hooks.json', 'abs:/etc/claude-code/**', 'abs:/Library/Application Support/ClaudeCode/**',

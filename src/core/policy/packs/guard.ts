@@ -81,6 +81,7 @@ export function checkGuard(pc: PackContext): void {
     if (s.code === 'guard.kill' || s.code === 'guard.editor-extension') pc.add('guard.disable', 'deny', s.detail ?? 'stops Belay', s.fragment, 'guard');
     else if (s.code === 'guard.env') pc.add('guard.env', 'deny', s.detail ?? 'changes how Belay runs', s.fragment, 'guard');
     else if (s.code === 'guard.agent-config') pc.add('guard.self-protection', 'deny', s.detail ?? 'changes the agent\'s own configuration', s.fragment, 'guard');
+    else if (s.code === 'guard.agent-bypass') pc.add('guard.agent-bypass', 'ask', s.detail ?? 'starts an agent with its approvals off', s.fragment, 'guard');
     else if (s.code === 'exec.extension-install') pc.add('guard.extension-install', 'ask', s.detail ?? 'installs an editor extension', s.fragment, 'guard');
   }
   for (const c of pc.commands()) {
@@ -110,8 +111,8 @@ function guardDirs(pc: PackContext, ci: boolean): string[] {
 
 const GLOB_CHAR = /[*?[]/;
 /** guard files a wildcard could name, relative to a workspace folder and to the home directory */
-const GUARD_SAMPLES_WORKSPACE = ['.claude/settings.json', '.claude/settings.local.json', '.cursor/hooks.json', '.cursor/mcp.json', '.vscode/settings.json', '.vscode/mcp.json', '.mcp.json', '.github/hooks/belay.json', '.codex/hooks.json', '.codex/config.toml'];
-const GUARD_SAMPLES_HOME = ['.claude/settings.json', '.claude.json', '.cursor/hooks.json', '.cursor/mcp.json', '.codex/hooks.json', '.codex/config.toml', '.copilot/hooks/belay.json', '.copilot/config.json', '.belay/belay.json'];
+const GUARD_SAMPLES_WORKSPACE = ['.claude/settings.json', '.claude/settings.local.json', '.cursor/hooks.json', '.cursor/mcp.json', '.vscode/settings.json', '.vscode/mcp.json', '.mcp.json', '.github/hooks/belay.json', '.codex/hooks.json', '.codex/config.toml', '.gemini/settings.json', '.cursor/cli.json'];
+const GUARD_SAMPLES_HOME = ['.claude/settings.json', '.claude.json', '.cursor/hooks.json', '.cursor/mcp.json', '.codex/hooks.json', '.codex/config.toml', '.copilot/hooks/belay.json', '.copilot/config.json', '.copilot/mcp-config.json', '.belay/belay.json', '.gemini/settings.json', '.cursor/cli-config.json'];
 /** the names of those files, in lower case */
 const GUARD_SAMPLE_NAMES = [...new Set([...GUARD_SAMPLES_WORKSPACE, ...GUARD_SAMPLES_HOME].map((s) => s.slice(s.lastIndexOf('/') + 1).toLowerCase()))];
 

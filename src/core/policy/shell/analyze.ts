@@ -262,6 +262,9 @@ function globRegex(pattern: string): RegExp {
   }
 }
 
+/** agent CLI options that turn their approvals off */
+const AGENT_BYPASS = /^(--dangerously-skip-permissions|--dangerously-bypass-approvals-and-sandbox|--yolo|--allow-all-tools|--allow-all-paths|--allow-all|--force|--permission-mode=bypassPermissions|--approval-mode=yolo|--ask-for-approval=never|--sandbox=danger-full-access)$/;
+
 /** Normalises a command word to its program name: `/usr/bin/rm` -> `rm`, `RM.EXE` -> `rm`. */
 export function programName(word: string): string {
   let n = word;
@@ -1109,6 +1112,9 @@ class Analyzer {
         if (area === 'mcp' && verb !== undefined && !/^(list|get|serve|help)$/.test(verb) || area === 'config' && verb !== undefined && /^(set|add|remove|rm|unset)$/.test(verb)) {
           this.signal('guard.agent-config', info.text, `${name} ${area} ${verb} changes the agent's own configuration`);
         }
+        // an agent started with its approvals switched off acts with nobody to ask
+        const bypass = plain.find((a, i) => AGENT_BYPASS.test(a) || a === '-y' && name === 'gemini' || a === '-f' && name === 'cursor-agent' || /^(--permission-mode|--approval-mode|-a|--ask-for-approval|--sandbox|-s)$/.test(a) && /^(bypassPermissions|yolo|never|danger-full-access)$/.test(plain[i + 1] ?? ''));
+        if (bypass !== undefined) this.signal('guard.agent-bypass', info.text, `starts ${name} with its approvals off (${bypass})`);
         return;
       }
       case 'history':

@@ -215,3 +215,17 @@ describe('databases, key stores, deploys and planted commands', () => {
     expectDecision(judge(w, 'write', { path: '.gitmodules', content: '[submodule "x"]\n\tpath = x\n\turl = https://github.com/acme/x.git\n' }), 'allow', undefined, 'an ordinary submodule');
   });
 });
+
+describe('other agents', () => {
+  test("other agents' permission settings are guarded", () => {
+    for (const [path, content] of [['.gemini/settings.json', '{"autoAccept": true}'], ['.cursor/cli.json', '{"permissions":{"allow":["Shell(*)"]}}'], [`${w.home}/.cursor/cli-config.json`, '{}'], [`${w.home}/.copilot/mcp-config.json`, '{}']]) {
+      expectDecision(judge(w, 'write', { path, content }), 'deny', undefined, path!);
+    }
+  });
+  test('an agent started with its approvals off asks', () => {
+    for (const cmd of ['claude --dangerously-skip-permissions -p "do it"', 'claude --permission-mode bypassPermissions -p x', 'codex --dangerously-bypass-approvals-and-sandbox exec x', 'codex -a never exec x', 'gemini --yolo -p x', 'gemini -y -p x', 'copilot --allow-all-tools -p x', 'cursor-agent --force -p x']) {
+      expectDecision(judgeShell(w, cmd), 'ask', 'guard.agent-bypass', cmd);
+    }
+    for (const cmd of ['claude -p "summarise the README"', 'codex exec "fix the tests"', 'gemini -p "explain"']) expectDecision(judgeShell(w, cmd), 'allow', undefined, cmd);
+  });
+});
