@@ -2,6 +2,21 @@ import { DEVICE_PATH, isDiskTool } from '../shell/cmdOps.ts';
 import { NONE, type PackContext } from './context.ts';
 import { INFRA_TOOLS, infrastructureDamage } from './infrastructure.ts';
 
+/** names of files, not folders: what `rm -rf` of a path that does not exist (yet) most likely names */
+const FILE_NAME = /\.(json|jsonc|lock|ya?ml|toml|ini|cfg|conf|txt|md|mdx|rst|log|csv|tsv|xml|html?|css|scss|sass|less|[cm]?[jt]sx?|vue|svelte|py|pyc|rb|go|rs|java|kt|swift|c|h|cc|cpp|hpp|cs|php|sh|bash|zsh|ps1|sql|sqlite3?|db|png|jpe?g|gif|svg|ico|webp|pdf|zip|tar|gz|tgz|bz2|xz|7z|jar|war|whl|exe|dll|so|dylib|o|a|map|snap|patch|diff|bak|tmp|orig|pid|tsbuildinfo)$/i;
+
+/**
+ * `rm -rf FILE` deletes one file, however it is spelled: a path that is a
+ * file or a link (the link, not what it points to), or, when nothing is there
+ * yet, a name only files have (`package-lock.json`). Single files come back
+ * from the checkpoint, as other single-file deletes do.
+ */
+function singleFile(p: string, fact: { exists: boolean; type?: string; glob?: boolean; dynamic?: boolean } | undefined): boolean {
+  if (fact === undefined || fact.glob === true || fact.dynamic === true) return false;
+  if (fact.exists) return fact.type === 'file' || fact.type === 'symlink';
+  return FILE_NAME.test(p.slice(p.lastIndexOf('/') + 1));
+}
+
 /** Destroying work or the machine: recursive deletes of tracked files, disks, fork bombs. */
 export function checkDestructive(pc: PackContext): void {
   const a = pc.action;
@@ -23,7 +38,7 @@ export function checkDestructive(pc: PackContext): void {
       pc.add('destructive.unknown-delete', 'ask', `${d.via} deletes ${d.recursive ? 'a tree' : 'files'} only known at run time`, p);
       continue;
     }
-    const mass = d.recursive || p.includes('/**') || fact?.glob === true && d.filtered !== true && /\/\*$/.test(p);
+    const mass = d.recursive && !singleFile(p, fact) || p.includes('/**') || fact?.glob === true && d.filtered !== true && /\/\*$/.test(p);
     if (!mass) continue;
     pc.add('destructive.recursive-delete', 'deny', `${d.via} deletes ${describeTarget(p, rel)} recursively (tracked work, not a build folder)`, p);
   }

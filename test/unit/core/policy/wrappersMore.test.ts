@@ -229,3 +229,14 @@ describe('other agents', () => {
     for (const cmd of ['claude -p "summarise the README"', 'codex exec "fix the tests"', 'gemini -p "explain"']) expectDecision(judgeShell(w, cmd), 'allow', undefined, cmd);
   });
 });
+
+describe('rm -rf of a single file', () => {
+  test('a file, a link, or a name only files have is one file, not a tree', () => {
+    w.file('src/old.ts', 'x\n');
+    expectDecision(judgeShell(w, 'rm -rf src/old.ts'), 'allow', undefined, 'an existing file');
+    expectDecision(judgeShell(w, 'rm -rf node_modules package-lock.json && npm install'), 'allow', undefined, 'a lockfile that is not there');
+    expectDecision(judgeShell(w, 'rm -rf yarn.lock'), 'allow', undefined, 'yarn.lock');
+    expectDecision(judgeShell(w, 'rm -rf src'), 'deny', RM, 'a folder');
+    expectDecision(judgeShell(w, 'rm -rf lib/components'), 'deny', RM, 'a folder that is not there');
+  });
+});
