@@ -96,6 +96,15 @@ function describeTarget(p: string, rel: string): string {
   return r || p;
 }
 
+/** Caches in the home directory that tools fill again (`~/.cache/pip`, `~/.npm/_cacache`, `~/Library/Caches/…`) */
+const HOME_CACHES = /^\/(?:\.cache|\.npm\/_cacache|\.npm\/_npx|\.yarn\/berry\/cache|\.pnpm-store|\.local\/share\/pnpm\/store|\.gradle\/caches|\.m2\/repository|\.cargo\/registry\/(?:cache|src)|Library\/Caches|go\/pkg\/mod\/cache|\.bun\/install\/cache|\.nuget\/packages)(?:\/|$)/;
+
+/** A delete of (something in) a cache folder in the home directory: nothing is lost that a tool does not make again. */
+function homeCache(pc: PackContext, p: string): boolean {
+  const home = pc.ctx.home.replace(/\/+$/, '');
+  return p.startsWith(home + '/') && HOME_CACHES.test(p.slice(home.length));
+}
+
 /** The workspace boundary: writes and deletes outside every workspace folder, paths that escape. */
 export function checkBoundary(pc: PackContext): void {
   const a = pc.action;
@@ -105,7 +114,7 @@ export function checkBoundary(pc: PackContext): void {
     pc.add('boundary.write-outside', 'deny', `writes outside the workspace: ${p}`, p);
   }
   for (const d of a.deleteOps) {
-    if (pc.inWorkspace(d.path) || pc.isScratch(d.path)) continue;
+    if (pc.inWorkspace(d.path) || pc.isScratch(d.path) || homeCache(pc, d.path)) continue;
     pc.add('boundary.delete-outside', 'deny', `deletes outside the workspace: ${d.path}`, d.path);
   }
   for (const m of a.moves) {

@@ -1,3 +1,4 @@
+import type { GitOp } from '../action.ts';
 import { analyzeShellValue } from './valueCheck.ts';
 import { NONE, type PackContext } from './context.ts';
 
@@ -92,9 +93,12 @@ export function checkGit(pc: PackContext): void {
         break;
       case 'clean-ignored':
       case 'clean-dirs':
+        // limited to build output (`git clean -fdx -- dist/`): what it deletes is made again
+        if (cleansOnlyRegenerable(pc, g)) break;
         pc.add('git.clean', 'deny', `git clean ${g.op === 'clean-ignored' ? '-x deletes ignored files (.env, local config) and' : '-d'} deletes untracked work for good`, frag);
         break;
       case 'clean':
+        if (cleansOnlyRegenerable(pc, g)) break;
         pc.add('git.clean', 'ask', 'git clean -f deletes untracked files for good', frag);
         break;
       case 'discard-all':
@@ -163,4 +167,11 @@ function gitConfigVerdict(key: string, value: string, pc: PackContext): 'deny' |
   // hooks copied into every repository made later; a work tree or proxy that sends git elsewhere
   if (/^(init\.templatedir|core\.worktree|https?\.proxy|https?\..*\.proxy)$/.test(k)) return 'ask';
   return undefined;
+}
+
+/** A `git clean` given paths, every one of them a build or cache folder. */
+function cleansOnlyRegenerable(pc: PackContext, g: GitOp): boolean {
+  const c = pc.commands().find((x) => x.git === g);
+  const targets = c?.deletes.filter((d) => d.via === 'git clean') ?? [];
+  return targets.length > 0 && !targets.some((d) => pc.isWorkspaceRoot(d.path)) && targets.every((d) => pc.regenerable(d.path));
 }

@@ -50,7 +50,11 @@ export function infrastructureDamage(name: string, args: readonly string[]): Ver
     case 'tofu':
     case 'terragrunt':
     case 'cdktf':
-      if (sub === 'destroy' || sub === 'apply' && has('-destroy', '--destroy') || sub === 'run-all' && w[1] === 'destroy') return { effect: 'deny', what: `${name} destroy tears down every resource the configuration manages` };
+      if (sub === 'destroy' || sub === 'apply' && has('-destroy', '--destroy') || sub === 'run-all' && w[1] === 'destroy') {
+        // `-target=…` limits the destroy to the resources named
+        if (args.some((a) => /^--?target(=|$)/.test(a))) return { effect: 'ask', what: `${name} destroy -target tears down the resources named` };
+        return { effect: 'deny', what: `${name} destroy tears down every resource the configuration manages` };
+      }
       if (sub === 'state' && (w[1] === 'rm' || w[1] === 'push')) return { effect: 'ask', what: `${name} state ${w[1]} changes what ${name} believes exists` };
       if (sub === 'apply' && has('-auto-approve', '--auto-approve')) return { effect: 'ask', what: `${name} apply -auto-approve changes infrastructure without a review of the plan` };
       return undefined;
@@ -76,7 +80,8 @@ export function infrastructureDamage(name: string, args: readonly string[]): Ver
     case 'aws': {
       const action = `${sub} ${w[1] ?? ''}`;
       if (sub === 's3' && (w[1] === 'rb' || w[1] === 'rm')) {
-        const whole = w[1] === 'rb' ? has('--force') : has('--recursive');
+        // `s3 rm --recursive` of a bucket, not of a prefix inside it (`s3://bucket/build-123/`)
+        const whole = w[1] === 'rb' ? has('--force') : has('--recursive') && w.slice(2).some((x) => /^s3:\/\/[^/]+\/?$/.test(x));
         return { effect: whole ? 'deny' : 'ask', what: whole ? `aws s3 ${w[1]} ${w[1] === 'rb' ? '--force' : '--recursive'} deletes every object in the bucket` : `aws s3 ${w[1]} deletes from a bucket` };
       }
       if (AWS_WHOLE.test(action)) return { effect: 'deny', what: `aws ${action} deletes a whole data store or environment` };

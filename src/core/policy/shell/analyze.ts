@@ -987,6 +987,8 @@ class Analyzer {
       case 'at':
       case 'batch': {
         const p = parseArgs(args, { values: ['f', 'q', 't'] });
+        // -l lists the queue, -r/-d remove jobs, -c prints one: nothing is scheduled
+        if (name === 'at' && has(p, '-l', '-r', '-d', '-c')) return;
         const file = p.flags.get('-f');
         this.signal('deferred.schedule', info.text, `${name} schedules commands to run later`);
         if (typeof file === 'string') info.execs.push(this.opts.resolve(file, scope.cwd));

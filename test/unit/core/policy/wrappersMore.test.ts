@@ -240,3 +240,27 @@ describe('rm -rf of a single file', () => {
     expectDecision(judgeShell(w, 'rm -rf lib/components'), 'deny', RM, 'a folder that is not there');
   });
 });
+
+describe('routine maintenance that was denied or asked', () => {
+  test('caches in the home directory may be deleted', () => {
+    for (const cmd of ['rm -rf ~/.cache/pip', 'rm -rf ~/.npm/_cacache', 'rm -rf ~/.cache']) expectDecision(judgeShell(w, cmd), 'allow', undefined, cmd);
+    expectDecision(judgeShell(w, 'rm -rf ~/.cache/../.ssh'), 'deny', undefined, 'climbing out of the cache');
+    expectDecision(judgeShell(w, 'rm -rf ~/.cachex'), 'deny', 'boundary.delete-outside', 'a name that only starts like one');
+  });
+  test('git clean limited to build folders', () => {
+    expectDecision(judgeShell(w, 'git clean -fd -- dist/'), 'allow', undefined, 'dist');
+    expectDecision(judgeShell(w, 'git clean -fdx -- dist build'), 'allow', undefined, 'dist and build');
+    expectDecision(judgeShell(w, 'git clean -fd -- src'), 'deny', 'git.clean', 'src');
+    expectDecision(judgeShell(w, 'git clean -fdx'), 'deny', 'git.clean', 'everything');
+  });
+  test('targeted destroys and prefixes ask; whole stacks and buckets are denied', () => {
+    expectDecision(judgeShell(w, 'terraform destroy -target=module.review_app -auto-approve'), 'ask', 'destructive.infrastructure-change', '-target');
+    expectDecision(judgeShell(w, 'terraform destroy'), 'deny', 'destructive.infrastructure', 'everything');
+    expectDecision(judgeShell(w, 'aws s3 rm s3://acme-tmp/build-123/ --recursive'), 'ask', 'destructive.infrastructure-change', 'a prefix');
+    expectDecision(judgeShell(w, 'aws s3 rm s3://acme-tmp/ --recursive'), 'deny', 'destructive.infrastructure', 'a bucket');
+  });
+  test('at -l lists the queue', () => {
+    expectDecision(judgeShell(w, 'at -l'), 'allow', undefined, 'at -l');
+    expectDecision(judgeShell(w, 'at now + 1 hour <<< "make test"'), 'ask', 'deferred.schedule', 'at schedules');
+  });
+});
