@@ -22,6 +22,8 @@ import type { PackName, PolicyDoc } from '../schema.ts';
 export const SECRET_PATHS = [
   '.env', '.env.*', '.dev.vars', '*.pem', '*.key', '*.p12', '*.pfx', '*.jks', '*.keystore', '*.ppk', '*.kdbx', 'id_rsa*', 'id_dsa*', 'id_ecdsa*',
   'id_ed25519*', '.netrc', '_netrc', '.pgpass', '.git-credentials', '.htpasswd', '*.tfstate', '*.tfstate.backup',
+  // keys named for what they open (`deploy_key`, `github_rsa`), Google service-account and OAuth client files, act's secrets file
+  '*_key', '*_rsa', '*_ed25519', '*_ecdsa', 'credentials.json', 'service-account*.json', '*-service-account.json', 'client_secret*.json', '.secrets',
   '~/.ssh/**', '~/.aws/**', '~/.npmrc', '~/.pypirc', '~/.yarnrc.yml', '~/.git-credentials', '~/.config/git/credentials', '~/.kube/**', '~/.docker/config.json',
   '~/.config/gcloud/**', '~/.azure/**', '~/.config/gh/hosts.yml', '~/.gnupg/**', '~/.password-store/**', '~/.vault-token', '~/.terraform.d/credentials.tfrc.json',
   '~/.terraformrc', '~/.cargo/credentials', '~/.cargo/credentials.toml', '~/.gem/credentials', '~/.config/hub', '~/.claude/.credentials.json', '~/.codex/auth.json',

@@ -20,6 +20,13 @@ const TOKEN_COMMANDS: { name: string; test: (args: string[]) => boolean; what: s
   { name: 'secret-tool', test: (a) => a[0] === 'lookup', what: 'a keyring secret' },
   { name: 'gpg', test: (a) => a.some((x) => /^--export-secret-(sub)?keys$/.test(x)), what: 'a private GPG key' },
   { name: 'pass', test: (a) => a[0] !== undefined && !/^(ls|list|find|search|init|git|generate|insert|edit|rm|mv|cp)$/.test(a[0]), what: 'a password-store secret' },
+  // secrets kept encrypted, decrypted to the terminal
+  { name: 'sops', test: (a) => a.some((x) => x === '-d' || x === '--decrypt' || x === 'decrypt' || x === 'exec-env' || x === 'exec-file') && !a.some((x) => x === '-i' || x === '--in-place' || x === '--output'), what: 'secrets that sops decrypts' },
+  { name: 'ansible-vault', test: (a) => a[0] === 'view' || a[0] === 'decrypt' && a.some((x) => x === '--output=-' || x === '--output') && a.includes('-'), what: 'an Ansible Vault secret' },
+  { name: 'gpg', test: (a) => a.some((x) => x === '-d' || x === '--decrypt') && !a.some((x) => x === '-o' || x === '--output' || x.startsWith('--output=')), what: 'a file GPG decrypts' },
+  { name: 'age', test: (a) => a.some((x) => x === '-d' || x === '--decrypt') && !a.some((x) => x === '-o' || x === '--output'), what: 'a file age decrypts' },
+  { name: 'keyring', test: (a) => a[0] === 'get', what: 'a keyring password' },
+  { name: 'git', test: (a) => a[0] === 'credential' && a[1] === 'fill', what: 'git credentials' },
 ];
 
 /**
@@ -34,6 +41,9 @@ const CLOUD_METADATA_HOSTS = new Set([
   '169.254.169.254', 'fd00:ec2::254', 'instance-data', 'instance-data.ec2.internal', '169.254.170.2', '169.254.170.23', 'fd00:ec2::23',
   'metadata.google.internal', 'metadata.goog', 'metadata', '100.100.100.200',
 ]);
+
+/** a variable (in the signal's `prints $NAME`) whose name ends in a credential's word: `GITHUB_TOKEN`, `AWS_SECRET_ACCESS_KEY`, `DB_PASSWORD` */
+const CREDENTIAL_VAR = /\$[A-Z0-9_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CLIENT_?SECRET|_PAT)$/i;
 
 /** programs that print the files they are given */
 const FILE_READERS: ReadonlySet<string> = new Set(['cat', 'head', 'tail', 'less', 'more', 'tac', 'nl', 'base64', 'xxd', 'od', 'hexdump', 'strings', 'bat', 'sort', 'uniq', 'cut', 'paste', 'awk', 'sed', 'jq', 'cp', 'tar', 'zip', 'curl']);
@@ -155,6 +165,10 @@ export function checkSecrets(pc: PackContext): void {
       if (file !== undefined) {
         pc.add('secrets.echo-var', 'deny', `${s.detail ?? 'prints a secret variable'} after loading the secret file ${file}`, s.fragment);
         pc.out.memo.secretReads.push(file);
+      } else if (CREDENTIAL_VAR.test(s.detail ?? '')) {
+        // `echo $AWS_SECRET_ACCESS_KEY`, `printenv GITHUB_TOKEN`: a variable named for a credential, printed into the agent's context
+        pc.add('secrets.echo-var', 'deny', s.detail ?? 'prints a credential variable', s.fragment);
+        pc.out.memo.secretReads.push(s.fragment);
       } else pc.add('secrets.echo-var', 'ask', s.detail ?? 'prints a secret variable', s.fragment);
     }
   }

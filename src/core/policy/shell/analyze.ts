@@ -262,6 +262,18 @@ function globRegex(pattern: string): RegExp {
   }
 }
 
+/** A variable's value, not only whether it is set or its length, appears in a command's text: `$X`, `${X}`, `${X:-d}`, `${X:0:4}`. */
+function printsValue(text: string, name: string): boolean {
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+    const before = text.slice(Math.max(0, at - 2), at);
+    const after = text[at + name.length] ?? '';
+    if (/\w/.test(after)) continue;
+    if (before.endsWith('$') && !before.endsWith('\\$')) return true;
+    if (before === '${' && !/^:?\+/.test(text.slice(at + name.length))) return true;
+  }
+  return false;
+}
+
 /** agent CLI options that turn their approvals off */
 const AGENT_BYPASS = /^(--dangerously-skip-permissions|--dangerously-bypass-approvals-and-sandbox|--yolo|--allow-all-tools|--allow-all-paths|--allow-all|--force|--permission-mode=bypassPermissions|--approval-mode=yolo|--ask-for-approval=never|--sandbox=danger-full-access)$/;
 
@@ -980,7 +992,8 @@ class Analyzer {
       case 'print':
       case 'write-output':
       case 'write-host': {
-        const secretVars = info.vars.filter(isSecretVarName);
+        // `${TOKEN:+set}` and `${#TOKEN}` print whether it is set and its length, not the value
+        const secretVars = info.vars.filter((v) => isSecretVarName(v) && printsValue(info.text, v));
         if (secretVars.length > 0 && !info.inSubstitution) this.signal('secrets.echo-var', info.text, `prints $${secretVars[0]}`);
         return;
       }

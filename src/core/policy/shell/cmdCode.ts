@@ -96,6 +96,8 @@ export const interpreter = (family: string): Handler => (args, ctx, info, signal
   }
   if (family === 'python' && has(p, '-m')) {
     const mod = value(p, '-m') ?? '';
+    // `python3 -m json.tool .env`, `-m base64 .env`: a module given file names reads them
+    if (mod !== 'http.server' && mod !== 'SimpleHTTPServer') addReads(info, ctx, p.positionals.filter((a) => !a.v.startsWith('-') && /[./]/.test(a.v)));
     if (mod === 'http.server' || mod === 'SimpleHTTPServer') {
       // the folder served: --directory/-d after the module, else the working folder
       const at = args.findIndex((a) => a.v === '--directory' || a.v === '-d' || a.v.startsWith('--directory='));
@@ -219,7 +221,12 @@ export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, in
     else signals.push({ code: 'shell.eval-dynamic', fragment: info.text, detail: `${lang} runs a command built at run time (${computed[1]})` });
   }
   if (SQL_DESTRUCTIVE.test(normaliseSql(code))) info.sql.push(code);
+  // the whole environment printed (`node -p process.env`, `print(os.environ)`, `puts ENV.to_h`): credentials included
+  if (ENV_PRINT.test(code) || lang === 'node' && /^\s*process\.env\s*;?\s*$/.test(code)) signals.push({ code: 'secrets.env-dump', fragment: info.text, detail: `${lang} prints every environment variable` });
 }
+
+/** a print of the whole environment object (a member of it, `process.env.HOME`, is not the whole) */
+const ENV_PRINT = /\b(?:print|console\.(?:log|dir|info|error)|puts|pp?|json\.dumps|JSON\.stringify|say|Write-Output|echo)\s*\(?\s*(?:dict\(\s*|str\(\s*|list\(\s*)?(?:os\.environ(?:\.items\(\))?|process\.env|ENV(?:\.to_h)?|%ENV|\$_ENV|getenv\(\))\s*\)?\s*(?:[,;)]|$)/m;
 
 
 /**

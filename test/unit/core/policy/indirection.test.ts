@@ -193,7 +193,9 @@ describe('secrets printed or served', () => {
   test('a secret variable printed after the line loads a secret file is denied', () => {
     expectDecision(judgeShell(w, 'source .env && echo $API_KEY'), 'deny', 'secrets.echo-var', 'echo');
     expectDecision(judgeShell(w, '. ./.env; printf %s "$DB_PASSWORD"'), 'deny', 'secrets.echo-var', 'printf');
-    expectDecision(judgeShell(w, 'echo $API_TOKEN'), 'ask', 'secrets.echo-var', 'without a secret file loaded');
+    // without a secret file loaded: a name that ends in a credential's word is denied, other secret-looking names ask
+    expectDecision(judgeShell(w, 'echo $API_TOKEN'), 'deny', 'secrets.echo-var', 'a credential variable');
+    expectDecision(judgeShell(w, 'echo $AUTH_URL'), 'ask', 'secrets.echo-var', 'a secret-looking name');
     expectDecision(judgeShell(w, 'source .env && npm run migrate'), 'ask', 'secrets.source', 'loaded, not printed');
   });
   test('serving the home directory, or a folder of secrets, over the network is denied', () => {

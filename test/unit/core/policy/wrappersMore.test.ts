@@ -264,3 +264,32 @@ describe('routine maintenance that was denied or asked', () => {
     expectDecision(judgeShell(w, 'at now + 1 hour <<< "make test"'), 'ask', 'deferred.schedule', 'at schedules');
   });
 });
+
+describe('more secrets', () => {
+  test('key files named for what they open, Google credential files, act secrets', () => {
+    for (const path of ['deploy_key', 'keys/github_rsa', 'credentials.json', 'service-account-prod.json', 'client_secret_123.json', '.secrets']) {
+      expectDecision(judge(w, 'read', { path }), 'deny', 'secrets.read', path);
+    }
+    for (const path of ['src/api_key.ts', 'docs/keys.md', 'src/credentials.ts']) expectDecision(judge(w, 'read', { path }), 'allow', undefined, path);
+  });
+  test('decrypting to the terminal, keyrings and credential helpers', () => {
+    for (const cmd of ['sops -d secrets.enc.yaml', 'gpg --decrypt secrets.gpg', 'age -d -i key.txt secrets.age', 'ansible-vault view vault.yml', 'keyring get system user', 'git credential fill']) {
+      expectDecision(judgeShell(w, cmd), 'deny', 'secrets.cli-token', cmd);
+    }
+    for (const cmd of ['sops -d -i secrets.enc.yaml', 'gpg -d -o out.txt secrets.gpg']) expectDecision(judgeShell(w, cmd), 'allow', undefined, cmd);
+  });
+  test('printing credential variables; whether one is set is fine', () => {
+    expectDecision(judgeShell(w, 'echo $AWS_SECRET_ACCESS_KEY'), 'deny', 'secrets.echo-var', 'echo');
+    expectDecision(judgeShell(w, 'printf "%s" "${GITHUB_TOKEN:0:4}"'), 'deny', 'secrets.echo-var', 'a slice of it');
+    expectDecision(judgeShell(w, 'echo "token set: ${GITHUB_TOKEN:+yes}"'), 'allow', undefined, ':+');
+    expectDecision(judgeShell(w, 'echo ${#GITHUB_TOKEN}'), 'allow', undefined, 'its length');
+  });
+  test('python -m with files, and programs printing the whole environment', () => {
+    expectDecision(judgeShell(w, 'python3 -m json.tool .env'), 'deny', 'secrets.read', 'json.tool');
+    expectDecision(judgeShell(w, 'python3 -m pytest tests/'), 'allow', undefined, 'pytest');
+    expectDecision(judgeShell(w, 'node -p "process.env"'), 'ask', 'secrets.env-dump', 'node -p');
+    expectDecision(judgeShell(w, 'python3 -c "import os; print(dict(os.environ))"'), 'ask', 'secrets.env-dump', 'python');
+    expectDecision(judgeShell(w, 'node -e "console.log(process.env.HOME)"'), 'allow', undefined, 'one variable');
+    expectDecision(judgeShell(w, 'python3 -c "import os,subprocess; env=os.environ.copy(); subprocess.run([\'ls\'], env=env)"'), 'allow', undefined, 'passed on, not printed');
+  });
+});
