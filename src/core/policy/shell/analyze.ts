@@ -2111,15 +2111,7 @@ class Analyzer {
     }
     if (script === undefined) return false;
     if (encoded) this.signal('obfuscation.encoded-command', text, `${name} runs a base64-encoded command`);
-    const f = { ...frame, via: [...frame.via, name], depth: frame.depth + 1 };
-    const out = analyzeWindows(script, name === 'cmd' ? 'cmd' : 'powershell', {
-      cwd: scope.cwd,
-      home: this.opts.home,
-      resolve: (given, cwd) => this.opts.resolve(given, cwd),
-      make: (t, n, a, cwd) => this.newInfo(t, n, a, { ...scope, cwd }, f),
-    });
-    this.commands.push(...out.commands);
-    for (const s of out.signals) this.signal(s.code, s.fragment, s.detail);
+    this.windowsText(script, name === 'cmd' ? 'cmd' : 'powershell', scope, { ...frame, via: [...frame.via, name], depth: frame.depth + 1 });
     return true;
   }
 
