@@ -587,6 +587,25 @@ export function gitOpFromInput(input: Record<string, unknown>, text: string): Gi
     case 'merge':
       if (branch) op.branches.push(branch);
       break;
+    // operations that are destructive by their name alone, as the shell's checks name them
+    case 'filter_branch':
+    case 'filter_repo':
+    case 'rewrite_history':
+      op.op = 'rewrite-history';
+      break;
+    case 'reflog_expire':
+      op.op = 'reflog-expire';
+      break;
+    case 'gc_prune':
+    case 'prune':
+      op.op = 'gc-prune';
+      break;
+    case 'stash_clear':
+      op.op = 'stash-clear';
+      break;
+    case 'stash_drop':
+      op.op = 'stash-drop';
+      break;
     default:
       if (branch) op.branches.push(branch);
   }

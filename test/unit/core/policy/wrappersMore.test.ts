@@ -293,3 +293,13 @@ describe('more secrets', () => {
     expectDecision(judgeShell(w, 'python3 -c "import os,subprocess; env=os.environ.copy(); subprocess.run([\'ls\'], env=env)"'), 'allow', undefined, 'passed on, not printed');
   });
 });
+
+describe('structured git operations named by what they destroy', () => {
+  test('filter-branch, reflog expiry, pruning and stash clearing as git ops', () => {
+    expectDecision(judge(w, 'git', { op: 'filter-branch' }), 'deny', 'git.rewrite-history', 'filter-branch');
+    expectDecision(judge(w, 'git', { op: 'filter_repo' }), 'deny', 'git.rewrite-history', 'filter_repo');
+    expectDecision(judge(w, 'git', { op: 'reflog_expire' }), 'deny', 'git.destroy-recovery', 'reflog_expire');
+    expectDecision(judge(w, 'git', { op: 'stash_clear' }), 'deny', 'git.stash-clear', 'stash_clear');
+    expectDecision(judge(w, 'git', { op: 'status' }), 'allow', undefined, 'status');
+  });
+});
