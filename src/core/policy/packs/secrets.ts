@@ -22,7 +22,8 @@ const TOKEN_COMMANDS: { name: string; test: (args: string[]) => boolean; what: s
   { name: 'pass', test: (a) => a[0] !== undefined && !/^(ls|list|find|search|init|git|generate|insert|edit|rm|mv|cp)$/.test(a[0]), what: 'a password-store secret' },
   // secrets kept encrypted, decrypted to the terminal
   { name: 'sops', test: (a) => a.some((x) => x === '-d' || x === '--decrypt' || x === 'decrypt' || x === 'exec-env' || x === 'exec-file') && !a.some((x) => x === '-i' || x === '--in-place' || x === '--output'), what: 'secrets that sops decrypts' },
-  { name: 'ansible-vault', test: (a) => a[0] === 'view' || a[0] === 'decrypt' && a.some((x) => x === '--output=-' || x === '--output') && a.includes('-'), what: 'an Ansible Vault secret' },
+  // `view`, or `decrypt --output -` (to the terminal; without it the file is decrypted in place)
+  { name: 'ansible-vault', test: (a) => a[0] === 'view' || a[0] === 'decrypt' && (a.includes('--output=-') || a[a.indexOf('--output') + 1] === '-' && a.includes('--output')), what: 'an Ansible Vault secret' },
   { name: 'gpg', test: (a) => a.some((x) => x === '-d' || x === '--decrypt') && !a.some((x) => x === '-o' || x === '--output' || x.startsWith('--output=')), what: 'a file GPG decrypts' },
   { name: 'age', test: (a) => a.some((x) => x === '-d' || x === '--decrypt') && !a.some((x) => x === '-o' || x === '--output'), what: 'a file age decrypts' },
   { name: 'keyring', test: (a) => a[0] === 'get', what: 'a keyring password' },
@@ -56,8 +57,8 @@ for (const t of TOKEN_COMMANDS) TOKEN_BY_NAME.set(t.name, [...(TOKEN_BY_NAME.get
 /**
  * A word of a line that names a secret file (`.env`, `id_rsa`, `~/.ssh/`)
  * once regex anchors, escapes and quotes are taken off (a glob, or a regex's
- * `.*`, may match one): a search for
- * that name finds secrets (`find . -name '.env*'`, `grep -x '^\.env$'`).
+ * `.*`, may match one): a search for that name finds secrets
+ * (`find . -name '.env*'`, `grep -x '^\.env$'`).
  */
 function secretNameIn(pc: PackContext, text: string): string | undefined {
   const root = pc.ctx.workspaceRoots[0] ?? '/';

@@ -276,7 +276,8 @@ describe('more secrets', () => {
     for (const cmd of ['sops -d secrets.enc.yaml', 'gpg --decrypt secrets.gpg', 'age -d -i key.txt secrets.age', 'ansible-vault view vault.yml', 'keyring get system user', 'git credential fill']) {
       expectDecision(judgeShell(w, cmd), 'deny', 'secrets.cli-token', cmd);
     }
-    for (const cmd of ['sops -d -i secrets.enc.yaml', 'gpg -d -o out.txt secrets.gpg']) expectDecision(judgeShell(w, cmd), 'allow', undefined, cmd);
+    for (const cmd of ['ansible-vault decrypt --output - vault.yml', 'ansible-vault decrypt --output=- vault.yml']) expectDecision(judgeShell(w, cmd), 'deny', 'secrets.cli-token', cmd);
+    for (const cmd of ['sops -d -i secrets.enc.yaml', 'gpg -d -o out.txt secrets.gpg', 'ansible-vault decrypt vault.yml']) expectDecision(judgeShell(w, cmd), 'allow', undefined, cmd);
   });
   test('printing credential variables; whether one is set is fine', () => {
     expectDecision(judgeShell(w, 'echo $AWS_SECRET_ACCESS_KEY'), 'deny', 'secrets.echo-var', 'echo');
