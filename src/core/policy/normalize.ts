@@ -662,7 +662,7 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
     if (depth > 6) return;
     if (typeof v === 'string') {
       const k = key.toLowerCase();
-      if (/^(path|paths|file|files|filepath|file_path|filename|file_name|name|dir|directory|dirpath|folder|target|destination|dest|source|src|from|to|uri|location|output|input_path|output_path|root|cwd)$/.test(k) && looksLikePath(v, k)) {
+      if (/^(path|paths|file|files|filepath|file_path|filename|file_name|name|dir|directory|dirpath|folder|target|destination|dest|source|src|from|to|uri|location|output|input_path|output_path|root|cwd|attachment|attachments|file_paths|filepaths)$/.test(k) && looksLikePath(v, k)) {
         seenPaths.push(v);
       } else if (isFileUrl(v)) {
         // a browser navigating to a `file:` URL (or any tool fetching one) reads that file, whatever the tool's verb says
@@ -693,6 +693,15 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
   const a = b.action;
   if (moves && seenPaths.length >= 2) {
     b.move(seenPaths[0]!, seenPaths[1]!);
+  } else if (/copy|duplicate/.test(verb) && seenPaths.length >= 2) {
+    // `copy_file {source, destination}`: the first is read, the last written
+    for (const p of seenPaths.slice(0, -1)) b.read(p);
+    b.write(seenPaths[seenPaths.length - 1]!);
+  } else if (writes && !deletes && seenPaths.length === 1 && isObj(args) && fileText(args) !== undefined) {
+    // a file server's write or edit: judged as the same edit by an agent's own tool (install scripts, tasks, secrets in content)
+    const t = fileText(args)!;
+    if (t.edits !== undefined) for (const e of t.edits) b.edit(seenPaths[0]!, e.new, e.old, false);
+    else b.edit(seenPaths[0]!, t.whole!, undefined, true);
   } else {
     for (const p of seenPaths) {
       if (deletes) b.delete(p, /recurs/i.test(JSON.stringify(args ?? '')), `${server}.${tool}`);
@@ -703,6 +712,27 @@ export function mcpArguments(b: ActionBuilder, server: string, tool: string, arg
   const content = collectStrings(args).filter((s) => s.length > 0).join('\n');
   if (content) a.content = content;
   void server;
+}
+
+/**
+ * The text a file tool writes: the whole file (`content`, `text`, `data`), or
+ * its edits (`edits: [{oldText, newText}]`, as the filesystem server takes
+ * them; `old_string`/`new_string`).
+ */
+function fileText(args: Record<string, unknown>): { whole?: string; edits?: { old: string; new: string }[] } | undefined {
+  for (const k of ['content', 'text', 'data', 'contents', 'file_text']) if (typeof args[k] === 'string') return { whole: args[k] };
+  if (Array.isArray(args.edits)) {
+    const edits: { old: string; new: string }[] = [];
+    for (const e of args.edits) {
+      if (!isObj(e)) continue;
+      const o = e.oldText ?? e.old_text ?? e.old_string ?? e.old;
+      const n = e.newText ?? e.new_text ?? e.new_string ?? e.new;
+      if (typeof o === 'string' && typeof n === 'string') edits.push({ old: o, new: n });
+    }
+    if (edits.length > 0) return { edits };
+  }
+  if (typeof args.old_string === 'string' && typeof args.new_string === 'string') return { edits: [{ old: args.old_string, new: args.new_string }] };
+  return undefined;
 }
 
 /** The language of a code runner's program: its `language` argument, or the tool's name, else Python. */
