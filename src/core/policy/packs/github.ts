@@ -21,7 +21,7 @@ export function checkGithub(pc: PackContext): void {
     if (/delete_?branch|branch_delete|delete_ref/.test(op) || op.includes('+delete-branch')) {
       const b = g.branch;
       if (b && pc.protectedBranch(b)) pc.add('github.delete-protected', 'deny', `deletes the protected branch ${b} on GitHub`, frag);
-      else if (!op.includes('+delete-branch')) pc.add('github.delete-branch', 'ask', `deletes the branch ${b ?? ''} on GitHub`, frag);
+      else if (!op.includes('+delete-branch')) pc.add('github.delete-branch', 'ask', `deletes ${b !== undefined ? `the branch ${b}` : 'branches'} on GitHub`, frag);
     }
     if (/push_files?|create_or_update_file|delete_file|update_file/.test(op) && g.branch && pc.protectedBranch(g.branch)) {
       pc.add('github.push-protected', 'ask', `commits directly to the protected branch ${g.branch}`, frag);
@@ -95,11 +95,12 @@ export function checkRateLimits(pc: PackContext): void {
   let n = 0;
   for (const g of pc.action.githubOps) {
     if (READ_OPS.test(g.op) && !(g.op === 'api' && g.method !== 'GET')) continue;
-    if (/create_pr|create_issue|comment|review/.test(g.op) && !g.bulk) {
+    const cmd = pc.commands().find((c) => c.github === g);
+    // creates and comments count toward the window; in a loop of unknown length (`for i in {1..100}`, `while read`) they are bulk
+    if (/create_pr|create_issue|comment|review/.test(g.op) && !g.bulk && cmd?.openArgs !== true) {
       n += g.count;
       continue;
     }
-    const cmd = pc.commands().find((c) => c.github === g);
     const bulk = g.bulk || cmd?.openArgs === true;
     if (g.count > limits.bulkItems * 5) pc.add('rate-limit.bulk', 'deny', `changes ${g.count} GitHub items in one go (${g.op}), far above the limit of ${limits.bulkItems}`, g.text);
     else if (bulk || g.count > limits.bulkItems) pc.add('rate-limit.bulk', 'ask', `changes ${bulk && g.count <= 1 ? 'an open-ended number of' : g.count} GitHub items in one go (${g.op})`, g.text);

@@ -318,3 +318,12 @@ describe('MCP file servers', () => {
     expectDecision(mcp('filesystem', 'copy_file', { source: `${w.workspace}/src/index.ts`, destination: `${w.workspace}/src/copy.ts` }), 'allow', undefined, 'copying a source file');
   });
 });
+
+describe('GitHub changes made in loops', () => {
+  test('creates and comments in a loop of unknown length are bulk', () => {
+    expectDecision(judgeShell(w, 'for i in {1..100}; do gh issue create --title "spam $i" --body x; done'), 'ask', 'rate-limit.bulk', 'a brace range');
+    expectDecision(judgeShell(w, 'while read n; do gh pr comment $n --body bump; done < prs.txt'), 'ask', 'rate-limit.bulk', 'while read');
+    expectDecision(judgeShell(w, 'for n in 3 4; do gh issue comment $n --body ok; done'), 'allow', undefined, 'two known items');
+    expectDecision(judgeShell(w, 'gh issue create --title x --body y'), 'allow', undefined, 'one issue');
+  });
+});
