@@ -98,9 +98,43 @@ export function checkPermissions(pc: PackContext): void {
       pc.add('permissions.accounts', 'ask', `${c.name} changes user accounts or privileges`, c.text);
     }
   }
+  for (const c of pc.commands()) {
+    const what = SYSTEM_CONTROL_NAMES.has(c.name) ? systemControl(c.name, c.args) : undefined;
+    if (what !== undefined) pc.add('permissions.system', 'ask', what, c.text);
+  }
   for (const s of pc.action.shell?.signals ?? NONE) {
     if (s.code === 'privilege.sudo') pc.add('permissions.sudo', 'ask', s.detail ?? 'runs with elevated privileges', s.fragment);
     else if (s.code === 'privilege.root-shell') pc.add('permissions.root-shell', 'ask', s.detail ?? 'opens a root shell', s.fragment);
+  }
+}
+
+const SYSTEM_CONTROL_NAMES: ReadonlySet<string> = new Set(['setcap', 'mount', 'umount', 'sysctl', 'iptables', 'ip6tables', 'nft', 'ufw', 'systemctl', 'setenforce', 'journalctl']);
+
+/** Machine-wide controls turned down: capabilities granted, firewalls flushed or stopped, kernel settings, logs vacuumed. */
+function systemControl(name: string, args: readonly string[]): string | undefined {
+  switch (name) {
+    case 'setcap':
+      return args.some((a) => /[+=][eip]+$/.test(a)) ? 'setcap grants a program capabilities (root powers without sudo)' : undefined;
+    case 'mount':
+    case 'umount':
+      return args.length > 0 && !args.every((a) => a.startsWith('-') && !/remount/.test(a)) ? `${name} changes what file systems are mounted` : undefined;
+    case 'sysctl':
+      return args.some((a) => a === '-w' || /^[a-z0-9_.]+=/.test(a)) ? 'sysctl changes kernel settings' : undefined;
+    case 'iptables':
+    case 'ip6tables':
+      return args.some((a) => a === '-F' || a === '--flush' || a === '-X' || a === '--delete-chain') || args.includes('-P') && args.includes('ACCEPT') ? `${name} flushes or opens the firewall` : undefined;
+    case 'nft':
+      return args[0] === 'flush' || args[0] === 'delete' ? 'nft removes firewall rules' : undefined;
+    case 'ufw':
+      return args[0] === 'disable' || args[0] === 'reset' ? `ufw ${args[0]} turns the firewall off` : undefined;
+    case 'systemctl':
+      return /^(stop|disable|mask|kill)$/.test(args.find((a) => !a.startsWith('-')) ?? '') && args.some((a) => /^(firewalld|ufw|nftables|iptables|apparmor|auditd|fail2ban|selinux|clamav\S*|falcon-sensor|osqueryd|wazuh-agent)(\.service)?$/.test(a)) ? 'systemctl stops a security service' : undefined;
+    case 'setenforce':
+      return args[0] === '0' || /^permissive$/i.test(args[0] ?? '') ? 'setenforce 0 turns SELinux enforcement off' : undefined;
+    case 'journalctl':
+      return args.some((a) => /^--vacuum-(time|size|files)/.test(a) || a === '--rotate') ? 'journalctl deletes system logs' : undefined;
+    default:
+      return undefined;
   }
 }
 

@@ -1053,7 +1053,8 @@ class Analyzer {
       case 'taskkill':
         if (plain.some((a) => KILL_GUARD.test(a)) || name === 'kill' && this.pidsLookedUp(frame).some((c) => c.args.some((a) => KILL_GUARD.test(a)))) this.signal('guard.kill', info.text, 'stops Belay or the editor that runs it');
         else if ((name === 'pkill' || name === 'killall') && plain.some((a) => /^(node|electron|code|cursor)$/i.test(a))) this.signal('system.kill-editor', info.text, `${name} ${plain.join(' ')} may stop the editor and Belay with it`);
-        if (name === 'kill' && plain.some((a) => a === '-1') || name === 'killall' && plain.length === 0 || name === 'pkill' && killsAllOfAUser(plain)) this.signal('system.kill-all', info.text, 'kills every process');
+        // `kill -1` every process of the user; `kill 1` init, and with it the machine
+        if (name === 'kill' && plain.some((a) => a === '-1' || a === '1') || name === 'killall' && plain.length === 0 || name === 'pkill' && killsAllOfAUser(plain)) this.signal('system.kill-all', info.text, 'kills every process');
         return;
       case 'shutdown':
       case 'reboot':

@@ -327,3 +327,13 @@ describe('GitHub changes made in loops', () => {
     expectDecision(judgeShell(w, 'gh issue create --title x --body y'), 'allow', undefined, 'one issue');
   });
 });
+
+describe('machine-wide controls', () => {
+  test('capabilities, firewalls, kernel settings, security services and logs ask; killing init is denied', () => {
+    for (const cmd of ['setcap cap_setuid+ep /usr/bin/python3', 'mount -o remount,rw /', 'sysctl -w kernel.randomize_va_space=0', 'iptables -F', 'ufw disable', 'systemctl stop firewalld', 'setenforce 0', 'journalctl --vacuum-time=1s']) {
+      expectDecision(judgeShell(w, cmd), 'ask', 'permissions.system', cmd);
+    }
+    expectDecision(judgeShell(w, 'kill -9 1'), 'deny', 'destructive.kill-all', 'kill 1');
+    for (const cmd of ['mount', 'sysctl -a', 'iptables -L', 'systemctl stop nginx', 'journalctl -u app', 'kill 12345', 'getcap ./server']) expectDecision(judgeShell(w, cmd), 'allow', undefined, cmd);
+  });
+});
