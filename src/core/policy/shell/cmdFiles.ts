@@ -35,7 +35,8 @@ export const READERS: Record<string, ArgSpec> = {
 
 /** Readers whose first positional argument is a pattern or a program, not a file. */
 export const PATTERN_FIRST: Record<string, { spec: ArgSpec; patternFlags: string[]; fileFlags: string[] }> = {
-  grep: { spec: { values: ['e', 'f', 'm', 'A', 'B', 'C', 'd', 'D', '--regexp', '--file', '--include', '--exclude', '--exclude-dir', '--max-count', '--context', '--color', '--label'] }, patternFlags: ['-e', '--regexp'], fileFlags: ['-f', '--file'] },
+  // `--color[=WHEN]` takes its value only attached: the word after `--color` is the pattern
+  grep: { spec: { values: ['e', 'f', 'm', 'A', 'B', 'C', 'd', 'D', '--regexp', '--file', '--include', '--exclude', '--exclude-dir', '--max-count', '--context', '--label'] }, patternFlags: ['-e', '--regexp'], fileFlags: ['-f', '--file'] },
   egrep: { spec: { values: ['e', 'f', 'm', 'A', 'B', 'C'] }, patternFlags: ['-e'], fileFlags: ['-f'] },
   fgrep: { spec: { values: ['e', 'f', 'm', 'A', 'B', 'C'] }, patternFlags: ['-e'], fileFlags: ['-f'] },
   zgrep: { spec: { values: ['e', 'f', 'm', 'A', 'B', 'C'] }, patternFlags: ['-e'], fileFlags: ['-f'] },
@@ -225,7 +226,8 @@ export const dd: Handler = (args, ctx, info) => {
 };
 
 export function copyLike(kind: 'cp' | 'mv' | 'install' | 'ln'): Handler {
-  const spec: ArgSpec = { values: ['t', 'S', 'm', 'o', 'g', '--target-directory', '--suffix', '--mode', '--owner', '--group', '--backup', '--context'] };
+  // `--backup[=CONTROL]` and `--context[=CTX]` take their values only attached: the word after them is a file
+  const spec: ArgSpec = { values: ['t', 'S', 'm', 'o', 'g', '--target-directory', '--suffix', '--mode', '--owner', '--group'] };
   return (args, ctx, info) => {
     const p = parseArgs(args, spec);
     if (kind === 'install' && has(p, '-d', '--directory')) {
@@ -430,7 +432,8 @@ export const chownLike: Handler = (args, ctx, info) => {
 // ---------------------------------------------------------------- deleters
 
 export const rm: Handler = (args, ctx, info) => {
-  const p = parseArgs(args, { values: ['--interactive', '--preserve-root'] });
+  // `--interactive[=WHEN]` and `--preserve-root[=all]` take their values only attached: the word after them is a file
+  const p = parseArgs(args, {});
   const recursive = has(p, '-r', '-R', '--recursive');
   for (const a of p.positionals) {
     const d: (typeof info.deletes)[number] = { path: ctx.resolve(a), recursive, via: 'rm' };

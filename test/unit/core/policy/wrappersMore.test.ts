@@ -82,6 +82,13 @@ describe('Tcl and Emacs Lisp programs', () => {
 });
 
 describe('spellings and calls the checks missed', () => {
+  test('long options whose value is only ever attached do not take the next word', () => {
+    expectDecision(judgeShell(w, 'grep --color KEY .env'), 'deny', 'secrets.read', 'grep --color');
+    expectDecision(judgeShell(w, 'cp --backup .env /tmp/x'), 'deny', 'secrets.read', 'cp --backup');
+    expectDecision(judgeShell(w, 'rm -rf --preserve-root src'), 'deny', RM, 'rm --preserve-root');
+    expectDecision(judgeShell(w, 'rm --interactive -rf src'), 'deny', RM, 'rm --interactive');
+    expectDecision(judgeShell(w, 'grep --color=always -rn TODO src'), 'allow', undefined, 'an attached value');
+  });
   test('shred --remove names the file after it', () => {
     expectDecision(judgeShell(w, `shred --remove ${w.home}/.ssh/id_ed25519`), 'deny', undefined, '--remove');
     expectDecision(judgeShell(w, `shred --remove=wipesync ${w.home}/.ssh/id_ed25519`), 'deny', undefined, '--remove=wipesync');
