@@ -1457,7 +1457,8 @@ class Analyzer {
         return again(p.positionals, 'exec');
       }
       case 'watch': {
-        const p = parseArgs(args, { values: ['n', 'd', 'q', '--interval', '--differences'], stopAtFirstPositional: true });
+        // -d/--differences take their value only attached (`-d=permanent`): the word after them is the command
+        const p = parseArgs(args, { values: ['n', 'q', '--interval', '--equexit'], stopAtFirstPositional: true });
         if (has(p, '-x', '--exec')) return again(p.positionals, 'watch');
         this.nestedScript(p.positionals.map((a) => a.v).join(' '), copyScope(scope), frame, 'watch');
         return true;
@@ -1956,11 +1957,13 @@ class Analyzer {
   }
 
   private xargs(args: ArgWord[], scope: Scope, frame: Frame, info: ShellCommandInfo, text: string): boolean {
-    const p = parseArgs(args, { values: ['I', 'i', 'n', 'L', 'l', 'P', 's', 'd', 'E', 'e', 'a', '--replace', '--max-args', '--max-lines', '--max-procs', '--max-chars', '--delimiter', '--eof', '--arg-file', '--process-slot-var'], stopAtFirstPositional: true });
+    // -i, -l, -e and --replace, --max-lines, --eof take their values only attached (`-i{}`, `--eof=x`): the word after them is the command
+    const p = parseArgs(args, { values: ['I', 'n', 'L', 'P', 's', 'd', 'E', 'a', '--max-args', '--max-procs', '--max-chars', '--delimiter', '--arg-file', '--process-slot-var'], stopAtFirstPositional: true });
     const file = p.flags.get('-a') ?? p.flags.get('--arg-file');
     if (typeof file === 'string') info.reads.push(this.opts.resolve(file, scope.cwd));
     let cmd = p.positionals.length > 0 ? p.positionals : [{ v: 'echo', dyn: false, glob: false, vars: [], raw: 'echo', subs: [], indirect: false } as ArgWord];
-    const replace = p.flags.get('-I') ?? p.flags.get('--replace') ?? (p.flags.has('-i') ? '{}' : undefined);
+    const long = p.flags.get('--replace');
+    const replace = p.flags.get('-I') ?? (long === true ? '{}' : long) ?? (p.flags.has('-i') ? '{}' : undefined);
     const { fed, synthetic } = this.fedArgs(frame);
     if (typeof replace === 'string') {
       cmd = cmd.flatMap((a) => (a.v.includes(replace) ? synthetic.map((s) => ({ ...a, v: a.v.split(replace).join(s.v), dyn: a.dyn || s.dyn, glob: a.glob || s.glob })) : [a]));

@@ -349,7 +349,7 @@ export const tar: Handler = (args, ctx, info) => {
  * when given, is the one patched; otherwise unknown files in the directory.
  */
 export const patch: Handler = (args, ctx, info) => {
-  const p = parseArgs(args, { values: ['p', 'i', 'o', 'd', 'D', 'F', 'B', 'Y', 'z', 'V', 'r', '--strip', '--input', '--output', '--directory', '--prefix', '--suffix', '--reject-file', '--backup-if-mismatch'] });
+  const p = parseArgs(args, { values: ['p', 'i', 'o', 'd', 'D', 'F', 'B', 'Y', 'z', 'V', 'r', '--strip', '--input', '--output', '--directory', '--prefix', '--suffix', '--reject-file'] });
   if (has(p, '--dry-run', '-C', '--check')) return;
   const dirArg = value(p, '-d', '--directory');
   const dir = dirArg !== undefined ? ctx.resolve(dirArg) : ctx.cwd;

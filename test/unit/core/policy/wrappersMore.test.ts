@@ -88,6 +88,10 @@ describe('spellings and calls the checks missed', () => {
     expectDecision(judgeShell(w, 'rm -rf --preserve-root src'), 'deny', RM, 'rm --preserve-root');
     expectDecision(judgeShell(w, 'rm --interactive -rf src'), 'deny', RM, 'rm --interactive');
     expectDecision(judgeShell(w, 'grep --color=always -rn TODO src'), 'allow', undefined, 'an attached value');
+    for (const cmd of ['echo src | xargs -i rm -rf {}', 'echo src | xargs --replace rm -rf {}', 'echo src | xargs -l rm -rf', 'echo src | xargs --max-lines rm -rf', 'xargs --eof rm -rf <<< src', 'watch -d rm -rf src', 'watch --differences rm -rf src']) {
+      expectDecision(judgeShell(w, cmd), 'deny', RM, cmd);
+    }
+    expectDecision(judgeShell(w, 'echo a.txt | xargs -i cp {} b/'), 'allow', undefined, 'xargs -i copying');
   });
   test('shred --remove names the file after it', () => {
     expectDecision(judgeShell(w, `shred --remove ${w.home}/.ssh/id_ed25519`), 'deny', undefined, '--remove');
