@@ -20,7 +20,7 @@ import { isExecGitConfig, parseRefspec } from './shell/cmdGit.ts';
 import { execConfigKey } from './content.ts';
 import { fileUrlPath, isFileUrl, looksLikeUrl, urlsIn } from './shell/commandKit.ts';
 import type { ArgWord } from './shell/expand.ts';
-import { quoteWord } from './shell/staticText.ts';
+import { quoteWord, shebangLine } from './shell/staticText.ts';
 import { ParserNotReadyError, shellParserReady } from './shell/parse.ts';
 
 /**
@@ -365,10 +365,10 @@ function runnerLine(lang: CodeLanguage, program: string): string {
  * undefined without one, or for an interpreter Belay does not read.
  */
 function shebangLanguage(text: string): CodeLanguage | undefined {
-  const m = /^#!\s*(\S+)(?:[ \t]+(?:-S[ \t]*)?(\S+))?/.exec(text);
-  if (m === null) return undefined;
-  let prog = m[1]!.slice(m[1]!.lastIndexOf('/') + 1);
-  if (prog === 'env' && m[2] !== undefined) prog = m[2];
+  const line = shebangLine(text);
+  if (line === undefined) return undefined;
+  let prog = line.program.slice(line.program.lastIndexOf('/') + 1);
+  if (prog === 'env' && line.arg !== undefined) prog = line.arg;
   if (/^(ba|da|z|k|mk|a|fi)?sh$/.test(prog)) return 'bash';
   if (/^python(\d+(\.\d+)*)?$/.test(prog)) return 'python';
   if (prog === 'node' || prog === 'nodejs' || prog === 'deno' || prog === 'bun') return 'node';

@@ -1,3 +1,4 @@
+import type { PathFact } from '../action.ts';
 import { DEVICE_PATH, isDiskTool } from '../shell/cmdOps.ts';
 import { NONE, type PackContext } from './context.ts';
 import { INFRA_TOOLS, infrastructureDamage } from './infrastructure.ts';
@@ -11,7 +12,7 @@ const FILE_NAME = /\.(json|jsonc|lock|ya?ml|toml|ini|cfg|conf|txt|md|mdx|rst|log
  * yet, a name only files have (`package-lock.json`). Single files come back
  * from the checkpoint, as other single-file deletes do.
  */
-function singleFile(p: string, fact: { exists: boolean; type?: string; glob?: boolean; dynamic?: boolean } | undefined): boolean {
+function singleFile(p: string, fact: PathFact | undefined): boolean {
   if (fact === undefined || fact.glob === true || fact.dynamic === true) return false;
   if (fact.exists) return fact.type === 'file' || fact.type === 'symlink';
   return FILE_NAME.test(p.slice(p.lastIndexOf('/') + 1));

@@ -200,8 +200,7 @@ function ownService(vars: readonly string[], urls: readonly string[], pc: PackCo
   if (secretVars.length === 0 || urls.length === 0) return false;
   return urls.every((u) => {
     if (pc.trustedHost(u)) return true;
-    const labels = (hostOf(u) ?? '').split('.');
-    const brand = (labels.length >= 2 ? labels[labels.length - 2]! : labels[0] ?? '').replace(/[^a-z0-9]/g, '');
+    const brand = hostBrand(u, true);
     return brand.length >= 3 && secretVars.every((v) => v.toLowerCase().replace(/[^a-z0-9]/g, '').includes(brand));
   });
 }
@@ -210,10 +209,15 @@ function ownService(vars: readonly string[], urls: readonly string[], pc: PackCo
 function issuedBy(label: string, urls: readonly string[]): boolean {
   const what = label.toLowerCase().replace(/[^a-z0-9]/g, '');
   return urls.length > 0 && urls.every((u) => {
-    const labels = (hostOf(u) ?? '').split('.');
-    const brand = (labels.length >= 2 ? labels[labels.length - 2]! : '').replace(/[^a-z0-9]/g, '');
+    const brand = hostBrand(u, false);
     return brand.length >= 3 && what.includes(brand);
   });
+}
+
+/** The name under which a host is registered (`api.openai.com` → `openai`); for a one-label host its own name when `bare`, else ''. */
+function hostBrand(url: string, bare: boolean): string {
+  const labels = (hostOf(url) ?? '').split('.');
+  return (labels.length >= 2 ? labels[labels.length - 2]! : bare ? labels[0] ?? '' : '').replace(/[^a-z0-9]/g, '');
 }
 
 function hostsOf(urls: readonly string[]): string {

@@ -4,7 +4,7 @@ import { inlineFlag, interpreterFamily, scanInlineCode } from './cmdCode.ts';
 import { isDeployScript } from './cmdOps.ts';
 import { w, type CommandCtx, type Redirected } from './commandKit.ts';
 import { describeCommand, handledNames } from './commands.ts';
-import { isDecoder, parseDuration, quoteWord, splitWords, STATIC_PROGRAMS, staticFilter, stripQuotes } from './staticText.ts';
+import { isDecoder, parseDuration, quoteWord, shebangLine, splitWords, STATIC_PROGRAMS, staticFilter, stripQuotes } from './staticText.ts';
 import { ARG_SEPARATOR, expandSingle, expandWord, isSecretVarName, literalWord, type ArgWord, type ExpandEnv } from './expand.ts';
 import type { CommandNode, Node, Redirect, Script, Word } from './ir.ts';
 import { parseShell } from './parse.ts';
@@ -917,9 +917,9 @@ class Analyzer {
     const text = this.writtenText(path);
     if (text === undefined) return false;
     // the `#!` line counts only when the file is run itself; a shell given the file, or `.`, reads it as shell
-    const shebang = direct ? /^#!\s*(\S+)(?:[ \t]+(?:-S[ \t]*)?(\S+))?/.exec(text) : null;
-    let program = shebang ? programName(shebang[1]!) : 'sh';
-    if (program === 'env' && shebang?.[2] !== undefined) program = programName(shebang[2]);
+    const shebang = direct ? shebangLine(text) : undefined;
+    let program = shebang ? programName(shebang.program) : 'sh';
+    if (program === 'env' && shebang?.arg !== undefined) program = programName(shebang.arg);
     if (!SHELLS.has(program)) {
       // another language: its program, as if given inline; one Belay does not read is left as it is
       const family = program === 'perl' ? 'perl' : interpreterFamily(program);

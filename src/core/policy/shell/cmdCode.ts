@@ -21,9 +21,10 @@ const SCRIPT_INTERPRETERS: Record<string, { inline: string[]; spec: ArgSpec }> =
   rscript: { inline: ['-e'], spec: { values: ['e'] } },
   osascript: { inline: ['-e'], spec: { values: ['e', 'l', 's'] } },
   rust: { inline: ['-e', '--expr'], spec: { values: ['e', '--expr', 'd', '--dep'] } },
-  // read by their own handlers (tcl, the emacs reader); listed for the option that gives them a program inline
+  // tclsh, wish and expect have a handler of their own; a versioned name (`tclsh8.6`) is read with this spec
   tcl: { inline: ['-c'], spec: { values: ['c', 'f', '-encoding'] } },
-  elisp: { inline: ['--eval'], spec: { values: ['--eval', '-eval', 'l', '--load', 'f', '--funcall', 'L', '--directory', '--script'] } },
+  // emacs is read by its reader handler (emacsArgs): listed only for the option that gives it a program inline
+  elisp: { inline: ['--eval'], spec: {} },
   pwsh_: { inline: [], spec: {} },
 };
 
@@ -150,6 +151,12 @@ const NET_API = /\b(requests\.(get|post|put|patch|delete|request)|urllib\.reques
 const EVAL_CODE = /(?<![.\w$])(?:eval|exec|execfile|instance_eval|class_eval|module_eval|execScript)\s*(?:\(|\s+(?![\s{=]))|(?<![.\w$])Function\s*\(|\brunIn(?:This|New)?Context\s*\(|\bvm\.Script\b/;
 /** A command started from Rust (`Command::new("sh").arg("-c").arg("…")`) or Go (`exec.Command("sh", "-c", "…")`), with its literal arguments. */
 const NATIVE_COMMAND = /\bCommand::new\(\s*("(?:[^"\\]|\\.)*")\s*\)((?:\s*\.args?\(\s*&?(?:"(?:[^"\\]|\\.)*"|\[[^\]]*\])\s*\))*)|\bexec\.Command(?:Context)?\(\s*(?:\w+\s*,\s*)?((?:"(?:[^"\\]|\\.)*"\s*,?\s*)+)\)/g;
+/**
+ * A word of a program's argument list (`Command::new("rm").arg("-rf")`, Tcl's `exec`, Lisp's `call-process`) as the
+ * command line analysed for it: quoted only where shell syntax would change it; globs and `~` stay as they are.
+ */
+const shellQuote = (x: string): string => (/[\s'"$`\\|;&<>()]/.test(x) ? `'${x.replace(/'/g, `'\\''`)}'` : x);
+
 const DECODE_EXEC = /\b(eval|exec|Function|compile|execScript)\s*\(\s*(?:[\w.]*\b(b64decode|atob|decode|fromCharCode|unhexlify|decompress|FromBase64String)\b|Buffer\.from\([^)]*base64)/;
 
 /**
@@ -200,7 +207,7 @@ export function scanInlineCode(source: string, lang: string, ctx: CommandCtx, in
   if (lang === 'perl' || lang === 'ruby') for (const m of code.matchAll(BARE_SHELL)) ctx.nested(unescaped(m[3]!), `${lang} ${m[1]}`);
   for (const m of code.matchAll(NATIVE_COMMAND)) {
     const words = [...`${m[1] ?? ''} ${m[2] ?? ''} ${m[3] ?? ''}`.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!.replace(/\\(["\\])/g, '$1'));
-    ctx.nested(words.map((x) => (/[\s'"$`\\|;&<>()]/.test(x) ? `'${x.replace(/'/g, `'\\''`)}'` : x)).join(' '), `${lang} command`);
+    ctx.nested(words.map(shellQuote).join(' '), `${lang} command`);
   }
   if (NET_API.test(code)) {
     // a page script sending the browser's cookies or storage away (an MCP browser tool's `evaluate`)
@@ -264,8 +271,6 @@ export const perl: Handler = (args, ctx, info, signals) => {
 };
 
 // ---------------------------------------------------------------- Tcl and Emacs Lisp
-
-const shellQuote = (x: string): string => (/[\s'"$`\\|;&<>()]/.test(x) ? `'${x.replace(/'/g, `'\\''`)}'` : x);
 
 /** Tcl's words: `"…"` and `{…}` group, whitespace separates. */
 function tclWords(text: string): string[] {

@@ -158,6 +158,13 @@ export function stripQuotes(s: string): string {
   return s;
 }
 
+/** A `#!` line's program and its first argument (`#!/usr/bin/env python3`, `#!/usr/bin/env -S node`), as written; undefined without one. */
+export function shebangLine(text: string): { program: string; arg?: string } | undefined {
+  const m = /^#!\s*(\S+)(?:[ \t]+(?:-S[ \t]*)?(\S+))?/.exec(text);
+  if (m === null) return undefined;
+  return m[2] !== undefined ? { program: m[1]!, arg: m[2] } : { program: m[1]! };
+}
+
 export function quoteWord(v: string): string {
   return /^[A-Za-z0-9_./=:@%+-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }
